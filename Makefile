@@ -1,0 +1,30 @@
+# The two commands of the README. Both install what they need: uv (from PyPI, if missing), then the
+# locked dependencies (uv.lock) into .venv.
+export UV_PYTHON_DOWNLOADS := never
+UV := python3 -m uv
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test uv install frontend bench
+
+uv:
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+
+install: uv frontend
+	$(UV) sync --frozen --extra test
+
+# The pages' JavaScript and CSS: npm packages from the lock file, bundled into web/static.
+frontend:
+	cd web/frontend && npm ci --no-audit --no-fund && npm run build
+
+demo: uv frontend
+	$(UV) sync --frozen
+	$(UV) run --frozen gridops demo --host $(HOST) --port $(PORT)
+
+test: install
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen lint-imports
+	$(UV) run --frozen pytest
+
+bench: install
+	$(UV) run --frozen python bench/locate.py

@@ -1,0 +1,32 @@
+"""Live events, written to the outbox table in the same transaction as the change they report, so a
+client that resumes from its last event id misses nothing. Delivery (websockets, Redis) is web's job."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from dispatch.models import LiveEvent, Ticket
+
+
+def emit(*, session: Session, kind: str, at: datetime, ticket: Ticket | None = None, user_id: int | None = None,
+         payload: dict[str, Any] | None = None) -> LiveEvent:
+    event = LiveEvent(
+        kind=kind, ticket_id=ticket.id if ticket else None,
+        department_code=ticket.department_code if ticket else None,
+        cell_code=ticket.cell_code if ticket else None, reporter_id=ticket.reporter_id if ticket else None,
+        user_id=user_id,
+        payload=json.dumps(payload or {}, ensure_ascii=False, default=str), created_at=at,
+    )
+    session.add(event)
+    return event
+
+
+def ticket_changed(*, session: Session, ticket: Ticket, action: str, at: datetime) -> LiveEvent:
+    return emit(session=session, kind="ticket.created" if action == "report" else "ticket.changed", at=at,
+                ticket=ticket, payload={"id": ticket.id, "case_number": ticket.case_number,
+                                        "status": str(ticket.status), "action": action,
+                                        "lat": ticket.lat, "lng": ticket.lng, "category_code": ticket.category_code})

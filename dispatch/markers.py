@@ -1,0 +1,160 @@
+"""What a map needs of many cases at once: position, status, category and the SLA light, for every open
+case in the caller's scope, computed in a few queries.
+
+The per-case views (``sla.view`` through ``queries.timers_by_ticket``) load whole timer rows and look the
+calendar up once per timer; fine for a page of 50, slow for 20,000. Here the running timers of all the
+cases come in one column query, each calendar is loaded once, and only the headline (the running timer
+that is worst off, as ``sla.headline`` picks it) is kept per case."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from dispatch import sla
+from dispatch.models import TERMINAL, SlaTimer, Status, Ticket
+from dispatch.scope import visible
+from grid.errors import InvalidInput
+from grid.people import Actor
+
+OPEN_STATUSES = sorted(str(s) for s in set(Status) - TERMINAL)
+ORDER = {"red": 0, "yellow": 1, "green": 2}
+
+
+@dataclass(slots=True)
+class Marker:
+    id: int
+    case_number: str
+    lng: float
+    lat: float
+    status: str
+    category_code: str
+    urgency: str
+    department_code: str | None
+    suggested_department_code: str | None
+    cell_code: str
+    created_at: datetime
+    light: str | None  # None: no running timer (e.g. a closed case)
+    remaining_s: float | None
+    due_at: datetime | None
+
+
+@dataclass
+class MarkerFilter:
+    statuses: list[str] | None = None  # None: every open status
+    ids: list[int] | None = None  # these cases whatever their status (a live client catching up)
+    category: str | None = None
+    department: str | None = None
+    area: str | None = None
+    urgency: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+
+COLUMNS = (Ticket.id, Ticket.case_number, Ticket.lng, Ticket.lat, Ticket.status, Ticket.category_code,
+           Ticket.urgency, Ticket.department_code, Ticket.suggested_department_code, Ticket.cell_code,
+           Ticket.created_at)
+TIMER_COLUMNS = (SlaTimer.ticket_id, SlaTimer.stage, SlaTimer.active, SlaTimer.paused_at, SlaTimer.calendar_code,
+                 SlaTimer.limit_s, SlaTimer.extension_s, SlaTimer.ladder, SlaTimer.anchor_remaining_s,
+                 SlaTimer.due_at)
+
+
+def _conditions(actor: Actor, f: MarkerFilter) -> list:
+    where = [visible(actor)]
+    if f.ids is not None:
+        where.append(col(Ticket.id).in_(f.ids))
+    else:
+        statuses = f.statuses or OPEN_STATUSES
+        unknown = [s for s in statuses if s not in Status.__members__]
+        if unknown:
+            raise InvalidInput(f"unknown status {', '.join(unknown)}; statuses are {', '.join(Status)}",
+                               field="status")
+        where.append(col(Ticket.status).in_(statuses))
+    if f.category:
+        where.append(col(Ticket.category_code).startswith(f.category.upper(), autoescape=True))
+    if f.department:
+        where.append(Ticket.department_code == f.department)
+    if f.area:
+        if not f.area.isdigit() or len(f.area) > 15:
+            raise InvalidInput("area must be an area code (up to 15 digits)", field="area")
+        where.append(col(Ticket.cell_code).startswith(f.area))
+    if f.urgency:
+        where.append(Ticket.urgency == f.urgency)
+    if f.created_from:
+        where.append(Ticket.created_at >= f.created_from)
+    if f.created_to:
+        where.append(Ticket.created_at < f.created_to)
+    return where
+
+
+def markers(*, session: Session, actor: Actor, filters: MarkerFilter, now: datetime) -> list[Marker]:
+    """Every case matching the filters in the caller's scope, with its headline SLA light."""
+    where = _conditions(actor, filters)
+    # Core rows, not ORM: a third of the time for 20,000 cases
+    rows = session.connection().execute(select(*COLUMNS).where(*where).order_by(Ticket.id)).all()
+    heads = _headlines(session, where, now)
+    out = []
+    for r in rows:
+        head = heads.get(r.id)
+        out.append(Marker(id=r.id, case_number=r.case_number, lng=r.lng, lat=r.lat, status=str(r.status),
+                          category_code=r.category_code, urgency=r.urgency, department_code=r.department_code,
+                          suggested_department_code=r.suggested_department_code, cell_code=r.cell_code,
+                          created_at=r.created_at, light=head[0] if head else None,
+                          remaining_s=round(head[1]) if head else None, due_at=head[2] if head else None))
+    return out
+
+
+def _headlines(session: Session, where: list, now: datetime) -> dict[int, tuple[str, float, datetime]]:
+    """ticket id → (light, remaining working seconds, due) of its running timer that is worst off."""
+    query = (select(*TIMER_COLUMNS).join(Ticket, col(Ticket.id) == col(SlaTimer.ticket_id))
+             .where(col(SlaTimer.active).is_(True), *where))
+    calendars: dict[str, object] = {}
+    ratios: dict[str, float] = {}
+    best: dict[int, tuple[int, float, str, datetime]] = {}
+    for timer in session.connection().execute(query):
+        cal = calendars.get(timer.calendar_code)
+        if cal is None:
+            cal = calendars[timer.calendar_code] = sla.calendar_for(session=session, code=timer.calendar_code)
+        ratio = ratios.get(timer.ladder)
+        if ratio is None:
+            ratio = ratios[timer.ladder] = json.loads(timer.ladder).get("yellow_ratio", 0.8)
+        left = sla.remaining_s(timer, cal, now)
+        total = sla.total_s(timer)
+        used = total - left
+        light = "red" if used >= total else "yellow" if used >= ratio * total else "green"  # as sla.light
+        key = (ORDER[light], left)
+        current = best.get(timer.ticket_id)
+        if current is None or key < current[:2]:
+            best[timer.ticket_id] = (*key, light, timer.due_at)
+    return {tid: (light, left, due) for tid, (_, left, light, due) in best.items()}
+
+
+def counts_by_area(items: list[Marker], length: int) -> dict[str, dict]:
+    """Open cases and the worst light per area code of the given length (15 cell … 6 district)."""
+    found: dict[str, dict] = {}
+    for m in items:
+        code = m.cell_code[:length]
+        entry = found.setdefault(code, {"open": 0, "worst": None})
+        entry["open"] += 1
+        if m.light and (entry["worst"] is None or ORDER[m.light] < ORDER[entry["worst"]]):
+            entry["worst"] = m.light
+    return found
+
+
+@dataclass(slots=True)
+class Headline:
+    """The fields of a ``sla.TimerView`` that ``sla.headline`` and ``queries.today_counters`` read."""
+
+    active: bool
+    light: str
+    remaining_s: float
+    due_at: datetime
+
+
+def as_views(items: list[Marker]) -> dict[int, list[Headline]]:
+    """Markers as the ``views`` argument of ``queries.today_counters``: each case with its headline timer
+    (none when nothing runs), so the counters need no per-case timer views."""
+    return {m.id: [Headline(True, m.light, m.remaining_s, m.due_at)] if m.light else [] for m in items}

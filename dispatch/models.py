@@ -1,0 +1,274 @@
+"""Tables of cases: tickets, their photos, routing decisions and the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from grid.clock import utcnow
+from grid.dbtypes import UTCDateTime, enum_type
+
+
+class Status(StrEnum):
+    verifying = "verifying"  # 待核实: a non-worker report waits for the cell's worker
+    reported = "reported"  # 待立案: waits for the shift lead to register or reject
+    rejected = "rejected"  # 不予立案
+    registered = "registered"  # 已立案, waits for dispatch
+    dispatched = "dispatched"  # 已派遣, waits for the department to accept
+    accepted = "accepted"  # 已签收, being handled
+    return_requested = "return_requested"  # 回退申请
+    extension_requested = "extension_requested"  # 延期申请
+    suspension_requested = "suspension_requested"  # 挂账申请
+    suspended = "suspended"  # 挂账
+    resolved = "resolved"  # 已处置, waits for the on-site check
+    rework = "rework"  # 返工
+    checked = "checked"  # 核查通过, waits for close
+    void_requested = "void_requested"  # 作废申请
+    closed = "closed"  # 结案
+    void = "void"  # 作废
+    merged = "merged"  # 合并入另一案卷
+
+
+TERMINAL = frozenset({Status.rejected, Status.closed, Status.void, Status.merged})
+
+
+class Source(StrEnum):
+    worker = "worker"
+    hotline = "hotline"
+    citizen = "citizen"
+    api = "api"
+
+
+class Ticket(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("reporter_id", "idempotency_key", name="uq_ticket_idempotency"),
+        Index("ix_ticket_status_category", "status", "category_code"),
+        Index("ix_ticket_lng_lat", "lng", "lat"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_number: str = Field(index=True, unique=True, max_length=20)
+    version: int = 1
+    status: Status = Field(index=True, sa_type=enum_type(Status))
+    # where a denied request (return, void) goes back to
+    status_before_request: Status | None = Field(default=None, sa_type=enum_type(Status))
+    kind: str = Field(max_length=16)
+    category_code: str = Field(index=True, max_length=5)
+    urgency: str = Field(max_length=16)
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    address: str = ""
+    lat: float
+    lng: float
+    input_crs: str = "wgs84"
+    cell_code: str = Field(index=True, max_length=15)
+    community_code: str = Field(index=True, max_length=12)
+    street_code: str = Field(index=True, max_length=9)
+    district_code: str = Field(index=True, max_length=6)
+    source: Source = Field(sa_type=enum_type(Source, 16))
+    reporter_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    reporter_name: str = ""
+    idempotency_key: str | None = Field(default=None, max_length=128)
+    department_code: str | None = Field(default=None, index=True, max_length=32)
+    suggested_department_code: str | None = None
+    merged_into_id: int | None = Field(default=None, foreign_key="ticket.id")
+    support_count: int = 0
+    extension_hours: float = 0.0  # approved extensions, added to the handling limit
+    audit_head: str = ""  # hash of the newest event: deleting the last event is detected too
+    audit_count: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # per-status timestamps: when the case last entered each stage
+    verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    registered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    dispatched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    checked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    rejected_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    voided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    suspended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Photo(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    event_seq: int | None = None  # the act that attached it (report, resolve …)
+    stage: str = "report"  # report | resolve | check
+    path: str  # relative to the media directory
+    content_type: str
+    size: int
+    width: int
+    height: int
+    sha256: str = Field(max_length=64)
+    uploaded_by: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class RoutingDecisionRecord(SQLModel, table=True):
+    """Every routing decision with the rule that made it (NULL rule: no rule matched)."""
+
+    __tablename__ = "routing_decision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    rule_id: int | None = Field(default=None, foreign_key="routingrule.id")
+    department_code: str | None = None
+    reason: str
+    decided_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class TicketEvent(SQLModel, table=True):
+    """One act on a case. Append-only; each event's hash covers its content and the previous hash."""
+
+    __tablename__ = "ticket_event"
+    __table_args__ = (UniqueConstraint("ticket_id", "seq", name="uq_ticket_event_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    seq: int
+    actor_id: int | None = None
+    actor_name: str
+    role: str
+    action: str
+    from_status: str | None = None
+    to_status: str | None = None
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    payload: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))  # canonical JSON
+    at: datetime = Field(sa_type=UTCDateTime)
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class CaseCounter(SQLModel, table=True):
+    """Sequence for case numbers, one row per (category, local date) prefix."""
+
+    __tablename__ = "case_counter"
+
+    prefix: str = Field(primary_key=True, max_length=16)
+    value: int = 0
+
+
+class SlaPolicy(SQLModel, table=True):
+    """A time limit for one stage, as data. ``category`` is a minor class, a major class or "" (any);
+    ``urgency`` a level or "" (any); the most specific row wins (category first, then urgency). With no
+    row, the handle stage takes the category's own limit and the others the defaults in dispatch.sla."""
+
+    __tablename__ = "sla_policy"
+    __table_args__ = (UniqueConstraint("stage", "category", "urgency", name="uq_sla_policy_keys"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    stage: str = Field(max_length=16)
+    category: str = Field(default="", max_length=5)
+    urgency: str = Field(default="", max_length=16)
+    limit_hours: float
+    basis: str = Field(default="working", max_length=16)  # working | natural
+    ladder: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON; None: the default
+    note: str = ""
+
+
+class SlaTimer(SQLModel, table=True):
+    """One timer per case per stage. The policy is snapshotted here when the timer starts; ``cycle``
+    counts restarts (re-dispatch, rework) so that each cycle's escalations fire once each.
+
+    Working time is kept as an anchor: at ``anchor_at`` the timer had ``anchor_remaining_s`` working
+    seconds left (negative when overdue); ``due_at`` follows from it and the calendar."""
+
+    __tablename__ = "sla_timer"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "stage", name="uq_sla_timer_stage"),
+        Index("ix_sla_timer_next_fire", "next_fire_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    stage: str = Field(max_length=16)
+    cycle: int = 1
+    active: bool = True
+    calendar_code: str = Field(max_length=32)
+    basis: str = Field(max_length=16)
+    limit_s: float
+    extension_s: float = 0.0
+    ladder: str = Field(sa_column=Column(Text, nullable=False))  # JSON snapshot
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    anchor_at: datetime = Field(sa_type=UTCDateTime)
+    anchor_remaining_s: float
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    original_due_at: datetime = Field(sa_type=UTCDateTime)
+    paused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    paused_total_s: float = 0.0
+    fulfilled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    breached_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    stopped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    warning_level: int = 0  # the highest level fired this cycle: 1 yellow, 2 red, 3+ overdue steps
+    next_level: int | None = None
+    next_fire_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # NULL: nothing pending
+
+
+class Escalation(SQLModel, table=True):
+    """The record that a (timer, cycle, level) fired. Its uniqueness is what makes "exactly once" true."""
+
+    __table_args__ = (UniqueConstraint("timer_id", "cycle", "level", name="uq_escalation_once"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    timer_id: int = Field(foreign_key="sla_timer.id", index=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    cycle: int
+    level: int
+    stage: str = Field(max_length=16)
+    scheduled_at: datetime = Field(sa_type=UTCDateTime)
+    fired_at: datetime = Field(sa_type=UTCDateTime)
+    recipients: int = 0
+
+
+class Notification(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
+    escalation_id: int | None = Field(default=None, foreign_key="escalation.id")
+    kind: str = Field(max_length=32)
+    level: int = 0
+    title: str
+    body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class LiveEvent(SQLModel, table=True):
+    """The outbox of live events (case created or changed, SLA light changed, notification). The id is
+    the event id a client resumes from; the scope columns say who may see it."""
+
+    __tablename__ = "live_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    ticket_id: int | None = None
+    department_code: str | None = Field(default=None, max_length=32)
+    cell_code: str | None = Field(default=None, max_length=15)
+    reporter_id: int | None = None  # a grid worker sees its own reports wherever they are
+    user_id: int | None = None  # set for events meant for one user only (notifications)
+    payload: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One notification POSTed to a department's webhook: the delivery log, retried with backoff."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (Index("ix_webhook_pending", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    department_code: str = Field(max_length=32, index=True)
+    escalation_id: int | None = Field(default=None, foreign_key="escalation.id")
+    url: str
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="pending", max_length=16)  # pending | delivered | failed
+    attempts: int = 0
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_status_code: int | None = None
+    last_error: str = ""
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,356 @@
+"""SLA timers: which stages are timed, with what limit, on which calendar; how acts start, fulfil,
+pause, extend, restart and stop them; and the traffic light of each.
+
+Levels: 1 yellow (80 % of the limit used, configurable), 2 red (100 %), 3, 4 … every N working hours
+overdue. ``next_fire_at`` is the moment the next level is reached; the escalation pass picks timers by
+it through an index, so its cost does not grow with the number of open cases."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from dispatch.calendar import WorkCalendar, parse_periods
+from dispatch.models import SlaPolicy, SlaTimer, Ticket
+from grid.calendars import ALWAYS, STANDARD
+from grid.errors import InvalidInput, UnknownCategory
+from grid.models import Calendar, CalendarDay, Category, DayKind, Department, TimeBasis, Urgency
+
+STAGES = ("verify", "register", "dispatch", "accept", "handle", "check", "close")
+DEPARTMENT_STAGES = frozenset({"accept", "handle"})
+
+#: (limit hours, basis) of the centre's stages when no policy row says otherwise.
+DEFAULT_LIMITS: dict[str, tuple[float, str]] = {
+    "verify": (0.5, "working"), "register": (1.0, "working"), "dispatch": (1.0, "working"),
+    "accept": (1.0, "working"), "check": (0.5, "working"), "close": (1.0, "working"),
+}
+DEFAULT_LADDER: dict[str, Any] = {
+    "yellow_ratio": 0.8,
+    "yellow": ["owner"],
+    "red": ["owner_leader", "dispatchers"],
+    "overdue_every_hours": 4,
+    "overdue": ["supervisors"],
+    "max_overdue_steps": 12,
+}
+
+#: What each act does to the timers: stages fulfilled, stopped, started (restarted if running).
+ACT_TIMERS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "verify": (("verify",), (), ("register",)),
+    "register": (("register",), (), ("dispatch",)),
+    "dispatch": (("dispatch",), (), ("accept", "handle")),
+    "accept": (("accept",), (), ()),
+    "approve_return": ((), ("accept", "handle"), ("dispatch",)),
+    "resolve": (("handle",), ("accept",), ("check",)),
+    "check_pass": (("check",), (), ("close",)),
+    "check_fail": (("check",), (), ("handle",)),
+    "close": (("close",), STAGES, ()),
+    "reject": ((), STAGES, ()),
+    "approve_void": ((), STAGES, ()),
+    "merge": ((), STAGES, ()),
+}
+
+
+# --- calendars -------------------------------------------------------------------------------------
+
+_calendar_cache: dict[str, tuple[datetime | None, WorkCalendar]] = {}
+
+
+def calendar_for(*, session: Session, code: str) -> WorkCalendar:
+    """The calendar as arithmetic, cached until the calendar row says it changed."""
+    row = session.exec(select(Calendar).where(Calendar.code == code)).first()
+    if row is None:
+        if code == ALWAYS:
+            return WorkCalendar.always()
+        if code == STANDARD:
+            return WorkCalendar()
+        raise InvalidInput(f"no calendar {code!r}")
+    cached = _calendar_cache.get(code)
+    if cached and cached[0] == row.updated_at:
+        return cached[1]
+    days = session.exec(select(CalendarDay).where(CalendarDay.calendar_code == code)).all()
+    tz = ZoneInfo(row.timezone)
+    cal = WorkCalendar.always(tz) if row.always_on else WorkCalendar(
+        timezone=tz,
+        periods=parse_periods(row.periods),
+        weekdays=frozenset(int(d) - 1 for d in row.weekdays.split(",") if d.strip()),
+        holidays=frozenset(d.day for d in days if d.kind == DayKind.holiday),
+        workdays=frozenset(d.day for d in days if d.kind == DayKind.workday),
+    )
+    _calendar_cache[code] = (row.updated_at, cal)
+    return cal
+
+
+# --- policies --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Limit:
+    seconds: float
+    basis: str
+    ladder: dict[str, Any]
+    source: str
+
+
+def policy_for(*, session: Session, stage: str, category: Category, urgency: str) -> Limit:
+    rows = session.exec(select(SlaPolicy).where(
+        SlaPolicy.stage == stage,
+        col(SlaPolicy.category).in_([category.code, category.major_code, ""]),
+        col(SlaPolicy.urgency).in_([urgency, ""]),
+    )).all()
+    if rows:
+        best = max(rows, key=lambda r: (len(r.category), bool(r.urgency)))
+        ladder = {**DEFAULT_LADDER, **json.loads(best.ladder)} if best.ladder else DEFAULT_LADDER
+        return Limit(best.limit_hours * 3600, best.basis, ladder, f"policy #{best.id}")
+    if stage == "handle":
+        hours = getattr(category, f"limit_hours_{urgency}", category.limit_hours_normal)
+        return Limit(hours * 3600, str(category.time_basis), DEFAULT_LADDER, f"category {category.code}")
+    hours, basis = DEFAULT_LIMITS[stage]
+    return Limit(hours * 3600, basis, DEFAULT_LADDER, "default")
+
+
+def set_policy(*, session: Session, stage: str, limit_hours: float, basis: str = "working", category: str = "",
+               urgency: str = "", ladder: dict[str, Any] | None = None, note: str = "") -> SlaPolicy:
+    if stage not in STAGES:
+        raise InvalidInput(f"unknown stage {stage!r}; stages are {', '.join(STAGES)}", field="stage")
+    if basis not in TimeBasis.__members__:
+        raise InvalidInput("basis must be working or natural", field="basis")
+    if not 0 < limit_hours <= 24 * 366:
+        raise InvalidInput("limit_hours must be more than 0 and at most a year", field="limit_hours")
+    if urgency and urgency not in Urgency.__members__:
+        raise InvalidInput(f"unknown urgency {urgency!r}; use one of {', '.join(Urgency)}", field="urgency")
+    if category and not session.exec(select(Category).where(col(Category.code).startswith(category))).first():
+        raise UnknownCategory(f"unknown category {category!r}: give a minor class (E0101) or a major class (E01)")
+    if ladder is not None:
+        ratio = ladder.get("yellow_ratio", DEFAULT_LADDER["yellow_ratio"])
+        if not (isinstance(ratio, int | float) and 0 < ratio < 1):
+            raise InvalidInput("yellow_ratio must be between 0 and 1", field="ladder")
+    row = session.exec(select(SlaPolicy).where(SlaPolicy.stage == stage, SlaPolicy.category == category,
+                                               SlaPolicy.urgency == urgency)).first()
+    row = row or SlaPolicy(stage=stage, category=category, urgency=urgency, limit_hours=limit_hours)
+    row.limit_hours, row.basis, row.note = limit_hours, basis, note
+    row.ladder = json.dumps(ladder) if ladder is not None else None
+    session.add(row)
+    session.flush()
+    return row
+
+
+# --- levels and lights -----------------------------------------------------------------------------
+
+def total_s(timer: SlaTimer) -> float:
+    return timer.limit_s + timer.extension_s
+
+
+def remaining_s(timer: SlaTimer, cal: WorkCalendar, now: datetime) -> float:
+    """Working seconds left (negative: overdue). Frozen while paused or finished."""
+    if timer.paused_at is not None or not timer.active:
+        return timer.anchor_remaining_s
+    return cal.signed_between(now, timer.due_at)
+
+
+def light(timer: SlaTimer, cal: WorkCalendar, now: datetime) -> str:
+    used = total_s(timer) - remaining_s(timer, cal, now)
+    ratio = json.loads(timer.ladder).get("yellow_ratio", 0.8)
+    if used >= total_s(timer):
+        return "red"
+    return "yellow" if used >= ratio * total_s(timer) else "green"
+
+
+def level_time(timer: SlaTimer, cal: WorkCalendar, level: int) -> datetime | None:
+    ladder = json.loads(timer.ladder)
+    if level == 1:
+        before_due = (1 - ladder.get("yellow_ratio", 0.8)) * total_s(timer)
+        return cal.shift(timer.anchor_at, timer.anchor_remaining_s - before_due)
+    if level == 2:
+        return timer.due_at
+    step = level - 2
+    if step > ladder.get("max_overdue_steps", 12) or not ladder.get("overdue_every_hours"):
+        return None
+    return cal.add_working(timer.due_at, timedelta(hours=step * ladder["overdue_every_hours"]))
+
+
+def schedule_next(timer: SlaTimer, cal: WorkCalendar) -> None:
+    """Set next_level / next_fire_at from the anchor; nothing pends for a paused or finished timer."""
+    if not timer.active or timer.paused_at is not None:
+        timer.next_level, timer.next_fire_at = None, None
+        return
+    level = timer.warning_level + 1
+    timer.next_level, timer.next_fire_at = level, level_time(timer, cal, level)
+    if timer.next_fire_at is None:
+        timer.next_level = None
+
+
+# --- lifecycle -------------------------------------------------------------------------------------
+
+def _calendar_code(session: Session, ticket: Ticket, stage: str, basis: str) -> str:
+    if basis == "natural":
+        return ALWAYS
+    if stage in DEPARTMENT_STAGES and ticket.department_code:
+        dept = session.exec(select(Department).where(Department.code == ticket.department_code)).first()
+        if dept and dept.calendar_code:
+            return dept.calendar_code
+    return STANDARD
+
+
+def timers_of(*, session: Session, ticket_id: int) -> list[SlaTimer]:
+    return list(session.exec(select(SlaTimer).where(SlaTimer.ticket_id == ticket_id).order_by(SlaTimer.id)))
+
+
+def start(*, session: Session, ticket: Ticket, stage: str, at: datetime) -> SlaTimer:
+    """Start the stage's timer, or restart it (a new cycle) if it ran before."""
+    category = session.exec(select(Category).where(Category.code == ticket.category_code)).one()
+    limit = policy_for(session=session, stage=stage, category=category, urgency=ticket.urgency)
+    code = _calendar_code(session, ticket, stage, limit.basis)
+    cal = calendar_for(session=session, code=code)
+    due = cal.add_working(at, timedelta(seconds=limit.seconds))
+    timer = session.exec(select(SlaTimer).where(SlaTimer.ticket_id == ticket.id, SlaTimer.stage == stage)).first()
+    if timer is None:
+        timer = SlaTimer(ticket_id=ticket.id, stage=stage, cycle=0, calendar_code=code, basis=limit.basis,
+                         limit_s=limit.seconds, ladder="", started_at=at, anchor_at=at,
+                         anchor_remaining_s=limit.seconds, due_at=due, original_due_at=due)
+    timer.cycle += 1
+    timer.active, timer.calendar_code, timer.basis = True, code, limit.basis
+    timer.limit_s, timer.extension_s, timer.ladder = limit.seconds, 0.0, json.dumps(limit.ladder, sort_keys=True)
+    timer.started_at = timer.anchor_at = at
+    timer.anchor_remaining_s = limit.seconds
+    timer.due_at = timer.original_due_at = due
+    timer.paused_at, timer.paused_total_s = None, 0.0
+    timer.fulfilled_at = timer.breached_at = timer.stopped_at = None
+    timer.warning_level = 0
+    schedule_next(timer, cal)
+    session.add(timer)
+    return timer
+
+
+def _finish(session: Session, timer: SlaTimer, at: datetime, *, fulfilled: bool) -> None:
+    if not timer.active:
+        return
+    cal = calendar_for(session=session, code=timer.calendar_code)
+    timer.anchor_remaining_s = remaining_s(timer, cal, at)
+    timer.anchor_at = at
+    if fulfilled:
+        timer.fulfilled_at = at
+    else:
+        timer.stopped_at = at
+    if timer.paused_at is not None:
+        timer.paused_total_s += (at - timer.paused_at).total_seconds()
+        timer.paused_at = None
+    if timer.anchor_remaining_s < 0 and timer.breached_at is None:
+        timer.breached_at = timer.due_at
+    timer.active = False
+    schedule_next(timer, cal)
+    session.add(timer)
+
+
+def pause(*, session: Session, timer: SlaTimer, at: datetime) -> None:
+    if not timer.active or timer.paused_at is not None:
+        return
+    cal = calendar_for(session=session, code=timer.calendar_code)
+    timer.anchor_remaining_s = remaining_s(timer, cal, at)
+    timer.anchor_at = timer.paused_at = at
+    schedule_next(timer, cal)
+    session.add(timer)
+
+
+def resume(*, session: Session, timer: SlaTimer, at: datetime) -> None:
+    if not timer.active or timer.paused_at is None:
+        return
+    cal = calendar_for(session=session, code=timer.calendar_code)
+    timer.paused_total_s += (at - timer.paused_at).total_seconds()
+    timer.paused_at = None
+    timer.anchor_at = at
+    timer.due_at = cal.shift(at, timer.anchor_remaining_s)
+    schedule_next(timer, cal)
+    session.add(timer)
+
+
+def extend(*, session: Session, timer: SlaTimer, hours: float, at: datetime) -> None:
+    """An approved extension: the approved working hours move the deadline."""
+    cal = calendar_for(session=session, code=timer.calendar_code)
+    timer.anchor_remaining_s = remaining_s(timer, cal, at) + hours * 3600
+    timer.extension_s += hours * 3600
+    timer.anchor_at = at
+    if timer.paused_at is None:
+        timer.due_at = cal.shift(at, timer.anchor_remaining_s)
+    schedule_next(timer, cal)
+    session.add(timer)
+
+
+def on_act(*, session: Session, ticket: Ticket, action: str, at: datetime, payload: dict[str, Any]) -> list[SlaTimer]:
+    """Apply an act's effect on the case's timers. Returns the timers that changed."""
+    timers = {t.stage: t for t in timers_of(session=session, ticket_id=ticket.id)}
+    changed: list[SlaTimer] = []
+    fulfil, stop, begin = ACT_TIMERS.get(action, ((), (), ()))
+    for stage in fulfil:
+        if stage in timers and timers[stage].active:
+            _finish(session, timers[stage], at, fulfilled=True)
+            changed.append(timers[stage])
+    for stage in stop:
+        if stage in timers and timers[stage].active:
+            _finish(session, timers[stage], at, fulfilled=False)
+            changed.append(timers[stage])
+    for stage in begin:
+        changed.append(start(session=session, ticket=ticket, stage=stage, at=at))
+    if action == "approve_suspension":
+        for stage in DEPARTMENT_STAGES:
+            if stage in timers:
+                pause(session=session, timer=timers[stage], at=at)
+                changed.append(timers[stage])
+    elif action == "resume":
+        for stage in DEPARTMENT_STAGES:
+            if stage in timers:
+                resume(session=session, timer=timers[stage], at=at)
+                changed.append(timers[stage])
+    elif action == "approve_extension" and "handle" in timers and timers["handle"].active:
+        extend(session=session, timer=timers["handle"], hours=float(payload["hours"]), at=at)
+        changed.append(timers["handle"])
+    return changed
+
+
+def on_report(*, session: Session, ticket: Ticket, at: datetime) -> SlaTimer:
+    return start(session=session, ticket=ticket, stage="verify" if ticket.status == "verifying" else "register",
+                 at=at)
+
+
+@dataclass
+class TimerView:
+    stage: str
+    cycle: int
+    active: bool
+    paused: bool
+    light: str
+    due_at: datetime
+    original_due_at: datetime
+    remaining_s: float
+    limit_s: float
+    extension_s: float
+    basis: str
+    calendar: str
+    warning_level: int
+    fulfilled_at: datetime | None
+    breached_at: datetime | None
+    on_time: bool | None
+
+
+def view(*, session: Session, timer: SlaTimer, now: datetime) -> TimerView:
+    cal = calendar_for(session=session, code=timer.calendar_code)
+    left = remaining_s(timer, cal, now)
+    finished = timer.fulfilled_at is not None
+    return TimerView(
+        stage=timer.stage, cycle=timer.cycle, active=timer.active, paused=timer.paused_at is not None,
+        light=light(timer, cal, now), due_at=timer.due_at, original_due_at=timer.original_due_at,
+        remaining_s=round(left, 1), limit_s=timer.limit_s, extension_s=timer.extension_s, basis=timer.basis,
+        calendar=timer.calendar_code, warning_level=timer.warning_level, fulfilled_at=timer.fulfilled_at,
+        breached_at=timer.breached_at, on_time=(left >= 0) if finished else None,
+    )
+
+
+def headline(views: list[TimerView]) -> TimerView | None:
+    """The timer a list shows for a case: the running one that is worst off."""
+    running = [v for v in views if v.active]
+    order = {"red": 0, "yellow": 1, "green": 2}
+    return min(running, key=lambda v: (order[v.light], v.remaining_s)) if running else None
+

@@ -1,0 +1,158 @@
+"""Grid files in, WGS-84 polygons out: GeoJSON, zipped Shapefile, Shapefile, GeoPackage, any CRS.
+
+geopandas reads through pyogrio and reprojects with pyproj. Invalid geometry is repaired with
+``make_valid`` when the result is still an areal polygon, else the file is rejected naming the
+features. Overlapping cells are reported with the overlap area in m² (a warning, not a rejection)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+from geo.errors import GridFileError
+from geo.metric import to_metric
+
+OVERLAP_TOLERANCE_M2 = 0.5
+GEOJSON_SUFFIXES = {".geojson", ".json"}
+
+
+@dataclass
+class GridFeature:
+    code: str
+    name: str
+    geometry: shapely.Geometry
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class LoadResult:
+    features: list[GridFeature]
+    repaired: list[str] = field(default_factory=list)
+    overlaps: list[tuple[str, str, float]] = field(default_factory=list)
+
+
+def _listing(codes: list[str], limit: int = 20) -> str:
+    return ", ".join(codes[:limit]) + (f" … ({len(codes)} in all)" if len(codes) > limit else "")
+
+
+def _codes(series) -> list[str]:  # noqa: ANN001
+    if series.dtype.kind == "f":
+        return ["" if np.isnan(v) else format(int(v)) if float(v).is_integer() else str(v) for v in series]
+    return ["" if v is None else str(v).strip() for v in series]
+
+
+def _polygonal(geom: shapely.Geometry) -> shapely.Geometry | None:
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else None
+
+
+def _read(path: Path, layer: str | None) -> gpd.GeoDataFrame:
+    source = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
+    try:
+        return gpd.read_file(source, layer=layer, engine="pyogrio")
+    except Exception as exc:  # pyogrio raises several types for unreadable files; all mean the same here
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise GridFileError(f"cannot read {path.name}: {reason}. Is it GeoJSON, a zipped Shapefile or a "
+                            "GeoPackage?") from None
+
+
+def _to_wgs84(gdf: gpd.GeoDataFrame, path: Path, crs: str | None) -> gpd.GeoDataFrame:
+    try:
+        if crs:
+            gdf = gdf.set_crs(CRS.from_user_input(crs), allow_override=True)
+    except CRSError:
+        raise GridFileError(f"unknown CRS {crs!r}: give an EPSG code such as EPSG:4549") from None
+    if gdf.crs is None:
+        if path.suffix.lower() not in GEOJSON_SUFFIXES:
+            raise GridFileError(f"{path.name} does not say which coordinate system it uses; pass --crs "
+                                "(e.g. --crs EPSG:4549 for CGCS2000 / 3-degree Gauss-Kruger zone 40)")
+        gdf = gdf.set_crs(4326)  # RFC 7946: GeoJSON is WGS-84
+    if gdf.crs.to_epsg() == 4490:  # CGCS2000 geographic: treated as WGS-84
+        gdf = gdf.set_crs(4326, allow_override=True)
+    elif gdf.crs.to_epsg() != 4326:
+        gdf = gdf.to_crs(4326)
+    minx, miny, maxx, maxy = gdf.total_bounds
+    if not (np.isfinite([minx, miny, maxx, maxy]).all() and -180 <= minx <= maxx <= 180
+            and -90 <= miny <= maxy <= 90):
+        raise GridFileError(f"{path.name}: coordinates fall outside longitude/latitude range after reading it as "
+                            f"{gdf.crs.name if gdf.crs else 'WGS-84'}; the file's CRS is probably wrong — "
+                            "pass the right one with --crs")
+    return gdf
+
+
+def read_grid_file(
+    path: str | Path, *, code_field: str = "code", name_field: str = "name", crs: str | None = None,
+    layer: str | None = None,
+) -> LoadResult:
+    path = Path(path)
+    gdf = _read(path, layer)
+    if gdf.empty:
+        raise GridFileError(f"{path.name} holds no features")
+    missing = [f for f in (code_field, name_field) if f not in gdf.columns]
+    if missing:
+        fields = ", ".join(c for c in gdf.columns if c != gdf.geometry.name)
+        raise GridFileError(f"{path.name} has no field {' or '.join(map(repr, missing))}; its fields are: {fields}. "
+                            "Name the right ones with --code-field / --name-field")
+    gdf = _to_wgs84(gdf, path, crs)
+    codes = _codes(gdf[code_field])
+    names = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip() for v in gdf[name_field]]
+    blank = [str(i + 1) for i, c in enumerate(codes) if not c]
+    if blank:
+        raise GridFileError(f"{len(blank)} feature(s) have no code (feature numbers {_listing(blank)})",
+                            feature_ids=blank)
+    seen: dict[str, int] = {}
+    for code in codes:
+        seen[code] = seen.get(code, 0) + 1
+    dupes = sorted(c for c, n in seen.items() if n > 1)
+    if dupes:
+        raise GridFileError(f"duplicate codes in {path.name}: {_listing(dupes)}", feature_ids=dupes)
+
+    features: list[GridFeature] = []
+    repaired: list[str] = []
+    rejected: list[str] = []
+    others = [c for c in gdf.columns if c not in (gdf.geometry.name, code_field, name_field)]
+    for i, geom in enumerate(gdf.geometry):
+        code = codes[i]
+        if geom is None or geom.is_empty:
+            rejected.append(code)
+            continue
+        if not geom.is_valid:
+            fixed = _polygonal(shapely.make_valid(geom))
+            if fixed is None or fixed.is_empty or fixed.area == 0:
+                rejected.append(code)
+                continue
+            geom = fixed
+            repaired.append(code)
+        elif geom.geom_type not in ("Polygon", "MultiPolygon"):
+            rejected.append(code)
+            continue
+        props = {k: (v.item() if hasattr(v, "item") else v) for k, v in gdf.iloc[i][others].items()}
+        features.append(GridFeature(code, names[i] or code, shapely.force_2d(geom), props))
+    if rejected:
+        raise GridFileError(
+            f"{len(rejected)} feature(s) in {path.name} have missing, non-polygon or unrepairable geometry: "
+            f"{_listing(rejected)}", feature_ids=rejected)
+    return LoadResult(features, repaired, find_overlaps(features))
+
+
+def find_overlaps(features: list[GridFeature]) -> list[tuple[str, str, float]]:
+    """Pairs of features whose interiors overlap by more than half a square metre, with the area."""
+    geoms = np.array([f.geometry for f in features], dtype=object)
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="overlaps")
+    found = []
+    for i, j in zip(left, right, strict=True):
+        if i < j:
+            area = to_metric(shapely.intersection(geoms[i], geoms[j]))[0].area
+            if area > OVERLAP_TOLERANCE_M2:
+                found.append((features[i].code, features[j].code, round(float(area), 1)))
+    return sorted(found)

@@ -1,0 +1,100 @@
+"""Users of the service and the cells grid workers walk."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import Session, col, select
+
+from grid.errors import Conflict, InvalidInput, UnknownArea, UnknownDepartment
+from grid.models import Area, AreaLevel, Department, Role, User, WorkerCell
+
+
+def create_user(
+    *,
+    session: Session,
+    username: str,
+    role: Role | str,
+    display_name: str = "",
+    department_code: str | None = None,
+    cell_codes: Sequence[str] = (),
+) -> User:
+    try:
+        role = Role(role)
+    except ValueError:
+        raise InvalidInput(
+            f"unknown role {role!r}; use one of " + ", ".join(r for r in Role if r != Role.system)
+        ) from None
+    if role == Role.system:
+        raise InvalidInput("the system role is reserved for automatic acts")
+    username = username.strip()
+    if not username or len(username) > 64:
+        raise InvalidInput("a user name needs 1 to 64 characters")
+    if session.exec(select(User).where(User.username == username)).first():
+        raise Conflict(f"user {username!r} already exists")
+    if role == Role.department and not department_code:
+        raise InvalidInput("a department user needs --department CODE")
+    if department_code and not session.exec(select(Department).where(Department.code == department_code)).first():
+        raise UnknownDepartment(f"unknown department {department_code!r}")
+    if role == Role.worker and not cell_codes:
+        raise InvalidInput("a grid worker needs the cells they walk: --cells CODE,CODE")
+    user = User(username=username, role=role, display_name=display_name or username, department_code=department_code)
+    session.add(user)
+    session.flush()
+    assign_cells(session=session, user=user, cell_codes=cell_codes)
+    return user
+
+
+def assign_cells(*, session: Session, user: User, cell_codes: Sequence[str]) -> None:
+    codes = sorted(set(cell_codes))
+    if not codes:
+        return
+    known = set(
+        session.exec(select(Area.code).where(col(Area.code).in_(codes), Area.level == AreaLevel.cell)).all()
+    )
+    missing = [c for c in codes if c not in known]
+    if missing:
+        raise UnknownArea("unknown cell code(s): " + ", ".join(missing[:20]), codes=missing)
+    have = set(session.exec(select(WorkerCell.cell_code).where(WorkerCell.user_id == user.id)).all())
+    for code in codes:
+        if code not in have:
+            session.add(WorkerCell(user_id=user.id, cell_code=code))
+    session.flush()
+
+
+def cells_of(*, session: Session, user_id: int) -> list[str]:
+    return list(session.exec(select(WorkerCell.cell_code).where(WorkerCell.user_id == user_id)).all())
+
+
+def workers_of_cell(*, session: Session, cell_code: str) -> list[int]:
+    return list(session.exec(select(WorkerCell.user_id).where(WorkerCell.cell_code == cell_code)).all())
+
+
+class Actor:
+    """Who is acting: a user with role and scope, or the system (rules)."""
+
+    __slots__ = ("user_id", "username", "role", "department_code", "cell_codes")
+
+    def __init__(
+        self,
+        *,
+        user_id: int | None,
+        username: str,
+        role: Role,
+        department_code: str | None = None,
+        cell_codes: frozenset[str] = frozenset(),
+    ) -> None:
+        self.user_id, self.username, self.role = user_id, username, Role(role)
+        self.department_code, self.cell_codes = department_code, cell_codes
+
+    @classmethod
+    def of(cls, *, session: Session, user: User) -> Actor:
+        cells = frozenset(cells_of(session=session, user_id=user.id)) if user.role == Role.worker else frozenset()
+        return cls(user_id=user.id, username=user.username, role=user.role,
+                   department_code=user.department_code, cell_codes=cells)
+
+    def __repr__(self) -> str:
+        return f"Actor({self.username!r}, {self.role})"
+
+
+SYSTEM = Actor(user_id=None, username="system", role=Role.system)

@@ -1,0 +1,108 @@
+"""Routing rules as data: which department gets a case, and why.
+
+A rule names a category (minor ``E0102``, major ``E01`` or any), an area (a code at any level, or
+everywhere) and optionally an urgency. Among the rules matching a case the most specific wins, compared
+in this stated order:
+
+1. category: a minor class beats a major class beats "any category";
+2. area: a cell beats a community beats a street beats a district beats "everywhere";
+3. urgency: a rule for the case's urgency beats one for any urgency.
+
+Two matching rules can never tie: a case has exactly one minor class, one major class and one ancestor
+per level, and (category, area, urgency) is unique, so the comparison above is a total order on the
+rules that can match. No matching rule → the case waits in the dispatcher's queue, with the category's
+default department as a suggestion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from grid.errors import InvalidInput, UnknownArea, UnknownCategory, UnknownDepartment
+from grid.hierarchy import ancestor_codes, area_depth
+from grid.models import Area, Category, Department, RoutingRule, Urgency
+
+
+@dataclass(frozen=True)
+class RouteDecision:
+    department_code: str | None
+    rule_id: int | None
+    reason: str
+    suggested_department_code: str | None
+
+
+def specificity(rule: RoutingRule) -> tuple[int, int, int]:
+    category_level = 2 if len(rule.category) == 5 else 1 if len(rule.category) == 3 else 0
+    return category_level, area_depth(rule.area_code), 1 if rule.urgency else 0
+
+
+def describe(rule: RoutingRule) -> str:
+    what = rule.category or "any category"
+    where = rule.area_code or "everywhere"
+    urgency = f", {rule.urgency}" if rule.urgency else ""
+    return f"rule #{rule.id}: {what} in {where}{urgency} → {rule.department_code}"
+
+
+def route(*, session: Session, category: Category, cell_code: str, urgency: str) -> RouteDecision:
+    rules = session.exec(
+        select(RoutingRule).where(
+            col(RoutingRule.category).in_([category.code, category.major_code, ""]),
+            col(RoutingRule.area_code).in_([*ancestor_codes(cell_code), ""]),
+            col(RoutingRule.urgency).in_([urgency, ""]),
+        )
+    ).all()
+    if not rules:
+        suggestion = category.default_department_code
+        return RouteDecision(
+            department_code=None,
+            rule_id=None,
+            reason=f"no routing rule matches {category.code} in {cell_code}; left to the dispatcher"
+            + (f" (the category's default department is {suggestion})" if suggestion else ""),
+            suggested_department_code=suggestion,
+        )
+    best = max(rules, key=specificity)
+    return RouteDecision(
+        department_code=best.department_code,
+        rule_id=best.id,
+        reason=describe(best),
+        suggested_department_code=best.department_code,
+    )
+
+
+def add_rule(
+    *,
+    session: Session,
+    department_code: str,
+    category: str = "",
+    area_code: str = "",
+    urgency: str = "",
+    note: str = "",
+) -> RoutingRule:
+    """Validate and store a rule. A rule with the same keys is replaced (its department updated)."""
+    if not session.exec(select(Department).where(Department.code == department_code)).first():
+        raise UnknownDepartment(f"unknown department {department_code!r}")
+    if category:
+        if len(category) == 5:
+            found = session.exec(select(Category).where(Category.code == category)).first()
+        elif len(category) == 3:
+            found = session.exec(select(Category).where(col(Category.code).startswith(category))).first()
+        else:
+            found = None
+        if not found:
+            raise UnknownCategory(
+                f"unknown category {category!r}: give a minor class like E0101 or a major class like E01"
+            )
+    if area_code and not session.exec(select(Area).where(Area.code == area_code)).first():
+        raise UnknownArea(f"unknown area code {area_code!r}")
+    if urgency and urgency not in Urgency.__members__:
+        raise InvalidInput(f"unknown urgency {urgency!r}; use one of {', '.join(Urgency.__members__)}")
+    rule = session.exec(
+        select(RoutingRule).where(
+            RoutingRule.category == category, RoutingRule.area_code == area_code, RoutingRule.urgency == urgency
+        )
+    ).first() or RoutingRule(category=category, area_code=area_code, urgency=urgency, department_code="")
+    rule.department_code, rule.note = department_code, note
+    session.add(rule)
+    session.flush()
+    return rule

@@ -1,0 +1,64 @@
+"""The department workbench in a real browser: the queue, accept, resolve with an after-photo."""
+
+from __future__ import annotations
+
+import io
+
+import httpx
+from PIL import Image
+
+from tests.e2e.conftest import shot, sign_in
+from tests.support.city import COMMUNITY_A, cell_centre
+
+
+def jpeg(path) -> str:  # noqa: ANN001
+    buf = io.BytesIO()
+    Image.new("RGB", (320, 240), (40, 160, 90)).save(buf, "JPEG")
+    path.write_bytes(buf.getvalue())
+    return str(path)
+
+
+def api(server, token: str, method: str, path: str, **kw) -> dict:  # noqa: ANN001, ANN003
+    r = httpx.request(method, f"{server.url}/api/v1{path}", headers={"Authorization": f"Bearer {token}"},
+                      timeout=10, **kw)
+    assert r.status_code < 400, r.text
+    return r.json()
+
+
+def test_queue_accept_and_resolve_with_photo(browser, live_server, web_city, tmp_path):
+    lng, lat = cell_centre(COMMUNITY_A, 2)
+    case = api(live_server, web_city.tokens["worker_a"], "POST", "/reports",
+               json={"lat": lat, "lng": lng, "category_code": "E0101", "description": "桥下暴露垃圾"})["ticket"]
+    assert case["department_code"] == "SANITATION"
+    context, page = sign_in(browser, live_server, "sanitation", viewport={"width": 1366, "height": 800})
+    row = page.wait_for_selector(f".row[data-id='{case['id']}']")
+    assert case["case_number"] in row.inner_text() and "剩余" in row.inner_text()
+    shot(page, "desk-queue")
+    row.click()
+    page.click("#actions button[data-action=accept]")
+    page.wait_for_selector("#actions button[data-action=resolve]")
+    page.click("#actions button[data-action=resolve]")
+    page.fill("[data-form=resolve] textarea[name=reason]", "已清运完毕")
+    page.set_input_files("[data-form=resolve] input[name=photos]", jpeg(tmp_path / "after.jpg"))
+    page.click("[data-form=resolve] [data-go]")
+    page.wait_for_selector(".status-line .badge:has-text('待核查')")
+    shot(page, "desk-resolved")
+    detail = api(live_server, web_city.tokens["dispatcher"], "GET", f"/tickets/{case['id']}")
+    assert detail["status"] == "resolved"
+    assert [p["stage"] for p in detail["photos"]] == ["resolve"]
+    assert [e["action"] for e in detail["timeline"]][-2:] == ["accept", "resolve"]
+    context.close()
+
+
+def test_new_case_arrives_without_reload_and_works_on_a_phone(browser, live_server, web_city):
+    context, page = sign_in(browser, live_server, "sanitation", viewport={"width": 390, "height": 844},
+                            is_mobile=True, has_touch=True)
+    page.wait_for_selector("#list")
+    lng, lat = cell_centre(COMMUNITY_A, 3)
+    case = api(live_server, web_city.tokens["worker_a"], "POST", "/reports",
+               json={"lat": lat, "lng": lng, "category_code": "E0102", "description": "道路不洁"})["ticket"]
+    page.wait_for_selector(f".row[data-id='{case['id']}']", timeout=10_000)
+    page.click("button.lang-switch")
+    page.wait_for_selector(".tabs button:has-text('To do')")
+    shot(page, "desk-phone-en")
+    context.close()

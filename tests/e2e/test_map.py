@@ -1,0 +1,126 @@
+"""The control-room map in a real browser: live arrivals without reloading, dispatching a case that no
+rule routed, filters narrowing list and map, and the English switch."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.e2e.conftest import shot, sign_in
+from tests.support.city import COMMUNITY_A, COMMUNITY_B, cell_centre
+
+WALL = {"width": 1600, "height": 900}
+
+
+def api(server, token: str, method: str, path: str, **kw) -> dict:  # noqa: ANN001, ANN003
+    r = httpx.request(method, f"{server.url}/api/v1{path}", headers={"Authorization": f"Bearer {token}"},
+                      timeout=10, **kw)
+    assert r.status_code < 400, r.text
+    return r.json()
+
+
+def report(server, city, worker: str, community: str, k: int, category: str, text: str) -> dict:  # noqa: ANN001
+    lng, lat = cell_centre(community, k)
+    return api(server, city.tokens[worker], "POST", "/reports",
+               json={"lat": lat, "lng": lng, "category_code": category, "description": text})["ticket"]
+
+
+def list_shows(page, ids: list[int]) -> None:  # noqa: ANN001
+    """Wait until the live list holds exactly these cases (worst first, then by id for equal lights)."""
+    page.wait_for_function("ids => JSON.stringify([...document.querySelectorAll('#list .row')]"
+                           ".map(r => Number(r.dataset.id)).sort((a, b) => a - b)) === JSON.stringify(ids)",
+                           arg=sorted(ids), timeout=5_000)
+
+
+def open_map(browser, server):  # noqa: ANN001, ANN201
+    context, page = sign_in(browser, server, "dispatcher", viewport=WALL)
+    assert page.url.endswith("/map")
+    page.wait_for_selector("#map[data-ready='1']", timeout=30_000)
+    page.wait_for_selector("#live[data-state='online']")
+    return context, page
+
+
+def test_a_new_case_appears_and_the_counters_follow_without_reloading(browser, live_server, web_city):
+    first = report(live_server, web_city, "worker_a", COMMUNITY_A, 1, "E0101", "桥下暴露垃圾")
+    context, page = open_map(browser, live_server)
+    page.wait_for_selector(f".row[data-id='{first['id']}']")
+    assert page.get_attribute("#map", "data-markers") == "1"
+    page.wait_for_selector("[data-counter=open] b:text-is('1')")
+    page.evaluate("window.__notReloaded = true")
+
+    case = report(live_server, web_city, "worker_b", COMMUNITY_B, 2, "C0101", "井盖缺失")
+    row = page.wait_for_selector(f".row[data-id='{case['id']}']", timeout=5_000)
+    assert case["case_number"] in row.inner_text()
+    page.wait_for_selector("#map[data-markers='2']")
+    page.wait_for_selector("[data-counter=open] b:text-is('2')")
+    assert page.evaluate("window.__notReloaded") is True
+    shot(page, "map-live")
+
+    # a change by someone else recolours in place: the department accepts, the row says so
+    api(live_server, web_city.tokens["water"], "POST", f"/tickets/{case['id']}/actions/accept", json={})
+    page.wait_for_selector(f".row[data-id='{case['id']}'] .row-sub:has-text('处置中')", timeout=5_000)
+    context.close()
+
+
+def test_dispatch_a_case_no_rule_routed_with_the_suggestion_preselected(browser, live_server, web_city):
+    case = report(live_server, web_city, "worker_b", COMMUNITY_B, 3, "E0601", "楼道口堆放无主杂物")
+    assert case["status"] == "registered" and case["department_code"] is None  # E06 has no rule in the city
+    context, page = open_map(browser, live_server)
+    page.click(f".row[data-id='{case['id']}']")
+    page.wait_for_selector(f".panel-case[data-case='{case['case_number']}']")
+    assert "registered" == page.get_attribute(".chip.status", "data-status")
+    assert "尚无派遣决定" not in page.inner_text("#panel")  # the routing decision and its reason are shown
+    page.click("#actions button[data-action=dispatch]")
+    select = page.wait_for_selector("[data-form=dispatch] select[name=department_code]")
+    assert select.input_value() == "STREET_OFFICE"  # the category's default department, suggested
+    shot(page, "map-dispatch-form")
+    page.click("[data-form=dispatch] [data-go]")
+    page.wait_for_selector(".chip.status[data-status=dispatched]")
+    page.wait_for_selector("dd[data-department=STREET_OFFICE]")
+    shot(page, "map-dispatched")
+    detail = api(live_server, web_city.tokens["dispatcher"], "GET", f"/tickets/{case['id']}")
+    assert detail["status"] == "dispatched" and detail["department_code"] == "STREET_OFFICE"
+    assert detail["timeline"][-1]["action"] == "dispatch" and detail["timeline"][-1]["actor"] == "dispatcher"
+    context.close()
+
+
+def test_filters_narrow_the_list_and_the_map(browser, live_server, web_city):
+    rubbish = report(live_server, web_city, "worker_a", COMMUNITY_A, 1, "E0101", "暴露垃圾")
+    cover = report(live_server, web_city, "worker_b", COMMUNITY_B, 1, "C0101", "井盖缺失")
+    waiting = report(live_server, web_city, "worker_b", COMMUNITY_B, 2, "E0601", "无主杂物")
+    context, page = open_map(browser, live_server)
+    page.wait_for_selector("#map[data-markers='3']")
+    list_shows(page, [rubbish["id"], cover["id"], waiting["id"]])
+
+    page.select_option("select[data-filter=category]", "C")
+    page.wait_for_selector("#map[data-markers='1']")
+    list_shows(page, [cover["id"]])
+
+    page.select_option("select[data-filter=category]", "")
+    page.select_option("select[data-filter=department]", "-")  # not dispatched yet
+    page.wait_for_selector("#map[data-markers='1']")
+    list_shows(page, [waiting["id"]])
+
+    page.select_option("select[data-filter=department]", "")
+    page.select_option("select[data-filter=area]", COMMUNITY_A)
+    page.wait_for_selector("#map[data-markers='1']")
+    list_shows(page, [rubbish["id"]])
+    shot(page, "map-filtered")
+    page.click("#reset-filters")
+    page.wait_for_selector("#map[data-markers='3']")
+    list_shows(page, [rubbish["id"], cover["id"], waiting["id"]])
+    context.close()
+
+
+def test_language_switch_shows_english(browser, live_server, web_city):
+    report(live_server, web_city, "worker_a", COMMUNITY_A, 1, "E0101", "暴露垃圾")
+    context, page = open_map(browser, live_server)
+    assert "在办" in page.inner_text("#counters")
+    page.click("button.lang-switch")
+    page.wait_for_selector(".map-top .title:has-text('Control room')")
+    page.wait_for_selector("#live:text-is('Live')")
+    assert "Open" in page.inner_text("#counters") and "Overdue" in page.inner_text("#counters")
+    assert "All open" in page.inner_text("#filters")
+    page.click("#list .row")
+    page.wait_for_selector("#panel h3:has-text('Timeline')")
+    shot(page, "map-english")
+    context.close()

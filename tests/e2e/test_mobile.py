@@ -1,0 +1,288 @@
+"""The grid worker's phone page (/m/) in a real browser on a phone-sized screen: reporting in three steps
+with a photo (and the photo's own GPS position), the outside-the-area refusal, supporting a nearby case
+instead of filing a duplicate, the offline queue sent exactly once, and checking a resolved case."""
+
+from __future__ import annotations
+
+import io
+
+import httpx
+from PIL import Image
+
+from tests.e2e.conftest import shot, sign_in
+from tests.support.city import COMMUNITY_A, cell_centre, cell_code
+from tests.support.server import wait_until
+
+
+def phone(lng: float, lat: float) -> dict:
+    return dict(
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+        permissions=["geolocation"],
+        geolocation={"latitude": lat, "longitude": lng},
+    )
+
+
+def jpeg(path, gps: tuple[float, float] | None = None) -> str:  # noqa: ANN001
+    """A 2400×1800 JPEG, with the (lng, lat) in its EXIF GPS tags when given."""
+    exif = Image.Exif()
+    if gps:
+
+        def dms(v: float) -> tuple[float, float, float]:
+            d, m = int(v), int((v - int(v)) * 60)
+            return (d, m, round((v - d - m / 60) * 3600, 4))
+
+        tags = exif.get_ifd(0x8825)
+        tags.update({1: "N", 2: dms(gps[1]), 3: "E", 4: dms(gps[0])})
+    buf = io.BytesIO()
+    Image.new("RGB", (2400, 1800), (40, 160, 90)).save(buf, "JPEG", exif=exif)
+    path.write_bytes(buf.getvalue())
+    return str(path)
+
+
+def api(server, token: str, method: str, path: str, **kw) -> dict:  # noqa: ANN001, ANN003
+    r = httpx.request(
+        method, f"{server.url}/api/v1{path}", headers={"Authorization": f"Bearer {token}"}, timeout=10, **kw
+    )
+    assert r.status_code < 400, r.text
+    return r.json()
+
+
+def cases(server, city, **query) -> list[dict]:  # noqa: ANN001, ANN003
+    return api(server, city.tokens["dispatcher"], "GET", "/tickets", params={"limit": 100, **query})["items"]
+
+
+def open_page(browser, server, lng: float, lat: float):  # noqa: ANN001, ANN201
+    context, page = sign_in(browser, server, "worker_a", **phone(lng, lat))
+    assert page.url.endswith("/m/")
+    page.wait_for_selector("body[data-ready='1']")
+    page.wait_for_selector("#map[data-ready='1']", timeout=30_000)
+    return context, page
+
+
+def pick_category(page, search: str, code: str) -> None:  # noqa: ANN001
+    page.fill("#category-search", search)
+    page.click(f"#picker button[data-code={code}]")
+    page.wait_for_selector("#chosen:not([hidden])")
+
+
+def test_report_in_three_steps_with_a_photo_and_its_location(browser, live_server, web_city, tmp_path):
+    lng, lat = cell_centre(COMMUNITY_A, 2)
+    context, page = open_page(browser, live_server, lng, lat)
+    place = page.wait_for_selector("#place[data-status=ok]")
+    assert "网格001-2" in place.inner_text() and cell_code(COMMUNITY_A, 2) in place.inner_text()
+    assert page.is_disabled("#submit")
+    shot(page, "mobile-1-where")
+
+    pick_category(page, "垃圾", "E0101")
+    assert "暴露垃圾" in page.inner_text("#chosen")
+    page.click("#urgency button[data-urgency=urgent]")
+    page.fill("#description", "桥下暴露垃圾一堆，约两立方")
+    page.locator("#step-what").scroll_into_view_if_needed()
+    shot(page, "mobile-2-what")
+
+    # a photo taken in the next cell: its EXIF position is offered and used
+    photo_lng, photo_lat = cell_centre(COMMUNITY_A, 3)
+    page.set_input_files("#gallery", jpeg(tmp_path / "rubbish.jpg", gps=(photo_lng, photo_lat)))
+    page.wait_for_selector("#thumbs img")
+    page.click("#use-photo")
+    page.wait_for_selector(f"#place[data-status=ok]:has-text('{cell_code(COMMUNITY_A, 3)}')")
+    assert "照片位置" in page.inner_text("#place")
+    page.locator("#step-photo").scroll_into_view_if_needed()
+    shot(page, "mobile-3-photo")
+
+    assert page.is_enabled("#submit")
+    page.click("#submit")
+    result = page.wait_for_selector("[data-result=filed]")
+    shot(page, "mobile-4-filed")
+
+    mine = api(live_server, web_city.tokens["worker_a"], "GET", "/tickets", params={"mine": "true"})
+    assert mine["total"] == 1
+    case = api(live_server, web_city.tokens["worker_a"], "GET", f"/tickets/{mine['items'][0]['id']}")
+    assert case["case_number"] in result.inner_text()
+    assert case["description"] == "桥下暴露垃圾一堆，约两立方" and case["urgency"] == "urgent"
+    assert case["cell_code"] == cell_code(COMMUNITY_A, 3) and case["category_code"] == "E0101"
+    assert [p["stage"] for p in case["photos"]] == ["report"]
+    assert max(case["photos"][0]["width"], case["photos"][0]["height"]) <= 1600  # shrunk on the phone
+    # the form is ready for the next report, and "my reports" lists this one
+    assert page.input_value("#description") == ""
+    page.click(".tabbar button[data-tab=mine]")
+    page.wait_for_selector(f"#tab-mine .item[data-id='{case['id']}'] .status[data-status=dispatched]")
+    # the status follows the case live: the department accepts it, the list says so without a reload
+    api(live_server, web_city.tokens["sanitation"], "POST", f"/tickets/{case['id']}/actions/accept", json={})
+    page.wait_for_selector(f"#tab-mine .item[data-id='{case['id']}'] .status:text-is('处置中')", timeout=10_000)
+    shot(page, "mobile-5-mine")
+    context.close()
+
+
+def test_a_place_outside_the_managed_area_is_refused_before_sending(browser, live_server, web_city):
+    lng, lat = cell_centre(COMMUNITY_A, 1)
+    context, page = open_page(browser, live_server, lng - 0.01, lat)  # about 950 m west of the city
+    place = page.wait_for_selector("#place[data-status=outside]")
+    assert "该位置不在管辖范围内" in place.inner_text()
+    assert cell_code(COMMUNITY_A, 1) in place.inner_text()  # the nearest cell and how far it is
+    pick_category(page, "井盖", "C0101")
+    page.fill("#description", "井盖缺失")
+    assert page.is_disabled("#submit")
+    assert "不在管辖范围内" in page.inner_text("#missing")
+    page.evaluate("document.querySelector('#step-where').scrollIntoView()")
+    shot(page, "mobile-outside")
+    page.click("button.lang-switch")
+    page.wait_for_selector("#place:has-text('outside the managed area')")
+    assert page.is_disabled("#submit")
+    page.evaluate("document.querySelector('#step-where').scrollIntoView()")
+    shot(page, "mobile-outside-en")
+
+    # the map shows the pin with the worker's own cells at its east edge (32 px padding): a tap there
+    # moves the pin into the city, and the report may go
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] - 40, box["y"] + box["height"] / 2 + 8)
+    page.wait_for_selector("#place[data-status=ok]", timeout=5_000)
+    assert "chosen on the map" in page.inner_text("#place")
+    assert page.is_enabled("#submit")
+    assert cases(live_server, web_city) == []
+    context.close()
+
+
+def test_an_open_case_nearby_is_supported_instead_of_filed_again(browser, live_server, web_city):
+    lng, lat = cell_centre(COMMUNITY_A, 1)
+    existing = api(
+        live_server,
+        web_city.tokens["worker_b"],
+        "POST",
+        "/reports",
+        json={"lat": lat, "lng": lng + 0.0002, "category_code": "E0101", "description": "路口垃圾堆"},
+    )["ticket"]
+    context, page = open_page(browser, live_server, lng, lat)
+    page.wait_for_selector("#place[data-status=ok]")
+    pick_category(page, "暴露", "E0101")
+    dup = page.wait_for_selector(f"#nearby .dup[data-id='{existing['id']}']")
+    assert existing["case_number"] in dup.inner_text() and "路口垃圾堆" in dup.inner_text()
+    assert "19 m" in dup.inner_text()  # 0.0002° east at 31.23° N
+    dup.scroll_into_view_if_needed()
+    shot(page, "mobile-nearby")
+    page.click(f"#nearby button[data-support='{existing['id']}']")
+    done = page.wait_for_selector("[data-result=supported]")
+    assert existing["case_number"] in done.inner_text()
+    shot(page, "mobile-supported")
+
+    after = api(live_server, web_city.tokens["dispatcher"], "GET", f"/tickets/{existing['id']}")
+    assert after["support_count"] == 1
+    assert [e["action"] for e in after["timeline"]][-1] == "support"
+    assert [c["id"] for c in cases(live_server, web_city)] == [existing["id"]]  # no second case
+    context.close()
+
+
+def test_a_report_without_signal_waits_on_the_phone_and_is_sent_once(browser, live_server, web_city):
+    lng, lat = cell_centre(COMMUNITY_A, 4)
+    context, page = open_page(browser, live_server, lng, lat)
+    page.wait_for_selector("#place[data-status=ok]")
+    page.wait_for_selector("body[data-offline-ready='1']", timeout=20_000)  # service worker has the page
+
+    context.set_offline(True)
+    page.wait_for_selector("#net.off")
+    pick_category(page, "垃圾", "E0101")
+    page.fill("#description", "离线上报：绿化带垃圾")
+    page.click("#submit")
+    page.wait_for_selector("#outbox[data-waiting='1']")
+    assert "待发送 (1)" in page.inner_text("#outbox")
+    assert "已保存在手机上" in page.inner_text("#result")
+    shot(page, "mobile-offline-queued")
+    assert cases(live_server, web_city) == []
+
+    # the page opens again without signal (service worker) and the report is still there (IndexedDB)
+    page.reload()
+    page.wait_for_selector("body[data-ready='1']")
+    page.wait_for_selector("#outbox[data-waiting='1']")
+    page.wait_for_selector("#place[data-status=offline]")  # the cell from the cells saved on the phone
+    assert "网格001-4" in page.inner_text("#place")
+    page.click(".tabbar button[data-tab=mine]")
+    page.wait_for_selector("#tab-mine .item.queued:has-text('绿化带垃圾')")
+    shot(page, "mobile-offline-reloaded")
+    assert cases(live_server, web_city) == []
+
+    context.set_offline(False)  # the online event sends it
+    page.wait_for_selector("#outbox[data-waiting='0']", timeout=15_000)
+    assert wait_until(lambda: len(cases(live_server, web_city)) == 1, timeout=10)
+    page.wait_for_selector("#tab-mine .item:not(.queued):has-text('绿化带垃圾')")
+    sent = cases(live_server, web_city)
+    assert len(sent) == 1 and sent[0]["description"] == "离线上报：绿化带垃圾"
+    assert sent[0]["cell_code"] == cell_code(COMMUNITY_A, 4)
+    shot(page, "mobile-offline-sent")
+    context.close()
+
+
+def test_a_resolved_case_in_my_cell_is_checked_from_the_tasks_tab(browser, live_server, web_city):
+    lng, lat = cell_centre(COMMUNITY_A, 5)
+    case = api(
+        live_server,
+        web_city.tokens["dispatcher"],
+        "POST",
+        "/reports",
+        json={"lat": lat, "lng": lng, "category_code": "E0101", "description": "市民来电：垃圾未清运"},
+    )["ticket"]
+    tid = case["id"]
+    api(live_server, web_city.tokens["worker_a"], "POST", f"/tickets/{tid}/actions/verify", json={})
+    api(live_server, web_city.tokens["shift_lead"], "POST", f"/tickets/{tid}/actions/register", json={})
+    api(
+        live_server,
+        web_city.tokens["dispatcher"],
+        "POST",
+        f"/tickets/{tid}/actions/dispatch",
+        json={"payload": {"department_code": "SANITATION"}},
+    )
+    api(live_server, web_city.tokens["sanitation"], "POST", f"/tickets/{tid}/actions/accept", json={})
+    api(
+        live_server, web_city.tokens["sanitation"], "POST", f"/tickets/{tid}/actions/resolve", json={"reason": "已清运"}
+    )
+
+    context, page = open_page(browser, live_server, lng, lat)
+    page.wait_for_selector("#task-count:text-is('1')")
+    page.click(".tabbar button[data-tab=tasks]")
+    task = page.wait_for_selector(f"#tab-tasks .task[data-id='{tid}']")
+    assert "待核查" in task.inner_text() and case["case_number"] in task.inner_text()
+    countdown = page.wait_for_selector(f"#tab-tasks .countdown[data-id='{tid}']")
+    assert countdown.inner_text().startswith(("剩余", "超时"))
+    assert page.is_visible(f"#tab-tasks .task[data-id='{tid}'] button[data-action=check_fail]")
+    shot(page, "mobile-tasks")
+
+    page.click(f"#tab-tasks .task[data-id='{tid}'] button[data-action=check_pass]")
+    page.fill("[data-form=check_pass] textarea[name=reason]", "现场已清理干净")
+    page.click("[data-form=check_pass] [data-go]")
+    page.wait_for_selector("#tab-tasks [data-done=check_pass]")
+    page.wait_for_selector(f"#tab-tasks .task[data-id='{tid}']", state="detached")
+    shot(page, "mobile-tasks-checked")
+    detail = api(live_server, web_city.tokens["dispatcher"], "GET", f"/tickets/{tid}")
+    assert detail["status"] == "checked"
+    assert detail["timeline"][-1]["action"] == "check_pass" and detail["timeline"][-1]["actor"] == "worker_a"
+    context.close()
+
+
+def test_a_queued_report_the_server_refuses_stays_visible_until_deleted(browser, live_server, web_city):
+    lng, lat = cell_centre(COMMUNITY_A, 1)
+    context, page = open_page(browser, live_server, lng, lat)
+    page.wait_for_selector("#place[data-status=ok]")
+    page.wait_for_selector("body[data-offline-ready='1']", timeout=20_000)
+    context.set_offline(True)
+    page.wait_for_selector("#net.off")
+    # without signal a tap west of the city cannot be checked: the report is queued, the server decides
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + 12, box["y"] + box["height"] / 2)
+    page.wait_for_selector("#place[data-status=unchecked]")
+    pick_category(page, "垃圾", "E0101")
+    page.fill("#description", "城外的垃圾")
+    page.click("#submit")
+    page.wait_for_selector("#outbox[data-waiting='1']")
+
+    context.set_offline(False)
+    failed = page.wait_for_selector("#outbox[data-failed='1'] .failed", timeout=15_000)
+    assert "该位置不在管辖范围内" in failed.inner_text() and "城外的垃圾" in failed.inner_text()
+    assert page.get_attribute("#outbox", "data-waiting") == "0"
+    shot(page, "mobile-outbox-failed")
+    assert cases(live_server, web_city) == []
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.click("#outbox .failed button[data-delete]")
+    page.wait_for_selector("#outbox", state="hidden")
+    context.close()

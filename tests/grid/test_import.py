@@ -1,0 +1,80 @@
+"""Importing the hierarchy from files with the CLI: one transaction, idempotent, clear errors."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from grid.models import Area
+from tests.support.city import city_features
+from web.cli import app as cli
+from web.settings import get_settings
+
+
+def run(monkeypatch, database_url, *args):  # noqa: ANN001, ANN002, ANN201
+    monkeypatch.setenv("GRIDOPS_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    try:
+        return CliRunner().invoke(cli, [str(a) for a in args])
+    finally:
+        get_settings.cache_clear()
+
+
+def cells_file(tmp_path, name="cells.geojson", crs="EPSG:4326", driver="GeoJSON"):  # noqa: ANN001, ANN201
+    feats = city_features()
+    gdf = gpd.GeoDataFrame({"code": [f.code for f in feats], "name": [f.name for f in feats]},
+                           geometry=[f.geometry for f in feats], crs="EPSG:4326").to_crs(crs)
+    path = tmp_path / name
+    gdf.to_file(path, driver=driver)
+    return path
+
+
+def areas(engine) -> dict[str, tuple[str, bool]]:  # noqa: ANN001
+    with engine.connect() as conn:
+        return {r.code: (r.level, r.derived) for r in conn.execute(select(Area.code, Area.level, Area.derived))}
+
+
+def test_import_cells_is_idempotent_and_derives_parents(engine, database_url, monkeypatch, tmp_path):
+    path = cells_file(tmp_path)
+    first = run(monkeypatch, database_url, "grid", "import", path, "--level", "cell")
+    assert first.exit_code == 0, first.output
+    assert "12 added, 0 updated, 0 unchanged" in first.output
+    got = areas(engine)
+    assert len([c for c, (lvl, _) in got.items() if lvl == "cell"]) == 12
+    assert got["310101001001"] == ("community", True) and got["310101"] == ("district", True)
+    with engine.connect() as conn:
+        before = conn.execute(select(func.max(Area.updated_at))).scalar_one()
+    again = run(monkeypatch, database_url, "grid", "import", path, "--level", "cell")
+    assert again.exit_code == 0 and "0 added, 0 updated, 12 unchanged" in again.output
+    assert areas(engine) == got
+    with engine.connect() as conn:
+        assert conn.execute(select(func.max(Area.updated_at))).scalar_one() == before
+
+
+def test_import_projected_geopackage(engine, database_url, monkeypatch, tmp_path):
+    path = cells_file(tmp_path, "cells.gpkg", crs="EPSG:4549", driver="GPKG")  # CGCS2000 / 3-degree GK CM 120E
+    result = run(monkeypatch, database_url, "grid", "import", path, "--level", "cell")
+    assert result.exit_code == 0, result.output
+    with engine.connect() as conn:
+        row = conn.execute(select(Area).where(Area.code == "310101001001001")).one()
+    assert abs(row.min_lng - 121.480) < 1e-6 and abs(row.min_lat - 31.230) < 1e-6
+
+
+def test_bad_files_write_nothing(engine, database_url, monkeypatch, tmp_path):
+    broken = tmp_path / "broken.geojson"
+    broken.write_text('{"type": "FeatureCollection", "features": [')
+    result = run(monkeypatch, database_url, "grid", "import", broken)
+    assert result.exit_code == 1 and "broken.geojson" in result.output
+    path = cells_file(tmp_path)
+    result = run(monkeypatch, database_url, "grid", "import", path, "--level", "community")
+    assert result.exit_code == 1 and "12-digit community codes" in result.output
+    data = json.loads(path.read_text())
+    data["features"][5]["properties"]["code"] = "31010100100"  # one bad code among good ones
+    bad = tmp_path / "one_bad.geojson"
+    bad.write_text(json.dumps(data))
+    result = run(monkeypatch, database_url, "grid", "import", bad, "--level", "cell")
+    assert result.exit_code == 1 and "31010100100" in result.output
+    assert areas(engine) == {}

@@ -1,0 +1,154 @@
+"""The control-room map's compact endpoints: every open case with its light for the markers, the cells
+and higher areas as delta-encoded rings, the caller's scope, and clear 4xx answers for bad parameters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.support.city import COMMUNITY_A, COMMUNITY_B, X0, Y0, D, cell_code
+from tests.support.clock import FakeClock
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def clock():
+    c = FakeClock(datetime(2026, 11, 23, 8, tzinfo=SH))  # Monday 08:00
+    yield c
+    c.close()
+
+
+def rows(response) -> list[dict]:  # noqa: ANN001
+    assert response.status_code == 200, response.text
+    body = response.json()
+    return [dict(zip(body["fields"], row, strict=True)) for row in body["rows"]]
+
+
+def decode(ring: list[int], scale: int) -> list[tuple[float, float]]:
+    points, x, y = [], 0, 0
+    for i in range(0, len(ring), 2):
+        x, y = x + ring[i], y + ring[i + 1]
+        points.append((x / scale, y / scale))
+    return points
+
+
+def test_open_cases_with_their_lights_and_the_same_light_as_the_ticket_api(api, clock):
+    dispatched = api.report("worker_a").json()["ticket"]["id"]  # rule: SANITATION, dispatched at once
+    waiting = api.report("worker_b", community=COMMUNITY_B, k=2, category_code="E0601",
+                         description="无主杂物").json()["ticket"]["id"]  # no rule: waits for dispatch
+    closed = api.report("worker_a", k=2).json()["ticket"]["id"]
+    api.act("dispatcher", closed, "request_void", reason="重复上报")
+    api.act("shift_lead", closed, "approve_void")
+    clock.set(datetime(2026, 11, 23, 8, 50, tzinfo=SH))  # 50 of 60 working minutes: yellow
+
+    found = {r["id"]: r for r in rows(api.get("dispatcher", "/api/v1/map/cases"))}
+    assert set(found) == {dispatched, waiting}  # the void case is not open
+    case = found[waiting]
+    assert case["status"] == "registered" and case["category"] == "E0601" and case["department"] is None
+    assert case["suggested_department"] == "STREET_OFFICE" and case["cell"] == cell_code(COMMUNITY_B, 2)
+    assert case["light"] == "yellow" and case["remaining_s"] == 600
+    assert found[dispatched]["department"] == "SANITATION"
+    for tid in (dispatched, waiting):
+        sla = api.get("dispatcher", f"/api/v1/tickets/{tid}").json()["sla"]
+        assert found[tid]["light"] == sla["light"]
+        assert found[tid]["remaining_s"] == round(sla["remaining_s"])
+        assert found[tid]["due"] == int(datetime.fromisoformat(sla["due_at"]).timestamp())
+
+    clock.set(datetime(2026, 11, 23, 9, 30, tzinfo=SH))
+    assert {r["id"]: r["light"] for r in rows(api.get("dispatcher", "/api/v1/map/cases"))}[waiting] == "red"
+    assert [r["id"] for r in rows(api.get("dispatcher", "/api/v1/map/cases?light=red&category=E06"))] == [waiting]
+
+
+def test_filters_and_ids_for_catching_up(api, clock):
+    a = api.report("worker_a").json()["ticket"]["id"]
+    b = api.report("worker_b", community=COMMUNITY_B, k=1, category_code="C0101", description="井盖缺失",
+                   urgency="urgent").json()["ticket"]["id"]
+    assert [r["id"] for r in rows(api.get("dispatcher", "/api/v1/map/cases?category=C"))] == [b]
+    assert [r["id"] for r in rows(api.get("dispatcher", "/api/v1/map/cases?urgency=urgent"))] == [b]
+    assert [r["id"] for r in rows(api.get("dispatcher", f"/api/v1/map/cases?area={COMMUNITY_A}"))] == [a]
+    assert [r["id"] for r in rows(api.get("dispatcher", "/api/v1/map/cases?department=WATER"))] == [b]
+    assert [r["id"] for r in rows(api.get("dispatcher", "/api/v1/map/cases?status=dispatched,accepted"))] == [a, b]
+    api.act("sanitation", a, "accept")
+    api.act("sanitation", a, "resolve", reason="已清运")
+    api.act("worker_a", a, "check_pass")
+    api.act("shift_lead", a, "close")
+    # a live client asks for the cases an event named: closed ones come back too, with no light
+    caught = {r["id"]: r for r in rows(api.get("dispatcher", f"/api/v1/map/cases?ids={a},{b}"))}
+    assert caught[a]["status"] == "closed" and caught[a]["light"] is None
+    assert caught[b]["status"] == "dispatched" and caught[b]["light"] in ("green", "yellow", "red")
+
+
+def test_scope_a_department_sees_only_its_own(api):
+    mine = api.report("worker_a").json()["ticket"]["id"]
+    api.report("worker_b", community=COMMUNITY_B, k=1, category_code="C0101", description="井盖缺失")
+    assert [r["id"] for r in rows(api.get("sanitation", "/api/v1/map/cases"))] == [mine]
+    stats = api.get("sanitation", "/api/v1/map/cells?stats=true").json()["stats"]
+    assert stats == {cell_code(COMMUNITY_A, 1): [1, "green"]}
+
+
+def test_cells_as_compact_rings_with_counts(api):
+    api.report("worker_a", k=1)
+    api.report("worker_a", k=1, category_code="E0102", description="道路不洁")
+    r = api.get("dispatcher", "/api/v1/map/cells")
+    assert r.status_code == 200 and r.headers["etag"]
+    body = r.json()
+    assert body["level"] == "cell" and body["count"] == 12 and len(body["codes"]) == len(body["geoms"]) == 12
+    i = body["codes"].index(cell_code(COMMUNITY_A, 1))
+    ring = decode(body["geoms"][i][0][0], body["scale"])
+    xs, ys = sorted({round(x, 6) for x, _ in ring}), sorted({round(y, 6) for _, y in ring})
+    assert len(ring) == 4 and xs == [X0, round(X0 + D, 6)] and ys == [Y0, round(Y0 + D, 6)]
+    # unchanged geometry: the browser's copy is still good
+    again = api.client.get("/api/v1/map/cells", headers={**api.as_("dispatcher"), "If-None-Match": r.headers["etag"]})
+    assert again.status_code == 304
+    stats = api.get("dispatcher", "/api/v1/map/cells?stats=1").json()["stats"]
+    assert stats[cell_code(COMMUNITY_A, 1)][0] == 2
+    communities = api.get("dispatcher", "/api/v1/map/cells?level=community&stats=1").json()
+    assert communities["codes"] == [COMMUNITY_A, COMMUNITY_B]
+    # a community of 2×3 cells is one rectangle: the corners along its edges are simplified away
+    assert len(decode(communities["geoms"][0][0][0], communities["scale"])) == 4
+    assert communities["stats"] == {COMMUNITY_A: [2, "green"]}
+    assert api.get("dispatcher", "/api/v1/map/cells?level=district").json()["codes"] == ["310101"]
+
+
+def test_compressed_when_asked(api):
+    r = api.client.get("/api/v1/map/cells", headers={**api.as_("dispatcher"), "Accept-Encoding": "gzip"})
+    assert r.headers["content-encoding"] == "gzip" and r.json()["count"] == 12
+
+
+@pytest.mark.parametrize("query", [
+    "status=nonsense", "urgency=extreme", "light=blue", "area=31x", "ids=1,a", "ids=-4",
+    "created_from=2026-11-23T08:00:00", "category=E0%25", "area=" + "1" * 16,
+    "ids=" + ",".join(str(i) for i in range(1, 502)),
+])
+def test_bad_case_parameters_are_clear_4xx(api, query):
+    r = api.get("dispatcher", f"/api/v1/map/cases?{query}")
+    assert r.status_code == 422, (query, r.status_code, r.text)
+    assert r.json()["message"]
+
+
+@pytest.mark.parametrize("query", ["level=planet", "within=abc", "bbox=1,2,3", "bbox=10,10,0,0", "stats=maybe"])
+def test_bad_cell_parameters_are_clear_4xx(api, query):
+    r = api.get("dispatcher", f"/api/v1/map/cells?{query}")
+    assert r.status_code == 422, (query, r.status_code, r.text)
+    assert r.json()["message"]
+
+
+def test_sign_in_needed(api):
+    assert api.client.get("/api/v1/map/cases").status_code == 401
+    assert api.client.get("/api/v1/map/cells").status_code == 401
+
+
+def test_counters_match_the_stats_endpoint(api, clock):
+    first = api.report("worker_a").json()["ticket"]["id"]
+    api.report("worker_b", community=COMMUNITY_B, k=1, category_code="C0101", description="井盖")
+    api.report("worker_b", community=COMMUNITY_B, k=2, category_code="E0601", description="杂物")
+    api.act("sanitation", first, "accept")
+    clock.set(datetime(2026, 11, 23, 11, 30, tzinfo=SH))
+    api.act("sanitation", first, "resolve", reason="ok")
+    for user in ("dispatcher", "water", "sanitation"):
+        fast = api.get(user, "/api/v1/map/stats").json()
+        assert fast == api.get(user, "/api/v1/stats/today").json(), user
+    assert api.get("dispatcher", "/api/v1/map/stats").json()["open"] == 3

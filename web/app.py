@@ -1,0 +1,114 @@
+"""The FastAPI application: composition of settings, database, state and routers."""
+
+from __future__ import annotations
+
+import contextlib
+from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI, HTTPException, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
+from sqlalchemy import text
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from grid.people import Actor
+from web import errors
+from web.auth import SESSION_COOKIE
+from web.db import make_engine, require_migrated
+from web.deps import resolve_actor
+from web.live import LiveHub
+from web.routers import grid as grid_router
+from web.routers import map as map_router
+from web.routers import pages as pages_router
+from web.routers import session as session_router
+from web.routers import sla as sla_router
+from web.routers import tickets as tickets_router
+from web.scheduler import SlaScheduler
+from web.settings import Settings, get_settings
+from web.state import AppState
+
+
+def create_app(settings: Settings | None = None, *, check_migrations: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+    engine = make_engine(settings.database_url)
+    if check_migrations:
+        require_migrated(engine)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):  # noqa: ANN202
+        state: AppState = app.state.gridops
+        state.hub = LiveHub(engine, redis_url=settings.redis_url, poll_seconds=settings.live_poll_seconds)
+        await state.hub.start()
+        if settings.scheduler_enabled:
+            state.scheduler = SlaScheduler(engine, sweep_seconds=settings.sla_sweep_seconds,
+                                           webhook_timeout=settings.webhook_timeout_seconds,
+                                           webhook_max_attempts=settings.webhook_max_attempts,
+                                           on_fired=state.hub.notify)
+            state.scheduler.start()
+        yield
+        if state.scheduler is not None:
+            state.scheduler.shutdown()
+        await state.hub.stop()
+        engine.dispose()
+
+    app = FastAPIOffline(  # Swagger UI served from the package: no CDN on a government intranet
+        title="gridops",
+        version="0.1.0",
+        description="Grid-governance case dispatch: report → register → dispatch → handle → check → close.",
+        lifespan=lifespan,
+    )
+    app.state.gridops = AppState.build(settings, engine)
+    errors.install(app)
+
+    @app.middleware("http")
+    async def refuse_nul(request: Request, call_next):  # noqa: ANN001, ANN202
+        # PostgreSQL text cannot hold NUL: refuse it in the URL instead of failing on a query
+        if "%00" in request.url.path + "?" + request.url.query or "\x00" in request.url.path:
+            return JSONResponse({"error": "invalid_input", "message": "the URL contains a NUL character"},
+                                status_code=422)
+        return await call_next(request)
+    app.include_router(tickets_router.router)
+    app.include_router(grid_router.router)
+    app.include_router(map_router.router)
+    app.include_router(sla_router.router)
+    app.include_router(session_router.router)
+    app.include_router(pages_router.router)
+    pages_router.STATIC.mkdir(parents=True, exist_ok=True)
+    app.mount("/static", StaticFiles(directory=pages_router.STATIC), name="static")
+
+    @app.websocket("/ws")
+    async def live(websocket: WebSocket, since: int | None = None, token: str | None = None) -> None:
+        """Live events for the caller (session cookie, ?token= or a Bearer header). Reconnect with
+        ?since=<last event id> to be sent what was missed."""
+        state: AppState = app.state.gridops
+        header = websocket.headers.get("authorization", "")
+        bearer = header[7:].strip() if header.lower().startswith("bearer ") else None
+        cookie = websocket.cookies.get(SESSION_COOKIE)
+        origin = websocket.headers.get("origin")
+        if cookie and not (token or bearer) and origin and urlsplit(origin).netloc != websocket.headers.get("host"):
+            await websocket.close(code=4403, reason="cross-site websocket refused")
+            return
+
+        def who() -> Actor:
+            with Session(engine) as session:
+                return resolve_actor(session, token=token or bearer, cookie=cookie, method="GET", csrf=None)
+
+        try:
+            actor = await run_in_threadpool(who)
+        except HTTPException as exc:
+            await websocket.close(code=4401, reason=str(exc.detail)[:120])
+            return
+        await websocket.accept()
+        with contextlib.suppress(WebSocketDisconnect):
+            await state.hub.serve(websocket, actor, since)
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return {"status": "ok", "database": engine.dialect.name}
+
+    return app

@@ -1,0 +1,85 @@
+"""Database engine, sessions and migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlmodel import SQLModel
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def import_models() -> type[SQLModel]:
+    """Import every package's tables so that SQLModel.metadata knows them all."""
+    import dispatch.models  # noqa: F401
+    import grid.models  # noqa: F401
+    import web.models  # noqa: F401
+
+    return SQLModel
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """SQLite: WAL, foreign keys on, and every transaction opened with BEGIN IMMEDIATE so that writers
+    queue on the lock instead of failing to upgrade a read snapshot. PostgreSQL: a pre-pinged pool."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection, _record):  # noqa: ANN001, ANN202
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn):  # noqa: ANN001, ANN202
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def alembic_config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    command.upgrade(alembic_config(engine), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision(engine: Engine) -> str | None:
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
+class NotMigrated(RuntimeError):
+    pass
+
+
+def require_migrated(engine: Engine) -> None:
+    current, head = current_revision(engine), head_revision(engine)
+    if current != head:
+        raise NotMigrated(
+            f"the database at {engine.url.render_as_string(hide_password=True)} is at revision {current or 'none'}, "
+            f"the code needs {head}. Run: gridops db upgrade"
+        )

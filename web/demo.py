@@ -1,0 +1,263 @@
+"""A demo city: Huangpu-like district cut into ~10,000 m² cells across streets and communities, the
+catalogue, routing rules, a user per role, and a few hundred cases in every state."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import timedelta
+
+import shapely
+from shapely.geometry import Point, Polygon
+from sqlmodel import Session, SQLModel, select
+
+from dispatch import service
+from dispatch.lifecycle import find_rule
+from dispatch.models import Status, Ticket
+from dispatch.options import DispatchOptions
+from geo.generate import generate_grid
+from geo.index import CellIndex
+from geo.loaders import GridFeature
+from grid.calendars import ensure_calendars
+from grid.catalogue import MINORS, load_default_catalogue
+from grid.clock import set_clock, utcnow
+from grid.errors import DomainError
+from grid.hierarchy import cell_geometries, import_areas
+from grid.models import Area, AreaLevel, Department, Role, User
+from grid.people import Actor, create_user
+from grid.routing import add_rule
+from web.auth import hash_password, issue_token
+
+DISTRICT = ("310101", "黄浦区")
+# A hand-drawn outline along the Huangpu river, WGS-84 (lng, lat).
+OUTLINE = [
+    (121.4695, 31.2430), (121.4790, 31.2455), (121.4880, 31.2442), (121.4935, 31.2428), (121.4962, 31.2395),
+    (121.4975, 31.2340), (121.4990, 31.2290), (121.5010, 31.2240), (121.5015, 31.2190), (121.4990, 31.2135),
+    (121.4940, 31.2100), (121.4870, 31.2075), (121.4800, 31.2060), (121.4730, 31.2072), (121.4680, 31.2105),
+    (121.4650, 31.2160), (121.4640, 31.2230), (121.4655, 31.2300), (121.4660, 31.2370),
+]
+STREETS = ["南京东路街道", "外滩街道", "豫园街道", "老西门街道", "半淞园路街道", "小东门街道"]
+COMMUNITY_STEMS = ["金陵", "宁海", "福州", "云南", "浙江", "广西", "天津", "贵州", "北京", "牛庄", "新昌", "山东",
+                   "江西", "四川", "河南", "厦门", "汕头", "寿宁", "复兴", "中华", "人民", "会稽", "光启", "梦花"]
+
+DEMO_USERS = [("worker", Role.worker), ("dispatcher", Role.dispatcher), ("shift_lead", Role.shift_lead),
+              ("sanitation", Role.department), ("supervisor", Role.supervisor), ("admin", Role.admin)]
+
+
+def _voronoi_parts(polygon: Polygon, n: int, rng: random.Random) -> list[Polygon]:
+    """Split a polygon into n irregular parts (Voronoi cells of random seeds), ordered north-west first."""
+    minx, miny, maxx, maxy = polygon.bounds
+    seeds: list[Point] = []
+    while len(seeds) < n:
+        p = Point(rng.uniform(minx, maxx), rng.uniform(miny, maxy))
+        if polygon.contains(p):
+            seeds.append(p)
+    regions = shapely.voronoi_polygons(shapely.MultiPoint(seeds), extend_to=polygon.envelope.buffer(0.01))
+    parts = [r.intersection(polygon) for r in regions.geoms]
+    parts = [p for p in parts if not p.is_empty and p.area > 0]
+    return sorted(parts, key=lambda p: (-round(p.centroid.y, 3), p.centroid.x))
+
+
+def build_city(*, session: Session, rng: random.Random) -> int:
+    district = Polygon(OUTLINE)
+    features = {lvl: [] for lvl in AreaLevel}
+    features[AreaLevel.district].append(GridFeature(DISTRICT[0], DISTRICT[1], district, {}))
+    stems = iter(COMMUNITY_STEMS)
+    for s, street_geom in enumerate(_voronoi_parts(district, len(STREETS), rng), start=1):
+        street_code = f"{DISTRICT[0]}{s:03d}"
+        features[AreaLevel.street].append(GridFeature(street_code, STREETS[s - 1], street_geom, {}))
+        for c, community_geom in enumerate(_voronoi_parts(street_geom, 4, rng), start=1):
+            community_code = f"{street_code}{c:03d}"
+            name = f"{next(stems)}居委"
+            features[AreaLevel.community].append(GridFeature(community_code, name, community_geom, {}))
+            cells = generate_grid(community_geom, shape="square", cell_area_m2=10_000)
+            for k, cell in enumerate(cells, start=1):
+                code = f"{community_code}{k:03d}"
+                features[AreaLevel.cell].append(GridFeature(code, f"{name}{k:03d}号网格", cell, {}))
+    for level in (AreaLevel.district, AreaLevel.street, AreaLevel.community, AreaLevel.cell):
+        import_areas(session=session, level=level, features=features[level])
+    return len(features[AreaLevel.cell])
+
+
+def _rules(session: Session) -> None:
+    for code, _zh, _en, dept, _limits, _basis in MINORS:
+        if code[:3] != "E06":  # "other events" are left to the dispatcher
+            add_rule(session=session, department_code=dept, category=code, area_code=DISTRICT[0],
+                     note="demo: the category's owner across the district")
+    for street in session.exec(select(Area).where(Area.level == AreaLevel.street)):
+        add_rule(session=session, department_code="STREET_OFFICE", category="E04", area_code=street.code,
+                 note="demo: street order goes to the street office first (事件先属地)")
+    add_rule(session=session, department_code="EMERGENCY", category="E0501", urgency="critical",
+             area_code=DISTRICT[0], note="demo: critical road collapses go to emergency management")
+
+
+def _users(session: Session) -> dict[str, User]:
+    users: dict[str, User] = {}
+    communities = session.exec(select(Area).where(Area.level == AreaLevel.community).order_by(Area.code)).all()
+    for i, community in enumerate(communities):
+        cells = session.exec(select(Area.code).where(Area.parent_code == community.code)).all()
+        name = "worker" if i == 0 else f"worker{community.code[-6:]}"
+        users[name] = create_user(session=session, username=name, role=Role.worker, cell_codes=cells,
+                                  display_name=f"{community.name}网格员")
+    for name, role in DEMO_USERS[1:]:
+        if role != Role.department:
+            users[name] = create_user(session=session, username=name, role=role)
+    for dept in session.exec(select(Department)):
+        name = dept.code.lower()
+        users[name] = create_user(session=session, username=name, role=Role.department, department_code=dept.code,
+                                  display_name=dept.name)
+    return users
+
+
+# The happy path, and the detours a case may take on it.
+PATH = ["verify", "register", "dispatch", "accept", "resolve", "check_pass", "close"]
+
+
+def _cases(*, session: Session, users: dict[str, User], count: int, rng: random.Random) -> None:
+    actors = {name: Actor.of(session=session, user=u) for name, u in users.items()}
+    workers = [a for a in actors.values() if a.role == Role.worker]
+    by_cell = {c: a for a in workers for c in a.cell_codes}
+    dept_actor = {a.department_code: a for a in actors.values() if a.role == Role.department}
+    codes, geoms = cell_geometries(session=session)
+    index = CellIndex(codes, geoms)
+    options = DispatchOptions()
+    categories = [m[0] for m in MINORS]
+    now = utcnow()
+    clock = [now]
+    set_clock(lambda: clock[0])
+    try:
+        for n in range(count):
+            # the first cases stop at each step of the path in turn, so that every state is on show
+            stop = n if n <= len(PATH) else rng.choices(range(len(PATH) + 1), weights=[4, 5, 6, 8, 8, 8, 6, 55])[0]
+            # closed cases spread over two weeks; open ones are recent, as in a centre that keeps up
+            age_h = rng.uniform(0.2, 14 * 24) if stop == len(PATH) else rng.expovariate(1 / 3)
+            clock[0] = now - timedelta(hours=min(age_h, 14 * 24))
+            i = rng.randrange(len(codes))
+            cell = geoms[i]
+            minx, miny, maxx, maxy = cell.bounds
+            point = cell.representative_point()
+            for _try in range(20):
+                p = Point(rng.uniform(minx, maxx), rng.uniform(miny, maxy))
+                if cell.contains(p):
+                    point = p
+                    break
+            by_worker = n >= len(PATH) + 1 and rng.random() < 0.7
+            reporter = by_cell[codes[i]] if by_worker else actors["dispatcher"]
+            category = rng.choice(categories)
+            result = service.report(
+                session=session, actor=reporter, index=index, options=options, lat=point.y, lng=point.x,
+                category_code=category, description=rng.choice(DESCRIPTIONS[category[:3]]),
+                urgency=rng.choices(["normal", "urgent", "critical"], [80, 15, 5])[0],
+                source=None if by_worker else rng.choice(["hotline", "citizen"]),
+            )
+            _advance(session=session, ticket=result.ticket, actors=actors, by_cell=by_cell, dept_actor=dept_actor,
+                     rng=rng, clock=clock, now=now, options=options, stop=stop, plain=n <= len(PATH))
+            session.commit()
+    finally:
+        set_clock(None)
+
+
+def _advance(*, session, ticket: Ticket, actors, by_cell, dept_actor, rng, clock, now, options, stop: int,  # noqa: ANN001
+             plain: bool) -> None:
+    """Walk the case along PATH up to step ``stop``, with random detours unless ``plain``."""
+    detours = {} if plain else {
+        "accept": rng.random() < 0.1, "resolve": rng.random() < 0.12, "register": rng.random() < 0.05}
+    steps = 0
+    while ticket.status != Status.closed and steps < 12:
+        steps += 1
+        action = {Status.verifying: "verify", Status.reported: "register", Status.registered: "dispatch",
+                  Status.dispatched: "accept", Status.accepted: "resolve", Status.rework: "resolve",
+                  Status.resolved: "check_pass", Status.checked: "close"}.get(ticket.status)
+        if action is None or PATH.index(action) >= stop:
+            break
+        if action == "register" and detours.pop("register", False):
+            action = "reject"
+        elif action == "resolve" and detours.pop("accept", False):
+            action = rng.choice(["request_extension", "request_suspension", "request_return"])
+        elif action == "check_pass" and detours.pop("resolve", False):
+            action = "check_fail"
+        actor = {
+            "verify": by_cell[ticket.cell_code], "check_pass": by_cell[ticket.cell_code],
+            "check_fail": by_cell[ticket.cell_code], "register": actors["shift_lead"], "reject": actors["shift_lead"],
+            "close": actors["shift_lead"], "dispatch": actors["dispatcher"],
+        }.get(action) or dept_actor.get(ticket.department_code)
+        step_end = min(now, clock[0] + timedelta(minutes=rng.uniform(5, 240)))
+        clock[0] = step_end
+        try:
+            find_rule(ticket.status, action, actor.role)
+            service.act(session=session, actor=actor, ticket_id=ticket.id, action=action, options=options,
+                        reason=REASONS.get(action, ""), payload={"hours": 8} if action == "request_extension" else {})
+        except DomainError:
+            break
+        if action in ("request_extension", "request_suspension", "request_return") and rng.random() < 0.6:
+            decision = {"request_extension": "approve_extension", "request_suspension": "approve_suspension",
+                        "request_return": "approve_return"}[action]
+            clock[0] = min(now, clock[0] + timedelta(minutes=rng.uniform(5, 60)))
+            service.act(session=session, actor=actors["dispatcher"], ticket_id=ticket.id, action=decision,
+                        options=options)
+            if decision == "approve_suspension":
+                break
+        elif action.startswith("request_"):
+            break
+        if action == "reject":
+            break
+
+
+REASONS = {
+    "reject": "现场核实无此问题", "request_extension": "需要协调多个部门, 申请延期",
+    "request_suspension": "需列入年度改造计划",
+    "request_return": "不属于本单位职责", "resolve": "已处置完毕, 现场已恢复", "check_fail": "现场仍有残留, 需返工",
+}
+DESCRIPTIONS = {
+    "C01": ["井盖缺失, 存在安全隐患", "井盖破损下沉", "井盖松动, 车辆经过有响声"],
+    "C02": ["交通标志牌倾斜", "道路护栏被撞变形", "信号灯不亮"],
+    "C03": ["垃圾箱满溢未清运", "公厕门锁损坏", "店招牌匾破损有坠落风险"],
+    "C04": ["行道树枝干折断", "绿地被踩踏裸露", "花钵破损"],
+    "C05": ["老旧房屋外墙开裂"],
+    "C06": ["监控探头损坏"],
+    "E01": ["路边有暴露垃圾堆放", "道路不洁, 有大量落叶", "墙面乱涂乱画", "有人焚烧树叶"],
+    "E02": ["墙面、电线杆有小广告", "违规悬挂横幅"],
+    "E03": ["施工围挡破损, 渣土外溢", "夜间施工扰民", "违章搭建彩钢板房", "道路破损出现坑洼"],
+    "E04": ["无照游商在路口摆摊", "沿街商户店外经营占道", "机动车占用人行道停放", "共享单车乱停放"],
+    "E05": ["路面塌陷, 已设临时围挡", "自来水管爆裂冒水", "闻到燃气味", "下雨后路面积水严重"],
+    "E06": ["其他需要处理的问题"],
+}
+
+
+def reset_all(session: Session) -> None:
+    for table in reversed(SQLModel.metadata.sorted_tables):
+        session.execute(table.delete())
+    session.commit()
+
+
+DEMO_PASSWORD = "gridops-demo"
+
+
+def build_demo(
+    *, session: Session, tickets: int = 300, reset: bool = False, seed: int = 20261122,
+    progress: Callable[[str], None] = print,
+) -> list[tuple[str, str, str]]:
+    """Build the demo city once (or again with reset) and return (user, role, fresh token) per role."""
+    if reset:
+        reset_all(session)
+    if session.exec(select(Area).where(Area.level == AreaLevel.cell)).first() is None:
+        rng = random.Random(seed)
+        ensure_calendars(session=session)
+        load_default_catalogue(session=session)
+        cells = build_city(session=session, rng=rng)
+        progress(f"demo city: {cells} cells in {len(STREETS)} streets")
+        _rules(session)
+        users = _users(session)
+        password = hash_password(DEMO_PASSWORD)
+        for user in users.values():
+            user.password_hash = password
+            session.add(user)
+        session.commit()
+        _cases(session=session, users=users, count=tickets, rng=rng)
+        progress(f"demo cases: {tickets}")
+    out = []
+    for name, role in DEMO_USERS:
+        user = session.exec(select(User).where(User.username == name)).one()
+        out.append((name, str(role), issue_token(session=session, user=user, name="demo")))
+    session.commit()
+    return out

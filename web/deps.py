@@ -1,0 +1,63 @@
+"""FastAPI dependencies: the request's database session, its caller, and the app state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+
+from grid.people import Actor
+from web.auth import CSRF_HEADER, SESSION_COOKIE, csrf_ok, session_for_cookie, user_for_token
+from web.state import AppState
+
+
+def get_state(request: Request) -> AppState:
+    return request.app.state.gridops
+
+
+def get_session(state: Annotated[AppState, Depends(get_state)]) -> Iterator[Session]:
+    with Session(state.engine, expire_on_commit=False) as session:
+        yield session
+
+
+bearer = HTTPBearer(auto_error=False, description="an API token from `gridops user create`")
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def resolve_actor(session: Session, *, token: str | None, cookie: str | None, method: str,
+                  csrf: str | None) -> Actor:
+    """A Bearer token, or a session cookie (with the CSRF token echoed on state-changing requests)."""
+    if token:
+        user = user_for_token(session=session, token=token)
+        if user is None:
+            raise HTTPException(401, "the token is unknown or revoked; ask an admin for a new one",
+                                headers={"WWW-Authenticate": "Bearer"})
+        return Actor.of(session=session, user=user)
+    if cookie:
+        found = session_for_cookie(session=session, token=cookie)
+        if found is None:
+            raise HTTPException(401, "your session has ended; sign in again")
+        web_session, user = found
+        if method not in SAFE_METHODS and not csrf_ok(web_session, csrf):
+            raise HTTPException(403, f"missing or wrong {CSRF_HEADER} header; reload the page")
+        return Actor.of(session=session, user=user)
+    raise HTTPException(401, "sign in first (or send Authorization: Bearer <token>)",
+                        headers={"WWW-Authenticate": "Bearer"})
+
+
+def get_actor(
+    request: Request,
+    session: Annotated[Session, Depends(get_session)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Actor:
+    token = credentials.credentials.strip() if credentials else None
+    return resolve_actor(session, token=token or None, cookie=request.cookies.get(SESSION_COOKIE),
+                         method=request.method, csrf=request.headers.get(CSRF_HEADER))
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+SessionDep = Annotated[Session, Depends(get_session)]
+ActorDep = Annotated[Actor, Depends(get_actor)]

@@ -1,0 +1,29 @@
+// Bundles the pages into ../static/dist and copies MapLibre GL's own files into ../static/vendor.
+// Run at install time (make demo / make test); nothing is fetched from the internet at run time.
+import { build } from "esbuild";
+import { cpSync, mkdirSync, rmSync } from "node:fs";
+
+const out = new URL("../static/", import.meta.url).pathname;
+rmSync(`${out}dist`, { recursive: true, force: true });
+mkdirSync(`${out}vendor/maplibre`, { recursive: true });
+for (const f of ["maplibre-gl.mjs", "maplibre-gl-shared.mjs", "maplibre-gl-worker.mjs", "maplibre-gl.css"]) {
+  cpSync(`node_modules/maplibre-gl/dist/${f}`, `${out}vendor/maplibre/${f}`);
+}
+await build({
+  entryPoints: {
+    login: "src/login.js",
+    mobile: "src/mobile/main.js",
+    map: "src/map/main.js",
+    desk: "src/desk/main.js",
+    sw: "src/mobile/sw.js",
+    ui: "src/common/ui.css",
+  },
+  outdir: `${out}dist`,
+  bundle: true,
+  format: "esm",
+  target: ["chrome100", "safari15", "firefox100"],
+  minify: true,
+  sourcemap: true,
+  external: ["/static/vendor/*"],
+  logLevel: "info",
+});

@@ -1,0 +1,32 @@
+// Live events over /ws. Reconnects by itself and resumes from the last event id it saw, so a network
+// drop loses nothing: the server replays what was missed.
+export function connectLive(onEvent, { onStatus } = {}) {
+  const key = `gridops.live.${location.pathname}`;
+  let last = sessionStorage.getItem(key);
+  let socket = null;
+  let delay = 500;
+  let closed = false;
+
+  function open() {
+    const proto = location.protocol === "https:" ? "wss" : "ws";
+    const since = last ? `?since=${last}` : "";
+    socket = new WebSocket(`${proto}://${location.host}/ws${since}`);
+    socket.onopen = () => { delay = 500; onStatus?.("online"); };
+    socket.onmessage = (message) => {
+      const event = JSON.parse(message.data);
+      if (event.kind === "hello") {
+        if (!last) { last = String(event.last_id); sessionStorage.setItem(key, last); }
+        return;
+      }
+      last = String(event.id);
+      sessionStorage.setItem(key, last);
+      onEvent(event);
+    };
+    socket.onclose = () => {
+      onStatus?.("offline");
+      if (!closed) setTimeout(open, delay = Math.min(delay * 2, 10000));
+    };
+  }
+  open();
+  return { close() { closed = true; socket?.close(); } };
+}

@@ -1,0 +1,193 @@
+// The department workbench: the department's queue sorted by remaining working time, live countdowns
+// and lights; accept, return, extension, suspension, resolve with after-photos; closed cases with their
+// on-time result. Buttons come from the case's allowed_actions (the lifecycle table), not from here.
+import "./desk.css";
+import { api, currentUser, escapeHtml, logout, remainingText, when } from "../common/api.js";
+import { connectLive } from "../common/live.js";
+import { actionLabel, applyI18n, langSwitch, statusLabel, t } from "../i18n/index.js";
+
+const OPEN = ["dispatched", "accepted", "rework", "return_requested", "extension_requested",
+  "suspension_requested", "suspended", "resolved"];
+const FORMS = {  // acts that need more than a click
+  request_return: ["reason"], request_extension: ["hours", "reason"], request_suspension: ["reason"],
+  resolve: ["reason", "photos"], comment: ["reason"],
+};
+const state = { tab: "queue", items: [], selected: null, detail: null, categories: {}, loadedAt: Date.now() };
+
+function categoryName(code) {
+  const c = state.categories[code];
+  if (!c) return code;
+  return document.documentElement.lang === "en" ? c.name_en : c.name;
+}
+
+function shell(me) {
+  document.querySelector("#app").innerHTML = `
+    <header class="topbar">
+      <span class="title"><span data-i18n="desk.title"></span> · ${escapeHtml(me.display_name || me.username)}</span>
+      <span class="live muted" id="live"></span>
+      <span id="lang"></span>
+      <button id="logout" data-i18n="logout"></button>
+    </header>
+    <div class="desk">
+      <aside>
+        <div class="tabs">
+          <button data-tab="queue" class="on" data-i18n="desk.queue"></button>
+          <button data-tab="history" data-i18n="desk.history"></button>
+        </div>
+        <div id="list"></div>
+      </aside>
+      <main id="detail"><p class="muted" data-i18n="desk.choose"></p></main>
+    </div>`;
+  document.querySelector("#lang").append(langSwitch(() => { renderList(); renderDetail(); }));
+  document.querySelector("#logout").addEventListener("click", logout);
+  document.querySelectorAll(".tabs button").forEach((b) => b.addEventListener("click", () => {
+    state.tab = b.dataset.tab;
+    document.querySelectorAll(".tabs button").forEach((x) => x.classList.toggle("on", x === b));
+    load();
+  }));
+  applyI18n();
+}
+
+async function load() {
+  const query = state.tab === "queue" ? { status: OPEN.join(","), limit: 300 } : { status: "closed", limit: 100 };
+  const page = await api("/tickets", { query });
+  state.items = page.items;
+  state.loadedAt = Date.now();
+  if (state.tab === "queue") {
+    state.items.sort((a, b) => (a.sla?.remaining_s ?? Infinity) - (b.sla?.remaining_s ?? Infinity));
+  }
+  renderList();
+}
+
+function left(item) {  // remaining working seconds now, counting down between reloads
+  if (!item.sla) return null;
+  return item.sla.remaining_s - (Date.now() - state.loadedAt) / 1000;
+}
+
+function renderList() {
+  const list = document.querySelector("#list");
+  if (!state.items.length) {
+    list.innerHTML = `<p class="muted" style="padding:16px">${t(state.tab === "queue" ? "desk.empty" : "desk.history_empty")}</p>`;
+    return;
+  }
+  list.innerHTML = state.items.map((item) => {
+    const light = item.sla?.light || "green";
+    const right = state.tab === "queue"
+      ? `<span class="countdown ${light}" data-id="${item.id}">${item.sla ? remainingText(left(item)) : ""}</span>`
+      : `<span class="badge">${item.on_time === false ? t("desk.late") : t("desk.on_time")}</span>`;
+    return `<div class="row ${state.selected === item.id ? "on" : ""}" data-id="${item.id}">
+        <span class="light ${state.tab === "queue" ? light : (item.on_time === false ? "red" : "green")}"></span>
+        <span><span class="case">${escapeHtml(item.case_number)}</span> · ${escapeHtml(categoryName(item.category_code))}<br>
+          <span class="muted">${escapeHtml(statusLabel(item.status))} · ${escapeHtml(item.description.slice(0, 40))}</span></span>
+        ${right}</div>`;
+  }).join("");
+  list.querySelectorAll(".row").forEach((row) => row.addEventListener("click", () => select(Number(row.dataset.id))));
+}
+
+function tick() {
+  document.querySelectorAll(".countdown[data-id]").forEach((el) => {
+    const item = state.items.find((i) => i.id === Number(el.dataset.id));
+    if (item?.sla) el.textContent = remainingText(left(item));
+  });
+}
+
+async function select(id) {
+  state.selected = id;
+  state.detail = await api(`/tickets/${id}`);
+  renderList();
+  renderDetail();
+}
+
+function renderDetail() {
+  const d = state.detail;
+  const main = document.querySelector("#detail");
+  if (!d) {
+    main.innerHTML = `<p class="muted">${t("desk.choose")}</p>`;
+    return;
+  }
+  const timers = d.timers.filter((x) => x.active || x.fulfilled_at).map((x) => `
+      <li><span class="light ${x.light}"></span> ${escapeHtml(t(`stage.${x.stage}`))} · ${t("desk.due")} ${when(x.due_at)}
+      · ${x.active ? escapeHtml(remainingText(x.remaining_s)) : (x.on_time ? t("desk.on_time") : t("desk.late"))}</li>`).join("");
+  main.innerHTML = `
+    <div class="status-line"><h2 style="margin:0">${escapeHtml(d.case_number)}</h2>
+      <span class="badge">${escapeHtml(statusLabel(d.status))}</span>
+      <span class="badge">${escapeHtml(categoryName(d.category_code))}</span>
+      <span class="badge">${escapeHtml(t(`urgency.${d.urgency}`))}</span></div>
+    <h3 data-i18n="desk.description"></h3><p>${escapeHtml(d.description)}</p>
+    <p class="muted"><span data-i18n="desk.location"></span>: ${escapeHtml(d.address || "")} ${d.lat.toFixed(6)}, ${d.lng.toFixed(6)} · ${escapeHtml(d.cell_code)}</p>
+    <div class="actions" id="actions">${d.allowed_actions.map((a) =>
+      `<button data-action="${a}" class="${a === "accept" || a === "resolve" ? "primary" : ""}">${escapeHtml(actionLabel(a))}</button>`).join("")}</div>
+    <div id="form"></div>
+    <h3 data-i18n="desk.photos"></h3>
+    <div class="photos">${d.photos.map((p) => `<a href="${p.url}" target="_blank"><img src="${p.url}" alt="${escapeHtml(p.stage)}"></a>`).join("")}</div>
+    <h3 data-i18n="desk.timers"></h3><ul class="timeline">${timers}</ul>
+    <h3 data-i18n="desk.timeline"></h3>
+    <ul class="timeline">${d.timeline.map((e) => `<li>${when(e.at)} · <b>${escapeHtml(actionLabel(e.action))}</b>
+      · ${escapeHtml(e.actor)}${e.reason ? ` · ${escapeHtml(e.reason)}` : ""}</li>`).join("")}</ul>`;
+  applyI18n(main);
+  main.querySelectorAll("#actions button").forEach((b) => b.addEventListener("click", () => start(b.dataset.action)));
+}
+
+function start(action) {
+  const fields = FORMS[action];
+  if (!fields) return send(action, {});
+  const box = document.querySelector("#form");
+  box.innerHTML = `<div class="card form" data-form="${action}">
+      <h3>${escapeHtml(actionLabel(action))}</h3>
+      ${fields.includes("hours") ? `<label>${t("desk.hours")}</label><input name="hours" type="number" min="1" max="720" value="8">` : ""}
+      ${fields.includes("reason") ? `<label>${t(action === "resolve" ? "desk.note" : "reason")}</label><textarea name="reason" rows="3" required></textarea>` : ""}
+      ${fields.includes("photos") ? `<label>${t("desk.after_photos")}</label><input name="photos" type="file" accept="image/*" multiple>` : ""}
+      <div class="actions"><button class="primary" data-go>${t("confirm")}</button><button data-cancel>${t("cancel")}</button></div>
+      <p class="error" role="alert"></p></div>`;
+  box.querySelector("[data-cancel]").addEventListener("click", () => { box.innerHTML = ""; });
+  box.querySelector("[data-go]").addEventListener("click", () => {
+    const get = (n) => box.querySelector(`[name=${n}]`);
+    const extra = {};
+    if (get("reason")) extra.reason = get("reason").value;
+    if (get("hours")) extra.payload = { hours: Number(get("hours").value) };
+    if (get("photos")) extra.photos = [...get("photos").files];
+    send(action, extra, box.querySelector(".error"));
+  });
+}
+
+async function send(action, { reason, payload, photos } = {}, errorBox) {
+  const d = state.detail;
+  try {
+    if (photos?.length) {
+      const form = new FormData();
+      if (reason) form.append("reason", reason);
+      form.append("version", String(d.version));
+      if (payload) form.append("payload", JSON.stringify(payload));
+      photos.forEach((f) => form.append("photos", f, f.name));
+      state.detail = await api(`/tickets/${d.id}/actions/${action}`, { form });
+    } else {
+      state.detail = await api(`/tickets/${d.id}/actions/${action}`,
+        { json: { reason: reason || null, version: d.version, payload: payload || {} } });
+    }
+    renderDetail();
+    await load();
+  } catch (err) {
+    if (errorBox) errorBox.textContent = err.message;
+    else alert(err.message);  // eslint-disable-line no-alert
+  }
+}
+
+async function main() {
+  const me = await currentUser();
+  shell(me);
+  for (const c of await api("/categories")) state.categories[c.code] = c;
+  await load();
+  setInterval(tick, 1000);
+  let pending = null;
+  connectLive((event) => {
+    if (!event.kind.startsWith("ticket") && event.kind !== "sla.light") return;
+    clearTimeout(pending);
+    pending = setTimeout(async () => {
+      await load();
+      const editing = document.querySelector("#form")?.childElementCount;  // never wipe a form being filled in
+      if (state.selected && event.ticket_id === state.selected && !editing) await select(state.selected);
+    }, 150);
+  }, { onStatus: (s) => { document.querySelector("#live").textContent = t(s === "online" ? "desk.live_on" : "desk.live_off"); } });
+}
+
+main();

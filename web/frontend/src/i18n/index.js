@@ -1,0 +1,55 @@
+// The one translation table: every string the pages show goes through t(). zh-CN first, English second.
+// Each page keeps its words in its own file; they are merged here into one table.
+import common from "./common.js";
+import mobile from "./mobile.js";
+import map from "./map.js";
+import desk from "./desk.js";
+
+export const LANGS = ["zh-CN", "en"];
+const TABLE = {};
+for (const part of [common, mobile, map, desk]) {
+  for (const lang of LANGS) TABLE[lang] = { ...(TABLE[lang] || {}), ...(part[lang] || {}) };
+}
+
+export function lang() {
+  const saved = localStorage.getItem("gridops.lang");
+  return LANGS.includes(saved) ? saved : "zh-CN";
+}
+
+export function setLang(value) {
+  localStorage.setItem("gridops.lang", value);
+  document.documentElement.lang = value;
+}
+
+/** t("key", {n: 3}) → the current language's text with {n} filled in; the key itself if missing. */
+export function t(key, vars = {}) {
+  const text = TABLE[lang()][key] ?? TABLE["zh-CN"][key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => (vars[name] ?? `{${name}}`));
+}
+
+/** Fill every [data-i18n] element (and [data-i18n-placeholder], [data-i18n-title]) under root. */
+export function applyI18n(root = document) {
+  document.documentElement.lang = lang();
+  root.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  root.querySelectorAll("[data-i18n-placeholder]").forEach((el) => { el.placeholder = t(el.dataset.i18nPlaceholder); });
+  root.querySelectorAll("[data-i18n-title]").forEach((el) => { el.title = t(el.dataset.i18nTitle); });
+}
+
+/** A button that switches between 中文 and English and re-renders through the callback. */
+export function langSwitch(onChange) {
+  const button = document.createElement("button");
+  button.className = "lang-switch";
+  button.type = "button";
+  const label = () => { button.textContent = lang() === "zh-CN" ? "English" : "中文"; };
+  label();
+  button.addEventListener("click", () => {
+    setLang(lang() === "zh-CN" ? "en" : "zh-CN");
+    label();
+    applyI18n();
+    onChange?.();
+  });
+  return button;
+}
+
+export function statusLabel(status) { return t(`status.${status}`); }
+export function actionLabel(action) { return t(`action.${action}`); }

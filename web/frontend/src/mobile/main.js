@@ -1,0 +1,201 @@
+// The grid worker's phone page (/m/): report in three steps (where, what, photo), open cases nearby,
+// an offline queue (PWA + IndexedDB, each report sent once with its idempotency key), my reports with
+// live status, and my verify/check tasks with countdowns. Large targets and high contrast for the sun.
+import "./mobile.css";
+import { api, currentUser, escapeHtml, logout, when } from "../common/api.js";
+import { connectLive } from "../common/live.js";
+import { applyI18n, langSwitch, t } from "../i18n/index.js";
+import { categoryName } from "./category.js";
+import { Lists } from "./lists.js";
+import { flush, queued, remove } from "./outbox.js";
+import { ReportForm } from "./report.js";
+
+const RETRY_MS = 20_000;
+const state = { tab: "report", me: null, queue: [], flushNote: "" };
+let form = null;
+let lists = null;
+
+function shell(me) {
+  document.querySelector("#app").innerHTML = `
+    <div class="m-head">
+    <header class="m-top">
+      <span class="title"><span data-i18n="m.title"></span><small>${escapeHtml(me.display_name || me.username)}</small></span>
+      <span id="net" class="net"></span>
+      <span id="lang"></span>
+      <button id="logout" data-i18n="logout"></button>
+    </header>
+    <div id="outbox" class="outbox" hidden aria-live="polite"></div>
+    </div>
+    <main class="m-main">
+      <div id="tab-report" class="tab"></div>
+      <div id="tab-mine" class="tab list" hidden></div>
+      <div id="tab-tasks" class="tab list" hidden></div>
+    </main>
+    <nav class="tabbar">
+      <button data-tab="report" class="on"><span data-i18n="m.tab.report"></span></button>
+      <button data-tab="mine"><span data-i18n="m.tab.mine"></span></button>
+      <button data-tab="tasks"><span data-i18n="m.tab.tasks"></span> <span class="count" id="task-count" hidden></span></button>
+    </nav>`;
+  document.querySelector("#lang").append(langSwitch(() => { form?.render(); renderAll(); }));
+  document.querySelector("#logout").addEventListener("click", async () => {
+    await window.caches?.delete("gridops-m-data");  // the cached cases and token are this user's
+    logout();
+  });
+  document.querySelectorAll(".tabbar button").forEach((b) => b.addEventListener("click", () => showTab(b.dataset.tab)));
+  document.querySelector("#outbox").addEventListener("click", outboxClick);
+  applyI18n();
+}
+
+function showTab(tab) {
+  state.tab = tab;
+  document.querySelectorAll(".tabbar button").forEach((b) => b.classList.toggle("on", b.dataset.tab === tab));
+  for (const name of ["report", "mine", "tasks"]) document.querySelector(`#tab-${name}`).hidden = name !== tab;
+  if (tab === "report") form.map.resize();
+  if (tab === "mine") lists.loadMine();
+  if (tab === "tasks") lists.loadTasks();
+  window.scrollTo(0, 0);
+}
+
+function renderAll() {
+  renderOutbox();
+  renderNet();
+  lists?.renderMine();
+  lists?.renderTasks();
+}
+
+function renderNet() {
+  const online = navigator.onLine !== false;
+  const el = document.querySelector("#net");
+  el.textContent = t(online ? "m.net.online" : "m.net.offline");
+  el.className = `net ${online ? "on" : "off"}`;
+}
+
+function renderOutbox() {
+  const box = document.querySelector("#outbox");
+  const waiting = state.queue.filter((i) => !i.failed);
+  const failed = state.queue.filter((i) => i.failed);
+  box.hidden = !state.queue.length && !state.flushNote;
+  box.classList.toggle("done", !state.queue.length);
+  box.dataset.waiting = String(waiting.length);
+  box.dataset.failed = String(failed.length);
+  const category = (code) => categoryName(form?.byCode[code]) || code;
+  box.innerHTML = `
+    ${state.flushNote ? `<div class="sent-note">${escapeHtml(state.flushNote)}</div>` : ""}
+    ${waiting.length ? `<div class="waiting"><div><b>${t("m.outbox.waiting", { n: waiting.length })}</b><br>
+      <small>${t(state.signedOut ? "m.outbox.sign_in" : "m.outbox.auto")}</small></div>
+      <button type="button" data-send>${t("m.outbox.send_now")}</button></div>` : ""}
+    ${failed.map((i) => `<div class="failed" data-key="${i.key}">
+      <b>${t("m.outbox.failed")}</b> ${escapeHtml(refusal(i))}<br>
+      <small>${when(i.created_at)} · ${escapeHtml(category(i.fields.category_code))} · ${escapeHtml(i.fields.description.slice(0, 40))}</small>
+      <div class="buttons"><button type="button" data-edit="${i.key}">${t("m.outbox.edit")}</button>
+      <button type="button" class="danger" data-delete="${i.key}">${t("m.outbox.delete")}</button></div></div>`).join("")}`;
+}
+
+/** Why the server refused a queued report, in the worker's language where the page knows the reason. */
+function refusal(item) {
+  const d = item.detail || {};
+  if (d.error === "outside_managed_area") {
+    const near = d.nearest_cell ? ` · ${t("m.where.nearest", { code: d.nearest_cell, m: Math.round(d.distance_m) })}` : "";
+    return `${t("m.where.outside")}${near}`;
+  }
+  return item.error || "";
+}
+
+async function outboxClick(e) {
+  const b = e.target.closest("button");
+  if (!b) return;
+  if (b.dataset.send !== undefined) await sendQueued();
+  const item = state.queue.find((i) => i.key === (b.dataset.edit || b.dataset.delete));
+  if (b.dataset.edit && item) {
+    showTab("report");
+    await form.edit(item);
+  }
+  if (b.dataset.delete && item && window.confirm(t("m.outbox.delete_confirm"))) await remove(item.key);  // eslint-disable-line no-alert
+  await refreshQueue();
+}
+
+async function refreshQueue() {
+  state.queue = await queued(state.me.username);
+  if (form?.result?.kind === "queued" && !state.queue.some((i) => !i.failed)) {  // sent meanwhile
+    form.result = null;
+    form.render();
+  }
+  lists.queued = state.queue;
+  renderOutbox();
+  lists.renderMine();
+}
+
+async function sendQueued() {
+  const result = await flush(state.me.username);
+  if (result.busy) return;
+  state.signedOut = Boolean(result.signedOut);
+  if (result.sent) {
+    state.flushNote = t("m.outbox.sent", { n: result.sent });
+    setTimeout(() => { state.flushNote = ""; renderOutbox(); }, 8000);
+    lists.loadMine();
+  }
+  await refreshQueue();
+}
+
+/** Once the service worker controls the page, fetch again what the page loaded before it did, so
+ * that the worker's data is in its cache for the next start without signal. */
+async function warmOfflineCache(seen) {
+  if (!("serviceWorker" in navigator)) return;
+  try {
+    await navigator.serviceWorker.register("/m/sw.js", { scope: "/m/" });
+    await navigator.serviceWorker.ready;
+    if (!navigator.serviceWorker.controller) {
+      await new Promise((resolve) => navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true }));
+    }
+    const urls = ["/api/v1/me", "/api/v1/categories", "/api/v1/tickets?mine=true&limit=50", ...seen.map((q) => {
+      const url = new URL("/api/v1/cells", location.origin);
+      for (const [k, v] of Object.entries(q)) url.searchParams.append(k, v);
+      return url.pathname + url.search;
+    })];
+    await Promise.all(urls.map((u) => fetch(u, { credentials: "same-origin" }).catch(() => null)));
+    document.body.dataset.offlineReady = "1";
+  } catch (err) {
+    console.warn("offline cache unavailable", err);  // eslint-disable-line no-console
+  }
+}
+
+async function main() {
+  const me = await currentUser();
+  state.me = me;
+  shell(me);
+  const categories = await api("/categories");
+  const seenCells = [];
+  lists = new Lists({
+    me, categories, mineRoot: document.querySelector("#tab-mine"), tasksRoot: document.querySelector("#tab-tasks"),
+    onTasks: (n) => {
+      const badge = document.querySelector("#task-count");
+      badge.hidden = !n;
+      badge.textContent = String(n);
+    },
+  });
+  form = new ReportForm(document.querySelector("#tab-report"), {
+    me, categories, seenCells,
+    onQueued: () => refreshQueue(),
+    onFiled: () => lists.loadMine(),
+  });
+  renderNet();
+  await refreshQueue();
+  sendQueued();
+  lists.loadTasks();
+  window.addEventListener("online", () => { renderNet(); sendQueued(); });
+  window.addEventListener("offline", renderNet);
+  setInterval(() => { if (state.queue.some((i) => !i.failed)) sendQueued(); }, RETRY_MS);
+  let pending = null;
+  connectLive((event) => {
+    if (!event.kind.startsWith("ticket") && event.kind !== "sla.light") return;
+    clearTimeout(pending);
+    pending = setTimeout(() => {
+      if (state.tab === "mine") lists.loadMine();
+      lists.loadTasks();
+    }, 200);
+  }, { onStatus: (s) => { document.querySelector("#net").dataset.live = s; } });
+  form.map.ready.then(() => warmOfflineCache(seenCells), () => warmOfflineCache(seenCells));
+  document.body.dataset.ready = "1";
+}
+
+main();

@@ -1,0 +1,190 @@
+"""Live events to browsers over websockets.
+
+Every change writes a row to the ``live_event`` outbox in its own transaction (dispatch.live). The hub
+in each app process reads new rows after a wake-up — a local nudge after a commit in this process, a
+Redis message from another process (``GRIDOPS_REDIS_URL``), or a one-second poll as the safety net —
+and sends each connected client what its role and scope may see. A client reconnects with
+``?since=<last event id>`` and is sent everything it missed from the outbox first."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import deque
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+from starlette.websockets import WebSocket
+
+from dispatch.models import LiveEvent
+from grid.models import Role
+from grid.people import Actor
+
+log = logging.getLogger("gridops.live")
+CHANNEL = "gridops:live"
+BUFFER = 5000
+REREAD = 200  # ids re-read each poll: a transaction may commit a lower id after a higher one
+REPLAY_LIMIT = 2000
+
+
+def visible(actor: Actor, event: LiveEvent) -> bool:
+    if event.user_id is not None:
+        return event.user_id == actor.user_id
+    if actor.role == Role.department:
+        return bool(actor.department_code) and event.department_code == actor.department_code
+    if actor.role == Role.worker:
+        return event.cell_code in actor.cell_codes or (event.reporter_id is not None
+                                                       and event.reporter_id == actor.user_id)
+    return True
+
+
+def as_message(event: LiveEvent) -> str:
+    return json.dumps({"id": event.id, "kind": event.kind, "ticket_id": event.ticket_id,
+                       "at": event.created_at.isoformat(), "payload": json.loads(event.payload)},
+                      ensure_ascii=False)
+
+
+@dataclass(eq=False)
+class Client:
+    socket: WebSocket
+    actor: Actor
+    floor: int  # events at or below were dealt with
+    sent: set[int] = field(default_factory=set)
+    queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(maxsize=10_000))
+
+
+class LiveHub:
+    def __init__(self, engine: Engine, *, redis_url: str | None = None, poll_seconds: float = 1.0) -> None:
+        self.engine, self.redis_url, self.poll_seconds = engine, redis_url, poll_seconds
+        self.clients: set[Client] = set()
+        self.recent: deque[LiveEvent] = deque(maxlen=BUFFER)
+        self.seen: set[int] = set()
+        self.last_id = 0
+        self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: list[asyncio.Task] = []
+        self._redis = None
+
+    # --- lifecycle ---------------------------------------------------------------------------------
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self.last_id = await asyncio.to_thread(self._max_id)
+        self._tasks.append(asyncio.create_task(self._pump()))
+        if self.redis_url:
+            import redis.asyncio as aioredis
+
+            self._redis = aioredis.from_url(self.redis_url)
+            self._tasks.append(asyncio.create_task(self._listen()))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self._redis is not None:
+            await self._redis.aclose()
+
+    def notify(self) -> None:
+        """Something was committed: wake this process's hub and, through Redis, the others'.
+        Safe to call from any thread."""
+        if self._loop is None:
+            return
+        self._loop.call_soon_threadsafe(self._wake.set)
+        if self._redis is not None:
+            asyncio.run_coroutine_threadsafe(self._publish(), self._loop)
+
+    async def _publish(self) -> None:
+        try:
+            await self._redis.publish(CHANNEL, "1")
+        except Exception as exc:  # Redis down: the poll still delivers, a second later
+            log.warning("could not publish to Redis: %s", exc)
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                pubsub = self._redis.pubsub()
+                await pubsub.subscribe(CHANNEL)
+                async for message in pubsub.listen():
+                    if message.get("type") == "message":
+                        self._wake.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("Redis subscription lost (%s); retrying", exc)
+                await asyncio.sleep(2)
+
+    # --- reading the outbox ------------------------------------------------------------------------
+    def _max_id(self) -> int:
+        with Session(self.engine) as session:
+            return session.exec(select(func.max(LiveEvent.id))).one() or 0
+
+    def _read_since(self, after: int, limit: int = 5000) -> list[LiveEvent]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            rows = session.exec(select(LiveEvent).where(LiveEvent.id > after).order_by(LiveEvent.id)
+                                .limit(limit)).all()
+            session.expunge_all()
+            return list(rows)
+
+    async def _pump(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+            self._wake.clear()
+            try:
+                rows = await asyncio.to_thread(self._read_since, max(0, self.last_id - REREAD))
+            except Exception as exc:
+                log.warning("reading live events failed: %s", exc)
+                continue
+            fresh = [r for r in rows if r.id not in self.seen]
+            for row in fresh:
+                self.recent.append(row)
+                self.seen.add(row.id)
+                self.last_id = max(self.last_id, row.id)
+            if len(self.seen) > 2 * BUFFER:
+                self.seen = {r.id for r in self.recent}
+            if fresh:
+                for client in list(self.clients):
+                    self._offer(client, fresh)
+
+    def _offer(self, client: Client, events: list[LiveEvent]) -> None:
+        for event in events:
+            if event.id > client.floor and event.id not in client.sent and visible(client.actor, event):
+                client.sent.add(event.id)
+                try:
+                    client.queue.put_nowait(as_message(event))
+                except asyncio.QueueFull:  # a stuck client: drop it; it resumes with ?since= on reconnect
+                    self.clients.discard(client)
+                    return
+        if len(client.sent) > 2 * BUFFER:
+            top = max(client.sent)
+            client.floor = max(client.floor, top - BUFFER)
+            client.sent = {i for i in client.sent if i > client.floor}
+
+    # --- a connection ------------------------------------------------------------------------------
+    async def serve(self, socket: WebSocket, actor: Actor, since: int | None) -> None:
+        client = Client(socket=socket, actor=actor, floor=self.last_id if since is None else since)
+        self.clients.add(client)
+        try:
+            if since is not None:
+                missed = await asyncio.to_thread(self._read_since, since, REPLAY_LIMIT)
+                self._offer(client, missed)
+            self._offer(client, list(self.recent))
+            await socket.send_text(json.dumps({"kind": "hello", "last_id": self.last_id,
+                                               "user": actor.username, "role": str(actor.role)}))
+            sender = asyncio.create_task(self._send(client))
+            try:
+                while True:  # the client only needs to stay connected; anything it sends is ignored
+                    await socket.receive_text()
+            finally:
+                sender.cancel()
+        finally:
+            self.clients.discard(client)
+
+    @staticmethod
+    async def _send(client: Client) -> None:
+        while True:
+            await client.socket.send_text(await client.queue.get())

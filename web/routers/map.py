@@ -1,0 +1,207 @@
+"""The control-room map's data, compact enough for 40,000 cells and 20,000 open cases on first load.
+
+``GET /api/v1/map/cases``: every open case in the caller's scope as rows of plain values (no per-case
+objects, no timeline), with the headline SLA light; ``?ids=`` fetches a few cases whatever their status,
+for a live client catching up after an event.
+``GET /api/v1/map/cells``: the areas of one level with integer, delta-encoded rings (micro-degrees), cached
+in memory and revalidated with an ETag, optionally with the open count and worst light per area."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import threading
+from datetime import datetime, timedelta
+from typing import Annotated
+
+import shapely
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from dispatch import markers, queries
+from grid.clock import utcnow
+from grid.errors import InvalidInput
+from grid.models import CODE_LENGTH, Area, AreaLevel, Urgency
+from web.deps import ActorDep, SessionDep, StateDep
+from web.routers.tickets import parse_bbox
+
+router = APIRouter(prefix="/api/v1/map", tags=["map"])
+
+SCALE = 1_000_000  # coordinates travel as integer micro-degrees (about 0.1 m)
+CASE_FIELDS = ("id", "case_number", "lng", "lat", "status", "category", "urgency", "department",
+               "suggested_department", "cell", "created", "light", "remaining_s", "due")
+LIGHTS = ("green", "yellow", "red", "none")
+MAX_IDS = 500
+
+
+def _json(request: Request, data: dict | bytes, *, etag: str | None = None) -> Response:
+    body = data if isinstance(data, bytes) else json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    headers = {"Cache-Control": "private, no-cache", "Vary": "Accept-Encoding"}
+    if etag:
+        headers["ETag"] = etag
+    if "gzip" in request.headers.get("accept-encoding", "") and len(body) > 1024:
+        body = gzip.compress(body, compresslevel=5)
+        headers["Content-Encoding"] = "gzip"
+    return Response(body, media_type="application/json", headers=headers)
+
+
+def _epoch(moment: datetime | None) -> int | None:
+    return int(moment.timestamp()) if moment else None
+
+
+def _aware(value: datetime | None, name: str) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise InvalidInput(f"{name} needs a time zone, e.g. 2026-11-22T08:00:00+08:00", field=name)
+    return value
+
+
+def _ids(text: str | None) -> list[int] | None:
+    if text is None:
+        return None
+    try:
+        ids = sorted({int(v) for v in text.split(",") if v.strip()})
+    except ValueError:
+        raise InvalidInput("ids must be case ids separated by commas, e.g. 12,15,40", field="ids") from None
+    if len(ids) > MAX_IDS:
+        raise InvalidInput(f"at most {MAX_IDS} ids at a time", field="ids")
+    if any(not 1 <= i <= 2**31 - 1 for i in ids):
+        raise InvalidInput("ids must be positive case ids", field="ids")
+    return ids
+
+
+@router.get("/cases")
+def cases(
+    request: Request, session: SessionDep, actor: ActorDep,
+    status: Annotated[list[str] | None, Query(description="repeat or comma-separate; default: open")] = None,
+    ids: Annotated[str | None, Query(description="only these case ids (any status), comma-separated")] = None,
+    category: Annotated[str | None, Query(description="minor (E0101), major (E01) or kind (C/E)")] = None,
+    department: str | None = None,
+    area: Annotated[str | None, Query(description="district, street, community or cell code")] = None,
+    urgency: str | None = None,
+    light: Annotated[str | None, Query(description="green, yellow, red or none (no running timer)")] = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+) -> Response:
+    """Open cases in the caller's scope as ``{"fields": [...], "rows": [[...], ...]}``: id, case number,
+    lng, lat (WGS-84), status, category, urgency, department, suggested department, cell, created (epoch
+    seconds), headline light, remaining working seconds and due (epoch seconds)."""
+    statuses = [s.strip() for item in status or [] for s in item.split(",") if s.strip()] or None
+    if urgency and urgency not in Urgency.__members__:
+        raise InvalidInput(f"unknown urgency {urgency!r}; use one of {', '.join(Urgency)}", field="urgency")
+    if light and light not in LIGHTS:
+        raise InvalidInput(f"unknown light {light!r}; use one of {', '.join(LIGHTS)}", field="light")
+    if category and not category.isalnum():
+        raise InvalidInput("category must be a kind (C, E), major (E01) or minor class (E0101)", field="category")
+    filters = markers.MarkerFilter(
+        statuses=statuses, ids=_ids(ids), category=category, department=department, area=area, urgency=urgency,
+        created_from=_aware(created_from, "created_from"), created_to=_aware(created_to, "created_to"),
+    )
+    now = utcnow()
+    found = markers.markers(session=session, actor=actor, filters=filters, now=now)
+    if light:
+        found = [m for m in found if (m.light or "none") == light]
+    rows = [[m.id, m.case_number, round(m.lng, 6), round(m.lat, 6), m.status, m.category_code, m.urgency,
+             m.department_code, m.suggested_department_code, m.cell_code, _epoch(m.created_at), m.light,
+             m.remaining_s, _epoch(m.due_at)] for m in found]
+    return _json(request, {"at": now.isoformat(), "fields": CASE_FIELDS, "count": len(rows), "rows": rows})
+
+
+# --- areas -----------------------------------------------------------------------------------------
+
+_cache: dict[tuple, tuple[str, dict]] = {}
+_cache_lock = threading.Lock()
+
+
+def _ring(coords: list) -> list[int]:
+    """A ring as [x0, y0, dx1, dy1, …] in micro-degrees, without the closing point."""
+    flat: list[int] = []
+    px = py = 0
+    for x, y in coords[:-1] if coords and coords[0] == coords[-1] else coords:
+        ix, iy = round(x * SCALE), round(y * SCALE)
+        flat += (ix - px, iy - py)
+        px, py = ix, iy
+    return flat
+
+
+def _encode(geometry: str, simplify: bool) -> list[list[list[int]]]:
+    """GeoJSON (Multi)Polygon text → polygons → rings → integers. Higher levels (unions of cells) carry a
+    vertex at every cell corner along straight edges; simplifying by 1e-7° drops those."""
+    if simplify:
+        geom = shapely.from_geojson(geometry).simplify(1e-7)
+        data = json.loads(shapely.to_geojson(geom))
+    else:
+        data = json.loads(geometry)
+    polygons = data["coordinates"] if data["type"] == "MultiPolygon" else [data["coordinates"]]
+    return [[_ring(ring) for ring in polygon] for polygon in polygons]
+
+
+def _areas(session: Session, level: AreaLevel, within: str | None,
+           bbox: tuple[float, float, float, float] | None) -> tuple[str, dict]:
+    where = [Area.level == level]
+    if within:
+        where.append(col(Area.code).startswith(within, autoescape=True))
+    if bbox:
+        minx, miny, maxx, maxy = bbox
+        where += [Area.max_lng >= minx, Area.min_lng <= maxx, Area.max_lat >= miny, Area.min_lat <= maxy]
+    count, newest = session.exec(select(func.count(), func.max(Area.updated_at)).where(*where)).one()
+    url = str(session.get_bind().url)
+    key = (url, str(level), within, bbox)
+    stamp = f"{count}:{newest.isoformat() if newest else ''}"
+    etag = '"' + hashlib.sha256(f"{key}{stamp}".encode()).hexdigest()[:24] + '"'
+    with _cache_lock:
+        cached = _cache.get(key)
+    if cached and cached[0] == etag:
+        return cached
+    rows = session.exec(select(Area.code, Area.name, Area.geometry).where(*where).order_by(Area.code)).all()
+    simplify = level != AreaLevel.cell
+    body = {
+        "level": str(level), "scale": SCALE, "count": len(rows),
+        "codes": [r.code for r in rows],
+        "names": [r.name for r in rows],
+        "geoms": [_encode(r.geometry, simplify) for r in rows],
+    }
+    with _cache_lock:
+        if len(_cache) > 64:
+            _cache.clear()
+        _cache[key] = (etag, body)
+    return etag, body
+
+
+@router.get("/cells")
+def cells(
+    request: Request, session: SessionDep, actor: ActorDep,
+    level: AreaLevel = AreaLevel.cell,
+    within: Annotated[str | None, Query(description="only areas inside this area code")] = None,
+    bbox: Annotated[str | None, Query(description="min_lng,min_lat,max_lng,max_lat")] = None,
+    stats: Annotated[bool, Query(description="add the open count and worst light per area")] = False,
+) -> Response:
+    """Areas of one level: ``codes``, ``names`` and ``geoms`` (per area its polygons, per polygon its rings,
+    each ring ``[x0, y0, dx1, dy1, …]`` in integer micro-degrees, WGS-84, not closed). With ``stats``,
+    ``stats[code] = [open cases, worst light]`` for areas with open cases in the caller's scope."""
+    if within is not None and (not within.isdigit() or len(within) > 15):
+        raise InvalidInput("within must be an area code (up to 15 digits)", field="within")
+    etag, body = _areas(session, level, within, parse_bbox(bbox))
+    if not stats:
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers={"ETag": etag, "Cache-Control": "private, no-cache"})
+        return _json(request, body, etag=etag)
+    found = markers.markers(session=session, actor=actor, filters=markers.MarkerFilter(area=within), now=utcnow())
+    per_area = markers.counts_by_area(found, CODE_LENGTH[level])
+    return _json(request, {**body, "stats": {code: [v["open"], v["worst"]] for code, v in per_area.items()}})
+
+
+
+@router.get("/stats")
+def stats(state: StateDep, session: SessionDep, actor: ActorDep) -> dict:
+    """The counters of ``GET /api/v1/stats/today`` (open, due today, yellow, red, closed today, on-time rate
+    today) computed from the batched headlines: the same numbers, fast enough to refresh on every event
+    with 20,000 open cases."""
+    now = utcnow()
+    local = now.astimezone(state.options.timezone)
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    found = markers.markers(session=session, actor=actor, filters=markers.MarkerFilter(), now=now)
+    return queries.today_counters(session=session, actor=actor, start=start, end=start + timedelta(days=1),
+                                  views=markers.as_views(found))

@@ -1,0 +1,78 @@
+"""The pages people use, served by the app itself: sign-in, the mobile report page (/m/), the
+control-room map (/map) and the department workbench (/desk). Their scripts and styles are bundled
+from web/frontend at install time into web/static; nothing is fetched from the internet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
+
+from web.auth import SESSION_COOKIE, session_for_cookie
+from web.deps import StateDep
+from web.routers.session import LANDING
+
+HERE = Path(__file__).resolve().parent.parent
+PAGES = HERE / "frontend" / "pages"
+STATIC = HERE / "static"
+
+router = APIRouter(include_in_schema=False)
+
+
+def page(name: str) -> Response:
+    path = PAGES / f"{name}.html"
+    if not (STATIC / "dist").exists():
+        return HTMLResponse("<h1>gridops</h1><p>The pages are not built yet: run <code>make demo</code> "
+                            "(or <code>cd web/frontend &amp;&amp; npm ci &amp;&amp; npm run build</code>).</p>",
+                            status_code=503)
+    return FileResponse(path, media_type="text/html", headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/")
+def home(request: Request, state: StateDep) -> RedirectResponse:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        with Session(state.engine) as session:
+            found = session_for_cookie(session=session, token=cookie)
+        if found:
+            return RedirectResponse(LANDING.get(found[1].role, "/map"))
+    return RedirectResponse("/login")
+
+
+@router.get("/login")
+def login_page() -> Response:
+    return page("login")
+
+
+@router.get("/m/")
+def mobile_page() -> Response:
+    return page("mobile")
+
+
+@router.get("/m")
+def mobile_redirect() -> RedirectResponse:
+    return RedirectResponse("/m/")
+
+
+@router.get("/m/sw.js")
+def service_worker() -> Response:
+    """The report page's service worker, served from /m/ so that its scope is the page."""
+    return FileResponse(STATIC / "dist" / "sw.js", media_type="text/javascript",
+                        headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/m/"})
+
+
+@router.get("/m/manifest.webmanifest")
+def manifest() -> Response:
+    return FileResponse(PAGES / "manifest.webmanifest", media_type="application/manifest+json")
+
+
+@router.get("/map")
+def map_page() -> Response:
+    return page("map")
+
+
+@router.get("/desk")
+def desk_page() -> Response:
+    return page("desk")

@@ -1,0 +1,142 @@
+"""Notifications, working-time calendars and SLA policies."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from dispatch import sla
+from dispatch.models import Notification, SlaPolicy
+from grid import calendars
+from grid.clock import utcnow
+from grid.errors import Forbidden, NotFound
+from grid.models import Calendar, Role
+from grid.people import Actor
+from web.deps import ActorDep, SessionDep
+
+router = APIRouter(prefix="/api/v1", tags=["sla"])
+
+
+def require_admin(actor: Actor) -> None:
+    if actor.role != Role.admin:
+        raise Forbidden(f"only an admin may change this; you are a {actor.role}")
+
+
+class NotificationOut(BaseModel):
+    id: int
+    ticket_id: int | None
+    kind: str
+    level: int
+    title: str
+    body: str
+    created_at: datetime
+    read_at: datetime | None
+
+
+class NotificationPage(BaseModel):
+    unread: int
+    items: list[NotificationOut]
+
+
+@router.get("/notifications", response_model=NotificationPage)
+def notifications(
+    session: SessionDep, actor: ActorDep, unread: bool = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    before_id: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="page backwards")] = None,
+) -> NotificationPage:
+    """The caller's own notifications, newest first."""
+    query = select(Notification).where(Notification.user_id == actor.user_id)
+    if unread:
+        query = query.where(Notification.read_at == None)  # noqa: E711
+    if before_id:
+        query = query.where(Notification.id < before_id)
+    rows = session.exec(query.order_by(col(Notification.id).desc()).limit(limit)).all()
+    count = session.exec(select(func.count()).select_from(Notification).where(
+        Notification.user_id == actor.user_id, Notification.read_at == None)).one()  # noqa: E711
+    return NotificationPage(unread=count, items=[NotificationOut(**n.model_dump()) for n in rows])
+
+
+@router.post("/notifications/{notification_id}/read", response_model=NotificationOut)
+def mark_read(notification_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session: SessionDep,
+              actor: ActorDep) -> NotificationOut:
+    note = session.get(Notification, notification_id)
+    if note is None or note.user_id != actor.user_id:
+        raise NotFound(f"no notification {notification_id}")
+    if note.read_at is None:
+        note.read_at = utcnow()
+        session.add(note)
+        session.commit()
+    return NotificationOut(**note.model_dump())
+
+
+@router.get("/calendars")
+def list_calendars(session: SessionDep, _: ActorDep) -> list[dict[str, Any]]:
+    return [c.model_dump(exclude={"id"}) for c in session.exec(select(Calendar).order_by(Calendar.code))]
+
+
+class DayOut(BaseModel):
+    day: date
+    kind: str
+    name: str
+    source: str
+
+
+class DayIn(BaseModel):
+    kind: str = Field(description="holiday (a weekday off) or workday (a weekend day worked, 调休)")
+    name: str = ""
+
+
+@router.get("/calendars/{code}/days", response_model=list[DayOut])
+def calendar_days(code: str, session: SessionDep, _: ActorDep,
+                  year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> list[DayOut]:
+    return [DayOut(**d.model_dump()) for d in calendars.days(session=session, calendar_code=code, year=year)]
+
+
+@router.put("/calendars/{code}/days/{day}", response_model=DayOut)
+def put_day(code: str, day: date, body: DayIn, session: SessionDep, actor: ActorDep) -> DayOut:
+    """Admins add next year's holidays and make-up working days once the State Council publishes them."""
+    require_admin(actor)
+    row = calendars.set_day(session=session, calendar_code=code, day=day, kind=body.kind, name=body.name)
+    session.commit()
+    return DayOut(**row.model_dump())
+
+
+@router.delete("/calendars/{code}/days/{day}", status_code=204)
+def delete_day(code: str, day: date, session: SessionDep, actor: ActorDep) -> None:
+    require_admin(actor)
+    calendars.remove_day(session=session, calendar_code=code, day=day)
+    session.commit()
+
+
+class PolicyIn(BaseModel):
+    stage: str = Field(description=", ".join(sla.STAGES))
+    category: str = Field(default="", description="minor (E0101), major (E01) or empty for any")
+    urgency: str = Field(default="", description="normal, urgent, critical or empty for any")
+    limit_hours: float
+    basis: str = Field(default="working", description="working or natural")
+    ladder: dict[str, Any] | None = Field(default=None, description=f"overrides of {sla.DEFAULT_LADDER}")
+    note: str = ""
+
+
+@router.get("/sla-policies")
+def policies(session: SessionDep, _: ActorDep) -> dict[str, Any]:
+    """Explicit policies, and the defaults that apply where none matches."""
+    rows = session.exec(select(SlaPolicy).order_by(SlaPolicy.stage, SlaPolicy.category, SlaPolicy.urgency)).all()
+    return {"policies": [r.model_dump() for r in rows],
+            "defaults": {"stages": sla.DEFAULT_LIMITS, "handle": "the category's limit for the urgency",
+                         "ladder": sla.DEFAULT_LADDER}}
+
+
+@router.put("/sla-policies")
+def put_policy(body: PolicyIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+    """Set a policy. Running timers keep the limits they started with."""
+    require_admin(actor)
+    row = sla.set_policy(session=session, stage=body.stage, category=body.category.upper(), urgency=body.urgency,
+                         limit_hours=body.limit_hours, basis=body.basis, ladder=body.ladder, note=body.note)
+    session.commit()
+    return row.model_dump()

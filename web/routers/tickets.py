@@ -1,0 +1,233 @@
+"""Reports and cases: POST /reports, GET /tickets, GET /tickets/{id}, POST /tickets/{id}/actions/{action}."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, Field, ValidationError
+from sqlmodel import select
+from starlette.concurrency import run_in_threadpool
+
+from dispatch import audit, queries, service, sla
+from dispatch.lifecycle import table_as_rows
+from dispatch.nearby import open_nearby
+from dispatch.photos import MediaStore
+from dispatch.scope import can_see, get_visible
+from geo.crs import normalize_crs, to_wgs84
+from grid.clock import utcnow
+from grid.errors import InvalidInput, NotFound, UnknownCategory
+from grid.models import Category
+from web.deps import ActorDep, SessionDep, StateDep
+from web.schemas import (
+    ActionIn,
+    DuplicateOut,
+    ReportIn,
+    ReportOut,
+    TicketDetail,
+    TicketPage,
+    ticket_detail,
+    ticket_out,
+)
+from web.uploads import openapi_body, read_body
+
+router = APIRouter(prefix="/api/v1", tags=["cases"])
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+class NearbyOut(BaseModel):
+    radius_m: float = Field(description="the duplicate radius (GRIDOPS_DUPLICATE_RADIUS_M)")
+    items: list[DuplicateOut] = Field(description="open cases of the category within the radius, nearest first")
+
+
+def _validated(model: type, fields: dict):  # noqa: ANN202
+    try:
+        return model.model_validate(fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InvalidInput(f"{where}: {first['msg']}", field=where) from None
+
+
+def _views(session, ticket_ids: list[int]) -> dict[int, list]:  # noqa: ANN001
+    now = utcnow()
+    return {tid: [sla.view(session=session, timer=t, now=now) for t in timers]
+            for tid, timers in queries.timers_by_ticket(session=session, ticket_ids=ticket_ids).items()}
+
+
+def _detail(session, actor, ticket) -> TicketDetail:  # noqa: ANN001
+    return ticket_detail(
+        ticket, actor=actor,
+        events=audit.timeline(session=session, ticket_id=ticket.id),
+        photos=queries.photos_of(session=session, ticket_id=ticket.id),
+        routing=queries.routing_of(session=session, ticket_id=ticket.id),
+        timers=_views(session, [ticket.id])[ticket.id],
+    )
+
+
+@router.get("/nearby", response_model=NearbyOut)
+def nearby(
+    session: SessionDep, state: StateDep, actor: ActorDep, lat: str, lng: str,
+    category_code: Annotated[str, Query(description="minor class, e.g. E0101")],
+    crs: Annotated[str | None, Query(description="wgs84 (default), gcj02, bd09 or cgcs2000")] = None,
+) -> NearbyOut:
+    """Open cases of this category within the duplicate radius of a point, nearest first, among those
+    the caller may see: asked before filing a report, so a worker can support the existing case instead."""
+    wlng, wlat = to_wgs84(lng, lat, normalize_crs(crs))
+    code = category_code.strip().upper()
+    category = session.exec(select(Category).where(Category.code == code, Category.active)).first()
+    if category is None:
+        raise UnknownCategory(f"unknown category {category_code!r}: pick a minor class from GET /api/v1/categories "
+                              "(e.g. E0101)", field="category_code")
+    radius = state.options.duplicate_radius_m
+    found = open_nearby(session=session, category_code=category.code, lng=wlng, lat=wlat, radius_m=radius, limit=50)
+    items = [DuplicateOut(id=t.id, case_number=t.case_number, status=t.status, description=t.description,
+                          distance_m=round(d, 1), support_count=t.support_count)
+             for t, d in found if can_see(actor, t)]
+    return NearbyOut(radius_m=radius, items=items[:10])
+
+
+@router.post("/reports", status_code=201, response_model=ReportOut, openapi_extra=openapi_body(ReportIn),
+             responses={200: {"description": "the same Idempotency-Key was seen before: the earlier case"}})
+async def create_report(
+    request: Request, state: StateDep, session: SessionDep, actor: ActorDep,
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    """File a report. JSON, or multipart with up to 6 `photos`. Returns the case and open cases of the
+    same category nearby ("support the existing case" instead of filing a duplicate)."""
+    fields, photos = await read_body(request, state.settings)
+    body: ReportIn = _validated(ReportIn, fields)
+    store = MediaStore(state.settings.media_dir)
+
+    def work() -> ReportOut:
+        try:
+            result = service.report(
+                session=session, actor=actor, index=state.index.get(session), options=state.options,
+                lat=body.lat, lng=body.lng, crs=body.crs, category_code=body.category_code,
+                description=body.description, urgency=body.urgency, source=body.source, address=body.address,
+                idempotency_key=idempotency_key, photos=photos, store=store,
+            )
+            session.commit()
+        except Exception:
+            session.rollback()
+            store.discard_written()
+            raise
+        state.committed(session)
+        return ReportOut(
+            ticket=ticket_out(result.ticket, _views(session, [result.ticket.id])[result.ticket.id]),
+            created=result.created,
+            duplicates=[DuplicateOut(id=t.id, case_number=t.case_number, status=t.status, description=t.description,
+                                     distance_m=round(d, 1), support_count=t.support_count)
+                        for t, d in result.duplicates],
+        )
+
+    out = await run_in_threadpool(work)
+    return JSONResponse(out.model_dump(mode="json"), status_code=201 if out.created else 200)
+
+
+@router.get("/tickets", response_model=TicketPage)
+def list_tickets(
+    session: SessionDep, actor: ActorDep,
+    status: Annotated[list[str] | None, Query(description="repeat or comma-separate")] = None,
+    category: Annotated[str | None, Query(description="minor (E0101), major (E01) or kind (C/E)")] = None,
+    department: str | None = None,
+    area: Annotated[str | None, Query(description="district, street, community or cell code")] = None,
+    bbox: Annotated[str | None, Query(description="min_lng,min_lat,max_lng,max_lat")] = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    urgency: str | None = None,
+    mine: bool = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> TicketPage:
+    statuses = [s.strip() for item in status or [] for s in item.split(",") if s.strip()] or None
+    filters = queries.TicketFilter(
+        status=statuses, category=category, department=department, area=area, bbox=parse_bbox(bbox),
+        created_from=_aware(created_from, "created_from"), created_to=_aware(created_to, "created_to"),
+        urgency=urgency, mine=mine,
+    )
+    rows, total = queries.list_tickets(session=session, actor=actor, filters=filters, limit=limit, offset=offset)
+    views = _views(session, [t.id for t in rows])
+    return TicketPage(total=total, limit=limit, offset=offset, items=[ticket_out(t, views[t.id]) for t in rows])
+
+
+def _aware(value: datetime | None, name: str) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise InvalidInput(f"{name} needs a time zone, e.g. 2026-11-22T08:00:00+08:00", field=name)
+    return value
+
+
+def parse_bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
+    if not bbox:
+        return None
+    try:
+        minx, miny, maxx, maxy = (float(v) for v in bbox.split(","))
+    except ValueError:
+        raise InvalidInput("bbox must be four numbers: min_lng,min_lat,max_lng,max_lat", field="bbox") from None
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        raise InvalidInput("bbox must be min_lng,min_lat,max_lng,max_lat in degrees, min before max", field="bbox")
+    return minx, miny, maxx, maxy
+
+
+@router.get("/stats/today")
+def stats_today(state: StateDep, session: SessionDep, actor: ActorDep) -> dict:
+    """Counters for the control room: open, due today, yellow, red, closed today, on-time rate today
+    (today in the service's timezone), within the caller's scope."""
+    local = utcnow().astimezone(state.options.timezone)
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    views = _views(session, queries.open_ids(session=session, actor=actor))
+    return queries.today_counters(session=session, actor=actor, start=start, end=start + timedelta(days=1),
+                                  views=views)
+
+
+@router.get("/tickets/{ticket_id}", response_model=TicketDetail)
+def get_ticket(ticket_id: Id, session: SessionDep, actor: ActorDep) -> TicketDetail:
+    """A case with its timeline (from the audit trail), photos, routing decisions and the actions the
+    caller may take now."""
+    return _detail(session, actor, get_visible(session=session, actor=actor, ticket_id=ticket_id))
+
+
+@router.post("/tickets/{ticket_id}/actions/{action}", response_model=TicketDetail,
+             openapi_extra=openapi_body(ActionIn))
+async def act(ticket_id: Id, action: str, request: Request, state: StateDep, session: SessionDep,
+              actor: ActorDep) -> TicketDetail:
+    """Take one act of the lifecycle (see GET /api/v1/lifecycle). 409 with the current status and the
+    allowed actions when the case's state does not allow it; 403 when the role never may."""
+    fields, photos = await read_body(request, state.settings)
+    body: ActionIn = _validated(ActionIn, fields)
+    store = MediaStore(state.settings.media_dir)
+
+    def work() -> TicketDetail:
+        try:
+            ticket = service.act(session=session, actor=actor, ticket_id=ticket_id, action=action,
+                                 options=state.options, reason=body.reason, payload=body.payload,
+                                 expected_version=body.version, photos=photos, store=store)
+            session.commit()
+        except Exception:
+            session.rollback()
+            store.discard_written()
+            raise
+        state.committed(session)
+        return _detail(session, actor, ticket)
+
+    return await run_in_threadpool(work)
+
+
+@router.get("/tickets/{ticket_id}/photos/{photo_id}", response_class=FileResponse)
+def get_photo(ticket_id: Id, photo_id: Id, state: StateDep, session: SessionDep, actor: ActorDep) -> FileResponse:
+    get_visible(session=session, actor=actor, ticket_id=ticket_id)
+    photo = next((p for p in queries.photos_of(session=session, ticket_id=ticket_id) if p.id == photo_id), None)
+    if photo is None:
+        raise NotFound(f"case {ticket_id} has no photo {photo_id}")
+    path = MediaStore(state.settings.media_dir).path_of(photo.path)
+    if not path.exists():
+        raise NotFound(f"photo {photo_id}'s file is missing from the media directory")
+    return FileResponse(path, media_type=photo.content_type, headers={"Cache-Control": "private, max-age=86400"})
+
+
+@router.get("/lifecycle")
+def lifecycle(_: ActorDep) -> list[dict]:
+    """The transition table: (states, action, roles) → next state, with zh-CN and English labels."""
+    return table_as_rows()

@@ -1,0 +1,87 @@
+"""The SLA scheduler: one APScheduler job per process, not one per case.
+
+Deadlines live in the database. The job runs a pass (escalations, then webhook deliveries), asks the
+database for the next deadline and sets its own next run to it, or to the safety sweep if that comes
+first. Acts that create or move a deadline nudge the job so that it wakes on time (within the 2 s the
+issue asks). On start-up the first pass runs at once, so everything missed while no process ran fires
+then, late and once. Several processes may run it on PostgreSQL: the pass claims timers with SKIP LOCKED."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from dispatch import escalation
+from grid.clock import utcnow
+from web.webhooks import deliver_due, next_attempt
+
+log = logging.getLogger("gridops.scheduler")
+# a nudge that lands while a pass runs is skipped with a warning; the pass reschedules itself anyway
+logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
+JOB = "sla-pass"
+
+
+class SlaScheduler:
+    def __init__(self, engine: Engine, *, sweep_seconds: float = 30.0, webhook_timeout: float = 5.0,
+                 webhook_max_attempts: int = 8, on_fired: Callable[[], None] | None = None) -> None:
+        self.on_fired = on_fired
+        self.engine, self.sweep = engine, timedelta(seconds=sweep_seconds)
+        self.webhook_timeout, self.webhook_max_attempts = webhook_timeout, webhook_max_attempts
+        self._scheduler = BackgroundScheduler(timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1,
+                                                                          "misfire_grace_time": None})
+        self._lock = threading.Lock()
+        self.passes = 0
+
+    def start(self) -> None:
+        self._scheduler.add_job(self._run, IntervalTrigger(seconds=self.sweep.total_seconds()), id=JOB,
+                                next_run_time=datetime.now(UTC))
+        self._scheduler.start()
+
+    def shutdown(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+
+    def nudge(self, when: datetime | None) -> None:
+        """Wake no later than ``when`` (a deadline an act just created or moved)."""
+        if when is None or not self._scheduler.running:
+            return
+        with self._lock:
+            job = self._scheduler.get_job(JOB)
+            if job is not None and (job.next_run_time is None or when < job.next_run_time):
+                job.modify(next_run_time=max(when, datetime.now(UTC)))
+
+    def run_once(self) -> int:
+        """One pass: all due escalations (in batches, a transaction each), then due webhooks."""
+        fired = 0
+        while True:
+            with Session(self.engine, expire_on_commit=False) as session:
+                now = utcnow()
+                count = escalation.process_due(session=session, now=now)
+                session.commit()
+            fired += count
+            if count == 0:
+                break
+        deliver_due(self.engine, timeout=self.webhook_timeout, max_attempts=self.webhook_max_attempts)
+        self.passes += 1
+        return fired
+
+    def _run(self) -> None:
+        try:
+            fired = self.run_once()
+            if fired:
+                log.info("SLA pass: %d escalation(s) fired", fired)
+                if self.on_fired:
+                    self.on_fired()
+        except Exception:  # a failed pass must not kill the job; the next one retries
+            log.exception("SLA pass failed")
+        with Session(self.engine) as session:
+            wake = min(filter(None, [escalation.next_deadline(session=session), next_attempt(session=session)]),
+                       default=None)
+        self.nudge(wake)

@@ -1,0 +1,193 @@
+"""Request and response shapes of the JSON API."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from dispatch.lifecycle import TABLE, allowed_actions
+from dispatch.models import Photo, RoutingDecisionRecord, Ticket, TicketEvent
+from dispatch.sla import TimerView, headline
+from grid.people import Actor
+
+
+class ReportIn(BaseModel):
+    lat: float | str = Field(description="latitude")
+    lng: float | str = Field(description="longitude")
+    crs: str | None = Field(default=None, description="wgs84 (default), gcj02, bd09 or cgcs2000")
+    category_code: str = Field(description="minor class, e.g. E0101")
+    description: str
+    urgency: str | None = Field(default="normal", description="normal, urgent or critical")
+    source: str | None = Field(default=None, description="hotline, citizen or api (workers always report as worker)")
+    address: str = ""
+
+
+class ActionIn(BaseModel):
+    reason: str | None = Field(default=None, description="why; required for rejects, requests, denials, urges")
+    version: int | None = Field(default=None, description="the case version you saw; 409 if it changed since")
+    payload: dict[str, Any] = Field(
+        default_factory=dict,
+        description="dispatch: {department_code}; request_extension/approve_extension: {hours}; "
+        "merge: {into: CASE_NUMBER}; close: {close_type: normal|special}",
+    )
+
+
+class PhotoOut(BaseModel):
+    id: int
+    stage: str
+    url: str
+    content_type: str
+    width: int
+    height: int
+    created_at: datetime
+
+
+class EventOut(BaseModel):
+    seq: int
+    at: datetime
+    actor: str
+    role: str
+    action: str
+    from_status: str | None
+    to_status: str | None
+    reason: str
+    payload: dict[str, Any]
+    hash: str
+
+
+class RoutingOut(BaseModel):
+    rule_id: int | None
+    department_code: str | None
+    reason: str
+    decided_at: datetime
+
+
+class TimerOut(BaseModel):
+    stage: str
+    cycle: int
+    active: bool
+    paused: bool
+    light: str = Field(description="green, yellow (80 % of the limit used) or red (past the limit)")
+    due_at: datetime
+    original_due_at: datetime
+    remaining_s: float = Field(description="working seconds left; negative when overdue")
+    limit_s: float
+    extension_s: float
+    basis: str
+    calendar: str
+    warning_level: int
+    fulfilled_at: datetime | None
+    breached_at: datetime | None
+    on_time: bool | None
+
+
+class SlaOut(BaseModel):
+    stage: str
+    light: str
+    due_at: datetime
+    remaining_s: float
+
+
+class TicketOut(BaseModel):
+    id: int
+    case_number: str
+    version: int
+    status: str
+    kind: str
+    category_code: str
+    urgency: str
+    description: str
+    address: str
+    lat: float
+    lng: float
+    cell_code: str
+    community_code: str
+    street_code: str
+    district_code: str
+    source: str
+    reporter_name: str
+    department_code: str | None
+    suggested_department_code: str | None
+    merged_into_id: int | None
+    support_count: int
+    extension_hours: float
+    created_at: datetime
+    updated_at: datetime
+    timestamps: dict[str, datetime | None]
+    sla: SlaOut | None = Field(default=None, description="the running timer that is worst off")
+    on_time: bool | None = Field(default=None, description="the department's handling met its limit (once resolved)")
+
+
+class TicketDetail(TicketOut):
+    allowed_actions: list[str]
+    timers: list[TimerOut]
+    photos: list[PhotoOut]
+    routing: list[RoutingOut]
+    timeline: list[EventOut]
+
+
+class DuplicateOut(BaseModel):
+    id: int
+    case_number: str
+    status: str
+    description: str
+    distance_m: float
+    support_count: int
+
+
+class ReportOut(BaseModel):
+    ticket: TicketOut
+    created: bool
+    duplicates: list[DuplicateOut]
+
+
+class TicketPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[TicketOut]
+
+
+STAMP_FIELDS = ("verified_at", "registered_at", "dispatched_at", "accepted_at", "resolved_at", "checked_at",
+                "closed_at", "rejected_at", "voided_at", "suspended_at")
+
+
+def ticket_out(t: Ticket, timers: list[TimerView] | None = None) -> TicketOut:
+    data = t.model_dump(exclude={"idempotency_key", "audit_head", "audit_count", "status_before_request",
+                                 "input_crs", "reporter_id", *STAMP_FIELDS})
+    head = headline(timers or [])
+    handle = next((v for v in timers or [] if v.stage == "handle" and v.fulfilled_at), None)
+    return TicketOut(**data, timestamps={f.removesuffix("_at"): getattr(t, f) for f in STAMP_FIELDS},
+                     on_time=handle.on_time if handle else None,
+                     sla=SlaOut(stage=head.stage, light=head.light, due_at=head.due_at,
+                                remaining_s=head.remaining_s) if head else None)
+
+
+def caller_actions(t: Ticket, actor: Actor) -> list[str]:
+    """What the caller may do now: the lifecycle table's actions for the state and role, less the
+    on-site acts of cells that are not the caller's."""
+    names = allowed_actions(t.status, actor.role)
+    on_site = {r.action for r in TABLE if r.on_site}
+    return [a for a in names if a not in on_site or t.cell_code in actor.cell_codes]
+
+
+def ticket_detail(
+    t: Ticket, *, actor: Actor, events: list[TicketEvent], photos: list[Photo], routing: list[RoutingDecisionRecord],
+    timers: list[TimerView],
+) -> TicketDetail:
+    return TicketDetail(
+        **ticket_out(t, timers).model_dump(),
+        allowed_actions=caller_actions(t, actor),
+        timers=[TimerOut(**vars(v)) for v in timers],
+        photos=[PhotoOut(id=p.id, stage=p.stage, url=f"/api/v1/tickets/{t.id}/photos/{p.id}",
+                         content_type=p.content_type, width=p.width, height=p.height, created_at=p.created_at)
+                for p in photos],
+        routing=[RoutingOut(rule_id=r.rule_id, department_code=r.department_code, reason=r.reason,
+                            decided_at=r.decided_at) for r in routing],
+        timeline=[EventOut(seq=e.seq, at=e.at, actor=e.actor_name, role=e.role, action=e.action,
+                           from_status=e.from_status, to_status=e.to_status, reason=e.reason,
+                           payload=json.loads(e.payload), hash=e.hash) for e in events],
+    )

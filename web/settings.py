@@ -1,0 +1,40 @@
+"""Settings from environment variables (prefix ``GRIDOPS_``), read once by the composition root."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GRIDOPS_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///var/gridops.db",
+        description="SQLAlchemy URL. SQLite (WAL mode) by default; postgresql+psycopg://... in production.",
+    )
+    timezone: str = "Asia/Shanghai"
+    media_dir: Path = Path("var/media")
+    max_photo_bytes: int = 8 * 1024 * 1024
+    max_photos: int = 6
+    max_description_chars: int = 2000
+    duplicate_radius_m: float = 50.0
+    auto_dispatch_worker_reports: bool = True
+    scheduler_enabled: bool = Field(default=True, description="run the SLA escalation scheduler in this process")
+    sla_sweep_seconds: float = Field(default=30.0, description="safety sweep between deadline wake-ups")
+    webhook_timeout_seconds: float = 5.0
+    webhook_max_attempts: int = 8
+    session_hours: float = 12.0
+    cookie_secure: bool = Field(default=False, description="send the session cookie over HTTPS only")
+    redis_url: str | None = Field(default=None, description="redis://… to carry live events between processes")
+    live_poll_seconds: float = Field(default=1.0, description="the live hub's safety-net poll of the outbox")
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

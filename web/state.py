@@ -1,0 +1,85 @@
+"""Per-process state of the running service: engine, options and the cached point → cell index."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+
+from dispatch import escalation
+from dispatch.options import DispatchOptions
+from geo.index import CellIndex
+from grid.hierarchy import cell_geometries
+from grid.models import Area, AreaLevel
+from web.live import LiveHub
+from web.scheduler import SlaScheduler
+from web.settings import Settings
+
+
+class IndexCache:
+    """The point → cell index, rebuilt when the cells change. Each app process keeps its own; a cheap
+    fingerprint query (count and newest change) tells it, at most every few seconds, that another
+    process or the CLI imported a new grid."""
+
+    def __init__(self, engine: Engine, *, check_every_s: float = 5.0) -> None:
+        self.engine, self.check_every_s = engine, check_every_s
+        self._index: CellIndex | None = None
+        self._fingerprint: tuple | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    def _current_fingerprint(self, session: Session) -> tuple:
+        return tuple(session.exec(select(func.count(Area.id), func.max(Area.updated_at))
+                                  .where(Area.level == AreaLevel.cell)).one())
+
+    def get(self, session: Session) -> CellIndex:
+        now = time.monotonic()
+        if self._index is not None and now - self._checked < self.check_every_s:
+            return self._index
+        with self._lock:
+            fingerprint = self._current_fingerprint(session)
+            self._checked = now
+            if self._index is None or fingerprint != self._fingerprint:
+                codes, geoms = cell_geometries(session=session)
+                self._index = CellIndex(codes, geoms)
+                self._fingerprint = fingerprint
+            return self._index
+
+    def invalidate(self) -> None:
+        self._index, self._fingerprint = None, None
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    engine: Engine
+    index: IndexCache
+    options: DispatchOptions = field(default_factory=DispatchOptions)
+    scheduler: SlaScheduler | None = None
+    hub: LiveHub | None = None
+
+    def committed(self, session: Session) -> None:
+        """After a commit that changed cases: wake the SLA scheduler for any earlier deadline and the
+        live hub for the new events."""
+        if self.scheduler is not None:
+            self.scheduler.nudge(escalation.next_deadline(session=session))
+        if self.hub is not None:
+            self.hub.notify()
+
+    @classmethod
+    def build(cls, settings: Settings, engine: Engine) -> AppState:
+        return cls(
+            settings=settings,
+            engine=engine,
+            index=IndexCache(engine),
+            options=DispatchOptions(
+                timezone=ZoneInfo(settings.timezone),
+                auto_dispatch_worker_reports=settings.auto_dispatch_worker_reports,
+                duplicate_radius_m=settings.duplicate_radius_m,
+                max_description_chars=settings.max_description_chars,
+            ),
+        )

@@ -1,0 +1,108 @@
+"""Request bodies that are JSON or multipart (fields + photos), read with limits."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import Request
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from dispatch.photos import PhotoTooLarge, ProcessedImage, process_image
+from grid.errors import InvalidInput
+from web.settings import Settings
+
+MULTIPART_DOC = {
+    "requestBody": {
+        "content": {
+            "application/json": {"schema": {}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "description": "the same fields as form fields, plus up to 6 files named `photos`",
+                    "properties": {"photos": {"type": "array", "items": {"type": "string", "format": "binary"}}},
+                }
+            },
+        },
+        "required": True,
+    }
+}
+
+
+def openapi_body(model: type[BaseModel]) -> dict:
+    """Document a body that is JSON (the model) or multipart (the model's fields plus photos)."""
+    doc = json.loads(json.dumps(MULTIPART_DOC))
+    schema = model.model_json_schema()
+    doc["requestBody"]["content"]["application/json"]["schema"] = schema
+    form = doc["requestBody"]["content"]["multipart/form-data"]["schema"]
+    form["properties"] = {**schema.get("properties", {}), **form["properties"]}
+    return doc
+
+
+def reject_nul(value: Any, where: str = "body") -> None:
+    """PostgreSQL text cannot hold NUL characters; refuse them up front rather than fail on insert."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise InvalidInput(f"{where} contains a NUL character", field=where)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            reject_nul(key, where)
+            reject_nul(item, f"{where}.{key}" if where != "body" else str(key))
+    elif isinstance(value, list):
+        for item in value:
+            reject_nul(item, where)
+
+
+async def read_body(request: Request, settings: Settings) -> tuple[dict[str, Any], list[ProcessedImage]]:
+    """Fields and validated photos. Oversized bodies are refused before they are read."""
+    limit = settings.max_photos * settings.max_photo_bytes + 1_000_000
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > limit:
+        raise PhotoTooLarge(f"the upload is {int(length) / 1e6:.1f} MB; at most {settings.max_photos} photos of "
+                            f"{settings.max_photo_bytes / 1e6:.1f} MB each are accepted")
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype == "multipart/form-data":
+        form = await request.form(max_files=settings.max_photos + 1, max_fields=50)
+        fields: dict[str, Any] = {}
+        uploads: list[UploadFile] = []
+        for key, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                if key != "photos":
+                    raise InvalidInput(f"unexpected file field {key!r}; send photos as `photos`")
+                uploads.append(value)
+            else:
+                fields[key] = value
+        if len(uploads) > settings.max_photos:
+            raise InvalidInput(f"{len(uploads)} photos sent; at most {settings.max_photos} are accepted")
+        raw: list[tuple[str, bytes]] = []
+        for upload in uploads:
+            data = await upload.read(settings.max_photo_bytes + 1)
+            name = upload.filename or "photo"
+            if len(data) > settings.max_photo_bytes:
+                raise PhotoTooLarge(f"{name} is larger than {settings.max_photo_bytes / 1e6:.1f} MB")
+            raw.append((name, data))
+        photos = await run_in_threadpool(
+            lambda: [process_image(d, name=n, max_bytes=settings.max_photo_bytes) for n, d in raw]
+        )
+        if isinstance(fields.get("payload"), str):
+            try:
+                fields["payload"] = json.loads(fields["payload"] or "{}")
+            except json.JSONDecodeError:
+                raise InvalidInput("payload must be a JSON object", field="payload") from None
+        reject_nul(fields)
+        return fields, photos
+    if ctype in ("application/json", ""):
+        body = await request.body()
+        if len(body) > 1_000_000:
+            raise PhotoTooLarge("a JSON body may be at most 1 MB; send photos as multipart/form-data")
+        try:
+            data = json.loads(body or b"{}")
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise InvalidInput("the body is not valid JSON") from None
+        if not isinstance(data, dict):
+            raise InvalidInput("the body must be a JSON object")
+        reject_nul(data)
+        return data, []
+    raise InvalidInput(f"unsupported content type {ctype!r}; send application/json or multipart/form-data")
