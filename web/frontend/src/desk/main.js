@@ -91,9 +91,14 @@ function tick() {
   });
 }
 
-async function select(id) {
+const editing = () => Boolean(document.querySelector("#form")?.childElementCount);
+
+async function select(id, { keepForm = false } = {}) {
   state.selected = id;
-  state.detail = await api(`/tickets/${id}`);
+  const detail = await api(`/tickets/${id}`);
+  // a live refresh never wipes a form being filled in, even one opened while the request was out
+  if (keepForm && (editing() || state.selected !== id)) return;
+  state.detail = detail;
   renderList();
   renderDetail();
 }
@@ -184,8 +189,7 @@ async function main() {
     clearTimeout(pending);
     pending = setTimeout(async () => {
       await load();
-      const editing = document.querySelector("#form")?.childElementCount;  // never wipe a form being filled in
-      if (state.selected && event.ticket_id === state.selected && !editing) await select(state.selected);
+      if (state.selected && event.ticket_id === state.selected && !editing()) await select(state.selected, { keepForm: true });
     }, 150);
   }, { onStatus: (s) => { document.querySelector("#live").textContent = t(s === "online" ? "desk.live_on" : "desk.live_off"); } });
 }

@@ -31,8 +31,15 @@ export class CasePanel {
   }
 
   async reload() {
-    if (!this.detail || this.editing) return;
-    this.detail = await api(`/tickets/${this.detail.id}`);
+    if (!this.detail) return;
+    if (this.editing) { this.stale = true; return; }
+    const id = this.detail.id;
+    const detail = await api(`/tickets/${id}`);
+    // the user may have opened a form or another case while the request was out: keep what they are doing
+    if (this.editing) { this.stale = true; return; }
+    if (this.detail?.id !== id) return;
+    this.stale = false;
+    this.detail = detail;
     this.render();
   }
 
@@ -143,7 +150,11 @@ export class CasePanel {
       e.preventDefault();
       form.querySelector("[name=into]").value = a.dataset.into;
     }));
-    form.querySelector("[data-cancel]").addEventListener("click", () => { this.form = null; box.innerHTML = ""; });
+    form.querySelector("[data-cancel]").addEventListener("click", () => {
+      this.form = null;
+      box.innerHTML = "";
+      if (this.stale) this.reload();
+    });
     form.addEventListener("submit", (e) => {
       e.preventDefault();
       const get = (n) => form.querySelector(`[name=${n}]`);

@@ -42,12 +42,19 @@ export class Lists {
     this.renderMine();
   }
 
+  editing() { return Boolean(this.tasksRoot.querySelector(".task-form")); }
+
   async loadTasks() {
-    if (this.tasksRoot.querySelector(".task-form")) return;  // never wipe a form being filled in
+    // never wipe a form being filled in: not before the fetch, nor when it comes back (the worker may have
+    // opened one meanwhile); the list is refreshed once the form is sent or cancelled
+    if (this.editing()) { this.stale = true; return; }
     try {
       const page = await api("/tickets", { query: { status: TASK_STATUSES.join(","), limit: 100 } });
       const own = page.items.filter((i) => this.me.cell_codes.includes(i.cell_code));
-      this.tasks = await Promise.all(own.map((i) => api(`/tickets/${i.id}`)));
+      const tasks = await Promise.all(own.map((i) => api(`/tickets/${i.id}`)));
+      if (this.editing()) { this.stale = true; return; }
+      this.stale = false;
+      this.tasks = tasks;
       this.tasks.sort((a, b) => (a.sla?.remaining_s ?? Infinity) - (b.sla?.remaining_s ?? Infinity));
       this.loadedAt = Date.now();
       this.tasksError = null;
@@ -130,7 +137,11 @@ export class Lists {
       });
       return;
     }
-    if (e.target.closest("[data-cancel]")) { box.innerHTML = ""; return; }
+    if (e.target.closest("[data-cancel]")) {
+      box.innerHTML = "";
+      if (this.stale) this.loadTasks();
+      return;
+    }
     if (e.target.closest("[data-go]")) this.send(d, box);
   }
 
