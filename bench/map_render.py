@@ -81,7 +81,9 @@ def build(url: str, n_cells: int, n_cases: int) -> None:
         session.commit()
     cols, rows = grid_layout(n_cells)
     streets_cols = 2  # communities per street across
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = datetime.now(UTC)
+    if url.startswith("sqlite"):  # stored as naive UTC text there, as the app's UTCDateTime does
+        now = now.replace(tzinfo=None)
     areas, seen = [], set()
 
     def area(code: str, level: str, parent: str | None, x0: float, y0: float, x1: float, y1: float) -> None:
@@ -137,7 +139,7 @@ def build(url: str, n_cells: int, n_cases: int) -> None:
     with engine.begin() as conn:
         conn.execute(text("""INSERT INTO area (code, level, name, parent_code, geometry, min_lng, min_lat, max_lng,
             max_lat, area_m2, derived, updated_at) VALUES (:code, :level, :name, :parent, :geometry, :a, :b, :c, :d,
-            :m2, 0, :now)"""), areas)
+            :m2, false, :now)"""), areas)
         conn.execute(text("""INSERT INTO ticket (id, case_number, version, status, kind, category_code, urgency,
             description, address, lat, lng, input_crs, cell_code, community_code, street_code, district_code, source,
             reporter_name, support_count, extension_hours, audit_head, audit_count, department_code,
@@ -147,8 +149,8 @@ def build(url: str, n_cells: int, n_cases: int) -> None:
                      tickets)
         conn.execute(text("""INSERT INTO sla_timer (ticket_id, stage, cycle, active, calendar_code, basis, limit_s,
             extension_s, ladder, started_at, anchor_at, anchor_remaining_s, due_at, original_due_at, paused_total_s,
-            warning_level, next_level, next_fire_at) VALUES (:ticket_id, :stage, 1, 1, :calendar, :basis, :limit_s, 0,
-            :ladder, :started, :anchor, :anchor_remaining_s, :due, :due, 0, 0, 1, :later)"""), timers)
+            warning_level, next_level, next_fire_at) VALUES (:ticket_id, :stage, 1, true, :calendar, :basis,
+            :limit_s, 0, :ladder, :started, :anchor, :anchor_remaining_s, :due, :due, 0, 0, 1, :later)"""), timers)
     engine.dispose()
     print(f"built: {made:,} cells in {len(seen)} communities, {n_cases:,} open cases")
 
@@ -251,12 +253,32 @@ def main() -> None:
     parser.add_argument("--cells", type=int, default=40_000)
     parser.add_argument("--cases", type=int, default=20_000)
     parser.add_argument("--pan-seconds", type=float, default=4.0)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite",
+                        help="postgresql: a throw-away database on 127.0.0.1:5432, dropped afterwards")
     args = parser.parse_args()
-    url = f"sqlite:///{tempfile.mkdtemp()}/map-bench.db"
-    t = time.perf_counter()
-    build(url, args.cells, args.cases)
-    print(f"  (database built in {time.perf_counter() - t:.1f} s)")
-    measure(url, args.pan_seconds)
+    admin, name = None, None
+    if args.backend == "postgresql":
+        import uuid
+
+        from sqlalchemy import create_engine
+
+        name = f"gridops_map_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    else:
+        url = f"sqlite:///{tempfile.mkdtemp()}/map-bench.db"
+    try:
+        t = time.perf_counter()
+        build(url, args.cells, args.cases)
+        print(f"  ({args.backend} database built in {time.perf_counter() - t:.1f} s)")
+        measure(url, args.pan_seconds)
+    finally:
+        if admin is not None:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
 
 
 if __name__ == "__main__":

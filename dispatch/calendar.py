@@ -129,6 +129,54 @@ class WorkCalendar:
             return self.working_between(start, end).total_seconds()
         return -self.working_between(end, start).total_seconds()
 
+    def signed_between_many(self, start: datetime, ends: Iterable[datetime]) -> list[float]:
+        """``[signed_between(start, end) for end in ends]``, for thousands of ends at once (a map's lights).
+
+        Working time is a running total W(t): signed_between(start, end) = W(end) - W(start). W is kept per
+        local day (the total up to the day's midnight, from start's day) plus the part of the day's spans
+        before t, all in epoch seconds, so each end costs a dictionary lookup and a few subtractions."""
+        if start.tzinfo is None:
+            raise ValueError("start must be timezone-aware")
+        if self.always_on:
+            return [(end - start).total_seconds() for end in ends]
+        spans: dict[date, tuple[tuple[float, float], ...]] = {}
+        before: dict[date, float] = {}  # working seconds from the first day's midnight to this day's
+
+        def day_spans(day: date) -> tuple[tuple[float, float], ...]:
+            found = spans.get(day)
+            if found is None:
+                found = spans[day] = tuple((a.timestamp(), b.timestamp()) for a, b in self._spans(day))
+            return found
+
+        first = start.astimezone(self.timezone).date()
+        before[first] = 0.0
+
+        def total_before(day: date) -> float:
+            if day in before:
+                return before[day]
+            step = timedelta(days=1) if day > first else -timedelta(days=1)
+            d = first
+            while d != day:
+                nxt = d + step
+                if nxt not in before:
+                    whole = sum(b - a for a, b in day_spans(min(d, nxt)))
+                    before[nxt] = before[d] + (whole if step.days > 0 else -whole)
+                d = nxt
+            return before[day]
+
+        def running(moment: datetime) -> float:
+            day = moment.astimezone(self.timezone).date()
+            ts = moment.timestamp()
+            return total_before(day) + sum(min(max(ts - a, 0.0), b - a) for a, b in day_spans(day))
+
+        origin = running(start)
+        out = []
+        for end in ends:
+            if end.tzinfo is None:
+                raise ValueError("ends must be timezone-aware")
+            out.append(running(end) - origin)
+        return out
+
     def working_between(self, start: datetime, end: datetime) -> timedelta:
         if start.tzinfo is None or end.tzinfo is None:
             raise ValueError("start and end must be timezone-aware")

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from dispatch import sla
+from dispatch import queries, sla
 from dispatch.models import TERMINAL, SlaTimer, Status, Ticket
 from dispatch.scope import visible
 from grid.errors import InvalidInput
@@ -111,25 +111,34 @@ def _headlines(session: Session, where: list, now: datetime) -> dict[int, tuple[
     """ticket id → (light, remaining working seconds, due) of its running timer that is worst off."""
     query = (select(*TIMER_COLUMNS).join(Ticket, col(Ticket.id) == col(SlaTimer.ticket_id))
              .where(col(SlaTimer.active).is_(True), *where))
-    calendars: dict[str, object] = {}
+    timers = session.connection().execute(query).all()
+    # remaining working time of every running timer, a batch per calendar (as sla.remaining_s one by one)
+    left: list[float] = [0.0] * len(timers)
+    by_calendar: dict[str, list[int]] = {}
+    for i, timer in enumerate(timers):
+        if timer.paused_at is not None:
+            left[i] = timer.anchor_remaining_s
+        else:
+            by_calendar.setdefault(timer.calendar_code, []).append(i)
+    for code, indexes in by_calendar.items():
+        cal = sla.calendar_for(session=session, code=code)
+        for i, seconds in zip(indexes, cal.signed_between_many(now, [timers[i].due_at for i in indexes]),
+                              strict=True):
+            left[i] = seconds
     ratios: dict[str, float] = {}
     best: dict[int, tuple[int, float, str, datetime]] = {}
-    for timer in session.connection().execute(query):
-        cal = calendars.get(timer.calendar_code)
-        if cal is None:
-            cal = calendars[timer.calendar_code] = sla.calendar_for(session=session, code=timer.calendar_code)
+    for timer, remaining in zip(timers, left, strict=True):
         ratio = ratios.get(timer.ladder)
         if ratio is None:
             ratio = ratios[timer.ladder] = json.loads(timer.ladder).get("yellow_ratio", 0.8)
-        left = sla.remaining_s(timer, cal, now)
         total = sla.total_s(timer)
-        used = total - left
+        used = total - remaining
         light = "red" if used >= total else "yellow" if used >= ratio * total else "green"  # as sla.light
-        key = (ORDER[light], left)
+        key = (ORDER[light], remaining)
         current = best.get(timer.ticket_id)
         if current is None or key < current[:2]:
             best[timer.ticket_id] = (*key, light, timer.due_at)
-    return {tid: (light, left, due) for tid, (_, left, light, due) in best.items()}
+    return {tid: (light, remaining, due) for tid, (_, remaining, light, due) in best.items()}
 
 
 def counts_by_area(items: list[Marker], length: int) -> dict[str, dict]:
@@ -158,3 +167,10 @@ def as_views(items: list[Marker]) -> dict[int, list[Headline]]:
     """Markers as the ``views`` argument of ``queries.today_counters``: each case with its headline timer
     (none when nothing runs), so the counters need no per-case timer views."""
     return {m.id: [Headline(True, m.light, m.remaining_s, m.due_at)] if m.light else [] for m in items}
+
+
+def today_counters(*, session: Session, actor: Actor, start: datetime, end: datetime, now: datetime) -> dict:
+    """The control room's counters for [start, end) from the batched headlines: the numbers of
+    ``queries.today_counters``, fast enough for 20,000 open cases on every live event."""
+    found = markers(session=session, actor=actor, filters=MarkerFilter(), now=now)
+    return queries.today_counters(session=session, actor=actor, start=start, end=end, views=as_views(found))

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from dispatch.models import TERMINAL, Photo, RoutingDecisionRecord, SlaTimer, Status, Ticket
+from dispatch.models import Photo, RoutingDecisionRecord, SlaTimer, Status, Ticket
 from dispatch.scope import visible
 from dispatch.sla import TimerView, headline
 from grid.errors import InvalidInput
@@ -79,11 +79,6 @@ def photos_of(*, session: Session, ticket_id: int) -> list[Photo]:
 def routing_of(*, session: Session, ticket_id: int) -> list[RoutingDecisionRecord]:
     return list(session.exec(select(RoutingDecisionRecord).where(RoutingDecisionRecord.ticket_id == ticket_id)
                              .order_by(RoutingDecisionRecord.id)))
-
-
-def open_ids(*, session: Session, actor: Actor) -> list[int]:
-    return list(session.exec(select(Ticket.id).where(visible(actor),
-                                                     col(Ticket.status).not_in([str(s) for s in TERMINAL]))))
 
 
 def today_counters(*, session: Session, actor: Actor, start: datetime, end: datetime,

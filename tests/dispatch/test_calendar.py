@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -115,3 +116,16 @@ def test_sub_working_undoes_add_working(offset, minutes):
     start = CAL.sub_working(end, timedelta(minutes=minutes))
     assert CAL.working_between(start, end) == timedelta(minutes=minutes)
     assert CAL.is_working(start)
+
+
+@settings(max_examples=60, deadline=None)
+@given(start=offsets, ends=st.lists(st.integers(-40 * 24 * 60 * 60, 40 * 24 * 60 * 60), max_size=30),
+       always=st.booleans())
+def test_many_lights_at_once_agree_with_signed_between(start, ends, always):
+    """The map computes thousands of remaining times in one batch; each must be the one-at-a-time answer,
+    before and after ``start``, across weekends, 调休 and National Day."""
+    cal = WorkCalendar.always() if always else CAL
+    origin = BASE + timedelta(minutes=start)
+    moments = [(origin + timedelta(seconds=s)).astimezone(UTC) for s in ends]
+    batch = cal.signed_between_many(origin, moments)
+    assert batch == pytest.approx([cal.signed_between(origin, m) for m in moments], abs=1e-3)

@@ -21,7 +21,7 @@ from fastapi.responses import Response
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from dispatch import markers, queries
+from dispatch import markers
 from grid.clock import utcnow
 from grid.errors import InvalidInput
 from grid.models import CODE_LENGTH, Area, AreaLevel, Urgency
@@ -202,6 +202,4 @@ def stats(state: StateDep, session: SessionDep, actor: ActorDep) -> dict:
     now = utcnow()
     local = now.astimezone(state.options.timezone)
     start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    found = markers.markers(session=session, actor=actor, filters=markers.MarkerFilter(), now=now)
-    return queries.today_counters(session=session, actor=actor, start=start, end=start + timedelta(days=1),
-                                  views=markers.as_views(found))
+    return markers.today_counters(session=session, actor=actor, start=start, end=start + timedelta(days=1), now=now)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 
-from dispatch import audit, queries, service, sla
+from dispatch import audit, markers, queries, service, sla
 from dispatch.lifecycle import table_as_rows
 from dispatch.nearby import open_nearby
 from dispatch.photos import MediaStore
@@ -175,11 +175,9 @@ def parse_bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
 def stats_today(state: StateDep, session: SessionDep, actor: ActorDep) -> dict:
     """Counters for the control room: open, due today, yellow, red, closed today, on-time rate today
     (today in the service's timezone), within the caller's scope."""
-    local = utcnow().astimezone(state.options.timezone)
-    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    views = _views(session, queries.open_ids(session=session, actor=actor))
-    return queries.today_counters(session=session, actor=actor, start=start, end=start + timedelta(days=1),
-                                  views=views)
+    now = utcnow()
+    start = now.astimezone(state.options.timezone).replace(hour=0, minute=0, second=0, microsecond=0)
+    return markers.today_counters(session=session, actor=actor, start=start, end=start + timedelta(days=1), now=now)
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketDetail)

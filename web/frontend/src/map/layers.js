@@ -1,5 +1,5 @@
-// MapLibre GL with no base tiles: the grid is the base map. Cells are shaded through feature-state (no
-// re-upload of 40,000 polygons when a count changes); cases are a clustered GeoJSON source updated with
+// MapLibre GL with no base tiles: the grid is the base map. Cells (close in) and communities (the overview)
+// are shaded through feature-state (no re-upload of 40,000 polygons when a count changes); cases are a clustered GeoJSON source updated with
 // diffs; boundaries of communities, streets and districts appear at their zoom levels.
 // MapLibre (about 1 MB) is imported dynamically, so the page's data requests start while it loads.
 let ml = null;
@@ -16,7 +16,14 @@ const BASE = "#0f1a2b";
 const COUNT_FILL = ["case", [">", ["coalesce", ["feature-state", "n"], 0], 0],
   ["interpolate", ["linear"], ["feature-state", "n"], 1, "#1e3a5f", 3, "#2563a8", 6, "#3b8fe0", 12, "#7cc4ff", 25, "#dbeeff"],
   BASE];
+// communities hold hundreds of cells: the same colours for proportionally more cases
+const COMMUNITY_COUNT_FILL = ["case", [">", ["coalesce", ["feature-state", "n"], 0], 0],
+  ["interpolate", ["linear"], ["feature-state", "n"], 1, "#1e3a5f", 10, "#2563a8", 40, "#3b8fe0", 120, "#7cc4ff", 300, "#dbeeff"],
+  BASE];
 const LIGHT_FILL = ["match", ["coalesce", ["feature-state", "w"], 0], 3, "#b91c1c", 2, "#a16207", 1, "#166534", BASE];
+// Level of detail: below this zoom a ~100 m cell is a few pixels wide, so the overview is shaded by
+// community and the cells (40,000 polygons in a large district) are only tiled and drawn closer in.
+export const CELL_ZOOM = 12.5;
 
 export function createMap(container, bounds) {
   const map = new ml.Map({
@@ -36,10 +43,12 @@ export function createMap(container, bounds) {
   return map;
 }
 
-export function addLayers(map, { cells, communities, streets, districts }) {
+/** The layers; with ``deferCells`` the cells source starts empty (the overview does not draw cells) and
+ * ``loadCells`` fills it once the first frame is up, so 40,000 polygons do not hold up the first render. */
+export function addLayers(map, { cells, communities, streets, districts }, { deferCells = false } = {}) {
   const empty = { type: "FeatureCollection", features: [] };
   const fc = (features) => ({ type: "FeatureCollection", features });
-  map.addSource("cells", { type: "geojson", data: fc(cells), tolerance: 0.6, buffer: 8 });
+  map.addSource("cells", { type: "geojson", data: deferCells ? empty : fc(cells), tolerance: 0.6, buffer: 8 });
   map.addSource("communities", { type: "geojson", data: fc(communities), tolerance: 0.6, buffer: 4 });
   map.addSource("streets", { type: "geojson", data: fc(streets), tolerance: 0.6, buffer: 4 });
   map.addSource("districts", { type: "geojson", data: fc(districts), tolerance: 0.6, buffer: 4 });
@@ -53,7 +62,10 @@ export function addLayers(map, { cells, communities, streets, districts }) {
   map.addSource("flash", { type: "geojson", data: empty });
   map.addSource("selected", { type: "geojson", data: empty });
 
-  map.addLayer({ id: "cell-fill", type: "fill", source: "cells", paint: { "fill-color": COUNT_FILL, "fill-antialias": false } });
+  map.addLayer({ id: "community-fill", type: "fill", source: "communities", maxzoom: CELL_ZOOM,
+    paint: { "fill-color": COMMUNITY_COUNT_FILL, "fill-antialias": false } });
+  map.addLayer({ id: "cell-fill", type: "fill", source: "cells", minzoom: CELL_ZOOM,
+    paint: { "fill-color": COUNT_FILL, "fill-antialias": false } });
   map.addLayer({ id: "cell-line", type: "line", source: "cells", minzoom: 14,
     paint: { "line-color": "#2b3d57", "line-width": 0.6 } });
   map.addLayer({ id: "community-line", type: "line", source: "communities", minzoom: 12,
@@ -80,8 +92,13 @@ export function addLayers(map, { cells, communities, streets, districts }) {
     paint: { "circle-color": "rgba(0,0,0,0)", "circle-radius": 15, "circle-stroke-color": "#ffffff", "circle-stroke-width": 3 } });
 }
 
+export function loadCells(map, cells) {
+  map.getSource("cells").setData({ type: "FeatureCollection", features: cells });
+}
+
 export function setShading(map, mode) {
   map.setPaintProperty("cell-fill", "fill-color", mode === "light" ? LIGHT_FILL : COUNT_FILL);
+  map.setPaintProperty("community-fill", "fill-color", mode === "light" ? LIGHT_FILL : COMMUNITY_COUNT_FILL);
 }
 
 /** Cluster counts as HTML labels (the map has no glyph server: nothing is fetched from the internet). */

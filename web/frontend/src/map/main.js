@@ -9,7 +9,7 @@ import { connectLive } from "../common/live.js";
 import { applyI18n, langSwitch, statusLabel, t } from "../i18n/index.js";
 import { beep, setSound, soundOn } from "./alert.js";
 import { OPEN, TERMINAL, byUrgency, caseFeature, decodeAreas, decodeCases, matcher, metres, remainingNow } from "./data.js";
-import { addLayers, clusterLabels, createMap, flash, mapLibreLoaded, select, setShading } from "./layers.js";
+import { addLayers, CELL_ZOOM, clusterLabels, createMap, flash, loadCells, mapLibreLoaded, select, setShading } from "./layers.js";
 import { CasePanel } from "./panel.js";
 
 const LIST_LIMIT = 200;
@@ -17,7 +17,7 @@ const COUNTERS = ["open", "due_today", "yellow", "red", "closed_today", "on_time
 const state = {
   cases: new Map(), // id → case
   shown: new Set(), // ids on the map (matching the filters)
-  cellAgg: new Map(), // cell code → {n, w: worst light rank}
+  cellAgg: new Map(), // cell or community code → {n, r, y, g}: open cases and how many of each light
   filters: { status: "", category: "", department: "", area: "", urgency: "", light: "", time: "" },
   shading: "count",
   categories: {}, departments: [], lifecycle: {},
@@ -165,24 +165,35 @@ function boundsOf(geometry) {
 
 // --- map data --------------------------------------------------------------------------------------
 
+const COMMUNITY = 12; // digits of a community code: a cell code's first twelve
+
 function aggAdd(c, sign) {
   const code = c.cell;
-  const entry = state.cellAgg.get(code) || { n: 0, r: 0, y: 0, g: 0 };
-  entry.n += sign;
-  if (c.light === "red") entry.r += sign; else if (c.light === "yellow") entry.y += sign; else if (c.light === "green") entry.g += sign;
-  state.cellAgg.set(code, entry);
+  for (const key of [code, code.slice(0, COMMUNITY)]) { // cells shade the close-up, communities the overview
+    const entry = state.cellAgg.get(key) || { n: 0, r: 0, y: 0, g: 0 };
+    entry.n += sign;
+    if (c.light === "red") entry.r += sign; else if (c.light === "yellow") entry.y += sign; else if (c.light === "green") entry.g += sign;
+    state.cellAgg.set(key, entry);
+  }
   return code;
 }
 
-function pushCellState(codes) {
-  const cells = state.areas.cell;
-  if (!cells || !state.map?.getSource("cells")) return;
-  for (const code of codes) {
-    const id = cells.index.get(code);
-    if (id === undefined) continue;
+/** Feature state (open count, worst light) of the given cells and of their communities. */
+function pushCellState(cellCodes) {
+  if (!state.map?.getSource("cells")) return;
+  const push = (source, areas, code) => {
+    const id = areas?.index.get(code);
+    if (id === undefined) return;
     const e = state.cellAgg.get(code) || { n: 0, r: 0, y: 0, g: 0 };
-    state.map.setFeatureState({ source: "cells", id }, { n: e.n, w: e.r ? 3 : e.y ? 2 : e.g ? 1 : 0 });
+    state.map.setFeatureState({ source, id }, { n: e.n, w: e.r ? 3 : e.y ? 2 : e.g ? 1 : 0 });
+  };
+  const communities = new Set();
+  for (const code of cellCodes) {
+    if (code.length === COMMUNITY) { communities.add(code); continue; }
+    push("cells", state.areas.cell, code);
+    communities.add(code.slice(0, COMMUNITY));
   }
+  for (const code of communities) push("communities", state.areas.community, code);
 }
 
 /** Everything from scratch: after loading or a filter change. */
@@ -424,12 +435,17 @@ async function main() {
     onClose: () => { select(map, null); map.easeTo({ padding: { right: 0, top: 0, bottom: 0, left: 0 }, duration: 300 }); scheduleList(); },
   });
   await styled;
-  addLayers(map, { cells: cells.features, communities: communities.features, streets: streets.features, districts: districts.features });
+  const deferCells = map.getZoom() < CELL_ZOOM;
+  addLayers(map, { cells: cells.features, communities: communities.features, streets: streets.features, districts: districts.features },
+    { deferCells });
   setShading(map, state.shading);
   rebuildMapData();
   performance.mark("gridops:layers");
   clusterLabels(map);
-  map.once("idle", markReady);
+  map.once("idle", () => {
+    markReady();
+    if (deferCells) loadCells(map, cells.features); // ready for zooming in; feature states are kept
+  });
   map.on("moveend", scheduleList);
   map.on("click", "clusters", async (e) => {
     const f = e.features[0];
