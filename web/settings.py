@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -31,8 +32,24 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(default=False, description="send the session cookie over HTTPS only")
     redis_url: str | None = Field(default=None, description="redis://… to carry live events between processes")
     live_poll_seconds: float = Field(default=1.0, description="the live hub's safety-net poll of the outbox")
+    map_tiles_url: str | None = Field(
+        default=None, description="optional base map: an intranet raster tile URL template with {z}, {x} and {y}")
+    map_tiles_crs: Literal["wgs84", "gcj02"] = Field(
+        default="wgs84", description="the tiles' coordinate system; gcj02 shifts what the pages draw to match")
+    map_tiles_attribution: str = ""
+    map_tiles_max_zoom: int = Field(default=18, ge=1, le=22)
     host: str = "127.0.0.1"
     port: int = 8000
+
+    @field_validator("map_tiles_url")
+    @classmethod
+    def _tile_template(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("http://", "https://", "/")) or not all(k in value for k in ("{z}", "{x}", "{y}")):
+            raise ValueError("GRIDOPS_MAP_TILES_URL must be an http(s) URL template with {z}, {x} and {y}, "
+                             "e.g. http://tiles.intranet/{z}/{x}/{y}.png")
+        return value
 
 
 @lru_cache

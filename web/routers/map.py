@@ -194,6 +194,16 @@ def cells(
 
 
 
+@router.get("/basemap")
+def basemap(state: StateDep, actor: ActorDep) -> dict:
+    """The optional base map of the pages: ``tiles`` (a raster URL template, or none: the grid is the base
+    map), its ``crs`` (``gcj02`` makes the pages shift what they draw from WGS-84 to match the tiles),
+    ``attribution`` and ``max_zoom``."""
+    settings = state.settings
+    return {"tiles": [settings.map_tiles_url] if settings.map_tiles_url else [], "crs": settings.map_tiles_crs,
+            "attribution": settings.map_tiles_attribution, "max_zoom": settings.map_tiles_max_zoom}
+
+
 @router.get("/stats")
 def stats(state: StateDep, session: SessionDep, actor: ActorDep) -> dict:
     """The counters of ``GET /api/v1/stats/today`` (open, due today, yellow, red, closed today, on-time rate

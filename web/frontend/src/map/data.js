@@ -5,7 +5,16 @@ export const OPEN = ["verifying", "reported", "registered", "dispatched", "accep
 export const TERMINAL = new Set(["rejected", "closed", "void", "merged"]);
 export const LIGHT_RANK = { red: 3, yellow: 2, green: 1 };
 
-/** {codes, names, geoms, scale} → {features, bounds, index: code → feature id, names: code → name}. */
+let toMap = (lng, lat) => [lng, lat];
+
+/** Where the map draws WGS-84 positions: shifted to GCJ-02 on a GCJ-02 base map (common/basemap.js). */
+export function setDisplay(to) { toMap = to; }
+
+/** [lng, lat] of a case (or any {lng, lat}) on the map. */
+export function onMap(p) { return toMap(p.lng, p.lat); }
+
+/** {codes, names, geoms, scale} → {features, bounds, index: code → feature id, names: code → name};
+ * coordinates as the map draws them (see setDisplay). */
 export function decodeAreas(payload) {
   const { codes, names, geoms, scale } = payload;
   const features = new Array(codes.length);
@@ -18,7 +27,7 @@ export function decodeAreas(payload) {
       let x = 0; let y = 0;
       for (let k = 0; k < ring.length; k += 2) {
         x += ring[k]; y += ring[k + 1];
-        const lng = x / scale; const lat = y / scale;
+        const [lng, lat] = toMap(x / scale, y / scale);
         out[k / 2] = [lng, lat];
         if (lng < minx) minx = lng; if (lng > maxx) maxx = lng;
         if (lat < miny) miny = lat; if (lat > maxy) maxy = lat;
@@ -91,7 +100,7 @@ export function byUrgency(a, b) {
 }
 
 export function caseFeature(c) {
-  return { type: "Feature", id: c.id, geometry: { type: "Point", coordinates: [c.lng, c.lat] },
+  return { type: "Feature", id: c.id, geometry: { type: "Point", coordinates: toMap(c.lng, c.lat) },
     properties: { id: c.id, light: c.light || "none" } };
 }
 

@@ -8,7 +8,8 @@ import { api, currentUser, escapeHtml, logout, remainingText } from "../common/a
 import { connectLive } from "../common/live.js";
 import { applyI18n, langSwitch, statusLabel, t } from "../i18n/index.js";
 import { beep, setSound, soundOn } from "./alert.js";
-import { OPEN, TERMINAL, byUrgency, caseFeature, decodeAreas, decodeCases, matcher, metres, remainingNow } from "./data.js";
+import { OPEN, TERMINAL, byUrgency, caseFeature, decodeAreas, decodeCases, matcher, metres, onMap, remainingNow, setDisplay } from "./data.js";
+import { addBaseLayer, basemap } from "../common/basemap.js";
 import { addLayers, CELL_ZOOM, clusterLabels, createMap, flash, loadCells, mapLibreLoaded, select, setShading } from "./layers.js";
 import { CasePanel } from "./panel.js";
 
@@ -246,7 +247,7 @@ function upsert(fresh) {
 
 function breach(c) {
   state.breached.set(c.id, Date.now() + 8000);
-  if (state.map?.getSource("flash")) flash(state.map, [[c.lng, c.lat]]);
+  if (state.map?.getSource("flash")) flash(state.map, [onMap(c)]);
   beep();
   const toast = document.createElement("div");
   toast.className = "toast";
@@ -271,7 +272,7 @@ function inView() {
   const out = [];
   for (const id of state.shown) {
     const c = state.cases.get(id);
-    if (c && b.contains([c.lng, c.lat])) out.push(c);
+    if (c && b.contains(onMap(c))) out.push(c);
   }
   return out;
 }
@@ -330,10 +331,10 @@ async function refreshCounters() {
 async function openCase(id, fly) {
   const c = state.cases.get(id);
   const padding = { right: Math.min(500, state.map.getContainer().clientWidth / 2), top: 0, bottom: 0, left: 0 };
-  if (c && fly) state.map.flyTo({ center: [c.lng, c.lat], zoom: Math.max(state.map.getZoom(), 16), duration: 700, padding });
+  if (c && fly) state.map.flyTo({ center: onMap(c), zoom: Math.max(state.map.getZoom(), 16), duration: 700, padding });
   const detail = await state.panel.open(id);
-  select(state.map, [detail.lng, detail.lat]);
-  if (!c && fly) state.map.flyTo({ center: [detail.lng, detail.lat], zoom: 16, duration: 700, padding });
+  select(state.map, onMap(detail));
+  if (!c && fly) state.map.flyTo({ center: onMap(detail), zoom: 16, duration: 700, padding });
   scheduleList();
 }
 
@@ -403,8 +404,11 @@ function markReady() {
 }
 
 async function main() {
+  const basePending = basemap();
   const me = await currentUser();
   shell(me);
+  const base = await basePending; // before decoding: a GCJ-02 base map shifts what is drawn
+  setDisplay(base.toMap);
   const level = (name) => api("/map/cells", { query: { level: name } }).then(decodeAreas);
   const loading = Promise.all([
     api("/categories"), api("/departments"), api("/lifecycle"),
@@ -435,6 +439,7 @@ async function main() {
     onClose: () => { select(map, null); map.easeTo({ padding: { right: 0, top: 0, bottom: 0, left: 0 }, duration: 300 }); scheduleList(); },
   });
   await styled;
+  addBaseLayer(map, base);
   const deferCells = map.getZoom() < CELL_ZOOM;
   addLayers(map, { cells: cells.features, communities: communities.features, streets: streets.features, districts: districts.features },
     { deferCells });

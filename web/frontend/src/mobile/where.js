@@ -1,6 +1,9 @@
 // Step 1, where: a MapLibre map with no base tiles, the grid cells being the base map (nothing is fetched
 // from the internet, and the cells are cached for offline use), the phone's position with its accuracy
 // circle, and a pin the worker drags or puts down with a tap when the position is wrong or denied.
+// Positions here are WGS-84; only what MapLibre draws is shifted when a GCJ-02 base map is configured.
+import { addBaseLayer, basemap, shiftGeometry } from "../common/basemap.js";
+
 let ml = null;
 const mapLibreLoaded = import("/static/vendor/maplibre/maplibre-gl.mjs").then((m) => { ml = m; return m; });
 
@@ -47,7 +50,9 @@ export class WhereMap {
   }
 
   async init() {
-    await mapLibreLoaded;
+    const [base] = await Promise.all([basemap(), mapLibreLoaded]);
+    this.toMap = base.toMap;
+    this.fromMap = base.fromMap;
     const map = new ml.Map({
       container: this.container,
       style: { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#d5dbe1" } }] },
@@ -58,6 +63,7 @@ export class WhereMap {
     map.addControl(new ml.NavigationControl({ showCompass: false }), "top-right");
     map.addControl(new ml.ScaleControl({ unit: "metric" }), "bottom-left");
     await new Promise((resolve) => map.on("load", resolve));
+    addBaseLayer(map, base);
     map.addSource("cells", { type: "geojson", data: EMPTY });
     map.addSource("here", { type: "geojson", data: EMPTY });
     map.addSource("accuracy", { type: "geojson", data: EMPTY });
@@ -70,9 +76,10 @@ export class WhereMap {
     map.addLayer({ id: "accuracy-fill", type: "fill", source: "accuracy", paint: { "fill-color": "rgba(11,87,208,0.16)" } });
     map.addLayer({ id: "accuracy-line", type: "line", source: "accuracy", paint: { "line-color": "#0b57d0", "line-width": 1.5 } });
     this.map = map;
+    window.__gridopsWhereMap = map; // for the tests and for debugging from the console
     this.pin = new ml.Marker({ color: "#d93025", draggable: true, scale: 1.3 });
-    this.pin.on("dragend", () => { const p = this.pin.getLngLat(); this.onPick(p.lng, p.lat); });
-    map.on("click", (e) => this.onPick(e.lngLat.lng, e.lngLat.lat));
+    this.pin.on("dragend", () => { const p = this.pin.getLngLat(); this.onPick(...this.fromMap(p.lng, p.lat)); });
+    map.on("click", (e) => this.onPick(...this.fromMap(e.lngLat.lng, e.lngLat.lat)));
     map.on("moveend", () => this.loadVisible());
     await this.loadOwn();
     this.container.dataset.ready = "1";
@@ -89,7 +96,7 @@ export class WhereMap {
     this.add(fc.features.filter((f) => this.ownCells.has(f.properties.code)));
     if (!this.point) {
       const b = new ml.LngLatBounds();
-      for (const f of this.cells.values()) for (const p of flatten(f.geometry)) b.extend(p);
+      for (const f of this.cells.values()) for (const p of flatten(f.geometry)) b.extend(this.toMap(...p));
       if (!b.isEmpty()) this.map.fitBounds(b, { padding: 24, duration: 0 });
     }
   }
@@ -99,16 +106,18 @@ export class WhereMap {
       f.properties.own = this.ownCells.has(f.properties.code);
       this.cells.set(f.properties.code, f);
     }
-    this.map.getSource("cells").setData({ type: "FeatureCollection", features: [...this.cells.values()] });
+    this.map.getSource("cells").setData(this.drawn([...this.cells.values()]));
     this.highlight();
   }
 
   async loadVisible() {
     if (this.map.getZoom() < 13) return;
-    const b = this.map.getBounds();
+    const view = this.map.getBounds();
+    const [west, south] = this.fromMap(view.getWest(), view.getSouth());
+    const [east, north] = this.fromMap(view.getEast(), view.getNorth());
     const jobs = [];
-    for (let x = Math.floor(b.getWest() / TILE); x <= Math.floor(b.getEast() / TILE); x += 1) {
-      for (let y = Math.floor(b.getSouth() / TILE); y <= Math.floor(b.getNorth() / TILE); y += 1) {
+    for (let x = Math.floor(west / TILE); x <= Math.floor(east / TILE); x += 1) {
+      for (let y = Math.floor(south / TILE); y <= Math.floor(north / TILE); y += 1) {
         const key = `${x},${y}`;
         if (this.tiles.has(key)) continue;
         this.tiles.add(key);
@@ -122,17 +131,19 @@ export class WhereMap {
   /** Put the pin (and, for a GPS fix, the accuracy circle) at a point; recentre when asked. */
   show(lng, lat, { accuracy = null, fly = false } = {}) {
     this.point = [lng, lat];
-    this.pin.setLngLat([lng, lat]).addTo(this.map);
-    this.map.getSource("accuracy").setData(accuracy ? { type: "FeatureCollection", features: [circle(lng, lat, accuracy)] } : EMPTY);
-    if (fly) this.map.jumpTo({ center: [lng, lat], zoom: Math.max(this.map.getZoom(), 17) });
+    const drawn = this.toMap(lng, lat);
+    this.pin.setLngLat(drawn).addTo(this.map);
+    this.map.getSource("accuracy").setData(accuracy ? { type: "FeatureCollection", features: [circle(...drawn, accuracy)] } : EMPTY);
+    if (fly) this.map.jumpTo({ center: drawn, zoom: Math.max(this.map.getZoom(), 17) });
     this.highlight();
   }
 
   /** Show the point together with the worker's own cells: where to go when the point is outside. */
   fitWithOwn(lng, lat) {
     if (!this.map) return;
-    const b = new ml.LngLatBounds([lng, lat], [lng, lat]);
-    for (const f of this.cells.values()) if (f.properties.own) for (const p of flatten(f.geometry)) b.extend(p);
+    const here = this.toMap(lng, lat);
+    const b = new ml.LngLatBounds(here, here);
+    for (const f of this.cells.values()) if (f.properties.own) for (const p of flatten(f.geometry)) b.extend(this.toMap(...p));
     this.map.fitBounds(b, { padding: 32, duration: 0, maxZoom: 17 });
   }
 
@@ -146,7 +157,13 @@ export class WhereMap {
   highlight() {
     if (!this.map || !this.point) return;
     const cell = this.cellAt(...this.point);
-    this.map.getSource("here").setData(cell ? { type: "FeatureCollection", features: [this.cells.get(cell.code)] } : EMPTY);
+    this.map.getSource("here").setData(cell ? this.drawn([this.cells.get(cell.code)]) : EMPTY);
+  }
+
+  /** Features as MapLibre should draw them (shifted onto a GCJ-02 base map). */
+  drawn(features) {
+    return { type: "FeatureCollection",
+      features: features.map((f) => ({ ...f, geometry: shiftGeometry(f.geometry, this.toMap) })) };
   }
 
   resize() { this.map?.resize(); }
