@@ -62,3 +62,33 @@ def test_new_case_arrives_without_reload_and_works_on_a_phone(browser, live_serv
     page.wait_for_selector(".tabs button:has-text('To do')")
     shot(page, "desk-phone-en")
     context.close()
+
+
+def test_a_case_changing_under_an_open_form_keeps_what_was_typed(browser, live_server, web_city):
+    """The supervisor urges the case while the department is writing an extension request: the live update
+    does not wipe the form, confirming tells them the case changed and loads it, and confirming again
+    goes through with everything they typed."""
+    lng, lat = cell_centre(COMMUNITY_A, 4)
+    case = api(live_server, web_city.tokens["worker_a"], "POST", "/reports",
+               json={"lat": lat, "lng": lng, "category_code": "E0101", "description": "绿地内堆放垃圾"})["ticket"]
+    api(live_server, web_city.tokens["sanitation"], "POST", f"/tickets/{case['id']}/actions/accept", json={})
+    context, page = sign_in(browser, live_server, "sanitation", viewport={"width": 1366, "height": 800})
+    page.click(f".row[data-id='{case['id']}']")
+    page.click("#actions button[data-action=request_extension]")
+    page.fill("[data-form=request_extension] input[name=hours]", "16")
+    page.fill("[data-form=request_extension] textarea[name=reason]", "需协调园林部门共同清运")
+    api(live_server, web_city.tokens["supervisor"], "POST", f"/tickets/{case['id']}/actions/urge",
+        json={"reason": "请今日内处理"})
+    page.wait_for_timeout(1500)  # the live event arrives and is handled while the form is open
+    assert page.input_value("[data-form=request_extension] textarea[name=reason]") == "需协调园林部门共同清运"
+    page.click("[data-form=request_extension] [data-go]")
+    page.wait_for_selector("[data-form=request_extension] .error:has-text('刚被他人更新')")
+    assert page.input_value("[data-form=request_extension] input[name=hours]") == "16"
+    page.click("[data-form=request_extension] [data-go]")
+    page.wait_for_selector(".status-line .badge:has-text('延期申请')")
+    detail = api(live_server, web_city.tokens["dispatcher"], "GET", f"/tickets/{case['id']}")
+    assert detail["status"] == "extension_requested"
+    last = detail["timeline"][-1]
+    assert last["action"] == "request_extension" and last["reason"] == "需协调园林部门共同清运"
+    assert last["payload"]["hours"] == 16
+    context.close()

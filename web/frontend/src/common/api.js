@@ -11,6 +11,11 @@ export class ApiError extends Error {
   }
 }
 
+/** A 409 because the case changed since it was loaded (not because the act is illegal in its state). */
+export function isStale(err) {
+  return err instanceof ApiError && err.status === 409 && err.body.error === "conflict" && err.body.version !== undefined;
+}
+
 /** The signed-in user (with its CSRF token), or a redirect to the sign-in page. */
 export async function currentUser() {
   if (me) return me;

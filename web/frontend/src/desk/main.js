@@ -2,7 +2,7 @@
 // and lights; accept, return, extension, suspension, resolve with after-photos; closed cases with their
 // on-time result. Buttons come from the case's allowed_actions (the lifecycle table), not from here.
 import "./desk.css";
-import { api, currentUser, escapeHtml, logout, remainingText, when } from "../common/api.js";
+import { api, currentUser, escapeHtml, isStale, logout, remainingText, when } from "../common/api.js";
 import { connectLive } from "../common/live.js";
 import { actionLabel, applyI18n, langSwitch, statusLabel, t } from "../i18n/index.js";
 
@@ -144,7 +144,10 @@ function start(action) {
       ${fields.includes("photos") ? `<label>${t("desk.after_photos")}</label><input name="photos" type="file" accept="image/*" multiple>` : ""}
       <div class="actions"><button class="primary" data-go>${t("confirm")}</button><button data-cancel>${t("cancel")}</button></div>
       <p class="error" role="alert"></p></div>`;
-  box.querySelector("[data-cancel]").addEventListener("click", () => { box.innerHTML = ""; });
+  box.querySelector("[data-cancel]").addEventListener("click", () => {
+    box.innerHTML = "";
+    if (state.selected) select(state.selected, { keepForm: true }); // what changed while the form was open
+  });
   box.querySelector("[data-go]").addEventListener("click", () => {
     const get = (n) => box.querySelector(`[name=${n}]`);
     const extra = {};
@@ -172,8 +175,13 @@ async function send(action, { reason, payload, photos } = {}, errorBox) {
     renderDetail();
     await load();
   } catch (err) {
-    if (errorBox) errorBox.textContent = err.message;
-    else alert(err.message);  // eslint-disable-line no-alert
+    if (isStale(err)) { // keep a form as typed; the next confirm goes with the new version
+      state.detail = await api(`/tickets/${d.id}`).catch(() => state.detail);
+      if (!errorBox) renderDetail(); // a one-click act: show the case as it is now
+    }
+    const message = isStale(err) ? t("error.changed", { status: statusLabel(state.detail.status) }) : err.message;
+    if (errorBox) errorBox.textContent = message;
+    else alert(message);  // eslint-disable-line no-alert
   }
 }
 

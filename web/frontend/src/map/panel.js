@@ -2,7 +2,7 @@
 // timeline, and the acts the lifecycle allows this user now (buttons from allowed_actions). Acts that need
 // more than a click get a small form: dispatch with the suggested department preselected, hours for an
 // extension, the target of a merge, a message for an urge, a reason where the lifecycle table asks one.
-import { api, escapeHtml, remainingText, when } from "../common/api.js";
+import { api, escapeHtml, isStale, remainingText, when } from "../common/api.js";
 import { actionLabel, statusLabel, t } from "../i18n/index.js";
 import { metres } from "./data.js";
 
@@ -180,6 +180,11 @@ export class CasePanel {
     } catch (err) {
       errorBox.textContent = err.message;
       button.disabled = false;
+      if (isStale(err)) { // keep what was typed; the next confirm goes with the new version
+        this.detail = await api(`/tickets/${d.id}`).catch(() => this.detail);
+        this.stale = true;
+        errorBox.textContent = t("error.changed", { status: statusLabel(this.detail.status) });
+      }
     }
   }
 }

@@ -1,7 +1,7 @@
 // "My reports" (GET /tickets?mine=true) and "my tasks": cases in the worker's own cells waiting for them
 // on site, to verify (verifying) or to check (resolved), with live countdowns and the buttons the
 // lifecycle allows (each case's allowed_actions), check_fail with a reason and an optional photo.
-import { api, escapeHtml, remainingText, when } from "../common/api.js";
+import { api, escapeHtml, isStale, remainingText, when } from "../common/api.js";
 import { actionLabel, statusLabel, t } from "../i18n/index.js";
 import { categoryName } from "./category.js";
 import { shrink } from "./photos.js";
@@ -172,6 +172,12 @@ export class Lists {
     } catch (err) {
       go.disabled = false;
       error.textContent = err.message;
+      if (isStale(err)) { // keep the form as filled in; the next confirm goes with the new version
+        const fresh = await api(`/tickets/${d.id}`).catch(() => null);
+        if (fresh) Object.assign(d, fresh);
+        this.stale = true;
+        error.textContent = t("error.changed", { status: statusLabel(d.status) });
+      }
     }
   }
 }
