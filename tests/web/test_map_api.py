@@ -75,6 +75,11 @@ def test_filters_and_ids_for_catching_up(api, clock):
     api.act("sanitation", a, "resolve", reason="已清运")
     api.act("worker_a", a, "check_pass")
     api.act("shift_lead", a, "close")
+    # the snapshot names the newest event it includes: a live client resumes from there
+    snapshot = api.get("dispatcher", "/api/v1/map/cases").json()["last_event_id"]
+    assert snapshot > 0
+    api.act("supervisor", b, "urge", reason="尽快处理")
+    assert api.get("dispatcher", "/api/v1/map/cases").json()["last_event_id"] > snapshot
     # a live client asks for the cases an event named: closed ones come back too, with no light
     caught = {r["id"]: r for r in rows(api.get("dispatcher", f"/api/v1/map/cases?ids={a},{b}"))}
     assert caught[a]["status"] == "closed" and caught[a]["light"] is None

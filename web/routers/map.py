@@ -87,7 +87,8 @@ def cases(
 ) -> Response:
     """Open cases in the caller's scope as ``{"fields": [...], "rows": [[...], ...]}``: id, case number,
     lng, lat (WGS-84), status, category, urgency, department, suggested department, cell, created (epoch
-    seconds), headline light, remaining working seconds and due (epoch seconds)."""
+    seconds), headline light, remaining working seconds and due (epoch seconds); ``last_event_id``: resume the
+    live feed (``/ws?since=``) from it to miss nothing after this snapshot."""
     statuses = [s.strip() for item in status or [] for s in item.split(",") if s.strip()] or None
     if urgency and urgency not in Urgency.__members__:
         raise InvalidInput(f"unknown urgency {urgency!r}; use one of {', '.join(Urgency)}", field="urgency")
@@ -100,13 +101,15 @@ def cases(
         created_from=_aware(created_from, "created_from"), created_to=_aware(created_to, "created_to"),
     )
     now = utcnow()
+    last_event = markers.last_event_id(session=session)
     found = markers.markers(session=session, actor=actor, filters=filters, now=now)
     if light:
         found = [m for m in found if (m.light or "none") == light]
     rows = [[m.id, m.case_number, round(m.lng, 6), round(m.lat, 6), m.status, m.category_code, m.urgency,
              m.department_code, m.suggested_department_code, m.cell_code, _epoch(m.created_at), m.light,
              m.remaining_s, _epoch(m.due_at)] for m in found]
-    return _json(request, {"at": now.isoformat(), "fields": CASE_FIELDS, "count": len(rows), "rows": rows})
+    return _json(request, {"at": now.isoformat(), "last_event_id": last_event, "fields": CASE_FIELDS,
+                           "count": len(rows), "rows": rows})
 
 
 # --- areas -----------------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 // Live events over /ws. Reconnects by itself and resumes from the last event id it saw, so a network
 // drop loses nothing: the server replays what was missed.
-export function connectLive(onEvent, { onStatus } = {}) {
+// `since`: the event id of the data the page has just loaded, so that nothing between that snapshot and
+// the connection is missed.
+export function connectLive(onEvent, { onStatus, since: snapshot } = {}) {
   const key = `gridops.live.${location.pathname}`;
-  let last = sessionStorage.getItem(key);
+  let last = snapshot !== undefined && snapshot !== null ? String(snapshot) : sessionStorage.getItem(key);
   let socket = null;
   let delay = 500;
   let closed = false;

@@ -413,7 +413,7 @@ async function main() {
   const loading = Promise.all([
     api("/categories"), api("/departments"), api("/lifecycle"),
     level("cell"), level("community"), level("street"), level("district"),
-    api("/map/cases").then(decodeCases),
+    api("/map/cases").then((payload) => { state.snapshotEvent = payload.last_event_id; return decodeCases(payload); }),
   ]);
   // the map (WebGL context, workers) starts while the data is on its way
   await mapLibreLoaded;
@@ -469,7 +469,7 @@ async function main() {
   map.once("idle", () => refreshCounters());
   setInterval(tick, 1000);
   setInterval(refreshCounters, 60_000);
-  connectLive(onEvent, { onStatus: (s) => { $("#live").dataset.state = s; renderLive(); } });
+  connectLive(onEvent, { since: state.snapshotEvent, onStatus: (s) => { $("#live").dataset.state = s; renderLive(); } });
 }
 
 main();
