@@ -27,7 +27,7 @@ from dispatch.models import (
 from dispatch.nearby import open_nearby
 from dispatch.options import DispatchOptions
 from dispatch.photos import MediaStore, ProcessedImage
-from dispatch.scope import get_visible
+from dispatch.scope import can_see, get_visible
 from geo.crs import normalize_crs, to_wgs84
 from geo.index import CellIndex
 from grid import routing
@@ -236,8 +236,10 @@ def report(
             event_seq=event.seq)
     sla.on_report(session=session, ticket=ticket, at=now)
     live.ticket_changed(session=session, ticket=ticket, action="report", at=now)
-    duplicates = open_nearby(session=session, category_code=category.code, lng=wgs_lng, lat=wgs_lat,
-                             radius_m=options.duplicate_radius_m, exclude_id=ticket.id)
+    duplicates = [(t, d) for t, d in open_nearby(session=session, category_code=category.code, lng=wgs_lng,
+                                                 lat=wgs_lat, radius_m=options.duplicate_radius_m,
+                                                 exclude_id=ticket.id)
+                  if can_see(actor, t)]  # only cases the reporter may see (and so support)
     if options.auto_dispatch_worker_reports and src == Source.worker and cell_code in actor.cell_codes:
         _move(session=session, ticket=ticket, actor=SYSTEM, action="register", to=Status.registered, at=now,
               reason="auto-registered: a grid worker's report in their own cell")
@@ -251,8 +253,9 @@ def report(
     return ReportResult(ticket, duplicates, created=True)
 
 
-def _department(session: Session, code: str | None) -> str:
-    if not code or not session.exec(select(Department).where(Department.code == code)).first():
+def _department(session: Session, code: Any) -> str:
+    if not isinstance(code, str) or not code or len(code) > 64 \
+            or not session.exec(select(Department).where(Department.code == code)).first():
         raise UnknownDepartment(
             f"unknown department {code!r}: pick one from GET /api/v1/departments", field="department_code"
         )
@@ -371,7 +374,7 @@ def _merge(*, session: Session, ticket: Ticket, actor: Actor, into: Any, at: dat
         raise InvalidInput("say which case to merge into: payload {\"into\": CASE_NUMBER}", field="into")
     query = select(Ticket).where(Ticket.case_number == str(into))
     target = session.exec(query).first()
-    if target is None and str(into).isdigit():
+    if target is None and str(into).isdigit() and int(into) <= 2**31 - 1:
         target = session.get(Ticket, int(into))
     if target is None:
         raise InvalidInput(f"no case {into!r} to merge into", field="into")

@@ -9,6 +9,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from dispatch.models import Photo, Ticket, TicketEvent
+from tests.support.city import X0, Y0, D
 
 
 def counts(engine) -> tuple[int, int, int]:  # noqa: ANN001
@@ -197,3 +198,27 @@ def test_nul_characters_and_huge_ids(api, engine):
     assert api.get("dispatcher", "/api/v1/tickets/99999999999999").status_code == 422
     assert api.get("dispatcher", "/api/v1/tickets", params={"category": "E%"}).json()["total"] == 0
     assert counts(engine) == (0, 0, 0)
+
+
+def test_malformed_action_payloads_are_422_and_change_nothing(api, engine):
+    lng, lat = X0 + 4.5 * D, Y0 + 0.5 * D
+    case = api.report("worker_b", lat=lat, lng=lng, category_code="E0601").json()["ticket"]  # waits for dispatch
+    for payload in ({"department_code": ["SANITATION"]}, {"department_code": {"x": 1}}, {"department_code": 7}):
+        r = api.act("dispatcher", case["id"], "dispatch", payload=payload)
+        assert r.status_code == 422 and "department" in r.json()["message"], r.text
+    r = api.act("dispatcher", case["id"], "merge", payload={"into": "99999999999999999999"})
+    assert r.status_code == 422 and "no case" in r.json()["message"]
+    detail = api.get("dispatcher", f"/api/v1/tickets/{case['id']}").json()
+    assert detail["status"] == "registered" and detail["version"] == case["version"]
+
+
+def test_duplicates_offered_with_a_report_are_only_cases_the_reporter_may_see(api):
+    """worker_b's case lies 20 m away across the edge between the two communities: worker_a may not see
+    it, so it is not offered to them (they could not support it anyway)."""
+    edge = X0 + 3 * D
+    theirs = api.report("worker_b", lng=edge + 0.0001, lat=Y0 + 0.5 * D).json()["ticket"]
+    mine = api.report("worker_a", lng=edge - 0.0001, lat=Y0 + 0.5 * D).json()
+    assert mine["duplicates"] == []
+    seen = api.report("dispatcher", lng=edge - 0.0001, lat=Y0 + 0.5 * D, source="hotline")
+    assert seen.status_code == 201, seen.text
+    assert {d["id"] for d in seen.json()["duplicates"]} >= {theirs["id"], mine["ticket"]["id"]}

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 
@@ -101,15 +102,28 @@ async def create_report(
     body: ReportIn = _validated(ReportIn, fields)
     store = MediaStore(state.settings.media_dir)
 
+    def file() -> service.ReportResult:
+        result = service.report(
+            session=session, actor=actor, index=state.index.get(session), options=state.options,
+            lat=body.lat, lng=body.lng, crs=body.crs, category_code=body.category_code,
+            description=body.description, urgency=body.urgency, source=body.source, address=body.address,
+            idempotency_key=idempotency_key, photos=photos, store=store,
+        )
+        session.commit()
+        return result
+
     def work() -> ReportOut:
         try:
-            result = service.report(
-                session=session, actor=actor, index=state.index.get(session), options=state.options,
-                lat=body.lat, lng=body.lng, crs=body.crs, category_code=body.category_code,
-                description=body.description, urgency=body.urgency, source=body.source, address=body.address,
-                idempotency_key=idempotency_key, photos=photos, store=store,
-            )
-            session.commit()
+            try:
+                result = file()
+            except IntegrityError:
+                # the same Idempotency-Key retried concurrently: the other request's case won the unique
+                # key; this one answers with that case (200), as a sequential retry would
+                if not idempotency_key:
+                    raise
+                session.rollback()
+                store.discard_written()
+                result = file()
         except Exception:
             session.rollback()
             store.discard_written()
