@@ -9,7 +9,8 @@ pass."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +21,8 @@ from dispatch.models import Escalation, Notification, SlaTimer, Ticket, WebhookD
 from dispatch.sla import calendar_for, light, schedule_next
 from grid.models import Department, Role, User, WorkerCell
 
+log = logging.getLogger("gridops.escalation")
+RETRY_BROKEN = timedelta(hours=1)
 LEVEL_NAMES = {1: "yellow", 2: "red"}
 STAGE_OWNERS = {"verify": "cell_workers", "check": "cell_workers", "register": "shift_leads",
                 "close": "shift_leads", "dispatch": "dispatchers", "accept": "department", "handle": "department"}
@@ -107,16 +110,31 @@ def process_due(*, session: Session, now: datetime, batch: int = 200) -> int:
         query = query.with_for_update(skip_locked=True)
     fired = 0
     for timer in session.exec(query).all():
-        ticket = session.get(Ticket, timer.ticket_id)
-        cal = calendar_for(session=session, code=timer.calendar_code)
-        while timer.next_fire_at is not None and timer.next_fire_at <= now:
-            level = timer.next_level
-            fired += _fire(session, timer, ticket, level, timer.next_fire_at, now)
-            timer.warning_level = level
-            if level == 2 and timer.breached_at is None:
-                timer.breached_at = timer.due_at
-            schedule_next(timer, cal)
-        session.add(timer)
+        try:
+            with session.begin_nested():  # one timer that cannot be processed must not stop the others
+                fired += _process(session, timer, now)
+        except Exception:
+            log.exception("SLA timer %s of case %s could not be processed; retrying in an hour", timer.id,
+                          timer.ticket_id)
+            session.refresh(timer)
+            timer.next_fire_at = now + RETRY_BROKEN
+            session.add(timer)
+    session.flush()
+    return fired
+
+
+def _process(session: Session, timer: SlaTimer, now: datetime) -> int:
+    fired = 0
+    ticket = session.get(Ticket, timer.ticket_id)
+    cal = calendar_for(session=session, code=timer.calendar_code)
+    while timer.next_fire_at is not None and timer.next_fire_at <= now:
+        level = timer.next_level
+        fired += _fire(session, timer, ticket, level, timer.next_fire_at, now)
+        timer.warning_level = level
+        if level == 2 and timer.breached_at is None:
+            timer.breached_at = timer.due_at
+        schedule_next(timer, cal)
+    session.add(timer)
     session.flush()
     return fired
 

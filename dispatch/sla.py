@@ -112,6 +112,35 @@ def policy_for(*, session: Session, stage: str, category: Category, urgency: str
     return Limit(hours * 3600, basis, DEFAULT_LADDER, "default")
 
 
+LADDER_GROUPS = ("owner", "owner_leader", "department", "department_leader", "cell_workers", "dispatchers",
+                 "shift_leads", "supervisors")
+
+
+def check_ladder(ladder: Any) -> None:
+    """Refuse a ladder the escalation pass could not follow, with what to write instead."""
+    if not isinstance(ladder, dict):
+        raise InvalidInput("ladder must be an object, e.g. {\"yellow\": [\"owner\"], \"overdue_every_hours\": 4}",
+                           field="ladder")
+    unknown = sorted(set(ladder) - set(DEFAULT_LADDER))
+    if unknown:
+        raise InvalidInput(f"unknown ladder keys {', '.join(unknown)}; keys are {', '.join(DEFAULT_LADDER)}",
+                           field="ladder")
+    ratio = ladder.get("yellow_ratio", DEFAULT_LADDER["yellow_ratio"])
+    if isinstance(ratio, bool) or not (isinstance(ratio, int | float) and 0 < ratio < 1):
+        raise InvalidInput("yellow_ratio must be between 0 and 1", field="ladder")
+    for key in ("yellow", "red", "overdue"):
+        groups = ladder.get(key, DEFAULT_LADDER[key])
+        if not isinstance(groups, list) or any(g not in LADDER_GROUPS for g in groups):
+            raise InvalidInput(f"ladder {key!r} must be a list of groups from {', '.join(LADDER_GROUPS)}",
+                               field="ladder")
+    every = ladder.get("overdue_every_hours", DEFAULT_LADDER["overdue_every_hours"])
+    if isinstance(every, bool) or not isinstance(every, int | float) or not 0 <= every <= 24 * 366:
+        raise InvalidInput("overdue_every_hours must be a number of working hours (0: no repeats)", field="ladder")
+    steps = ladder.get("max_overdue_steps", DEFAULT_LADDER["max_overdue_steps"])
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 0 <= steps <= 1000:
+        raise InvalidInput("max_overdue_steps must be a whole number from 0 to 1000", field="ladder")
+
+
 def set_policy(*, session: Session, stage: str, limit_hours: float, basis: str = "working", category: str = "",
                urgency: str = "", ladder: dict[str, Any] | None = None, note: str = "") -> SlaPolicy:
     if stage not in STAGES:
@@ -122,12 +151,12 @@ def set_policy(*, session: Session, stage: str, limit_hours: float, basis: str =
         raise InvalidInput("limit_hours must be more than 0 and at most a year", field="limit_hours")
     if urgency and urgency not in Urgency.__members__:
         raise InvalidInput(f"unknown urgency {urgency!r}; use one of {', '.join(Urgency)}", field="urgency")
-    if category and not session.exec(select(Category).where(col(Category.code).startswith(category))).first():
+    category = (category or "").strip().upper()
+    if category and (len(category) not in (3, 5) or not session.exec(
+            select(Category).where(col(Category.code).startswith(category))).first()):
         raise UnknownCategory(f"unknown category {category!r}: give a minor class (E0101) or a major class (E01)")
     if ladder is not None:
-        ratio = ladder.get("yellow_ratio", DEFAULT_LADDER["yellow_ratio"])
-        if not (isinstance(ratio, int | float) and 0 < ratio < 1):
-            raise InvalidInput("yellow_ratio must be between 0 and 1", field="ladder")
+        check_ladder(ladder)
     row = session.exec(select(SlaPolicy).where(SlaPolicy.stage == stage, SlaPolicy.category == category,
                                                SlaPolicy.urgency == urgency)).first()
     row = row or SlaPolicy(stage=stage, category=category, urgency=urgency, limit_hours=limit_hours)

@@ -145,14 +145,24 @@ def read_grid_file(
 
 
 def find_overlaps(features: list[GridFeature]) -> list[tuple[str, str, float]]:
-    """Pairs of features whose interiors overlap by more than half a square metre, with the area."""
+    """Pairs of features whose interiors overlap by more than half a square metre, with the area: partial
+    overlaps, one cell inside another and duplicated cells alike (neighbours sharing an edge are not)."""
     geoms = np.array([f.geometry for f in features], dtype=object)
     tree = shapely.STRtree(geoms)
-    left, right = tree.query(geoms, predicate="overlaps")
+    left, right = tree.query(geoms, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    if not len(left):
+        return []
+    # a rough area in m² first, vectorised (neighbours sharing an edge give 0 or a float sliver), then the
+    # exact one in a local metric projection for what may pass the tolerance
+    shared = shapely.intersection(geoms[left], geoms[right])
+    lat = np.radians(shapely.get_y(shapely.centroid(shared)))
+    rough = shapely.area(shared) * 111_320.0 * 110_574.0 * np.cos(np.nan_to_num(lat))
+    candidates = np.flatnonzero(rough > OVERLAP_TOLERANCE_M2 / 2)
     found = []
-    for i, j in zip(left, right, strict=True):
-        if i < j:
-            area = to_metric(shapely.intersection(geoms[i], geoms[j]))[0].area
-            if area > OVERLAP_TOLERANCE_M2:
-                found.append((features[i].code, features[j].code, round(float(area), 1)))
+    for k in candidates:
+        area = to_metric(shared[k])[0].area
+        if area > OVERLAP_TOLERANCE_M2:
+            found.append((features[left[k]].code, features[right[k]].code, round(float(area), 1)))
     return sorted(found)

@@ -82,6 +82,7 @@ def add_rule(
     """Validate and store a rule. A rule with the same keys is replaced (its department updated)."""
     if not session.exec(select(Department).where(Department.code == department_code)).first():
         raise UnknownDepartment(f"unknown department {department_code!r}")
+    category = (category or "").strip().upper()  # category codes are upper case (E0101)
     if category:
         if len(category) == 5:
             found = session.exec(select(Category).where(Category.code == category)).first()

@@ -231,3 +231,37 @@ def test_acts_and_escalations_are_published_as_live_events(session, world, clock
     assert all(e.ticket_id == t.id and e.cell_code == t.cell_code for e in events)
     assert all(e.department_code == "SANITATION" for e in events[2:])  # from the dispatch on: the department sees
     assert [e.id for e in events] == sorted(e.id for e in events)
+
+
+def test_a_timer_that_cannot_be_processed_does_not_hold_up_the_others(session, world, clock):
+    """A ladder broken in the database (written before validation existed, or by hand) makes its own
+    timer fail; every other due timer still fires, and the broken one is retried an hour later."""
+    clock.set(local(2026, 11, 23, 8))
+    broken, fine = report(session, world), report(session, world, category_code="E0102")
+    for t in (broken, fine):
+        act(session, world, "sanitation", t, "accept")
+    bad = timer(session, broken, "handle")
+    bad.ladder = '{"yellow_ratio": 0.8, "yellow": "owner", "overdue_every_hours": "x"}'
+    session.add(bad)
+    session.commit()
+    now = local(2026, 11, 24, 15)  # both long overdue
+    assert escalation.process_due(session=session, now=now) >= 2  # the fine case's yellow and red at least
+    session.commit()
+    fired = {e.ticket_id for e in session.exec(select(Escalation))}
+    assert fired == {fine.id}
+    assert timer(session, broken, "handle").next_fire_at == now + escalation.RETRY_BROKEN
+
+
+@pytest.mark.parametrize("ladder", [
+    {"overdue_every_hours": "x"}, {"yellow": None}, {"red": ["everyone"]}, {"yellow_ratio": 1.5},
+    {"max_overdue_steps": 2.5}, {"colour": "red"}, ["owner"],
+])
+def test_a_ladder_the_pass_could_not_follow_is_refused(session, world, ladder):
+    with pytest.raises(sla.InvalidInput, match="ladder|yellow_ratio|overdue|max_overdue"):
+        sla.set_policy(session=session, stage="handle", category="E0101", limit_hours=4, ladder=ladder)
+
+
+@pytest.mark.parametrize("category", ["E", "E010", "Z01"])
+def test_a_policy_for_a_category_that_could_never_match_is_refused(session, world, category):
+    with pytest.raises(sla.UnknownCategory):
+        sla.set_policy(session=session, stage="handle", category=category, limit_hours=4)

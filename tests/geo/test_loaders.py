@@ -79,6 +79,18 @@ def test_overlaps_are_reported_with_their_area(tmp_path):
     assert area == pytest.approx(0.0005 * 95_270 * 0.001 * 110_850, rel=0.01)
 
 
+def test_a_cell_inside_another_and_a_duplicated_cell_are_overlaps_too(tmp_path):
+    inner = box(121.4802, 31.2302, 121.4806, 31.2306)  # wholly inside the first cell
+    path = tmp_path / "nested.geojson"
+    frame(geoms=[CELLS[0], inner, CELLS[0]]).to_file(path, driver="GeoJSON")
+    found = {(a, b) for a, b, _ in read_grid_file(path).overlaps}
+    assert found == {(CODES[0], CODES[1]), (CODES[0], CODES[2]), (CODES[1], CODES[2])}
+    # neighbours that only share an edge are not reported
+    path = tmp_path / "tiles.geojson"
+    frame(geoms=CELLS[:3]).to_file(path, driver="GeoJSON")
+    assert read_grid_file(path).overlaps == []
+
+
 def test_wrong_crs_is_refused(tmp_path):
     path = tmp_path / "liar.gpkg"
     frame().to_crs("EPSG:32651").set_crs("EPSG:4326", allow_override=True).to_file(path, driver="GPKG")

@@ -56,6 +56,9 @@ def test_same_keys_replace_rather_than_tie(session):
     a = add_rule(session=session, department_code="SANITATION", category="E01", area_code=DISTRICT)
     b = add_rule(session=session, department_code="ENFORCEMENT", category="E01", area_code=DISTRICT)
     assert a.id == b.id and decide(session).department_code == "ENFORCEMENT"
+    # a lower-case code (SQLite's LIKE ignores case, PostgreSQL's does not) is the same rule and matches
+    c = add_rule(session=session, department_code="SANITATION", category="e01", area_code=DISTRICT)
+    assert c.id == a.id and c.category == "E01" and decide(session).department_code == "SANITATION"
 
 
 def test_rules_are_validated(session):
