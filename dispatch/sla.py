@@ -296,6 +296,22 @@ def resume(*, session: Session, timer: SlaTimer, at: datetime) -> None:
     session.add(timer)
 
 
+def on_calendar_changed(*, session: Session, calendar_code: str) -> int:
+    """A day of the calendar changed (a holiday added, a make-up working day removed …): every running
+    timer counting on it gets its deadline and pending warning recomputed from its anchor, the working
+    time it had left at its last change. Warnings already fired stay fired. Returns the timers moved."""
+    cal = calendar_for(session=session, code=calendar_code)
+    timers = session.exec(select(SlaTimer).where(SlaTimer.calendar_code == calendar_code,
+                                                 col(SlaTimer.active).is_(True),
+                                                 col(SlaTimer.paused_at).is_(None))).all()
+    for timer in timers:
+        timer.due_at = cal.shift(timer.anchor_at, timer.anchor_remaining_s)
+        schedule_next(timer, cal)
+        session.add(timer)
+    session.flush()
+    return len(timers)
+
+
 def extend(*, session: Session, timer: SlaTimer, hours: float, at: datetime) -> None:
     """An approved extension: the approved working hours move the deadline."""
     cal = calendar_for(session=session, code=timer.calendar_code)

@@ -4,7 +4,7 @@ year's plan late in the previous year)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlmodel import Session, select
 
@@ -72,7 +72,9 @@ def _calendar(session: Session, code: str) -> Calendar:
 
 def _touch(session: Session, code: str) -> None:
     cal = _calendar(session, code)
-    cal.updated_at = utcnow()
+    # strictly later than before: the working-time arithmetic is cached per process by this stamp
+    now = utcnow()
+    cal.updated_at = max(now, cal.updated_at + timedelta(microseconds=1)) if cal.updated_at else now
     session.add(cal)
 
 

@@ -247,20 +247,24 @@ def calendar_set_day(
     name: str = "",
     calendar: str = "standard",
 ) -> None:
+    from dispatch.sla import on_calendar_changed
     from grid.calendars import set_day
 
     with _transaction() as session:
         set_day(session=session, calendar_code=calendar, day=_day(day), kind=kind, name=name)
-    console.print(f"{day} is a {kind} in calendar {calendar}")
+        moved = on_calendar_changed(session=session, calendar_code=calendar)
+    console.print(f"{day} is a {kind} in calendar {calendar}; {moved} running deadline(s) recomputed")
 
 
 @calendar_app.command("remove-day")
 def calendar_remove_day(day: str, calendar: str = "standard") -> None:
+    from dispatch.sla import on_calendar_changed
     from grid.calendars import remove_day
 
     with _transaction() as session:
         remove_day(session=session, calendar_code=calendar, day=_day(day))
-    console.print(f"{day} is an ordinary day again in calendar {calendar}")
+        moved = on_calendar_changed(session=session, calendar_code=calendar)
+    console.print(f"{day} is an ordinary day again in calendar {calendar}; {moved} running deadline(s) recomputed")
 
 
 @calendar_app.command("show")

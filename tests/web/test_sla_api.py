@@ -75,6 +75,29 @@ def test_admin_adds_next_years_holidays_and_deadlines_follow(api, clock):
                           headers=api.as_("admin")).status_code == 404
 
 
+def test_a_holiday_declared_later_moves_running_deadlines(api, clock):
+    """Filed on Monday 17:00 with 4 working hours: due Tuesday 11:00. Then Tuesday is declared a holiday:
+    the running case falls due on Wednesday 11:00, green again; removing the holiday brings Tuesday back."""
+    clock.set(datetime(2026, 11, 23, 17, tzinfo=SH))
+    t = api.report("worker_a").json()["ticket"]
+
+    def handle() -> dict:
+        return next(x for x in api.get("dispatcher", f"/api/v1/tickets/{t['id']}").json()["timers"]
+                    if x["stage"] == "handle")
+
+    assert datetime.fromisoformat(handle()["due_at"]) == datetime(2026, 11, 24, 11, tzinfo=SH)
+    clock.set(datetime(2026, 11, 23, 17, 30, tzinfo=SH))
+    r = api.client.put("/api/v1/calendars/standard/days/2026-11-24", json={"kind": "holiday", "name": "临时假日"},
+                       headers=api.as_("admin"))
+    assert r.status_code == 200
+    moved = handle()
+    assert datetime.fromisoformat(moved["due_at"]) == datetime(2026, 11, 25, 11, tzinfo=SH)
+    assert moved["light"] == "green" and moved["remaining_s"] == 3.5 * 3600
+    assert api.client.delete("/api/v1/calendars/standard/days/2026-11-24",
+                             headers=api.as_("admin")).status_code == 204
+    assert datetime.fromisoformat(handle()["due_at"]) == datetime(2026, 11, 24, 11, tzinfo=SH)
+
+
 def test_admin_sets_a_policy(api, clock):
     body = {"stage": "handle", "category": "E0101", "limit_hours": 2, "basis": "natural"}
     assert api.client.put("/api/v1/sla-policies", json=body, headers=api.as_("shift_lead")).status_code == 403

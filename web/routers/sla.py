@@ -17,7 +17,7 @@ from grid.clock import utcnow
 from grid.errors import Forbidden, NotFound
 from grid.models import Calendar, Role
 from grid.people import Actor
-from web.deps import ActorDep, SessionDep
+from web.deps import ActorDep, SessionDep, StateDep
 
 router = APIRouter(prefix="/api/v1", tags=["sla"])
 
@@ -98,19 +98,24 @@ def calendar_days(code: str, session: SessionDep, _: ActorDep,
 
 
 @router.put("/calendars/{code}/days/{day}", response_model=DayOut)
-def put_day(code: str, day: date, body: DayIn, session: SessionDep, actor: ActorDep) -> DayOut:
+def put_day(code: str, day: date, body: DayIn, state: StateDep, session: SessionDep, actor: ActorDep) -> DayOut:
     """Admins add next year's holidays and make-up working days once the State Council publishes them."""
     require_admin(actor)
     row = calendars.set_day(session=session, calendar_code=code, day=day, kind=body.kind, name=body.name)
+    sla.on_calendar_changed(session=session, calendar_code=code)
+    out = DayOut(**row.model_dump())
     session.commit()
-    return DayOut(**row.model_dump())
+    state.committed(session)
+    return out
 
 
 @router.delete("/calendars/{code}/days/{day}", status_code=204)
-def delete_day(code: str, day: date, session: SessionDep, actor: ActorDep) -> None:
+def delete_day(code: str, day: date, state: StateDep, session: SessionDep, actor: ActorDep) -> None:
     require_admin(actor)
     calendars.remove_day(session=session, calendar_code=code, day=day)
+    sla.on_calendar_changed(session=session, calendar_code=code)
     session.commit()
+    state.committed(session)
 
 
 class PolicyIn(BaseModel):
