@@ -30,3 +30,13 @@ def ticket_changed(*, session: Session, ticket: Ticket, action: str, at: datetim
                 ticket=ticket, payload={"id": ticket.id, "case_number": ticket.case_number,
                                         "status": str(ticket.status), "action": action,
                                         "lat": ticket.lat, "lng": ticket.lng, "category_code": ticket.category_code})
+
+
+def ticket_left(*, session: Session, ticket: Ticket, department_code: str, action: str, at: datetime) -> LiveEvent:
+    """Tell a department that a case is no longer theirs (a return approved, a re-dispatch elsewhere): the
+    case's own event is scoped to its new department, so the old one would never hear of it."""
+    event = ticket_changed(session=session, ticket=ticket, action=action, at=at)
+    event.department_code, event.cell_code, event.reporter_id = department_code, None, None
+    event.payload = json.dumps({**json.loads(event.payload), "left_department": department_code},
+                               ensure_ascii=False, default=str)
+    return event

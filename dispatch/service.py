@@ -302,6 +302,7 @@ def act(
     """Apply one act of the lifecycle to a case, or refuse it with a clear error."""
     payload = dict(payload or {})
     ticket = get_visible(session=session, actor=actor, ticket_id=ticket_id)
+    previous_department = ticket.department_code
     rule: Rule = find_rule(ticket.status, action, actor.role)
     if rule.on_site and ticket.cell_code not in actor.cell_codes:
         raise Forbidden(f"only the grid workers of cell {ticket.cell_code} may {action} this case on site")
@@ -354,6 +355,8 @@ def act(
         record["photos"] = len(photos)
     event = _move(session=session, ticket=ticket, actor=actor, action=action, to=to, at=now, reason=text,
                   payload=record)
+    if previous_department and previous_department != ticket.department_code:
+        live.ticket_left(session=session, ticket=ticket, department_code=previous_department, action=action, at=now)
     if photos:
         _attach(session=session, ticket=ticket, photos=photos, store=store, stage=stage, actor=actor,
                 event_seq=event.seq)

@@ -3,6 +3,7 @@ deadline, return and rework restart, close stops; lights change at 80 % and 100 
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -265,3 +266,22 @@ def test_a_ladder_the_pass_could_not_follow_is_refused(session, world, ladder):
 def test_a_policy_for_a_category_that_could_never_match_is_refused(session, world, category):
     with pytest.raises(sla.UnknownCategory):
         sla.set_policy(session=session, stage="handle", category=category, limit_hours=4)
+
+
+def test_a_department_hears_when_a_case_leaves_it(session, world, clock):
+    """An approved return takes the case away from the department; its own event is scoped to nobody's
+    department now, so a second event tells the old department (and only it) to drop the case."""
+    from dispatch.models import LiveEvent
+    from web.live import visible
+
+    clock.set(local(2026, 11, 23, 8))
+    t = report(session, world)
+    act(session, world, "sanitation", t, "request_return", reason="不属于本部门")
+    first = session.exec(select(LiveEvent.id).order_by(LiveEvent.id.desc())).first()
+    act(session, world, "dispatcher", t, "approve_return")
+    city, _ = world
+    after = session.exec(select(LiveEvent).where(LiveEvent.id > first)).all()
+    seen_by = {who: [e for e in after if visible(city.actors[who], e)] for who in ("sanitation", "water", "worker_a")}
+    assert [json.loads(e.payload).get("left_department") for e in seen_by["sanitation"]] == ["SANITATION"]
+    assert seen_by["water"] == []
+    assert len(seen_by["worker_a"]) == 1  # the case's own event, once

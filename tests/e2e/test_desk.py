@@ -9,6 +9,7 @@ from PIL import Image
 
 from tests.e2e.conftest import shot, sign_in
 from tests.support.city import COMMUNITY_A, cell_centre
+from tests.support.server import wait_until
 
 
 def jpeg(path) -> str:  # noqa: ANN001
@@ -91,4 +92,34 @@ def test_a_case_changing_under_an_open_form_keeps_what_was_typed(browser, live_s
     last = detail["timeline"][-1]
     assert last["action"] == "request_extension" and last["reason"] == "需协调园林部门共同清运"
     assert last["payload"]["hours"] == 16
+    context.close()
+
+
+def test_an_sla_warning_shows_on_the_workbench_and_is_marked_read(browser, live_server, web_city):
+    """A 4-second natural-time limit: the scheduler in the real server fires the yellow warning, the
+    department's workbench shows it as it arrives, and "got it" marks it read on the server."""
+    admin = web_city.tokens["admin"]
+    api(live_server, admin, "PUT", "/sla-policies", json={
+        "stage": "handle", "category": "E0103", "limit_hours": 4 / 3600, "basis": "natural",
+        "ladder": {"overdue_every_hours": 0}})
+    context, page = sign_in(browser, live_server, "sanitation", viewport={"width": 1366, "height": 800})
+    page.wait_for_selector("#live:has-text('实时')")
+    lng, lat = cell_centre(COMMUNITY_A, 5)
+    case = api(live_server, web_city.tokens["worker_a"], "POST", "/reports",
+               json={"lat": lat, "lng": lng, "category_code": "E0103", "description": "绿地垃圾"})["ticket"]
+    assert case["department_code"] == "SANITATION"
+    card = page.wait_for_selector(f".notification:has-text('{case['case_number']}')", timeout=15_000)
+    assert "黄灯预警" in card.inner_text()
+    shot(page, "desk-notification")
+    card.query_selector("[data-read]").click()
+    page.wait_for_selector(f".notification:has-text('{case['case_number']}')", state="detached")
+    mine = api(live_server, web_city.tokens["sanitation"], "GET", "/notifications")["items"]
+    yellow = [n for n in mine if n["ticket_id"] == case["id"] and n["level"] == 1]
+    assert len(yellow) == 1
+
+    def read() -> bool:
+        items = api(live_server, web_city.tokens["sanitation"], "GET", "/notifications")["items"]
+        return next(n for n in items if n["id"] == yellow[0]["id"])["read_at"] is not None
+
+    assert wait_until(read, timeout=5)
     context.close()

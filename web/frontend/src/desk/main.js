@@ -4,6 +4,7 @@
 import "./desk.css";
 import { api, currentUser, escapeHtml, isStale, logout, remainingText, when } from "../common/api.js";
 import { connectLive } from "../common/live.js";
+import { notify } from "../common/notify.js";
 import { actionLabel, applyI18n, langSwitch, statusLabel, t } from "../i18n/index.js";
 
 const OPEN = ["dispatched", "accepted", "rework", "return_requested", "extension_requested",
@@ -95,7 +96,18 @@ const editing = () => Boolean(document.querySelector("#form")?.childElementCount
 
 async function select(id, { keepForm = false } = {}) {
   state.selected = id;
-  const detail = await api(`/tickets/${id}`);
+  let detail;
+  try {
+    detail = await api(`/tickets/${id}`);
+  } catch (err) {
+    if (err.status !== 404) throw err;
+    // the case is no longer this department's (a return approved, dispatched elsewhere)
+    state.selected = null;
+    state.detail = null;
+    renderList();
+    renderDetail();
+    return;
+  }
   // a live refresh never wipes a form being filled in, even one opened while the request was out
   if (keepForm && (editing() || state.selected !== id)) return;
   state.detail = detail;
@@ -192,12 +204,17 @@ async function main() {
   await load();
   setInterval(tick, 1000);
   let pending = null;
+  const touched = new Set(); // every case named by the events of one burst, not only the last one's
   connectLive((event) => {
+    if (event.kind === "notification") { notify(event, { onOpen: (id) => select(id) }); return; }
     if (!event.kind.startsWith("ticket") && event.kind !== "sla.light") return;
+    touched.add(event.ticket_id);
     clearTimeout(pending);
     pending = setTimeout(async () => {
+      const ids = new Set(touched);
+      touched.clear();
       await load();
-      if (state.selected && event.ticket_id === state.selected && !editing()) await select(state.selected, { keepForm: true });
+      if (state.selected && ids.has(state.selected) && !editing()) await select(state.selected, { keepForm: true });
     }, 150);
   }, { onStatus: (s) => { document.querySelector("#live").textContent = t(s === "online" ? "desk.live_on" : "desk.live_off"); } });
 }

@@ -6,6 +6,7 @@
 import "./map.css";
 import { api, currentUser, escapeHtml, logout, remainingText } from "../common/api.js";
 import { connectLive } from "../common/live.js";
+import { notify } from "../common/notify.js";
 import { applyI18n, langSwitch, statusLabel, t } from "../i18n/index.js";
 import { beep, setSound, soundOn } from "./alert.js";
 import { OPEN, TERMINAL, byUrgency, caseFeature, decodeAreas, decodeCases, matcher, metres, onMap, remainingNow, setDisplay } from "./data.js";
@@ -378,6 +379,10 @@ async function catchUp() {
 
 let countersTimer = null;
 function onEvent(event) {
+  if (event.kind === "notification") {
+    notify(event, { onOpen: (id) => openCase(id, true) });
+    return;
+  }
   if (event.kind === "ticket.created" || event.kind === "ticket.changed") {
     queue(event.ticket_id);
   } else if (event.kind === "sla.light") {

@@ -4,6 +4,7 @@
 import "./mobile.css";
 import { api, currentUser, escapeHtml, logout, when } from "../common/api.js";
 import { connectLive } from "../common/live.js";
+import { notify } from "../common/notify.js";
 import { applyI18n, langSwitch, t } from "../i18n/index.js";
 import { categoryName } from "./category.js";
 import { Lists } from "./lists.js";
@@ -187,6 +188,7 @@ async function main() {
   setInterval(() => { if (state.queue.some((i) => !i.failed)) sendQueued(); }, RETRY_MS);
   let pending = null;
   connectLive((event) => {
+    if (event.kind === "notification") { notify(event); return; }
     if (!event.kind.startsWith("ticket") && event.kind !== "sla.light") return;
     clearTimeout(pending);
     pending = setTimeout(() => {
