@@ -26,10 +26,12 @@ RETRY_BROKEN = timedelta(hours=1)
 LEVEL_NAMES = {1: "yellow", 2: "red"}
 STAGE_OWNERS = {"verify": "cell_workers", "check": "cell_workers", "register": "shift_leads",
                 "close": "shift_leads", "dispatch": "dispatchers", "accept": "department", "handle": "department"}
+STAGE_ZH = {"verify": "核实", "register": "立案", "dispatch": "派遣", "accept": "签收", "handle": "处置",
+            "check": "核查", "close": "结案"}
 TITLES = {
-    1: "【黄灯预警】{case} {stage} 用时已过{pct}% / yellow: {pct}% of the {stage} limit used",
-    2: "【红灯超时】{case} {stage} 已超时 / red: the {stage} limit has passed",
-    3: "【超时督办】{case} {stage} 已超时{hours}工作小时 / overdue by {hours} working hours",
+    1: "【黄灯预警】{case} {stage_zh}用时已过{pct}% / yellow: {case}, {pct}% of the {stage} limit used",
+    2: "【红灯超时】{case} {stage_zh}已超时 / red: {case}, the {stage} limit has passed",
+    3: "【超时督办】{case} {stage_zh}已超时{hours}工作小时 / {case}: {stage} overdue by {hours} working hours",
 }
 
 
@@ -74,7 +76,8 @@ def _fire(session: Session, timer: SlaTimer, ticket: Ticket, level: int, schedul
     users = sorted({uid for g in groups for uid in recipients(session, g, ticket, timer.stage)})
     pct = round(100 * ladder.get("yellow_ratio", 0.8))
     hours = (level - 2) * ladder.get("overdue_every_hours", 0)
-    title = TITLES[min(level, 3)].format(case=ticket.case_number, stage=timer.stage, pct=pct, hours=hours)
+    title = TITLES[min(level, 3)].format(case=ticket.case_number, stage=timer.stage, pct=pct, hours=hours,
+                                         stage_zh=STAGE_ZH.get(timer.stage, timer.stage))
     body = f"{ticket.description[:200]}\n截止 due {timer.due_at.isoformat()}"
     for uid in users:
         note = Notification(user_id=uid, ticket_id=ticket.id, kind=f"sla.{level_name(level)}", level=level,
