@@ -341,6 +341,10 @@ def act(
     elif action == "merge":
         record = _merge(session=session, ticket=ticket, actor=actor, into=payload.get("into"), at=now)
     elif action == "support":
+        if actor.user_id is not None and session.exec(select(TicketEvent.id).where(
+                TicketEvent.ticket_id == ticket.id, TicketEvent.action == "support",
+                TicketEvent.actor_id == actor.user_id)).first() is not None:
+            raise Conflict("you already support this case; each person counts once", status=str(ticket.status))
         ticket.support_count += 1
     elif action == "close":
         kind = payload.get("close_type", "normal")

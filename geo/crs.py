@@ -32,6 +32,8 @@ def normalize_crs(name: str | None) -> str:
 
 
 def _number(value: object, field: str, low: float, high: float) -> float:
+    if isinstance(value, bool):  # JSON true/false would pass float() as 1.0/0.0
+        raise InvalidCoordinates(f"{field} must be a number in degrees, got {value!r}")
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictFloat, StrictInt
 
 from dispatch.lifecycle import TABLE, allowed_actions
 from dispatch.models import Photo, RoutingDecisionRecord, Ticket, TicketEvent
@@ -15,8 +15,9 @@ from grid.people import Actor
 
 
 class ReportIn(BaseModel):
-    lat: float | str = Field(description="latitude")
-    lng: float | str = Field(description="longitude")
+    # strict: JSON true/false are not coordinates (lax float() would take true as 1.0)
+    lat: StrictFloat | StrictInt | str = Field(description="latitude")
+    lng: StrictFloat | StrictInt | str = Field(description="longitude")
     crs: str | None = Field(default=None, description="wgs84 (default), gcj02, bd09 or cgcs2000")
     category_code: str = Field(description="minor class, e.g. E0101")
     description: str

@@ -38,6 +38,7 @@ def jpeg(size=(64, 48), exif: bool = False) -> bytes:  # noqa: ANN001
         ({"lat": 31.23, "lng": 181}, "lng"),
         ({"lat": "north", "lng": 121.48}, "lat"),
         ({"lat": "NaN", "lng": 121.48}, "lat"),
+        ({"lat": True, "lng": 121.48}, "lat"),
         ({"lat": 31.23, "lng": 121.48, "crs": "EPSG:3857"}, "gcj02"),
         ({"category_code": "Z9999"}, "unknown category"),
         ({"description": "   "}, "description is empty"),

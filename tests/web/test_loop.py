@@ -128,6 +128,8 @@ def test_duplicates_support_and_merge(api):
     assert far.json()["duplicates"] == []
     second = r.json()["ticket"]
     assert api.act("worker_a", first["id"], "support").json()["support_count"] == 1
+    again = api.act("worker_a", first["id"], "support")  # one person counts once
+    assert again.status_code == 409 and "already support" in again.json()["message"]
     merged = api.act("dispatcher", second["id"], "merge", payload={"into": first["case_number"]}).json()
     assert merged["status"] == "merged" and merged["merged_into_id"] == first["id"]
     target = api.get("dispatcher", f"/api/v1/tickets/{first['id']}").json()
