@@ -240,6 +240,26 @@ def calendar_seed() -> None:
                   "Add later years with: gridops calendar set-day DATE --kind holiday|workday")
 
 
+DEFAULT_PERIODS = "08:00-12:00,14:00-18:00"
+
+
+@calendar_app.command("save")
+def calendar_save(
+    code: Annotated[str, typer.Argument(help="e.g. emergency-day")],
+    name: str = "",
+    periods: Annotated[str, typer.Option(help="working periods, e.g. 07:00-12:00,13:00-19:00")] = DEFAULT_PERIODS,
+    weekdays: Annotated[str, typer.Option(help="ISO weekdays worked: 1 = Monday … 7 = Sunday")] = "1,2,3,4,5",
+    timezone: str = "Asia/Shanghai",
+) -> None:
+    """Create or change a working calendar (new ones start with the official holidays)."""
+    from dispatch.sla import save_calendar
+
+    with _transaction() as session:
+        row = save_calendar(session=session, code=code, name=name, timezone=timezone, periods=periods,
+                            weekdays=weekdays)
+    console.print(f"calendar {row.code}: {row.periods}, weekdays {row.weekdays}, {row.timezone}")
+
+
 @calendar_app.command("set-day")
 def calendar_set_day(
     day: Annotated[str, typer.Argument(help="YYYY-MM-DD")],
@@ -247,24 +267,20 @@ def calendar_set_day(
     name: str = "",
     calendar: str = "standard",
 ) -> None:
-    from dispatch.sla import on_calendar_changed
-    from grid.calendars import set_day
+    from dispatch.sla import set_calendar_day
 
     with _transaction() as session:
-        set_day(session=session, calendar_code=calendar, day=_day(day), kind=kind, name=name)
-        moved = on_calendar_changed(session=session, calendar_code=calendar)
-    console.print(f"{day} is a {kind} in calendar {calendar}; {moved} running deadline(s) recomputed")
+        set_calendar_day(session=session, calendar_code=calendar, day=_day(day), kind=kind, name=name)
+    console.print(f"{day} is a {kind} in calendar {calendar}; running deadlines on it follow")
 
 
 @calendar_app.command("remove-day")
 def calendar_remove_day(day: str, calendar: str = "standard") -> None:
-    from dispatch.sla import on_calendar_changed
-    from grid.calendars import remove_day
+    from dispatch.sla import remove_calendar_day
 
     with _transaction() as session:
-        remove_day(session=session, calendar_code=calendar, day=_day(day))
-        moved = on_calendar_changed(session=session, calendar_code=calendar)
-    console.print(f"{day} is an ordinary day again in calendar {calendar}; {moved} running deadline(s) recomputed")
+        remove_calendar_day(session=session, calendar_code=calendar, day=_day(day))
+    console.print(f"{day} is an ordinary day again in calendar {calendar}; running deadlines on it follow")
 
 
 @calendar_app.command("show")

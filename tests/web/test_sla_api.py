@@ -125,3 +125,37 @@ def test_todays_counters(api, clock):
     assert api.get("water", "/api/v1/stats/today").json()["open"] == 1
     listed = {t["id"]: t for t in api.get("dispatcher", "/api/v1/tickets").json()["items"]}
     assert listed[first]["on_time"] is True
+
+
+def test_a_department_on_a_calendar_of_its_own(api, clock, session):
+    """Sanitation works 07:00–19:00 every day: an admin creates that calendar and gives it to them; a case
+    filed on Saturday at 18:00 with 4 working hours falls due on Sunday at 10:00."""
+    from grid.calendars import set_department_calendar
+
+    put = lambda code, body, who="admin": api.client.put(f"/api/v1/calendars/{code}", json=body,  # noqa: E731
+                                                         headers=api.as_(who))
+    long_day = {"name": "环卫全周 Sanitation, all week", "periods": "07:00-19:00", "weekdays": "1,2,3,4,5,6,7"}
+    assert put("long-day", long_day, who="dispatcher").status_code == 403
+    for code, body, fragment in (("long-day", {**long_day, "periods": "9-5"}, "08:00-12:00"),
+                                 ("long-day", {**long_day, "weekdays": "0,8"}, "weekdays"),
+                                 ("long-day", {**long_day, "timezone": "Mars/Olympus"}, "time zone"),
+                                 ("24x7", long_day, "natural time"), ("Bad Code!", long_day, "calendar code")):
+        r = put(code, body)
+        assert r.status_code == 422 and fragment in r.json()["message"], r.text
+    r = put("long-day", long_day)
+    assert r.status_code == 200 and r.json()["periods"] == "07:00-19:00"
+    days = api.get("admin", "/api/v1/calendars/long-day/days", params={"year": 2026}).json()
+    assert any(d["day"] == "2026-10-01" and d["kind"] == "holiday" for d in days)  # official days come along
+    set_department_calendar(session=session, department_code="SANITATION", calendar_code="long-day")
+    session.commit()
+    clock.set(datetime(2026, 11, 28, 18, tzinfo=SH))  # a Saturday
+    t = api.report("worker_a").json()["ticket"]
+    handle = next(x for x in api.get("dispatcher", f"/api/v1/tickets/{t['id']}").json()["timers"]
+                  if x["stage"] == "handle")
+    assert datetime.fromisoformat(handle["due_at"]) == datetime(2026, 11, 29, 10, tzinfo=SH)
+    # shorter days from now on: the running deadline follows (18:00 close on Saturday, 2 h left on Sunday)
+    clock.set(datetime(2026, 11, 28, 18, 30, tzinfo=SH))
+    assert put("long-day", {**long_day, "periods": "07:00-18:00"}).status_code == 200
+    handle = next(x for x in api.get("dispatcher", f"/api/v1/tickets/{t['id']}").json()["timers"]
+                  if x["stage"] == "handle")
+    assert datetime.fromisoformat(handle["due_at"]) == datetime(2026, 11, 29, 10, 30, tzinfo=SH)

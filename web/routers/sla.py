@@ -79,6 +79,28 @@ def list_calendars(session: SessionDep, _: ActorDep) -> list[dict[str, Any]]:
     return [c.model_dump(exclude={"id"}) for c in session.exec(select(Calendar).order_by(Calendar.code))]
 
 
+class CalendarIn(BaseModel):
+    name: str = ""
+    timezone: str = "Asia/Shanghai"
+    periods: str = Field(default="08:00-12:00,14:00-18:00", description="working periods of a day")
+    weekdays: str = Field(default="1,2,3,4,5", description="working weekdays, ISO: 1 = Monday … 7 = Sunday")
+
+
+@router.put("/calendars/{code}")
+def put_calendar(code: str, body: CalendarIn, state: StateDep, session: SessionDep,
+                 actor: ActorDep) -> dict[str, Any]:
+    """Create or change a calendar (admin): a department's own working hours, say. A new calendar starts
+    with the official holidays; running deadlines on it are recomputed. Give a department a calendar
+    with ``gridops department calendar CODE CALENDAR``."""
+    require_admin(actor)
+    row = sla.save_calendar(session=session, code=code, name=body.name, timezone=body.timezone,
+                            periods=body.periods, weekdays=body.weekdays)
+    out = row.model_dump(exclude={"id"})
+    session.commit()
+    state.committed(session)
+    return out
+
+
 class DayOut(BaseModel):
     day: date
     kind: str
@@ -101,8 +123,7 @@ def calendar_days(code: str, session: SessionDep, _: ActorDep,
 def put_day(code: str, day: date, body: DayIn, state: StateDep, session: SessionDep, actor: ActorDep) -> DayOut:
     """Admins add next year's holidays and make-up working days once the State Council publishes them."""
     require_admin(actor)
-    row = calendars.set_day(session=session, calendar_code=code, day=day, kind=body.kind, name=body.name)
-    sla.on_calendar_changed(session=session, calendar_code=code)
+    row = sla.set_calendar_day(session=session, calendar_code=code, day=day, kind=body.kind, name=body.name)
     out = DayOut(**row.model_dump())
     session.commit()
     state.committed(session)
@@ -112,8 +133,7 @@ def put_day(code: str, day: date, body: DayIn, state: StateDep, session: Session
 @router.delete("/calendars/{code}/days/{day}", status_code=204)
 def delete_day(code: str, day: date, state: StateDep, session: SessionDep, actor: ActorDep) -> None:
     require_admin(actor)
-    calendars.remove_day(session=session, calendar_code=code, day=day)
-    sla.on_calendar_changed(session=session, calendar_code=code)
+    sla.remove_calendar_day(session=session, calendar_code=code, day=day)
     session.commit()
     state.committed(session)
 
