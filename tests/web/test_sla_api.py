@@ -159,3 +159,18 @@ def test_a_department_on_a_calendar_of_its_own(api, clock, session):
     handle = next(x for x in api.get("dispatcher", f"/api/v1/tickets/{t['id']}").json()["timers"]
                   if x["stage"] == "handle")
     assert datetime.fromisoformat(handle["due_at"]) == datetime(2026, 11, 29, 10, 30, tzinfo=SH)
+
+
+def test_calendar_commands(monkeypatch, database_url, api):
+    from tests.web.test_loop import run_cli
+
+    ok = run_cli(monkeypatch, database_url, "calendar", "save", "night-crew", "--periods", "20:00-23:59",
+                 "--weekdays", "1,2,3,4,5,6,7")
+    assert ok.exit_code == 0 and "20:00-23:59" in ok.output, ok.output
+    bad = run_cli(monkeypatch, database_url, "calendar", "save", "night-crew", "--periods", "late")
+    assert bad.exit_code == 1 and "write it like 08:00-12:00" in bad.output
+    day = run_cli(monkeypatch, database_url, "calendar", "set-day", "2027-01-01", "--kind", "holiday",
+                  "--calendar", "night-crew")
+    assert day.exit_code == 0, day.output
+    days = api.get("admin", "/api/v1/calendars/night-crew/days", params={"year": 2027}).json()
+    assert [(d["day"], d["kind"]) for d in days] == [("2027-01-01", "holiday")]
