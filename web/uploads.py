@@ -9,6 +9,7 @@ from fastapi import Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 
 from dispatch.photos import PhotoTooLarge, ProcessedImage, process_image
 from grid.errors import InvalidInput
@@ -64,7 +65,11 @@ async def read_body(request: Request, settings: Settings) -> tuple[dict[str, Any
                             f"{settings.max_photo_bytes / 1e6:.1f} MB each are accepted")
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype == "multipart/form-data":
-        form = await request.form(max_files=settings.max_photos + 1, max_fields=50)
+        try:
+            form = await request.form(max_files=settings.max_photos + 1, max_fields=50)
+        except HTTPException as exc:  # starlette's limits: too many files or fields, a malformed body
+            raise InvalidInput(f"the form could not be read ({exc.detail}); send at most {settings.max_photos} "
+                               "photos as `photos` and the report's fields") from None
         fields: dict[str, Any] = {}
         uploads: list[UploadFile] = []
         for key, value in form.multi_items():

@@ -223,3 +223,10 @@ def test_duplicates_offered_with_a_report_are_only_cases_the_reporter_may_see(ap
     seen = api.report("dispatcher", lng=edge - 0.0001, lat=Y0 + 0.5 * D, source="hotline")
     assert seen.status_code == 201, seen.text
     assert {d["id"] for d in seen.json()["duplicates"]} >= {theirs["id"], mine["ticket"]["id"]}
+
+
+def test_too_many_photos_is_a_clear_422(api, engine):
+    for n in (7, 8, 12):
+        r = _multipart(api, [("photos", (f"p{i}.jpg", jpeg(), "image/jpeg")) for i in range(n)])
+        assert r.status_code == 422 and "at most 6" in r.json()["message"], (n, r.text)
+    assert counts(engine) == (0, 0, 0)
