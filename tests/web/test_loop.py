@@ -78,6 +78,22 @@ def test_deleting_the_last_event_is_detected(api, engine, database_url, monkeypa
     assert result.exit_code == 1 and "records 4 events but the trail has 3" in result.output
 
 
+def test_deleting_a_whole_case_with_its_events_is_detected(api, engine, database_url, monkeypatch):
+    from web.db import import_models
+
+    keep = api.report("worker_a").json()["ticket"]
+    gone = api.report("worker_a", k=2).json()["ticket"]
+    assert run_cli(monkeypatch, database_url, "audit", "verify").exit_code == 0
+    with engine.begin() as conn:  # every trace of the second case, its own trail included
+        for table in reversed(import_models().metadata.sorted_tables):
+            if "ticket_id" in table.c:
+                conn.execute(table.delete().where(table.c.ticket_id == gone["id"]))
+        conn.execute(text("DELETE FROM ticket WHERE id = :id"), {"id": gone["id"]})
+    result = run_cli(monkeypatch, database_url, "audit", "verify")
+    assert result.exit_code == 1 and gone["case_number"] in result.output and "issued" in result.output
+    assert keep["case_number"] not in result.output
+
+
 def test_citizen_report_is_verified_registered_and_dispatched_by_people(api):
     r = api.report("dispatcher", source="citizen", category_code="C0101", description="井盖缺失")
     assert r.status_code == 201, r.text
