@@ -8,19 +8,16 @@ it through an index, so its cost does not grow with the number of open cases."""
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from dispatch.calendar import WorkCalendar, parse_periods
 from dispatch.models import SlaPolicy, SlaTimer, Ticket
-from grid import calendars
 from grid.calendars import ALWAYS, STANDARD
-from grid.clock import utcnow
 from grid.errors import InvalidInput, UnknownCategory
 from grid.models import Calendar, CalendarDay, Category, DayKind, Department, TimeBasis, Urgency
 
@@ -297,86 +294,6 @@ def resume(*, session: Session, timer: SlaTimer, at: datetime) -> None:
     timer.due_at = cal.shift(at, timer.anchor_remaining_s)
     schedule_next(timer, cal)
     session.add(timer)
-
-
-CALENDAR_CODE = re.compile(r"[a-z0-9][a-z0-9_-]{1,31}")
-
-
-def set_calendar_day(*, session: Session, calendar_code: str, day: date, kind: str, name: str = "") -> CalendarDay:
-    """Mark a day as a holiday or a make-up working day; running deadlines follow from now on."""
-    before = calendar_for(session=session, code=calendar_code) if _exists(session, calendar_code) else None
-    row = calendars.set_day(session=session, calendar_code=calendar_code, day=day, kind=kind, name=name)
-    on_calendar_changed(session=session, calendar_code=calendar_code, before=before, at=utcnow())
-    return row
-
-
-def remove_calendar_day(*, session: Session, calendar_code: str, day: date) -> None:
-    """Make a day an ordinary one again; running deadlines follow from now on."""
-    before = calendar_for(session=session, code=calendar_code) if _exists(session, calendar_code) else None
-    calendars.remove_day(session=session, calendar_code=calendar_code, day=day)
-    on_calendar_changed(session=session, calendar_code=calendar_code, before=before, at=utcnow())
-
-
-def _exists(session: Session, code: str) -> bool:
-    return session.exec(select(Calendar.id).where(Calendar.code == code)).first() is not None
-
-
-def save_calendar(*, session: Session, code: str, name: str = "", timezone: str = "Asia/Shanghai",
-                  periods: str = "08:00-12:00,14:00-18:00", weekdays: str = "1,2,3,4,5") -> Calendar:
-    """Create or change a working calendar (e.g. a department working 07:00–19:00 seven days a week). A new
-    one starts with the official holidays and make-up days; running deadlines on it are recomputed."""
-    code = (code or "").strip().lower()
-    if not CALENDAR_CODE.fullmatch(code):
-        raise InvalidInput("a calendar code is 2–32 lower-case letters, digits, - or _", field="code")
-    if code == ALWAYS:
-        raise InvalidInput(f"{ALWAYS} is natural time (always on) and cannot be changed", field="code")
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"unknown time zone {timezone!r}, e.g. Asia/Shanghai", field="timezone") from None
-    try:
-        parsed = parse_periods(periods)
-    except ValueError as exc:
-        raise InvalidInput(str(exc), field="periods") from None
-    days = [d.strip() for d in weekdays.split(",") if d.strip()]
-    if not days or any(d not in "1234567" or len(d) != 1 for d in days) or len(set(days)) != len(days):
-        raise InvalidInput("weekdays are ISO numbers 1 (Monday) … 7 (Sunday), comma-separated, e.g. 1,2,3,4,5",
-                           field="weekdays")
-    row = session.exec(select(Calendar).where(Calendar.code == code)).first()
-    created = row is None
-    before = None if created else calendar_for(session=session, code=code)
-    row = row or Calendar(code=code, name=name or code)
-    row.name = name.strip()[:100] or row.name
-    row.timezone = timezone
-    row.periods = ",".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in parsed)
-    row.weekdays = ",".join(sorted(days))
-    row.updated_at = max(utcnow(), row.updated_at + timedelta(microseconds=1)) if row.updated_at else utcnow()
-    session.add(row)
-    session.flush()
-    if created:
-        calendars.seed_official_days(session=session, calendar_code=code)
-    else:
-        on_calendar_changed(session=session, calendar_code=code, before=before, at=utcnow())
-    return row
-
-
-def on_calendar_changed(*, session: Session, calendar_code: str, before: WorkCalendar, at: datetime) -> int:
-    """The calendar changed (a holiday declared, working hours shortened …) as of ``at``: time already
-    counted stays counted (by ``before``, the calendar as it was), and every running timer on it gets
-    the working time it has left laid out on the new calendar from ``at``. Warnings already fired stay
-    fired; the next pending one is rescheduled. Returns the timers moved."""
-    cal = calendar_for(session=session, code=calendar_code)
-    timers = session.exec(select(SlaTimer).where(SlaTimer.calendar_code == calendar_code,
-                                                 col(SlaTimer.active).is_(True),
-                                                 col(SlaTimer.paused_at).is_(None))).all()
-    for timer in timers:
-        timer.anchor_remaining_s = remaining_s(timer, before, at)
-        timer.anchor_at = at
-        timer.due_at = cal.shift(at, timer.anchor_remaining_s)
-        schedule_next(timer, cal)
-        session.add(timer)
-    session.flush()
-    return len(timers)
 
 
 def extend(*, session: Session, timer: SlaTimer, hours: float, at: datetime) -> None:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from dispatch import sla
+from dispatch import sla, workdays
 from dispatch.models import Notification, SlaPolicy
 from grid import calendars
 from grid.clock import utcnow
@@ -93,7 +93,7 @@ def put_calendar(code: str, body: CalendarIn, state: StateDep, session: SessionD
     with the official holidays; running deadlines on it are recomputed. Give a department a calendar
     with ``gridops department calendar CODE CALENDAR``."""
     require_admin(actor)
-    row = sla.save_calendar(session=session, code=code, name=body.name, timezone=body.timezone,
+    row = workdays.save_calendar(session=session, code=code, name=body.name, timezone=body.timezone,
                             periods=body.periods, weekdays=body.weekdays)
     out = row.model_dump(exclude={"id"})
     session.commit()
@@ -123,7 +123,7 @@ def calendar_days(code: str, session: SessionDep, _: ActorDep,
 def put_day(code: str, day: date, body: DayIn, state: StateDep, session: SessionDep, actor: ActorDep) -> DayOut:
     """Admins add next year's holidays and make-up working days once the State Council publishes them."""
     require_admin(actor)
-    row = sla.set_calendar_day(session=session, calendar_code=code, day=day, kind=body.kind, name=body.name)
+    row = workdays.set_calendar_day(session=session, calendar_code=code, day=day, kind=body.kind, name=body.name)
     out = DayOut(**row.model_dump())
     session.commit()
     state.committed(session)
@@ -133,7 +133,7 @@ def put_day(code: str, day: date, body: DayIn, state: StateDep, session: Session
 @router.delete("/calendars/{code}/days/{day}", status_code=204)
 def delete_day(code: str, day: date, state: StateDep, session: SessionDep, actor: ActorDep) -> None:
     require_admin(actor)
-    sla.remove_calendar_day(session=session, calendar_code=code, day=day)
+    workdays.remove_calendar_day(session=session, calendar_code=code, day=day)
     session.commit()
     state.committed(session)
 
