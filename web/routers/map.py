@@ -48,10 +48,6 @@ def _json(request: Request, data: dict | bytes, *, etag: str | None = None) -> R
     return Response(body, media_type="application/json", headers=headers)
 
 
-def _epoch(moment: datetime | None) -> int | None:
-    return int(moment.timestamp()) if moment else None
-
-
 def _aware(value: datetime | None, name: str) -> datetime | None:
     if value is not None and value.tzinfo is None:
         raise InvalidInput(f"{name} needs a time zone, e.g. 2026-11-22T08:00:00+08:00", field=name)
@@ -102,12 +98,7 @@ def cases(
     )
     now = utcnow()
     last_event = markers.last_event_id(session=session)
-    found = markers.markers(session=session, actor=actor, filters=filters, now=now)
-    if light:
-        found = [m for m in found if (m.light or "none") == light]
-    rows = [[m.id, m.case_number, round(m.lng, 6), round(m.lat, 6), m.status, m.category_code, m.urgency,
-             m.department_code, m.suggested_department_code, m.cell_code, _epoch(m.created_at), m.light,
-             m.remaining_s, _epoch(m.due_at)] for m in found]
+    rows = markers.rows(session=session, actor=actor, filters=filters, now=now, light=light)
     return _json(request, {"at": now.isoformat(), "last_event_id": last_event, "fields": CASE_FIELDS,
                            "count": len(rows), "rows": rows})
 
