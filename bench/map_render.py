@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
+from throwaway import database  # noqa: E402
 
 from dispatch.sla import DEFAULT_LADDER  # noqa: E402
 from grid.calendars import ensure_calendars  # noqa: E402
@@ -207,7 +208,7 @@ def measure(url: str, pan_seconds: float) -> None:
         client = httpx.Client(base_url=server.url, timeout=60)
         r = client.post("/api/v1/login", json={"username": "dispatcher", "password": PASSWORD})
         r.raise_for_status()
-        paths = ("/api/v1/map/cases", "/api/v1/map/cells", "/api/v1/map/cells", "/api/v1/map/stats",
+        paths = ("/api/v1/map/cases", "/api/v1/map/cells", "/api/v1/map/cells",
                  "/api/v1/stats/today")
         for path in paths:
             t = time.perf_counter()
@@ -256,30 +257,11 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite",
                         help="postgresql: a throw-away database on 127.0.0.1:5432, dropped afterwards")
     args = parser.parse_args()
-    admin, name = None, None
-    if args.backend == "postgresql":
-        import uuid
-
-        from sqlalchemy import create_engine
-
-        name = f"gridops_map_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    else:
-        url = f"sqlite:///{tempfile.mkdtemp()}/map-bench.db"
-    try:
+    with database(args.backend, "map_bench") as url:
         t = time.perf_counter()
         build(url, args.cells, args.cases)
         print(f"  ({args.backend} database built in {time.perf_counter() - t:.1f} s)")
         measure(url, args.pan_seconds)
-    finally:
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-
 
 if __name__ == "__main__":
     main()

@@ -15,15 +15,15 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from shapely.geometry import box  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
+from throwaway import database  # noqa: E402
 
 from dispatch.escalation import process_due  # noqa: E402
 from dispatch.sla import DEFAULT_LADDER  # noqa: E402
@@ -183,15 +183,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
-    if args.backend == "postgresql":
-        name = f"gridops_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    else:
-        url = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
-    try:
+    with database(args.backend, "sla_bench") as url:
         setup(url)
         engine = make_engine(url)
         now = datetime.now(UTC)
@@ -220,10 +212,6 @@ def main() -> None:
         engine.dispose()
         if args.latency:
             latency(url, args.latency)
-    finally:
-        if args.backend == "postgresql":
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":

@@ -25,18 +25,21 @@ def emit(*, session: Session, kind: str, at: datetime, ticket: Ticket | None = N
     return event
 
 
+def _ticket_payload(ticket: Ticket, action: str) -> dict[str, Any]:
+    return {"id": ticket.id, "case_number": ticket.case_number, "status": str(ticket.status), "action": action,
+            "lat": ticket.lat, "lng": ticket.lng, "category_code": ticket.category_code}
+
+
 def ticket_changed(*, session: Session, ticket: Ticket, action: str, at: datetime) -> LiveEvent:
     return emit(session=session, kind="ticket.created" if action == "report" else "ticket.changed", at=at,
-                ticket=ticket, payload={"id": ticket.id, "case_number": ticket.case_number,
-                                        "status": str(ticket.status), "action": action,
-                                        "lat": ticket.lat, "lng": ticket.lng, "category_code": ticket.category_code})
+                ticket=ticket, payload=_ticket_payload(ticket, action))
 
 
 def ticket_left(*, session: Session, ticket: Ticket, department_code: str, action: str, at: datetime) -> LiveEvent:
     """Tell a department that a case is no longer theirs (a return approved, a re-dispatch elsewhere): the
-    case's own event is scoped to its new department, so the old one would never hear of it."""
-    event = ticket_changed(session=session, ticket=ticket, action=action, at=at)
-    event.department_code, event.cell_code, event.reporter_id = department_code, None, None
-    event.payload = json.dumps({**json.loads(event.payload), "left_department": department_code},
-                               ensure_ascii=False, default=str)
+    case's own event is scoped to its new department, so the old one would never hear of it. Scoped to
+    that department only (no cell, no reporter: they have the case's own event)."""
+    event = emit(session=session, kind="ticket.changed", at=at,
+                 payload={**_ticket_payload(ticket, action), "left_department": department_code})
+    event.ticket_id, event.department_code = ticket.id, department_code
     return event

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -91,14 +91,18 @@ def _conditions(actor: Actor, f: MarkerFilter) -> list:
     return where
 
 
+def _found(session: Session, actor: Actor, filters: MarkerFilter, now: datetime) -> tuple[list, dict]:
+    """The matching cases as Core rows (not ORM: a third of the time for 20,000 cases) and their headlines."""
+    where = _conditions(actor, filters)
+    found = session.connection().execute(select(*COLUMNS).where(*where).order_by(Ticket.id)).all()
+    return found, _headlines(session, where, now)
+
+
 def markers(*, session: Session, actor: Actor, filters: MarkerFilter, now: datetime) -> list[Marker]:
     """Every case matching the filters in the caller's scope, with its headline SLA light."""
-    where = _conditions(actor, filters)
-    # Core rows, not ORM: a third of the time for 20,000 cases
-    rows = session.connection().execute(select(*COLUMNS).where(*where).order_by(Ticket.id)).all()
-    heads = _headlines(session, where, now)
+    found, heads = _found(session, actor, filters, now)
     out = []
-    for r in rows:
+    for r in found:
         head = heads.get(r.id)
         out.append(Marker(id=r.id, case_number=r.case_number, lng=r.lng, lat=r.lat, status=str(r.status),
                           category_code=r.category_code, urgency=r.urgency, department_code=r.department_code,
@@ -114,9 +118,7 @@ def rows(*, session: Session, actor: Actor, filters: MarkerFilter, now: datetime
     objects (the map's first render waits for them): id, case number, lng, lat, status, category, urgency,
     department, suggested department, cell, created (epoch s), light, remaining s, due (epoch s).
     ``light``: only cases with that headline light (``none``: no running timer)."""
-    where = _conditions(actor, filters)
-    found = session.connection().execute(select(*COLUMNS).where(*where).order_by(Ticket.id)).all()
-    heads = _headlines(session, where, now)
+    found, heads = _found(session, actor, filters, now)
     out: list[list] = []
     append = out.append
     for r in found:
@@ -192,11 +194,13 @@ def as_views(items: list[Marker]) -> dict[int, list[Headline]]:
     return {m.id: [Headline(True, m.light, m.remaining_s, m.due_at)] if m.light else [] for m in items}
 
 
-def today_counters(*, session: Session, actor: Actor, start: datetime, end: datetime, now: datetime) -> dict:
-    """The control room's counters for [start, end) from the batched headlines: the numbers of
+def today_counters(*, session: Session, actor: Actor, now: datetime, timezone: tzinfo) -> dict:
+    """The control room's counters for today (local) from the batched headlines: the numbers of
     ``queries.today_counters``, fast enough for 20,000 open cases on every live event."""
+    start = now.astimezone(timezone).replace(hour=0, minute=0, second=0, microsecond=0)
     found = markers(session=session, actor=actor, filters=MarkerFilter(), now=now)
-    return queries.today_counters(session=session, actor=actor, start=start, end=end, views=as_views(found))
+    return queries.today_counters(session=session, actor=actor, start=start, end=start + timedelta(days=1),
+                                  views=as_views(found))
 
 
 def last_event_id(*, session: Session) -> int:

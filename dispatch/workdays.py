@@ -5,7 +5,7 @@ counted stays counted, and every running deadline on the calendar is laid out ag
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, select
@@ -24,7 +24,7 @@ CALENDAR_CODE = re.compile(r"[a-z0-9][a-z0-9_-]{1,31}")
 
 def set_calendar_day(*, session: Session, calendar_code: str, day: date, kind: str, name: str = "") -> CalendarDay:
     """Mark a day as a holiday or a make-up working day; running deadlines follow from now on."""
-    before = calendar_for(session=session, code=calendar_code) if _exists(session, calendar_code) else None
+    before = _current(session, calendar_code)
     row = calendars.set_day(session=session, calendar_code=calendar_code, day=day, kind=kind, name=name)
     on_calendar_changed(session=session, calendar_code=calendar_code, before=before, at=utcnow())
     return row
@@ -32,13 +32,15 @@ def set_calendar_day(*, session: Session, calendar_code: str, day: date, kind: s
 
 def remove_calendar_day(*, session: Session, calendar_code: str, day: date) -> None:
     """Make a day an ordinary one again; running deadlines follow from now on."""
-    before = calendar_for(session=session, code=calendar_code) if _exists(session, calendar_code) else None
+    before = _current(session, calendar_code)
     calendars.remove_day(session=session, calendar_code=calendar_code, day=day)
     on_calendar_changed(session=session, calendar_code=calendar_code, before=before, at=utcnow())
 
 
-def _exists(session: Session, code: str) -> bool:
-    return session.exec(select(Calendar.id).where(Calendar.code == code)).first() is not None
+def _current(session: Session, code: str) -> WorkCalendar:
+    """The calendar's arithmetic as it is before a change (404 for an unknown calendar)."""
+    calendars.get_calendar(session, code)
+    return calendar_for(session=session, code=code)
 
 
 def save_calendar(*, session: Session, code: str, name: str = "", timezone: str = "Asia/Shanghai",
@@ -70,9 +72,9 @@ def save_calendar(*, session: Session, code: str, name: str = "", timezone: str 
     row.timezone = timezone
     row.periods = ",".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in parsed)
     row.weekdays = ",".join(sorted(days))
-    row.updated_at = max(utcnow(), row.updated_at + timedelta(microseconds=1)) if row.updated_at else utcnow()
     session.add(row)
     session.flush()
+    calendars.touch(session, code)
     if created:
         calendars.seed_official_days(session=session, calendar_code=code)
     else:

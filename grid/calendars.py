@@ -57,12 +57,13 @@ def seed_official_days(*, session: Session, calendar_code: str) -> int:
             session.add(CalendarDay(calendar_code=calendar_code, day=day, kind=kind, name=name, source="holidays"))
             added += 1
     if added:
-        _touch(session, calendar_code)
+        touch(session, calendar_code)
     session.flush()
     return added
 
 
-def _calendar(session: Session, code: str) -> Calendar:
+def get_calendar(session: Session, code: str) -> Calendar:
+    """The calendar row, or NotFound listing the calendars there are."""
     cal = session.exec(select(Calendar).where(Calendar.code == code)).first()
     if cal is None:
         raise NotFound(f"no calendar {code!r}; calendars are: "
@@ -70,8 +71,9 @@ def _calendar(session: Session, code: str) -> Calendar:
     return cal
 
 
-def _touch(session: Session, code: str) -> None:
-    cal = _calendar(session, code)
+def touch(session: Session, code: str) -> None:
+    """Mark the calendar changed."""
+    cal = get_calendar(session, code)
     # strictly later than before: the working-time arithmetic is cached per process by this stamp
     now = utcnow()
     cal.updated_at = max(now, cal.updated_at + timedelta(microseconds=1)) if cal.updated_at else now
@@ -84,13 +86,13 @@ def set_day(*, session: Session, calendar_code: str, day: date, kind: str, name:
         kind = DayKind(kind)
     except ValueError:
         raise InvalidInput(f"kind must be holiday or workday, not {kind!r}", field="kind") from None
-    _calendar(session, calendar_code)
+    get_calendar(session, calendar_code)
     row = session.exec(select(CalendarDay).where(CalendarDay.calendar_code == calendar_code,
                                                  CalendarDay.day == day)).first()
     row = row or CalendarDay(calendar_code=calendar_code, day=day, kind=kind)
     row.kind, row.name, row.source = kind, name.strip()[:100], "admin"
     session.add(row)
-    _touch(session, calendar_code)
+    touch(session, calendar_code)
     session.flush()
     return row
 
@@ -101,7 +103,7 @@ def remove_day(*, session: Session, calendar_code: str, day: date) -> None:
     if row is None:
         raise NotFound(f"{day.isoformat()} is an ordinary day in calendar {calendar_code!r}")
     session.delete(row)
-    _touch(session, calendar_code)
+    touch(session, calendar_code)
     session.flush()
 
 
@@ -112,14 +114,14 @@ def set_department_calendar(*, session: Session, department_code: str, calendar_
     if dept is None:
         raise NotFound(f"unknown department {department_code!r}")
     if calendar_code:
-        _calendar(session, calendar_code)
+        get_calendar(session, calendar_code)
     dept.calendar_code = calendar_code
     session.add(dept)
     session.flush()
 
 
 def days(*, session: Session, calendar_code: str, year: int | None = None) -> list[CalendarDay]:
-    _calendar(session, calendar_code)
+    get_calendar(session, calendar_code)
     query = select(CalendarDay).where(CalendarDay.calendar_code == calendar_code).order_by(CalendarDay.day)
     if year:
         query = query.where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))

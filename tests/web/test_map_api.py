@@ -146,14 +146,33 @@ def test_sign_in_needed(api):
     assert api.client.get("/api/v1/map/cells").status_code == 401
 
 
-def test_counters_match_the_stats_endpoint(api, clock):
+def test_todays_counters_match_the_case_by_case_timers(api, clock, city, engine):
+    """/stats/today reads the batched headlines; each count must be what the timers say one case at a time
+    (sla.view through queries.today_counters), for each caller's scope."""
+    from sqlmodel import Session, select
+
+    from dispatch import queries, sla
+    from dispatch.models import TERMINAL, Ticket
+    from dispatch.scope import visible
+
     first = api.report("worker_a").json()["ticket"]["id"]
     api.report("worker_b", community=COMMUNITY_B, k=1, category_code="C0101", description="井盖")
     api.report("worker_b", community=COMMUNITY_B, k=2, category_code="E0601", description="杂物")
     api.act("sanitation", first, "accept")
     clock.set(datetime(2026, 11, 23, 11, 30, tzinfo=SH))
     api.act("sanitation", first, "resolve", reason="ok")
+    clock.set(datetime(2026, 11, 23, 16, 10, tzinfo=SH))  # some yellow, some red by now
+    start = datetime(2026, 11, 23, tzinfo=SH)
     for user in ("dispatcher", "water", "sanitation"):
-        fast = api.get(user, "/api/v1/map/stats").json()
-        assert fast == api.get(user, "/api/v1/stats/today").json(), user
-    assert api.get("dispatcher", "/api/v1/map/stats").json()["open"] == 3
+        actor = city.actors[user]
+        with Session(engine) as session:  # closed before the API is asked (SQLite: one writer at a time)
+            open_ids = session.exec(select(Ticket.id).where(visible(actor), Ticket.status.not_in(
+                [str(s) for s in TERMINAL]))).all()
+            timers = queries.timers_by_ticket(session=session, ticket_ids=list(open_ids))
+            views = {tid: [sla.view(session=session, timer=t, now=clock.now) for t in timers.get(tid, [])]
+                     for tid in open_ids}
+            expected = queries.today_counters(session=session, actor=actor, start=start,
+                                              end=datetime(2026, 11, 24, tzinfo=SH), views=views)
+        assert api.get(user, "/api/v1/stats/today").json() == expected, user
+    counts = api.get("dispatcher", "/api/v1/stats/today").json()
+    assert counts["open"] == 3 and counts["yellow"] + counts["red"] >= 1

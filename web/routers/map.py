@@ -12,7 +12,7 @@ import gzip
 import hashlib
 import json
 import threading
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
 import shapely
@@ -196,14 +196,3 @@ def basemap(state: StateDep, actor: ActorDep) -> dict:
     settings = state.settings
     return {"tiles": [settings.map_tiles_url] if settings.map_tiles_url else [], "crs": settings.map_tiles_crs,
             "attribution": settings.map_tiles_attribution, "max_zoom": settings.map_tiles_max_zoom}
-
-
-@router.get("/stats")
-def stats(state: StateDep, session: SessionDep, actor: ActorDep) -> dict:
-    """The counters of ``GET /api/v1/stats/today`` (open, due today, yellow, red, closed today, on-time rate
-    today) computed from the batched headlines: the same numbers, fast enough to refresh on every event
-    with 20,000 open cases."""
-    now = utcnow()
-    local = now.astimezone(state.options.timezone)
-    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    return markers.today_counters(session=session, actor=actor, start=start, end=start + timedelta(days=1), now=now)

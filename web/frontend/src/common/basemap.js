@@ -40,5 +40,3 @@ export function shiftGeometry(geometry, to) {
   const walk = (c) => (typeof c[0] === "number" ? to(c[0], c[1]) : c.map(walk));
   return { ...geometry, coordinates: walk(geometry.coordinates) };
 }
-
-export function isIdentity(to) { return to === SAME; }

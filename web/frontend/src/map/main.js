@@ -314,7 +314,7 @@ async function refreshCounters() {
   if (countersBusy) { countersAgain = true; return; }
   countersBusy = true;
   try {
-    const c = await api("/map/stats"); // the numbers of /stats/today, batched
+    const c = await api("/stats/today");
     for (const key of COUNTERS) {
       const el = document.querySelector(`[data-counter="${key}"] b`);
       const v = c[key];
