@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 from sqlmodel import Session
 
-from web.db import NotMigrated, make_engine, require_migrated, upgrade
+from web.cli_support import _engine, _fail, _session, _transaction, console, err
+from web.cli_time import calendar_app, sla_app
+from web.db import NotMigrated, require_migrated, upgrade
 from web.settings import get_settings
 
 app = typer.Typer(help="gridops: grid-governance case dispatch.", no_args_is_help=True)
@@ -24,57 +22,11 @@ catalogue_app = typer.Typer(help="Departments and categories.", no_args_is_help=
 rule_app = typer.Typer(help="Routing rules.", no_args_is_help=True)
 user_app = typer.Typer(help="Users and API tokens.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
-calendar_app = typer.Typer(help="Working-time calendars: holidays and make-up working days.", no_args_is_help=True)
-sla_app = typer.Typer(help="SLA policies and the escalation pass.", no_args_is_help=True)
 department_app = typer.Typer(help="Departments: calendars and webhooks.", no_args_is_help=True)
 for sub, name in [(db_app, "db"), (grid_app, "grid"), (catalogue_app, "catalogue"), (rule_app, "rule"),
                   (user_app, "user"), (audit_app, "audit"), (calendar_app, "calendar"), (sla_app, "sla"),
                   (department_app, "department")]:
     app.add_typer(sub, name=name)
-
-console = Console()
-err = Console(stderr=True)
-
-
-def _engine():  # noqa: ANN202
-    return _engine_for(get_settings().database_url)
-
-
-@lru_cache(maxsize=4)
-def _engine_for(url: str):  # noqa: ANN202
-    """One engine (and connection pool) per database for the life of the process."""
-    return make_engine(url)
-
-
-def _session(migrated: bool = True) -> Session:
-    engine = _engine()
-    if migrated:
-        try:
-            require_migrated(engine)
-        except NotMigrated as exc:
-            err.print(f"[red]{exc}[/red]")
-            raise typer.Exit(2) from None
-    return Session(engine, expire_on_commit=False)
-
-
-def _fail(message: str) -> None:
-    err.print(f"[red]error:[/red] {message}")
-    raise typer.Exit(1)
-
-
-@contextmanager
-def _transaction() -> Iterator[Session]:
-    """A session committed at the end; a domain error rolls back and exits with its message."""
-    from grid.errors import DomainError
-
-    with _session() as session:
-        try:
-            yield session
-            session.commit()
-        except DomainError as exc:
-            session.rollback()
-            _fail(exc.message)
-
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
@@ -215,112 +167,6 @@ def audit_verify() -> None:
         err.print(f"[red]FAILED[/red]: {len(problems)} case(s) with a broken trail out of {cases}")
         raise typer.Exit(1)
     console.print(f"OK: {cases} cases, {events} events, every hash chain intact")
-
-
-def _day(value: str):  # noqa: ANN202
-    from datetime import date
-
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        _fail(f"{value!r} is not a date: write it as 2027-01-01")
-
-
-@calendar_app.command("seed")
-def calendar_seed() -> None:
-    """Create the standard and 24x7 calendars and seed holidays from the holidays package."""
-    from grid.calendars import STANDARD, ensure_calendars, official_years, seed_official_days
-
-    with _session() as session:
-        ensure_calendars(session=session)
-        added = seed_official_days(session=session, calendar_code=STANDARD)
-        session.commit()
-    years = official_years()
-    console.print(f"{added} days added; the package knows {years.start}–{years.stop - 1}. "
-                  "Add later years with: gridops calendar set-day DATE --kind holiday|workday")
-
-
-DEFAULT_PERIODS = "08:00-12:00,14:00-18:00"
-
-
-@calendar_app.command("save")
-def calendar_save(
-    code: Annotated[str, typer.Argument(help="e.g. emergency-day")],
-    name: str = "",
-    periods: Annotated[str, typer.Option(help="working periods, e.g. 07:00-12:00,13:00-19:00")] = DEFAULT_PERIODS,
-    weekdays: Annotated[str, typer.Option(help="ISO weekdays worked: 1 = Monday … 7 = Sunday")] = "1,2,3,4,5",
-    timezone: str = "Asia/Shanghai",
-) -> None:
-    """Create or change a working calendar (new ones start with the official holidays)."""
-    from dispatch.workdays import save_calendar
-
-    with _transaction() as session:
-        row = save_calendar(session=session, code=code, name=name, timezone=timezone, periods=periods,
-                            weekdays=weekdays)
-    console.print(f"calendar {row.code}: {row.periods}, weekdays {row.weekdays}, {row.timezone}")
-
-
-@calendar_app.command("set-day")
-def calendar_set_day(
-    day: Annotated[str, typer.Argument(help="YYYY-MM-DD")],
-    kind: Annotated[str, typer.Option(help="holiday (a weekday off) or workday (a weekend day worked)")],
-    name: str = "",
-    calendar: str = "standard",
-) -> None:
-    from dispatch.workdays import set_calendar_day
-
-    with _transaction() as session:
-        set_calendar_day(session=session, calendar_code=calendar, day=_day(day), kind=kind, name=name)
-    console.print(f"{day} is a {kind} in calendar {calendar}; running deadlines on it follow")
-
-
-@calendar_app.command("remove-day")
-def calendar_remove_day(day: str, calendar: str = "standard") -> None:
-    from dispatch.workdays import remove_calendar_day
-
-    with _transaction() as session:
-        remove_calendar_day(session=session, calendar_code=calendar, day=_day(day))
-    console.print(f"{day} is an ordinary day again in calendar {calendar}; running deadlines on it follow")
-
-
-@calendar_app.command("show")
-def calendar_show(year: int, calendar: str = "standard") -> None:
-    from grid.calendars import days
-
-    with _transaction() as session:
-        rows = days(session=session, calendar_code=calendar, year=year)
-    table = Table("day", "weekday", "kind", "name", "source", title=f"{calendar} {year}")
-    for d in rows:
-        table.add_row(d.day.isoformat(), d.day.strftime("%a"), str(d.kind), d.name, d.source)
-    console.print(table)
-
-
-@sla_app.command("policy")
-def sla_policy(
-    stage: Annotated[str, typer.Option(help="verify, register, dispatch, accept, handle, check or close")],
-    hours: Annotated[float, typer.Option(help="the limit in hours")],
-    basis: Annotated[str, typer.Option(help="working or natural")] = "working",
-    category: Annotated[str, typer.Option(help="minor (E0101) or major (E01); empty for any")] = "",
-    urgency: Annotated[str, typer.Option(help="normal, urgent, critical; empty for any")] = "",
-) -> None:
-    """Set an SLA policy. Running timers keep the limits they started with."""
-    from dispatch.sla import set_policy
-
-    with _transaction() as session:
-        row = set_policy(session=session, stage=stage, limit_hours=hours, basis=basis,
-                         category=category.upper(), urgency=urgency)
-    console.print(f"policy #{row.id}: {stage} {category or 'any'} {urgency or 'any'} → {hours:g} {basis} hours")
-
-
-@sla_app.command("run")
-def sla_run() -> None:
-    """Run one escalation pass now (the server does this by itself)."""
-    from web.scheduler import SlaScheduler
-
-    engine = _engine()
-    require_migrated(engine)
-    fired = SlaScheduler(engine).run_once()
-    console.print(f"{fired} escalation(s) fired")
 
 
 @department_app.command("webhook")
