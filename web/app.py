@@ -15,18 +15,18 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from grid.people import Actor
-from web import errors
+from web.api import errors
+from web.api import grid as grid_router
+from web.api import map as map_router
+from web.api import pages as pages_router
+from web.api import session as session_router
+from web.api import sla as sla_router
+from web.api import tickets as tickets_router
+from web.api.deps import resolve_actor
 from web.auth import SESSION_COOKIE
+from web.background.live import LiveHub
+from web.background.scheduler import SlaScheduler
 from web.db import make_engine, require_migrated
-from web.deps import resolve_actor
-from web.live import LiveHub
-from web.routers import grid as grid_router
-from web.routers import map as map_router
-from web.routers import pages as pages_router
-from web.routers import session as session_router
-from web.routers import sla as sla_router
-from web.routers import tickets as tickets_router
-from web.scheduler import SlaScheduler
 from web.settings import Settings, get_settings
 from web.state import AppState
 

@@ -15,8 +15,8 @@ from dispatch.options import DispatchOptions
 from geo.index import CellIndex
 from grid.hierarchy import cell_geometries
 from grid.models import Area, AreaLevel
-from web.live import LiveHub
-from web.scheduler import SlaScheduler
+from web.background.live import LiveHub
+from web.background.scheduler import SlaScheduler
 from web.settings import Settings
 
 

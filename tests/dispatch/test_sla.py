@@ -272,7 +272,7 @@ def test_a_department_hears_when_a_case_leaves_it(session, world, clock):
     """An approved return takes the case away from the department; its own event is scoped to nobody's
     department now, so a second event tells the old department (and only it) to drop the case."""
     from dispatch.models import LiveEvent
-    from web.live import visible
+    from web.background.live import visible
 
     clock.set(local(2026, 11, 23, 8))
     t = report(session, world)

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from grid.models import Area
 from tests.support.city import city_features
-from web.cli import app as cli
+from web.cli.main import app as cli
 from web.settings import get_settings
 
 

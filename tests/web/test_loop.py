@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from web.cli import app as cli
+from web.cli.main import app as cli
 from web.settings import get_settings
 
 

@@ -11,8 +11,8 @@ from dispatch.audit import verify
 from dispatch.models import Ticket
 from grid.models import Area, AreaLevel
 from web.app import create_app
+from web.cli.demo import build_demo
 from web.db import NotMigrated
-from web.demo import build_demo
 from web.settings import Settings
 
 

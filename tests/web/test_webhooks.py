@@ -15,7 +15,7 @@ from dispatch import escalation
 from dispatch.models import WebhookDelivery
 from grid.models import Department
 from tests.support.clock import FakeClock
-from web.webhooks import deliver_due, signature
+from web.background.webhooks import deliver_due, signature
 
 SH = ZoneInfo("Asia/Shanghai")
 

@@ -7,8 +7,8 @@ from pydantic import BaseModel
 
 from grid.models import Role
 from grid.people import Actor
+from web.api.deps import ActorDep, SessionDep, StateDep
 from web.auth import SESSION_COOKIE, authenticate, close_session, open_session, session_for_cookie
-from web.deps import ActorDep, SessionDep, StateDep
 
 router = APIRouter(prefix="/api/v1", tags=["session"])
 

@@ -10,8 +10,8 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlmodel import Session
 
-from web.cli_support import _engine, _fail, _session, _transaction, console, err
-from web.cli_time import calendar_app, sla_app
+from web.cli.calendars import calendar_app, sla_app
+from web.cli.support import _engine, _fail, _session, _transaction, console, err
 from web.db import NotMigrated, require_migrated, upgrade
 from web.settings import get_settings
 
@@ -234,13 +234,13 @@ def demo(
     no_serve: Annotated[bool, typer.Option("--no-serve", help="build the city and exit")] = False,
 ) -> None:
     """Build a demo city (migrating the database first) and serve it."""
-    from web.demo import build_demo
+    from web.cli.demo import build_demo
 
     engine = _engine()
     upgrade(engine)
     with Session(engine, expire_on_commit=False) as session:
         tokens = build_demo(session=session, tickets=tickets, reset=reset, progress=console.print)
-    from web.demo import DEMO_PASSWORD
+    from web.cli.demo import DEMO_PASSWORD
 
     table = Table("user", "role", "API token", title=f"demo users (password for the pages: {DEMO_PASSWORD})")
     for username, role, token in tokens:

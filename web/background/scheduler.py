@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from dispatch import escalation
 from grid.clock import utcnow
-from web.webhooks import deliver_due, next_attempt
+from web.background.webhooks import deliver_due, next_attempt
 
 log = logging.getLogger("gridops.scheduler")
 # a nudge that lands while a pass runs is skipped with a warning; the pass reschedules itself anyway

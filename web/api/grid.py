@@ -12,8 +12,8 @@ from geo.crs import normalize_crs, to_wgs84
 from grid.errors import OutsideManagedArea
 from grid.hierarchy import ancestors_of, areas_geojson
 from grid.models import AreaLevel, Category, Department, RoutingRule
-from web.deps import ActorDep, SessionDep, StateDep
-from web.routers.tickets import parse_bbox
+from web.api.deps import ActorDep, SessionDep, StateDep
+from web.api.tickets import parse_bbox
 
 router = APIRouter(prefix="/api/v1", tags=["grid"])
 

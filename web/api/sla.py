@@ -17,7 +17,7 @@ from grid.clock import utcnow
 from grid.errors import Forbidden, NotFound
 from grid.models import Calendar, Role
 from grid.people import Actor
-from web.deps import ActorDep, SessionDep, StateDep
+from web.api.deps import ActorDep, SessionDep, StateDep
 
 router = APIRouter(prefix="/api/v1", tags=["sla"])
 

@@ -25,8 +25,8 @@ from dispatch import markers
 from grid.clock import utcnow
 from grid.errors import InvalidInput
 from grid.models import CODE_LENGTH, Area, AreaLevel, Urgency
-from web.deps import ActorDep, SessionDep, StateDep
-from web.routers.tickets import parse_bbox
+from web.api.deps import ActorDep, SessionDep, StateDep
+from web.api.tickets import parse_bbox
 
 router = APIRouter(prefix="/api/v1/map", tags=["map"])
 

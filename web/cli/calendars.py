@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from web.cli_support import _day, _engine, _session, _transaction, console
+from web.cli.support import _day, _engine, _session, _transaction, console
 from web.db import require_migrated
 
 calendar_app = typer.Typer(help="Working-time calendars: holidays and make-up working days.", no_args_is_help=True)
@@ -103,7 +103,7 @@ def sla_policy(
 @sla_app.command("run")
 def sla_run() -> None:
     """Run one escalation pass now (the server does this by itself)."""
-    from web.scheduler import SlaScheduler
+    from web.background.scheduler import SlaScheduler
 
     engine = _engine()
     require_migrated(engine)

@@ -21,8 +21,8 @@ from geo.crs import normalize_crs, to_wgs84
 from grid.clock import utcnow
 from grid.errors import InvalidInput, NotFound, UnknownCategory
 from grid.models import Category
-from web.deps import ActorDep, SessionDep, StateDep
-from web.schemas import (
+from web.api.deps import ActorDep, SessionDep, StateDep
+from web.api.schemas import (
     ActionIn,
     DuplicateOut,
     ReportIn,
@@ -32,7 +32,7 @@ from web.schemas import (
     ticket_detail,
     ticket_out,
 )
-from web.uploads import openapi_body, read_body
+from web.api.uploads import openapi_body, read_body
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]

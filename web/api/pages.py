@@ -10,11 +10,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
+from web.api.deps import StateDep
+from web.api.session import LANDING
 from web.auth import SESSION_COOKIE, session_for_cookie
-from web.deps import StateDep
-from web.routers.session import LANDING
 
-HERE = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parents[1]
 PAGES = HERE / "frontend" / "pages"
 STATIC = HERE / "static"
 

@@ -1,0 +1,1 @@
+"""Background work of a running service: the SLA scheduler, the live-event hub, webhook delivery."""

@@ -1,0 +1,1 @@
+"""The ``gridops`` command line: ``main.app`` is the entry point."""
