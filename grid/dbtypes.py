@@ -7,6 +7,19 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
+from sqlmodel import SQLModel
+
+#: How constraints and indexes are named, so that a migration can refer to any of them by a name that is
+#: the same on SQLite and PostgreSQL (without it PostgreSQL makes up ``ticket_pkey`` and SQLite none).
+#: Set here because every models module imports this one before it defines a table.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
 
 
 class UTCDateTime(TypeDecorator):

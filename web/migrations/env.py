@@ -13,15 +13,31 @@ target_metadata = import_models().metadata
 def run_migrations_online() -> None:
     engine = config.attributes.get("engine") or make_engine(config.get_main_option("sqlalchemy.url"))
     with engine.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            render_as_batch=connection.dialect.name == "sqlite",
-            compare_type=True,
-        )
-        with context.begin_transaction():
-            context.run_migrations()
-        connection.commit()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a SQLite table by dropping it, which fails while other tables' rows point at
+            # it. Foreign keys are off for the run (the pragma is a no-op inside a transaction, hence the raw
+            # connection before BEGIN) and checked as a whole before the commit.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=target_metadata,
+                # generated revisions use batch operations, so that one written against PostgreSQL runs on
+                # SQLite too (on PostgreSQL a batch is plain ALTER statements)
+                render_as_batch=True,
+                compare_type=True,
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the migration leaves rows whose foreign keys point nowhere: {broken[:10]}")
+            connection.commit()
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 run_migrations_online()
