@@ -1,15 +1,30 @@
-"""The case lifecycle as one table: (state, action, role) → next state.
+"""The case lifecycle as one table: every state and every act, each declared once and completely.
 
-The table is data: the API lists the actions a caller may take from it and the UI draws its buttons
-from that list. ``PREVIOUS`` sends a denied request back to the state the case was in when it was made;
-``SAME`` marks acts that are recorded without changing state (urge, comment, support)."""
+An act's declaration says who may take it from which states to which, what its request must carry
+(a pydantic payload model), whether it needs a reason, whether only the cell's own workers may take it
+on site, which SLA timers it fulfils, stops, starts, pauses, resumes or extends, which timestamp it
+stamps, the stage its photos are filed under, whether it is a request that another act answers, its
+zh-CN/en labels, and its effect (a function in ``dispatch.effects``) when it does more than move the
+state. ``service.act`` applies any entry generically; the API's ``GET /lifecycle``, the pages' buttons
+and labels, and the tests read this same table.
+
+``PREVIOUS`` sends an answered request back to the state the case was in when it was made; ``SAME``
+marks acts that are recorded without changing state (urge, comment, support).
+
+Adding an act: one ``_act(...)`` line below, its payload model and effect in ``dispatch.effects`` if it
+needs them, and its tests."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
+from pydantic import BaseModel, ValidationError
+
+from dispatch import effects
+from dispatch.effects import NoPayload
 from dispatch.models import TERMINAL, Status
-from grid.errors import Conflict, Forbidden, NotFound
+from grid.errors import Conflict, Forbidden, InvalidInput, NotFound
 from grid.models import Role
 
 PREVIOUS = "previous"
@@ -21,67 +36,183 @@ OPEN = frozenset(Status) - TERMINAL
 REQUESTS = frozenset({S.return_requested, S.extension_requested, S.suspension_requested, S.void_requested})
 CENTRE = frozenset({R.dispatcher, R.shift_lead})
 HUMANS = frozenset(Role) - {R.system}
+#: The SLA stages the acts time; dispatch.sla keeps a policy and a timer per stage.
+STAGES = ("verify", "register", "dispatch", "accept", "handle", "check", "close")
+DEPARTMENT_STAGES = ("accept", "handle")
+
+
+# --- states ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class State:
+    status: Status
+    zh: str
+    en: str
+    public_zh: str  # what a citizen is shown (tracking page, open data)
+    public_en: str
+    stamp: str | None = None  # the case column set to the moment a case enters this state
+
+    @property
+    def final(self) -> bool:
+        return self.status in TERMINAL
+
+
+STATES: dict[Status, State] = {s.status: s for s in (
+    State(S.verifying, "待核实", "To verify", "核实中", "Being verified"),
+    State(S.reported, "待立案", "To register", "已受理", "Received"),
+    State(S.rejected, "不予立案", "Rejected", "不予受理", "Not accepted", "rejected_at"),
+    State(S.registered, "待派遣", "To dispatch", "已受理", "Received", "registered_at"),
+    State(S.dispatched, "待签收", "To accept", "处理中", "Being handled", "dispatched_at"),
+    State(S.accepted, "处置中", "Being handled", "处理中", "Being handled", "accepted_at"),
+    State(S.return_requested, "回退申请", "Return requested", "处理中", "Being handled"),
+    State(S.extension_requested, "延期申请", "Extension requested", "处理中", "Being handled"),
+    State(S.suspension_requested, "挂账申请", "Suspension requested", "处理中", "Being handled"),
+    State(S.suspended, "挂账", "Suspended", "暂缓办理", "On hold", "suspended_at"),
+    State(S.resolved, "待核查", "To check", "处理中", "Being handled", "resolved_at"),
+    State(S.rework, "返工", "Rework", "处理中", "Being handled"),
+    State(S.checked, "待结案", "To close", "处理中", "Being handled", "checked_at"),
+    State(S.void_requested, "作废申请", "Void requested", "处理中", "Being handled"),
+    State(S.closed, "已结案", "Closed", "已办结", "Done", "closed_at"),
+    State(S.void, "已作废", "Void", "已撤销", "Withdrawn", "voided_at"),
+    State(S.merged, "已合并", "Merged", "已并案办理", "Handled with another report"),
+)}
+
+
+# --- acts ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Timers:
+    """What an act does to the case's SLA timers, by stage."""
+
+    fulfil: tuple[str, ...] = ()  # met: the stage's work is done
+    stop: tuple[str, ...] = ()  # ended without being met (a return, a void, a close)
+    start: tuple[str, ...] = ()  # started, or restarted as a new cycle if it ran before
+    pause: tuple[str, ...] = ()  # suspended time is added back
+    resume: tuple[str, ...] = ()
+    extend: tuple[str, ...] = ()  # approved hours (the effect's record["hours"]) move the deadline
+
+    def stages(self) -> set[str]:
+        return {*self.fulfil, *self.stop, *self.start, *self.pause, *self.resume, *self.extend}
+
+
+Effect = Callable[["effects.ActContext"], dict]
 
 
 @dataclass(frozen=True)
-class Rule:
+class Act:
     action: str
     from_states: frozenset[Status]
     roles: frozenset[Role]
     to: str  # a Status, PREVIOUS or SAME
+    zh: str
+    en: str
+    payload: type[BaseModel] = NoPayload
     needs_reason: bool = False
     on_site: bool = False  # only the cell's own grid workers (verify, check)
-    label_zh: str = ""
-    label_en: str = ""
+    timers: Timers = field(default_factory=Timers)
+    stamp: str | None = None  # the timestamp column it sets (by default its target state's)
+    photos: str | None = None  # the stage photos sent with it are filed under; None: no photos
+    request: bool = False  # puts the case on hold until another act answers it
+    answers: str | None = None  # the request this act approves or denies
+    effect: Effect | None = None
+
+    def parse(self, payload: dict | None) -> BaseModel:
+        """The request's payload as this act's model, or a 422 naming the field."""
+        try:
+            return self.payload.model_validate(payload or {})
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            name = ".".join(str(p) for p in first["loc"]) or "payload"
+            if first["type"] == "extra_forbidden":
+                fields = ", ".join(self.payload.model_fields) or "nothing"
+                raise InvalidInput(f"{self.action} takes no payload field {name!r}; it takes: {fields}",
+                                   field=name) from None
+            raise InvalidInput(f"{name}: {first['msg']}", field=name) from None
+
+    def target(self, status: Status, before_request: Status | None) -> Status | None:
+        """The state a case in ``status`` moves to (None: it stays)."""
+        if self.to == SAME:
+            return None
+        if self.to == PREVIOUS:
+            return before_request or status
+        return Status(self.to)
+
+    def stamp_for(self, to: Status | None) -> str | None:
+        if self.stamp is not None:
+            return self.stamp
+        return STATES[to].stamp if to is not None and self.to != SAME else None
 
 
-def _r(action, states, roles, to, *, reason=False, on_site=False, zh="", en=""):  # noqa: ANN001, ANN202
-    return Rule(action, frozenset(states), frozenset(roles), to, reason, on_site, zh, en)
+def _act(action: str, states, roles, to, zh: str, en: str, **kw) -> Act:  # noqa: ANN001
+    return Act(action, frozenset(states), frozenset(roles), str(to), zh, en, **kw)
 
 
-TABLE: tuple[Rule, ...] = (
-    _r("verify", {S.verifying}, {R.worker}, S.reported, on_site=True, zh="核实", en="Verify"),
-    _r("register", {S.reported}, {R.shift_lead, R.system}, S.registered, zh="立案", en="Register"),
-    _r("reject", {S.verifying, S.reported}, {R.shift_lead}, S.rejected, reason=True, zh="不予立案", en="Reject"),
-    _r("dispatch", {S.registered}, CENTRE | {R.system}, S.dispatched, zh="派遣", en="Dispatch"),
-    _r("accept", {S.dispatched}, {R.department}, S.accepted, zh="签收", en="Accept"),
-    _r("request_return", {S.dispatched, S.accepted}, {R.department}, S.return_requested, reason=True,
-       zh="申请回退", en="Request return"),
-    _r("approve_return", {S.return_requested}, CENTRE, S.registered, zh="同意回退", en="Approve return"),
-    _r("deny_return", {S.return_requested}, CENTRE, PREVIOUS, reason=True, zh="驳回回退", en="Deny return"),
-    _r("request_extension", {S.accepted}, {R.department}, S.extension_requested, reason=True,
-       zh="申请延期", en="Request extension"),
-    _r("approve_extension", {S.extension_requested}, CENTRE, S.accepted, zh="同意延期", en="Approve extension"),
-    _r("deny_extension", {S.extension_requested}, CENTRE, S.accepted, reason=True, zh="驳回延期",
-       en="Deny extension"),
-    _r("request_suspension", {S.accepted}, {R.department}, S.suspension_requested, reason=True,
-       zh="申请挂账", en="Request suspension"),
-    _r("approve_suspension", {S.suspension_requested}, CENTRE, S.suspended, zh="同意挂账",
-       en="Approve suspension"),
-    _r("deny_suspension", {S.suspension_requested}, CENTRE, S.accepted, reason=True, zh="驳回挂账",
-       en="Deny suspension"),
-    _r("resume", {S.suspended}, CENTRE | {R.department}, S.accepted, zh="恢复办理", en="Resume"),
-    _r("resolve", {S.accepted, S.rework}, {R.department}, S.resolved, reason=True, zh="处置反馈", en="Resolve"),
-    _r("check_pass", {S.resolved}, {R.worker}, S.checked, on_site=True, zh="核查通过", en="Check: pass"),
-    _r("check_fail", {S.resolved}, {R.worker}, S.rework, reason=True, on_site=True, zh="核查不通过",
-       en="Check: fail"),
-    _r("close", {S.checked}, {R.shift_lead}, S.closed, zh="结案", en="Close"),
-    _r("request_void", OPEN - REQUESTS, {R.dispatcher}, S.void_requested, reason=True, zh="申请作废",
-       en="Request void"),
-    _r("approve_void", {S.void_requested}, {R.shift_lead}, S.void, zh="同意作废", en="Approve void"),
-    _r("deny_void", {S.void_requested}, {R.shift_lead}, PREVIOUS, reason=True, zh="驳回作废", en="Deny void"),
-    _r("merge", OPEN - REQUESTS, CENTRE, S.merged, zh="合并", en="Merge into another case"),
-    _r("urge", OPEN, {R.supervisor, R.shift_lead}, SAME, reason=True, zh="督办", en="Urge"),
-    _r("support", OPEN, {R.worker}, SAME, zh="附议", en="Same problem"),
-    _r("comment", frozenset(Status), HUMANS, SAME, reason=True, zh="留言", en="Comment"),
+ALL = STAGES
+TABLE: tuple[Act, ...] = (
+    _act("verify", {S.verifying}, {R.worker}, S.reported, "核实", "Verify", on_site=True, stamp="verified_at",
+         timers=Timers(fulfil=("verify",), start=("register",))),
+    _act("register", {S.reported}, {R.shift_lead, R.system}, S.registered, "立案", "Register",
+         timers=Timers(fulfil=("register",), start=("dispatch",)), effect=effects.register),
+    _act("reject", {S.verifying, S.reported}, {R.shift_lead}, S.rejected, "不予立案", "Reject", needs_reason=True,
+         timers=Timers(stop=ALL)),
+    _act("dispatch", {S.registered}, CENTRE | {R.system}, S.dispatched, "派遣", "Dispatch",
+         payload=effects.DispatchPayload, timers=Timers(fulfil=("dispatch",), start=DEPARTMENT_STAGES),
+         effect=effects.dispatch),
+    _act("accept", {S.dispatched}, {R.department}, S.accepted, "签收", "Accept", timers=Timers(fulfil=("accept",))),
+    _act("request_return", {S.dispatched, S.accepted}, {R.department}, S.return_requested, "申请回退",
+         "Request return", needs_reason=True, request=True),
+    _act("approve_return", {S.return_requested}, CENTRE, S.registered, "同意回退", "Approve return",
+         answers="request_return", timers=Timers(stop=DEPARTMENT_STAGES, start=("dispatch",)),
+         effect=effects.approve_return),
+    _act("deny_return", {S.return_requested}, CENTRE, PREVIOUS, "驳回回退", "Deny return", needs_reason=True,
+         answers="request_return"),
+    _act("request_extension", {S.accepted}, {R.department}, S.extension_requested, "申请延期", "Request extension",
+         needs_reason=True, request=True, payload=effects.ExtensionPayload, effect=effects.request_extension),
+    _act("approve_extension", {S.extension_requested}, CENTRE, S.accepted, "同意延期", "Approve extension",
+         answers="request_extension", payload=effects.ApproveExtensionPayload, timers=Timers(extend=("handle",)),
+         effect=effects.approve_extension),
+    _act("deny_extension", {S.extension_requested}, CENTRE, S.accepted, "驳回延期", "Deny extension",
+         needs_reason=True, answers="request_extension"),
+    _act("request_suspension", {S.accepted}, {R.department}, S.suspension_requested, "申请挂账",
+         "Request suspension", needs_reason=True, request=True),
+    _act("approve_suspension", {S.suspension_requested}, CENTRE, S.suspended, "同意挂账", "Approve suspension",
+         answers="request_suspension", timers=Timers(pause=DEPARTMENT_STAGES)),
+    _act("deny_suspension", {S.suspension_requested}, CENTRE, S.accepted, "驳回挂账", "Deny suspension",
+         needs_reason=True, answers="request_suspension"),
+    _act("resume", {S.suspended}, CENTRE | {R.department}, S.accepted, "恢复办理", "Resume",
+         timers=Timers(resume=DEPARTMENT_STAGES)),
+    _act("resolve", {S.accepted, S.rework}, {R.department}, S.resolved, "处置反馈", "Resolve", needs_reason=True,
+         photos="resolve", timers=Timers(fulfil=("handle",), stop=("accept",), start=("check",))),
+    _act("check_pass", {S.resolved}, {R.worker}, S.checked, "核查通过", "Check: pass", on_site=True, photos="check",
+         timers=Timers(fulfil=("check",), start=("close",))),
+    _act("check_fail", {S.resolved}, {R.worker}, S.rework, "核查不通过", "Check: fail", needs_reason=True,
+         on_site=True, photos="check", timers=Timers(fulfil=("check",), start=("handle",))),
+    _act("close", {S.checked}, {R.shift_lead}, S.closed, "结案", "Close", payload=effects.ClosePayload,
+         timers=Timers(fulfil=("close",), stop=tuple(s for s in STAGES if s != "close")), effect=effects.close),
+    _act("request_void", OPEN - REQUESTS, {R.dispatcher}, S.void_requested, "申请作废", "Request void",
+         needs_reason=True, request=True),
+    _act("approve_void", {S.void_requested}, {R.shift_lead}, S.void, "同意作废", "Approve void",
+         answers="request_void", timers=Timers(stop=ALL)),
+    _act("deny_void", {S.void_requested}, {R.shift_lead}, PREVIOUS, "驳回作废", "Deny void", needs_reason=True,
+         answers="request_void"),
+    _act("merge", OPEN - REQUESTS, CENTRE, S.merged, "合并", "Merge", payload=effects.MergePayload,
+         timers=Timers(stop=ALL), effect=effects.merge),
+    _act("urge", OPEN, {R.supervisor, R.shift_lead}, SAME, "督办", "Urge", needs_reason=True),
+    _act("support", OPEN, {R.worker}, SAME, "附议", "Same problem", effect=effects.support),
+    _act("comment", frozenset(Status), HUMANS, SAME, "留言", "Comment", needs_reason=True),
 )
 
-ACTIONS: dict[str, list[Rule]] = {}
-for _rule in TABLE:
-    ACTIONS.setdefault(_rule.action, []).append(_rule)
+#: Events on the record that are not acts a person takes from the table: the report that opens a case,
+#: and the note left on the case another one was merged into.
+RECORDED: dict[str, tuple[str, str]] = {"report": ("上报", "Report"), "merged_in": ("并入", "Merged in")}
 
-#: Acts whose request puts the case on hold; their deny goes back to ``status_before_request``.
-REQUEST_ACTIONS = frozenset({"request_return", "request_void"})
+#: Every timestamp column an act or a state sets (the case's ``timestamps`` in the API).
+STAMPS: tuple[str, ...] = tuple(dict.fromkeys(
+    [*(a.stamp for a in TABLE if a.stamp), *(s.stamp for s in STATES.values() if s.stamp)]))
+
+ACTIONS: dict[str, list[Act]] = {}
+for _entry in TABLE:
+    ACTIONS.setdefault(_entry.action, []).append(_entry)
 
 
 class IllegalTransition(Conflict):
@@ -92,21 +223,21 @@ class UnknownAction(NotFound):
     code = "unknown_action"
 
 
-def find_rule(status: Status, action: str, role: Role) -> Rule:
-    """The rule for this act, or a clear refusal: 404 for an unknown action, 403 when the role may
-    never take it, 409 (with the allowed actions) when the case's state does not allow it."""
-    rules = ACTIONS.get(action)
-    if rules is None:
+def find_act(status: Status, action: str, role: Role) -> Act:
+    """The act's entry, or a clear refusal: 404 for an unknown action, 403 when the role may never take
+    it, 409 (with the allowed actions) when the case's state does not allow it."""
+    entries = ACTIONS.get(action)
+    if entries is None:
         raise UnknownAction(f"unknown action {action!r}; actions are: {', '.join(ACTIONS)}")
-    by_role = [r for r in rules if role in r.roles]
+    by_role = [a for a in entries if role in a.roles]
     if not by_role:
         raise Forbidden(
             f"a {role} may not {action}",
-            roles=sorted({str(x) for r in rules for x in r.roles if x != Role.system}),
+            roles=sorted({str(x) for a in entries for x in a.roles if x != Role.system}),
         )
-    for rule in by_role:
-        if status in rule.from_states:
-            return rule
+    for entry in by_role:
+        if status in entry.from_states:
+            return entry
     raise IllegalTransition(
         f"cannot {action} a case that is {status}",
         status=str(status),
@@ -115,20 +246,19 @@ def find_rule(status: Status, action: str, role: Role) -> Rule:
 
 
 def allowed_actions(status: Status, role: Role) -> list[str]:
-    return [r.action for r in TABLE if status in r.from_states and role in r.roles]
+    return [a.action for a in TABLE if status in a.from_states and role in a.roles]
 
 
-def table_as_rows() -> list[dict]:
-    """The table for people and UIs: one row per rule."""
-    return [
-        {
-            "action": r.action,
-            "from": sorted(str(s) for s in r.from_states),
-            "roles": sorted(str(x) for x in r.roles),
-            "to": str(r.to),
-            "needs_reason": r.needs_reason,
-            "on_site": r.on_site,
-            "label": {"zh-CN": r.label_zh, "en": r.label_en},
-        }
-        for r in TABLE
-    ]
+def labels() -> dict[str, dict[str, str]]:
+    """Every state's and act's label per language, keyed as the pages' translation table keys them
+    (``status.x``, ``status_public.x``, ``action.x``). The pages' file web/frontend/src/i18n/lifecycle.json
+    is this, written by ``gridops lifecycle labels``; a test keeps the two equal."""
+    out: dict[str, dict[str, str]] = {"zh-CN": {}, "en": {}}
+    for s in STATES.values():
+        out["zh-CN"][f"status.{s.status}"], out["en"][f"status.{s.status}"] = s.zh, s.en
+        out["zh-CN"][f"status_public.{s.status}"], out["en"][f"status_public.{s.status}"] = s.public_zh, s.public_en
+    for a in TABLE:
+        out["zh-CN"][f"action.{a.action}"], out["en"][f"action.{a.action}"] = a.zh, a.en
+    for name, (zh, en) in RECORDED.items():
+        out["zh-CN"][f"action.{name}"], out["en"][f"action.{name}"] = zh, en
+    return out

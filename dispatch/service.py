@@ -1,60 +1,35 @@
-"""Reading and changing cases. Keyword-only functions; the caller owns the session and commits."""
+"""Reading and changing cases. Keyword-only functions; the caller owns the session and the transaction
+(``web.unit``): nothing here commits."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from dispatch import audit, live, sla
-from dispatch.lifecycle import PREVIOUS, REQUEST_ACTIONS, SAME, Rule, find_rule
-from dispatch.models import (
-    TERMINAL,
-    CaseCounter,
-    Photo,
-    RoutingDecisionRecord,
-    Source,
-    Status,
-    Ticket,
-    TicketEvent,
-)
+from dispatch.effects import ActContext, DispatchPayload, category_of
+from dispatch.lifecycle import TABLE, Act, Timers, find_act
+from dispatch.models import CaseCounter, Photo, Source, Status, Ticket, TicketEvent
 from dispatch.nearby import open_nearby
 from dispatch.options import DispatchOptions
 from dispatch.photos import MediaStore, ProcessedImage
 from dispatch.scope import can_see, get_visible
 from geo.crs import normalize_crs, to_wgs84
 from geo.index import CellIndex
-from grid import routing
 from grid.clock import utcnow
-from grid.errors import (
-    Conflict,
-    Forbidden,
-    InvalidInput,
-    OutsideManagedArea,
-    UnknownCategory,
-    UnknownDepartment,
-)
+from grid.errors import Conflict, Forbidden, InvalidInput, OutsideManagedArea
 from grid.hierarchy import ancestor_codes
-from grid.models import Category, Department, Role, Urgency
+from grid.models import Category, Role, Urgency
 from grid.people import SYSTEM, Actor
 
 REPORTER_ROLES = {Role.worker, Role.dispatcher, Role.shift_lead, Role.admin}
-
-#: The timestamp column set when a case enters a status.
-STAMPS = {
-    Status.registered: "registered_at", Status.dispatched: "dispatched_at", Status.accepted: "accepted_at",
-    Status.resolved: "resolved_at", Status.checked: "checked_at", Status.closed: "closed_at",
-    Status.rejected: "rejected_at", Status.void: "voided_at", Status.suspended: "suspended_at",
-}
-
-#: Acts that may carry photos, and the stage the photos are filed under.
-PHOTO_STAGES = {"resolve": "resolve", "check_pass": "check", "check_fail": "check"}
 
 
 @dataclass
@@ -71,16 +46,6 @@ def _clean_text(value: str | None, *, field: str, limit: int, required: bool) ->
     if len(text) > limit:
         raise InvalidInput(f"{field} is {len(text)} characters long; keep it under {limit}", field=field)
     return text
-
-
-def _category(session: Session, code: str | None) -> Category:
-    cat = session.exec(select(Category).where(Category.code == (code or "").strip().upper())).first()
-    if cat is None or not cat.active:
-        raise UnknownCategory(
-            f"unknown category {code!r}: pick a minor class from GET /api/v1/categories (e.g. E0101)",
-            field="category_code",
-        )
-    return cat
 
 
 def _urgency(value: str | None) -> Urgency:
@@ -106,39 +71,6 @@ def next_case_number(*, session: Session, category: Category, at: datetime, opti
     )
     value = session.execute(stmt).scalar_one()
     return f"{prefix}{value:04d}"
-
-
-def _move(
-    *, session: Session, ticket: Ticket, actor: Actor, action: str, to: Status | None, at: datetime,
-    reason: str = "", payload: dict[str, Any] | None = None,
-) -> TicketEvent:
-    """Record an act and, when ``to`` is a status, move the case there."""
-    before = ticket.status
-    if to is not None and to != before:
-        ticket.status = to
-        if stamp := STAMPS.get(to):
-            setattr(ticket, stamp, at)
-        if before == Status.verifying:
-            ticket.verified_at = at
-    ticket.updated_at = at
-    session.add(ticket)
-    event = audit.append(
-        session=session, ticket=ticket, actor=actor, action=action, from_status=before,
-        to_status=ticket.status, at=at, reason=reason, payload=payload,
-    )
-    session.flush()
-    sla.on_act(session=session, ticket=ticket, action=action, at=at, payload=payload or {})
-    live.ticket_changed(session=session, ticket=ticket, action=action, at=at)
-    return event
-
-
-def _route(*, session: Session, ticket: Ticket, category: Category, at: datetime) -> routing.RouteDecision:
-    decision = routing.route(session=session, category=category, cell_code=ticket.cell_code, urgency=ticket.urgency)
-    session.add(RoutingDecisionRecord(ticket_id=ticket.id, rule_id=decision.rule_id,
-                                      department_code=decision.department_code, reason=decision.reason,
-                                      decided_at=at))
-    ticket.suggested_department_code = decision.suggested_department_code
-    return decision
 
 
 def _attach(
@@ -189,7 +121,7 @@ def report(
             raise InvalidInput(f"unknown source {source!r}; use hotline, citizen or api", field="source") from None
         if src == Source.worker:
             raise InvalidInput("only grid workers file reports with source 'worker'", field="source")
-    category = _category(session, category_code)
+    category = category_of(session, category_code)
     level = _urgency(urgency)
     text = _clean_text(description, field="description", limit=options.max_description_chars, required=True)
     address = _clean_text(address, field="address", limit=200, required=False)
@@ -241,35 +173,15 @@ def report(
                                                  exclude_id=ticket.id)
                   if can_see(actor, t)]  # only cases the reporter may see (and so support)
     if options.auto_dispatch_worker_reports and src == Source.worker and cell_code in actor.cell_codes:
-        _move(session=session, ticket=ticket, actor=SYSTEM, action="register", to=Status.registered, at=now,
-              reason="auto-registered: a grid worker's report in their own cell")
-        decision = _route(session=session, ticket=ticket, category=category, at=now)
-        if decision.department_code:
-            ticket.department_code = decision.department_code
-            _move(session=session, ticket=ticket, actor=SYSTEM, action="dispatch", to=Status.dispatched, at=now,
-                  reason=decision.reason, payload={"department_code": decision.department_code,
-                                                   "rule_id": decision.rule_id})
+        register = find_act(ticket.status, "register", Role.system)
+        _, routed = _take(session=session, ticket=ticket, actor=SYSTEM, act=register, options=options, at=now,
+                          reason="auto-registered: a grid worker's report in their own cell")
+        if department := routed.get("department_code"):
+            dispatch = find_act(ticket.status, "dispatch", Role.system)
+            _take(session=session, ticket=ticket, actor=SYSTEM, act=dispatch, options=options, at=now,
+                  reason=routed["routing"], payload=DispatchPayload(department_code=department))
     session.flush()
     return ReportResult(ticket, duplicates, created=True)
-
-
-def _department(session: Session, code: Any) -> str:
-    if not isinstance(code, str) or not code or len(code) > 64 \
-            or not session.exec(select(Department).where(Department.code == code)).first():
-        raise UnknownDepartment(
-            f"unknown department {code!r}: pick one from GET /api/v1/departments", field="department_code"
-        )
-    return code
-
-
-def _hours(value: Any, *, limit: float) -> float:
-    try:
-        hours = float(value)
-    except (TypeError, ValueError):
-        raise InvalidInput("hours must be a number of working hours, e.g. 8", field="hours") from None
-    if not 0 < hours <= limit:
-        raise InvalidInput(f"hours must be more than 0 and at most {limit:g}", field="hours")
-    return hours
 
 
 def _bump_version(session: Session, ticket: Ticket, expected: int | None) -> None:
@@ -286,6 +198,59 @@ def _bump_version(session: Session, ticket: Ticket, expected: int | None) -> Non
     ticket.version += 1
 
 
+
+# --- the act engine --------------------------------------------------------------------------------
+
+def _record(
+    *, session: Session, ticket: Ticket, actor: Actor, action: str, before: Status | None, at: datetime,
+    reason: str = "", record: dict[str, Any] | None = None, timers: Timers | None = None,
+) -> TicketEvent:
+    """Put an act on the case's record, apply its timers and tell the live feed."""
+    ticket.updated_at = at
+    session.add(ticket)
+    event = audit.append(
+        session=session, ticket=ticket, actor=actor, action=action, from_status=before,
+        to_status=ticket.status, at=at, reason=reason, payload=record,
+    )
+    session.flush()
+    if timers is not None:
+        sla.on_act(session=session, ticket=ticket, timers=timers, at=at, hours=(record or {}).get("hours"))
+    live.ticket_changed(session=session, ticket=ticket, action=action, at=at)
+    return event
+
+
+def _take(
+    *, session: Session, ticket: Ticket, actor: Actor, act: Act, options: DispatchOptions, at: datetime,
+    reason: str = "", payload: BaseModel | None = None, photos: int = 0,
+) -> tuple[TicketEvent, dict[str, Any]]:
+    """Run the act's effect, move the case as its entry says and put it on record. Returns the event and
+    what went on record."""
+
+    def record_on(*, ticket: Ticket, action: str, payload: dict[str, Any]) -> TicketEvent:
+        _bump_version(session, ticket, None)
+        return _record(session=session, ticket=ticket, actor=actor, action=action, before=ticket.status, at=at,
+                       record=payload)
+
+    ctx = ActContext(session=session, ticket=ticket, actor=actor, payload=payload or act.payload(),
+                     options=options, at=at, record_on=record_on)
+    record = act.effect(ctx) if act.effect else {}
+    if photos:
+        record["photos"] = photos
+    before = ticket.status
+    to = act.target(before, ticket.status_before_request)
+    if act.request:
+        ticket.status_before_request = before
+    elif act.answers:
+        ticket.status_before_request = None
+    if to is not None:
+        ticket.status = to
+    if stamp := act.stamp_for(to):
+        setattr(ticket, stamp, at)
+    event = _record(session=session, ticket=ticket, actor=actor, action=act.action, before=before, at=at,
+                    reason=reason, record=record, timers=act.timers)
+    return event, record
+
+
 def act(
     *,
     session: Session,
@@ -299,99 +264,26 @@ def act(
     photos: Sequence[ProcessedImage] = (),
     store: MediaStore | None = None,
 ) -> Ticket:
-    """Apply one act of the lifecycle to a case, or refuse it with a clear error."""
-    payload = dict(payload or {})
+    """Apply one act of the lifecycle to a case, or refuse it with a clear error. Everything that differs
+    between acts comes from the act's entry in ``dispatch.lifecycle.TABLE``."""
     ticket = get_visible(session=session, actor=actor, ticket_id=ticket_id)
     previous_department = ticket.department_code
-    rule: Rule = find_rule(ticket.status, action, actor.role)
-    if rule.on_site and ticket.cell_code not in actor.cell_codes:
+    entry = find_act(ticket.status, action, actor.role)
+    if entry.on_site and ticket.cell_code not in actor.cell_codes:
         raise Forbidden(f"only the grid workers of cell {ticket.cell_code} may {action} this case on site")
-    text = _clean_text(reason, field="reason", limit=options.max_reason_chars, required=rule.needs_reason)
+    text = _clean_text(reason, field="reason", limit=options.max_reason_chars, required=entry.needs_reason)
+    body = entry.parse(payload)
+    if photos and entry.photos is None:
+        takers = ", ".join(["report", *dict.fromkeys(a.action for a in TABLE if a.photos)])
+        raise InvalidInput(f"photos cannot be attached to {action}; attach them to {takers}")
     _bump_version(session, ticket, expected_version)
     now = utcnow()
-    to: Status | None = None if rule.to == SAME else (
-        ticket.status_before_request if rule.to == PREVIOUS else Status(rule.to))
-    record: dict[str, Any] = {}
-
-    if action in REQUEST_ACTIONS:
-        ticket.status_before_request = ticket.status
-    elif rule.to == PREVIOUS:
-        ticket.status_before_request = None
-    if action == "register":
-        decision = _route(session=session, ticket=ticket, category=_category(session, ticket.category_code), at=now)
-        record = {"suggested_department_code": decision.suggested_department_code, "routing": decision.reason}
-    elif action == "dispatch":
-        code = _department(session, payload.get("department_code") or ticket.suggested_department_code)
-        ticket.department_code = code
-        record = {"department_code": code, "suggested_department_code": ticket.suggested_department_code}
-        session.add(RoutingDecisionRecord(ticket_id=ticket.id, rule_id=None, department_code=code, decided_at=now,
-                                          reason=f"dispatched by {actor.username}"
-                                          + (" (as suggested)" if code == ticket.suggested_department_code
-                                             else f" (suggested {ticket.suggested_department_code})")))
-    elif action == "approve_return":
-        record = {"returned_by": ticket.department_code}
-        ticket.department_code = None
-    elif action == "request_extension":
-        record = {"hours": _hours(payload.get("hours"), limit=options.max_extension_hours)}
-    elif action == "approve_extension":
-        requested = _requested_hours(session, ticket)
-        hours = _hours(payload.get("hours", requested), limit=options.max_extension_hours)
-        ticket.extension_hours += hours
-        record = {"hours": hours, "requested_hours": requested}
-    elif action == "merge":
-        record = _merge(session=session, ticket=ticket, actor=actor, into=payload.get("into"), at=now)
-    elif action == "support":
-        if actor.user_id is not None and session.exec(select(TicketEvent.id).where(
-                TicketEvent.ticket_id == ticket.id, TicketEvent.action == "support",
-                TicketEvent.actor_id == actor.user_id)).first() is not None:
-            raise Conflict("you already support this case; each person counts once", status=str(ticket.status))
-        ticket.support_count += 1
-    elif action == "close":
-        kind = payload.get("close_type", "normal")
-        if kind not in ("normal", "special"):
-            raise InvalidInput("close_type must be 'normal' or 'special'", field="close_type")
-        record = {"close_type": kind}
-
-    stage = PHOTO_STAGES.get(action)
-    if photos:
-        if stage is None:
-            raise InvalidInput(f"photos cannot be attached to {action}; attach them to report, resolve or check")
-        record["photos"] = len(photos)
-    event = _move(session=session, ticket=ticket, actor=actor, action=action, to=to, at=now, reason=text,
-                  payload=record)
+    event, _ = _take(session=session, ticket=ticket, actor=actor, act=entry, options=options, at=now, reason=text,
+                     payload=body, photos=len(photos))
     if previous_department and previous_department != ticket.department_code:
         live.ticket_left(session=session, ticket=ticket, department_code=previous_department, action=action, at=now)
     if photos:
-        _attach(session=session, ticket=ticket, photos=photos, store=store, stage=stage, actor=actor,
+        _attach(session=session, ticket=ticket, photos=photos, store=store, stage=entry.photos, actor=actor,
                 event_seq=event.seq)
     session.flush()
     return ticket
-
-
-def _requested_hours(session: Session, ticket: Ticket) -> float | None:
-    last = session.exec(
-        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.action == "request_extension")
-        .order_by(TicketEvent.seq.desc())
-    ).first()
-    return json.loads(last.payload).get("hours") if last else None
-
-
-def _merge(*, session: Session, ticket: Ticket, actor: Actor, into: Any, at: datetime) -> dict[str, Any]:
-    if into in (None, ""):
-        raise InvalidInput("say which case to merge into: payload {\"into\": CASE_NUMBER}", field="into")
-    query = select(Ticket).where(Ticket.case_number == str(into))
-    target = session.exec(query).first()
-    if target is None and str(into).isdigit() and int(into) <= 2**31 - 1:
-        target = session.get(Ticket, int(into))
-    if target is None:
-        raise InvalidInput(f"no case {into!r} to merge into", field="into")
-    if target.id == ticket.id:
-        raise InvalidInput("a case cannot be merged into itself", field="into")
-    if target.status in TERMINAL:
-        raise InvalidInput(f"case {target.case_number} is {target.status}; merge into an open case", field="into")
-    _bump_version(session, target, None)
-    target.support_count += ticket.support_count + 1
-    ticket.merged_into_id = target.id
-    _move(session=session, ticket=target, actor=actor, action="merged_in", to=None, at=at,
-          payload={"case_number": ticket.case_number})
-    return {"into": target.case_number}

@@ -16,13 +16,11 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from dispatch.calendar import WorkCalendar, parse_periods
+from dispatch.lifecycle import DEPARTMENT_STAGES, STAGES, Timers
 from dispatch.models import SlaPolicy, SlaTimer, Ticket
 from grid.calendars import ALWAYS, STANDARD
 from grid.errors import InvalidInput, UnknownCategory
 from grid.models import Calendar, CalendarDay, Category, DayKind, Department, TimeBasis, Urgency
-
-STAGES = ("verify", "register", "dispatch", "accept", "handle", "check", "close")
-DEPARTMENT_STAGES = frozenset({"accept", "handle"})
 
 #: (limit hours, basis) of the centre's stages when no policy row says otherwise.
 DEFAULT_LIMITS: dict[str, tuple[float, str]] = {
@@ -37,23 +35,6 @@ DEFAULT_LADDER: dict[str, Any] = {
     "overdue": ["supervisors"],
     "max_overdue_steps": 12,
 }
-
-#: What each act does to the timers: stages fulfilled, stopped, started (restarted if running).
-ACT_TIMERS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
-    "verify": (("verify",), (), ("register",)),
-    "register": (("register",), (), ("dispatch",)),
-    "dispatch": (("dispatch",), (), ("accept", "handle")),
-    "accept": (("accept",), (), ()),
-    "approve_return": ((), ("accept", "handle"), ("dispatch",)),
-    "resolve": (("handle",), ("accept",), ("check",)),
-    "check_pass": (("check",), (), ("close",)),
-    "check_fail": (("check",), (), ("handle",)),
-    "close": (("close",), STAGES, ()),
-    "reject": ((), STAGES, ()),
-    "approve_void": ((), STAGES, ()),
-    "merge": ((), STAGES, ()),
-}
-
 
 # --- calendars -------------------------------------------------------------------------------------
 
@@ -308,34 +289,28 @@ def extend(*, session: Session, timer: SlaTimer, hours: float, at: datetime) -> 
     session.add(timer)
 
 
-def on_act(*, session: Session, ticket: Ticket, action: str, at: datetime, payload: dict[str, Any]) -> list[SlaTimer]:
-    """Apply an act's effect on the case's timers. Returns the timers that changed."""
-    timers = {t.stage: t for t in timers_of(session=session, ticket_id=ticket.id)}
+def on_act(*, session: Session, ticket: Ticket, timers: Timers, at: datetime,
+           hours: float | None = None) -> list[SlaTimer]:
+    """Apply an act's declared effect on the case's timers (``hours``: what an extension approved).
+    Returns the timers that changed."""
+    running = {t.stage: t for t in timers_of(session=session, ticket_id=ticket.id)}
     changed: list[SlaTimer] = []
-    fulfil, stop, begin = ACT_TIMERS.get(action, ((), (), ()))
-    for stage in fulfil:
-        if stage in timers and timers[stage].active:
-            _finish(session, timers[stage], at, fulfilled=True)
-            changed.append(timers[stage])
-    for stage in stop:
-        if stage in timers and timers[stage].active:
-            _finish(session, timers[stage], at, fulfilled=False)
-            changed.append(timers[stage])
-    for stage in begin:
+    for stages, fulfilled in ((timers.fulfil, True), (timers.stop, False)):
+        for stage in stages:
+            if stage in running and running[stage].active:
+                _finish(session, running[stage], at, fulfilled=fulfilled)
+                changed.append(running[stage])
+    for stage in timers.start:
         changed.append(start(session=session, ticket=ticket, stage=stage, at=at))
-    if action == "approve_suspension":
-        for stage in DEPARTMENT_STAGES:
-            if stage in timers:
-                pause(session=session, timer=timers[stage], at=at)
-                changed.append(timers[stage])
-    elif action == "resume":
-        for stage in DEPARTMENT_STAGES:
-            if stage in timers:
-                resume(session=session, timer=timers[stage], at=at)
-                changed.append(timers[stage])
-    elif action == "approve_extension" and "handle" in timers and timers["handle"].active:
-        extend(session=session, timer=timers["handle"], hours=float(payload["hours"]), at=at)
-        changed.append(timers["handle"])
+    for stages, change in ((timers.pause, pause), (timers.resume, resume)):
+        for stage in stages:
+            if stage in running:
+                change(session=session, timer=running[stage], at=at)
+                changed.append(running[stage])
+    for stage in timers.extend:
+        if stage in running and running[stage].active and hours:
+            extend(session=session, timer=running[stage], hours=float(hours), at=at)
+            changed.append(running[stage])
     return changed
 
 

@@ -17,12 +17,14 @@ from starlette.concurrency import run_in_threadpool
 from grid.people import Actor
 from web.api import errors
 from web.api import grid as grid_router
+from web.api import lifecycle as lifecycle_router
 from web.api import map as map_router
 from web.api import pages as pages_router
 from web.api import session as session_router
 from web.api import sla as sla_router
 from web.api import tickets as tickets_router
 from web.api.deps import resolve_actor
+from web.api.schemas import HealthOut
 from web.auth import SESSION_COOKIE
 from web.background.live import LiveHub
 from web.background.scheduler import SlaScheduler
@@ -71,6 +73,7 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
                                 status_code=422)
         return await call_next(request)
     app.include_router(tickets_router.router)
+    app.include_router(lifecycle_router.router)
     app.include_router(grid_router.router)
     app.include_router(map_router.router)
     app.include_router(sla_router.router)
@@ -105,10 +108,10 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
         with contextlib.suppress(WebSocketDisconnect):
             await state.hub.serve(websocket, actor, since)
 
-    @app.get("/healthz", tags=["ops"])
-    def healthz() -> dict:
+    @app.get("/healthz", tags=["ops"], response_model=HealthOut)
+    def healthz() -> HealthOut:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-        return {"status": "ok", "database": engine.dialect.name}
+        return HealthOut(status="ok", database=engine.dialect.name)
 
     return app

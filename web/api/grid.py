@@ -2,23 +2,50 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlmodel import select
 
 from geo.crs import normalize_crs, to_wgs84
 from grid.errors import OutsideManagedArea
 from grid.hierarchy import ancestors_of, areas_geojson
-from grid.models import AreaLevel, Category, Department, RoutingRule
+from grid.models import AreaLevel, Category, CategoryKind, Department, RoutingRule, TimeBasis
 from web.api.deps import ActorDep, SessionDep, StateDep
-from web.api.tickets import parse_bbox
+from web.api.params import parse_bbox
 
 router = APIRouter(prefix="/api/v1", tags=["grid"])
 
 
-@router.get("/cells")
+class AreaGeometry(BaseModel):
+    type: Literal["Polygon", "MultiPolygon"]
+    coordinates: list[Any] = Field(description="GeoJSON positions [lng, lat] in WGS-84: the rings of a Polygon, "
+                                               "or the polygons of a MultiPolygon")
+
+
+class AreaProperties(BaseModel):
+    code: str
+    name: str
+    level: AreaLevel
+    parent_code: str | None
+    area_m2: float
+
+
+class AreaFeature(BaseModel):
+    type: Literal["Feature"]
+    id: str = Field(description="the area code")
+    geometry: AreaGeometry
+    properties: AreaProperties
+
+
+class AreaCollection(BaseModel):
+    type: Literal["FeatureCollection"]
+    features: list[AreaFeature]
+
+
+@router.get("/cells", response_model=AreaCollection)
 def cells(
     session: SessionDep, _: ActorDep,
     bbox: Annotated[str | None, Query(description="min_lng,min_lat,max_lng,max_lat")] = None,
@@ -58,18 +85,57 @@ def locate(session: SessionDep, state: StateDep, _: ActorDep, lat: str, lng: str
     return LocateOut(lat=wlat, lng=wlng, cell=chain[-1], ancestors=chain[:-1])
 
 
-@router.get("/categories")
+class CategoryOut(BaseModel):
+    code: str = Field(description="kind letter + major + minor, e.g. E0101")
+    kind: CategoryKind
+    major: str
+    minor: str
+    major_name: str
+    major_name_en: str
+    name: str
+    name_en: str
+    default_department_code: str | None
+    limit_hours_normal: float
+    limit_hours_urgent: float
+    limit_hours_critical: float
+    time_basis: TimeBasis
+    active: bool
+
+
+class DepartmentOut(BaseModel):
+    """A department; its webhook secret is write-only and never answered."""
+
+    code: str
+    name: str
+    name_en: str
+    phone: str
+    calendar_code: str | None = Field(description="its working-time calendar; null: the standard one")
+    webhook_url: str | None
+
+
+class RoutingRuleOut(BaseModel):
+    id: int
+    category: str = Field(description="minor (E0102) or major class (E01); empty: any")
+    area_code: str = Field(description="an area code of any level; empty: everywhere")
+    urgency: str = Field(description="normal, urgent or critical; empty: any")
+    department_code: str
+    note: str
+    created_at: datetime
+
+
+@router.get("/categories", response_model=list[CategoryOut])
 def categories(session: SessionDep, _: ActorDep) -> list[dict]:
     """The category catalogue: kind, major and minor class, names, default department and limits."""
     return [c.model_dump(exclude={"id"}) for c in session.exec(select(Category).where(Category.active)
                                                                .order_by(Category.code))]
 
 
-@router.get("/departments")
+@router.get("/departments", response_model=list[DepartmentOut])
 def departments(session: SessionDep, _: ActorDep) -> list[dict]:
-    return [d.model_dump(exclude={"id"}) for d in session.exec(select(Department).order_by(Department.code))]
+    return [d.model_dump(exclude={"id", "webhook_secret"})
+            for d in session.exec(select(Department).order_by(Department.code))]
 
 
-@router.get("/routing-rules")
+@router.get("/routing-rules", response_model=list[RoutingRuleOut])
 def routing_rules(session: SessionDep, _: ActorDep) -> list[dict]:
     return [r.model_dump() for r in session.exec(select(RoutingRule).order_by(RoutingRule.id))]

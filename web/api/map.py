@@ -13,11 +13,12 @@ import hashlib
 import json
 import threading
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 import shapely
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -26,7 +27,7 @@ from grid.clock import utcnow
 from grid.errors import InvalidInput
 from grid.models import CODE_LENGTH, Area, AreaLevel, Urgency
 from web.api.deps import ActorDep, SessionDep, StateDep
-from web.api.tickets import parse_bbox
+from web.api.params import aware, parse_bbox
 
 router = APIRouter(prefix="/api/v1/map", tags=["map"])
 
@@ -35,6 +36,43 @@ CASE_FIELDS = ("id", "case_number", "lng", "lat", "status", "category", "urgency
                "suggested_department", "cell", "created", "light", "remaining_s", "due")
 LIGHTS = ("green", "yellow", "red", "none")
 MAX_IDS = 500
+
+# The answers of /cases and /cells are built as plain values and sent pre-encoded (with an ETag for the
+# areas): their models below describe them in the OpenAPI document only. A route that returns a Response
+# is not validated against its response_model, so they cost nothing per request.
+
+CaseRow = tuple[int, str, float, float, str, str, str, str | None, str | None, str, int, str | None, int | None,
+                int | None]
+
+
+class MapCasesOut(BaseModel):
+    at: datetime = Field(description="when this snapshot was read")
+    last_event_id: int = Field(description="resume the live feed (/ws?since=) from it to miss nothing after this")
+    fields: list[str] = Field(description="the names of each row's values, in order: " + ", ".join(CASE_FIELDS))
+    count: int
+    rows: list[CaseRow] = Field(
+        description="per case: id, case number, lng, lat (WGS-84), status, category, urgency, department, "
+        "suggested department, cell, created (epoch s), headline light, remaining working seconds, due (epoch s)")
+
+
+class MapAreasOut(BaseModel):
+    level: AreaLevel
+    scale: int = Field(description="coordinates are integers: divide by it for degrees")
+    count: int
+    codes: list[str]
+    names: list[str]
+    geoms: list[list[list[list[int]]]] = Field(
+        description="per area its polygons, per polygon its rings, each ring [x0, y0, dx1, dy1, …] "
+        "(delta-encoded, WGS-84, not closed)")
+    stats: dict[str, tuple[int, str | None]] | None = Field(
+        default=None, description="with ?stats: area code → [open cases, worst light] for areas with open cases")
+
+
+class BasemapOut(BaseModel):
+    tiles: list[str] = Field(description="a raster tile URL template, or none: the grid is the base map")
+    crs: Literal["wgs84", "gcj02"] = Field(description="gcj02: the pages shift what they draw to match the tiles")
+    attribution: str
+    max_zoom: int
 
 
 def _json(request: Request, data: dict | bytes, *, etag: str | None = None) -> Response:
@@ -46,12 +84,6 @@ def _json(request: Request, data: dict | bytes, *, etag: str | None = None) -> R
         body = gzip.compress(body, compresslevel=5)
         headers["Content-Encoding"] = "gzip"
     return Response(body, media_type="application/json", headers=headers)
-
-
-def _aware(value: datetime | None, name: str) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise InvalidInput(f"{name} needs a time zone, e.g. 2026-11-22T08:00:00+08:00", field=name)
-    return value
 
 
 def _ids(text: str | None) -> list[int] | None:
@@ -68,7 +100,7 @@ def _ids(text: str | None) -> list[int] | None:
     return ids
 
 
-@router.get("/cases")
+@router.get("/cases", response_model=MapCasesOut)
 def cases(
     request: Request, session: SessionDep, actor: ActorDep,
     status: Annotated[list[str] | None, Query(description="repeat or comma-separate; default: open")] = None,
@@ -94,7 +126,7 @@ def cases(
         raise InvalidInput("category must be a kind (C, E), major (E01) or minor class (E0101)", field="category")
     filters = markers.MarkerFilter(
         statuses=statuses, ids=_ids(ids), category=category, department=department, area=area, urgency=urgency,
-        created_from=_aware(created_from, "created_from"), created_to=_aware(created_to, "created_to"),
+        created_from=aware(created_from, "created_from"), created_to=aware(created_to, "created_to"),
     )
     now = utcnow()
     last_event = markers.last_event_id(session=session)
@@ -164,7 +196,8 @@ def _areas(session: Session, level: AreaLevel, within: str | None,
     return etag, body
 
 
-@router.get("/cells")
+@router.get("/cells", response_model=MapAreasOut,
+            responses={304: {"description": "not modified since the ETag sent in If-None-Match"}})
 def cells(
     request: Request, session: SessionDep, actor: ActorDep,
     level: AreaLevel = AreaLevel.cell,
@@ -188,7 +221,7 @@ def cells(
 
 
 
-@router.get("/basemap")
+@router.get("/basemap", response_model=BasemapOut)
 def basemap(state: StateDep, actor: ActorDep) -> dict:
     """The optional base map of the pages: ``tiles`` (a raster URL template, or none: the grid is the base
     map), its ``crs`` (``gcj02`` makes the pages shift what they draw from WGS-84 to match the tiles),

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, StrictFloat, StrictInt
 
-from dispatch.lifecycle import TABLE, allowed_actions
+from dispatch.lifecycle import STAMPS, TABLE, allowed_actions
 from dispatch.models import Photo, RoutingDecisionRecord, Ticket, TicketEvent
 from dispatch.sla import TimerView, headline
 from grid.people import Actor
@@ -152,8 +152,24 @@ class TicketPage(BaseModel):
     items: list[TicketOut]
 
 
-STAMP_FIELDS = ("verified_at", "registered_at", "dispatched_at", "accepted_at", "resolved_at", "checked_at",
-                "closed_at", "rejected_at", "voided_at", "suspended_at")
+class TodayCountersOut(BaseModel):
+    """The control room's strip; "today" is the service's local day."""
+
+    open: int = Field(description="open cases")
+    due_today: int = Field(description="open cases whose headline timer falls due today")
+    yellow: int
+    red: int
+    closed_today: int
+    on_time_rate_today: float | None = Field(description="share of today's resolutions within the limit; "
+                                                         "null when none")
+
+
+class HealthOut(BaseModel):
+    status: str = Field(description="ok: the database answered")
+    database: str = Field(description="the database dialect, sqlite or postgresql")
+
+
+STAMP_FIELDS = STAMPS
 
 
 def ticket_out(t: Ticket, timers: list[TimerView] | None = None) -> TicketOut:

@@ -74,7 +74,17 @@ def mark_read(notification_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session
     return NotificationOut(**note.model_dump())
 
 
-@router.get("/calendars")
+class CalendarOut(BaseModel):
+    code: str
+    name: str
+    timezone: str
+    periods: str = Field(description="working periods of a day, e.g. 08:00-12:00,14:00-18:00")
+    weekdays: str = Field(description="working weekdays, ISO: 1 = Monday … 7 = Sunday")
+    always_on: bool = Field(description="24×7: natural time")
+    updated_at: datetime
+
+
+@router.get("/calendars", response_model=list[CalendarOut])
 def list_calendars(session: SessionDep, _: ActorDep) -> list[dict[str, Any]]:
     return [c.model_dump(exclude={"id"}) for c in session.exec(select(Calendar).order_by(Calendar.code))]
 
@@ -86,7 +96,7 @@ class CalendarIn(BaseModel):
     weekdays: str = Field(default="1,2,3,4,5", description="working weekdays, ISO: 1 = Monday … 7 = Sunday")
 
 
-@router.put("/calendars/{code}")
+@router.put("/calendars/{code}", response_model=CalendarOut)
 def put_calendar(code: str, body: CalendarIn, state: StateDep, session: SessionDep,
                  actor: ActorDep) -> dict[str, Any]:
     """Create or change a calendar (admin): a department's own working hours, say. A new calendar starts
@@ -148,7 +158,38 @@ class PolicyIn(BaseModel):
     note: str = ""
 
 
-@router.get("/sla-policies")
+class SlaPolicyOut(BaseModel):
+    id: int
+    stage: str
+    category: str = Field(description="minor (E0101) or major class (E01); empty: any")
+    urgency: str = Field(description="normal, urgent or critical; empty: any")
+    limit_hours: float
+    basis: str = Field(description="working or natural")
+    ladder: str | None = Field(description="the escalation ladder's overrides as JSON text; null: the default")
+    note: str
+
+
+class LadderOut(BaseModel):
+    yellow_ratio: float = Field(description="the share of the limit used when the light turns yellow")
+    yellow: list[str] = Field(description="who is told at yellow")
+    red: list[str] = Field(description="who is told at red")
+    overdue_every_hours: float = Field(description="working hours between reminders once overdue; 0: none")
+    overdue: list[str] = Field(description="who is told at each reminder")
+    max_overdue_steps: int
+
+
+class SlaDefaultsOut(BaseModel):
+    stages: dict[str, tuple[float, str]] = Field(description="stage → [limit hours, basis] of the centre's stages")
+    handle: str = Field(description="where the handle stage's limit comes from")
+    ladder: LadderOut
+
+
+class SlaPoliciesOut(BaseModel):
+    policies: list[SlaPolicyOut]
+    defaults: SlaDefaultsOut
+
+
+@router.get("/sla-policies", response_model=SlaPoliciesOut)
 def policies(session: SessionDep, _: ActorDep) -> dict[str, Any]:
     """Explicit policies, and the defaults that apply where none matches."""
     rows = session.exec(select(SlaPolicy).order_by(SlaPolicy.stage, SlaPolicy.category, SlaPolicy.urgency)).all()
@@ -157,7 +198,7 @@ def policies(session: SessionDep, _: ActorDep) -> dict[str, Any]:
                          "ladder": sla.DEFAULT_LADDER}}
 
 
-@router.put("/sla-policies")
+@router.put("/sla-policies", response_model=SlaPolicyOut)
 def put_policy(body: PolicyIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     """Set a policy. Running timers keep the limits they started with."""
     require_admin(actor)

@@ -13,7 +13,6 @@ from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 
 from dispatch import audit, markers, queries, service, sla
-from dispatch.lifecycle import table_as_rows
 from dispatch.nearby import open_nearby
 from dispatch.photos import MediaStore
 from dispatch.scope import can_see, get_visible
@@ -22,6 +21,7 @@ from grid.clock import utcnow
 from grid.errors import InvalidInput, NotFound, UnknownCategory
 from grid.models import Category
 from web.api.deps import ActorDep, SessionDep, StateDep
+from web.api.params import aware, parse_bbox
 from web.api.schemas import (
     ActionIn,
     DuplicateOut,
@@ -29,6 +29,7 @@ from web.api.schemas import (
     ReportOut,
     TicketDetail,
     TicketPage,
+    TodayCountersOut,
     ticket_detail,
     ticket_out,
 )
@@ -159,7 +160,7 @@ def list_tickets(
     statuses = [s.strip() for item in status or [] for s in item.split(",") if s.strip()] or None
     filters = queries.TicketFilter(
         status=statuses, category=category, department=department, area=area, bbox=parse_bbox(bbox),
-        created_from=_aware(created_from, "created_from"), created_to=_aware(created_to, "created_to"),
+        created_from=aware(created_from, "created_from"), created_to=aware(created_to, "created_to"),
         urgency=urgency, mine=mine,
     )
     rows, total = queries.list_tickets(session=session, actor=actor, filters=filters, limit=limit, offset=offset)
@@ -167,25 +168,7 @@ def list_tickets(
     return TicketPage(total=total, limit=limit, offset=offset, items=[ticket_out(t, views[t.id]) for t in rows])
 
 
-def _aware(value: datetime | None, name: str) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise InvalidInput(f"{name} needs a time zone, e.g. 2026-11-22T08:00:00+08:00", field=name)
-    return value
-
-
-def parse_bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
-    if not bbox:
-        return None
-    try:
-        minx, miny, maxx, maxy = (float(v) for v in bbox.split(","))
-    except ValueError:
-        raise InvalidInput("bbox must be four numbers: min_lng,min_lat,max_lng,max_lat", field="bbox") from None
-    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        raise InvalidInput("bbox must be min_lng,min_lat,max_lng,max_lat in degrees, min before max", field="bbox")
-    return minx, miny, maxx, maxy
-
-
-@router.get("/stats/today")
+@router.get("/stats/today", response_model=TodayCountersOut)
 def stats_today(state: StateDep, session: SessionDep, actor: ActorDep) -> dict:
     """Counters for the control room: open, due today, yellow, red, closed today, on-time rate today
     (today in the service's timezone), within the caller's scope; batched, so the map refreshes them on
@@ -236,9 +219,3 @@ def get_photo(ticket_id: Id, photo_id: Id, state: StateDep, session: SessionDep,
     if not path.exists():
         raise NotFound(f"photo {photo_id}'s file is missing from the media directory")
     return FileResponse(path, media_type=photo.content_type, headers={"Cache-Control": "private, max-age=86400"})
-
-
-@router.get("/lifecycle")
-def lifecycle(_: ActorDep) -> list[dict]:
-    """The transition table: (states, action, roles) → next state, with zh-CN and English labels."""
-    return table_as_rows()

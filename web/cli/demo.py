@@ -12,7 +12,7 @@ from shapely.geometry import Point, Polygon
 from sqlmodel import Session, SQLModel, select
 
 from dispatch import service
-from dispatch.lifecycle import find_rule
+from dispatch.lifecycle import find_act
 from dispatch.models import Status, Ticket
 from dispatch.options import DispatchOptions
 from geo.generate import generate_grid
@@ -184,7 +184,7 @@ def _advance(*, session, ticket: Ticket, actors, by_cell, dept_actor, rng, clock
         step_end = min(now, clock[0] + timedelta(minutes=rng.uniform(5, 240)))
         clock[0] = step_end
         try:
-            find_rule(ticket.status, action, actor.role)
+            find_act(ticket.status, action, actor.role)
             service.act(session=session, actor=actor, ticket_id=ticket.id, action=action, options=options,
                         reason=REASONS.get(action, ""), payload={"hours": 8} if action == "request_extension" else {})
         except DomainError:

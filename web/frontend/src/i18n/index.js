@@ -1,5 +1,7 @@
 // The one translation table: every string the pages show goes through t(). zh-CN first, English second.
-// Each page keeps its words in its own file; they are merged here into one table.
+// Each page keeps its words in its own file; they are merged here into one table. The lifecycle's state
+// and act labels come from the table in dispatch/lifecycle.py (lifecycle.json is written by `gridops labels`).
+import lifecycle from "./lifecycle.json";
 import common from "./common.js";
 import mobile from "./mobile.js";
 import map from "./map.js";
@@ -7,7 +9,7 @@ import desk from "./desk.js";
 
 export const LANGS = ["zh-CN", "en"];
 const TABLE = {};
-for (const part of [common, mobile, map, desk]) {
+for (const part of [lifecycle, common, mobile, map, desk]) {
   for (const lang of LANGS) TABLE[lang] = { ...(TABLE[lang] || {}), ...(part[lang] || {}) };
 }
 

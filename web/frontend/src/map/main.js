@@ -430,7 +430,7 @@ async function main() {
   performance.mark("gridops:data");
   for (const c of cats) state.categories[c.code] = c;
   state.departments = depts;
-  for (const row of lifecycle) state.lifecycle[row.action] = state.lifecycle[row.action] || row.needs_reason;
+  for (const row of lifecycle.acts) state.lifecycle[row.action] = state.lifecycle[row.action] || row.needs_reason;
   Object.assign(state.areas, { cell: cells, community: communities, street: streets, district: districts });
   for (const c of cases) state.cases.set(c.id, c);
   $("#map").dataset.cells = String(cells.features.length);

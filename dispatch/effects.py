@@ -1,0 +1,197 @@
+"""What an act carries and what it does beyond moving the state: payload models and effect functions,
+named by ``dispatch.lifecycle.TABLE``. An effect reads and changes the case through its context and
+returns what goes on the record (the audit event's payload)."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
+from sqlmodel import Session, select
+
+from dispatch.models import TERMINAL, RoutingDecisionRecord, Ticket, TicketEvent
+from dispatch.options import DispatchOptions
+from grid import routing
+from grid.errors import Conflict, InvalidInput, UnknownCategory, UnknownDepartment
+from grid.models import Category, Department, Role
+from grid.people import Actor
+
+# --- payloads --------------------------------------------------------------------------------------
+
+
+class NoPayload(BaseModel):
+    """The act carries nothing beyond its reason."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class DispatchPayload(NoPayload):
+    department_code: StrictStr | None = Field(
+        default=None, max_length=64, description="the department; the routing suggestion when left out")
+
+
+def _hours(value: Any) -> Any:
+    if value is None:
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError("hours must be a number of working hours, e.g. 8")
+    try:
+        hours = float(value)
+    except (ValueError, OverflowError):
+        raise ValueError("hours must be a number of working hours, e.g. 8") from None
+    if not math.isfinite(hours) or hours <= 0:
+        raise ValueError("hours must be a number of working hours more than 0, e.g. 8")
+    return hours
+
+
+class ExtensionPayload(NoPayload):
+    hours: float = Field(description="the working hours asked for")
+
+    _check = field_validator("hours", mode="before")(_hours)
+
+
+class ApproveExtensionPayload(NoPayload):
+    hours: float | None = Field(default=None, description="the working hours approved; the request's when left out")
+
+    _check = field_validator("hours", mode="before")(_hours)
+
+
+class MergePayload(NoPayload):
+    into: StrictStr | StrictInt | None = Field(default=None,
+                                               description="the case number (or id) of the open case to merge into")
+
+
+class ClosePayload(NoPayload):
+    close_type: Literal["normal", "special"] = "normal"
+
+
+# --- effects ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class ActContext:
+    session: Session
+    ticket: Ticket
+    actor: Actor
+    payload: Any  # the act's payload model
+    options: DispatchOptions
+    at: datetime
+    #: record an act on another case (``merged_in`` on the case a case is merged into)
+    record_on: Callable[..., TicketEvent]
+
+
+def category_of(session: Session, code: str | None) -> Category:
+    cat = session.exec(select(Category).where(Category.code == (code or "").strip().upper())).first()
+    if cat is None or not cat.active:
+        raise UnknownCategory(
+            f"unknown category {code!r}: pick a minor class from GET /api/v1/categories (e.g. E0101)",
+            field="category_code",
+        )
+    return cat
+
+
+def route(*, session: Session, ticket: Ticket, at: datetime) -> routing.RouteDecision:
+    """Decide the department by the routing rules and keep the decision with its reason."""
+    category = category_of(session, ticket.category_code)
+    decision = routing.route(session=session, category=category, cell_code=ticket.cell_code, urgency=ticket.urgency)
+    session.add(RoutingDecisionRecord(ticket_id=ticket.id, rule_id=decision.rule_id,
+                                      department_code=decision.department_code, reason=decision.reason,
+                                      decided_at=at))
+    ticket.suggested_department_code = decision.suggested_department_code
+    return decision
+
+
+def register(ctx: ActContext) -> dict:
+    decision = route(session=ctx.session, ticket=ctx.ticket, at=ctx.at)
+    record = {"suggested_department_code": decision.suggested_department_code, "routing": decision.reason}
+    if decision.department_code:  # a rule names the department: the case may be dispatched at once
+        record |= {"department_code": decision.department_code, "rule_id": decision.rule_id}
+    return record
+
+
+def _department(session: Session, code: str | None) -> str:
+    if not code or not session.exec(select(Department).where(Department.code == code)).first():
+        raise UnknownDepartment(
+            f"unknown department {code!r}: pick one from GET /api/v1/departments", field="department_code"
+        )
+    return code
+
+
+def dispatch(ctx: ActContext) -> dict:
+    ticket = ctx.ticket
+    code = _department(ctx.session, ctx.payload.department_code or ticket.suggested_department_code)
+    ticket.department_code = code
+    if ctx.actor.role != Role.system:  # the system dispatches by the rule register already put on record
+        ctx.session.add(RoutingDecisionRecord(
+            ticket_id=ticket.id, rule_id=None, department_code=code, decided_at=ctx.at,
+            reason=f"dispatched by {ctx.actor.username}"
+            + (" (as suggested)" if code == ticket.suggested_department_code
+               else f" (suggested {ticket.suggested_department_code})")))
+    return {"department_code": code, "suggested_department_code": ticket.suggested_department_code}
+
+
+def approve_return(ctx: ActContext) -> dict:
+    record = {"returned_by": ctx.ticket.department_code}
+    ctx.ticket.department_code = None
+    return record
+
+
+def _within_limit(hours: float, options: DispatchOptions) -> float:
+    if hours > options.max_extension_hours:
+        raise InvalidInput(f"hours must be more than 0 and at most {options.max_extension_hours:g}", field="hours")
+    return hours
+
+
+def request_extension(ctx: ActContext) -> dict:
+    return {"hours": _within_limit(ctx.payload.hours, ctx.options)}
+
+
+def approve_extension(ctx: ActContext) -> dict:
+    last = ctx.session.exec(
+        select(TicketEvent).where(TicketEvent.ticket_id == ctx.ticket.id, TicketEvent.action == "request_extension")
+        .order_by(TicketEvent.seq.desc())
+    ).first()
+    requested = json.loads(last.payload).get("hours") if last else None
+    hours = ctx.payload.hours if ctx.payload.hours is not None else requested
+    if hours is None:
+        raise InvalidInput("say how many working hours to approve: payload {\"hours\": 8}", field="hours")
+    hours = _within_limit(hours, ctx.options)
+    ctx.ticket.extension_hours += hours
+    return {"hours": hours, "requested_hours": requested}
+
+
+def merge(ctx: ActContext) -> dict:
+    session, ticket, into = ctx.session, ctx.ticket, ctx.payload.into
+    if into is None or into == "":
+        raise InvalidInput("say which case to merge into: payload {\"into\": CASE_NUMBER}", field="into")
+    target = session.exec(select(Ticket).where(Ticket.case_number == str(into))).first()
+    if target is None and str(into).isdigit() and int(into) <= 2**31 - 1:
+        target = session.get(Ticket, int(into))
+    if target is None:
+        raise InvalidInput(f"no case {into!r} to merge into", field="into")
+    if target.id == ticket.id:
+        raise InvalidInput("a case cannot be merged into itself", field="into")
+    if target.status in TERMINAL:
+        raise InvalidInput(f"case {target.case_number} is {target.status}; merge into an open case", field="into")
+    target.support_count += ticket.support_count + 1
+    ticket.merged_into_id = target.id
+    ctx.record_on(ticket=target, action="merged_in", payload={"case_number": ticket.case_number})
+    return {"into": target.case_number}
+
+
+def support(ctx: ActContext) -> dict:
+    if ctx.actor.user_id is not None and ctx.session.exec(select(TicketEvent.id).where(
+            TicketEvent.ticket_id == ctx.ticket.id, TicketEvent.action == "support",
+            TicketEvent.actor_id == ctx.actor.user_id)).first() is not None:
+        raise Conflict("you already support this case; each person counts once", status=str(ctx.ticket.status))
+    ctx.ticket.support_count += 1
+    return {}
+
+
+def close(ctx: ActContext) -> dict:
+    return {"close_type": ctx.payload.close_type}

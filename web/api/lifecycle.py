@@ -1,0 +1,80 @@
+"""GET /api/v1/lifecycle: the lifecycle table as the pages and API clients read it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from dispatch.lifecycle import STATES, TABLE, Act, State
+from web.api.deps import ActorDep
+
+router = APIRouter(prefix="/api/v1", tags=["cases"])
+
+
+class Labels(BaseModel):
+    zh_CN: str = Field(serialization_alias="zh-CN")
+    en: str
+
+
+class StateOut(BaseModel):
+    status: str
+    final: bool = Field(description="no act moves a case on from here")
+    stamp: str | None = Field(description="the timestamp set when a case enters this state")
+    label: Labels
+    public_label: Labels = Field(description="the wording a citizen is shown")
+
+
+class TimersOut(BaseModel):
+    fulfil: list[str]
+    stop: list[str]
+    start: list[str]
+    pause: list[str]
+    resume: list[str]
+    extend: list[str]
+
+
+class ActOut(BaseModel):
+    action: str
+    from_: list[str] = Field(serialization_alias="from", description="the states it may be taken from")
+    roles: list[str]
+    to: str = Field(description="the next state; 'previous': back to where the request was made; 'same': no move")
+    needs_reason: bool
+    on_site: bool = Field(description="only the grid workers of the case's cell")
+    request: bool = Field(description="puts the case on hold until another act answers it")
+    answers: str | None = Field(description="the request this act approves or denies")
+    photos: str | None = Field(description="the stage photos sent with it are filed under; null: no photos")
+    stamp: str | None = Field(description="the timestamp it sets (besides its target state's)")
+    payload: dict[str, Any] = Field(description="JSON schema of what its payload may carry")
+    timers: TimersOut
+    label: Labels
+
+
+class LifecycleOut(BaseModel):
+    states: list[StateOut]
+    acts: list[ActOut]
+
+
+def _state(s: State) -> StateOut:
+    return StateOut(status=str(s.status), final=s.final, stamp=s.stamp, label=Labels(zh_CN=s.zh, en=s.en),
+                    public_label=Labels(zh_CN=s.public_zh, en=s.public_en))
+
+
+def _act(a: Act) -> ActOut:
+    t = a.timers
+    return ActOut(
+        action=a.action, from_=sorted(str(s) for s in a.from_states), roles=sorted(str(r) for r in a.roles),
+        to=a.to, needs_reason=a.needs_reason, on_site=a.on_site, request=a.request, answers=a.answers,
+        photos=a.photos, stamp=a.stamp, payload=a.payload.model_json_schema(),
+        timers=TimersOut(fulfil=list(t.fulfil), stop=list(t.stop), start=list(t.start), pause=list(t.pause),
+                         resume=list(t.resume), extend=list(t.extend)),
+        label=Labels(zh_CN=a.zh, en=a.en),
+    )
+
+
+@router.get("/lifecycle", response_model=LifecycleOut, response_model_by_alias=True)
+def lifecycle(_: ActorDep) -> LifecycleOut:
+    """The lifecycle table: every state with its labels (staff and public), every act with who may take it
+    from which states to which, what its payload carries, what it does to the SLA timers, and its labels."""
+    return LifecycleOut(states=[_state(s) for s in STATES.values()], acts=[_act(a) for a in TABLE])
