@@ -90,8 +90,13 @@ class MediaStore:
         return rel.as_posix()
 
     def discard_written(self) -> None:
+        """The transaction failed: remove the files written for it."""
         for path in self.written:
             path.unlink(missing_ok=True)
+        self.written.clear()
+
+    def keep_written(self) -> None:
+        """The transaction committed: its files are the cases' now."""
         self.written.clear()
 
     def path_of(self, rel: str) -> Path:

@@ -9,9 +9,11 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
+from dispatch.photos import MediaStore
 from grid.people import Actor
 from web.auth import CSRF_HEADER, SESSION_COOKIE, csrf_ok, session_for_cookie, user_for_token
 from web.state import AppState
+from web.unit import Unit
 
 
 def get_state(request: Request) -> AppState:
@@ -21,6 +23,17 @@ def get_state(request: Request) -> AppState:
 def get_session(state: Annotated[AppState, Depends(get_state)]) -> Iterator[Session]:
     with Session(state.engine, expire_on_commit=False) as session:
         yield session
+
+
+def get_unit(state: Annotated[AppState, Depends(get_state)],
+             session: Annotated[Session, Depends(get_session)]) -> Iterator[Unit]:
+    """The request's unit of work: ``with unit:`` commits; then the SLA scheduler and the live hub wake."""
+    unit = Unit(session, media=MediaStore(state.settings.media_dir),
+                after_commit=[lambda: state.committed(session)])
+    try:
+        yield unit
+    finally:
+        unit.close()
 
 
 bearer = HTTPBearer(auto_error=False, description="an API token from `gridops user create`")
@@ -61,3 +74,4 @@ def get_actor(
 StateDep = Annotated[AppState, Depends(get_state)]
 SessionDep = Annotated[Session, Depends(get_session)]
 ActorDep = Annotated[Actor, Depends(get_actor)]
+UnitDep = Annotated[Unit, Depends(get_unit)]

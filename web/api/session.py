@@ -7,7 +7,7 @@ from pydantic import BaseModel
 
 from grid.models import Role
 from grid.people import Actor
-from web.api.deps import ActorDep, SessionDep, StateDep
+from web.api.deps import ActorDep, SessionDep, StateDep, UnitDep
 from web.auth import SESSION_COOKIE, authenticate, close_session, open_session, session_for_cookie
 
 router = APIRouter(prefix="/api/v1", tags=["session"])
@@ -39,14 +39,14 @@ def _me(actor: Actor, display_name: str, csrf: str | None) -> MeOut:
 
 
 @router.post("/login", response_model=MeOut)
-def login(body: LoginIn, response: Response, session: SessionDep, state: StateDep) -> MeOut:
+def login(body: LoginIn, response: Response, session: SessionDep, state: StateDep, unit: UnitDep) -> MeOut:
     """Sign in: sets an HttpOnly, SameSite=Strict session cookie and returns the CSRF token the page
     must send back in X-CSRF-Token on every change, and the page this role lands on."""
     user = authenticate(session=session, username=body.username, password=body.password)
     if user is None:
         raise HTTPException(401, "wrong user name or password")
-    token, web_session = open_session(session=session, user=user, hours=state.settings.session_hours)
-    session.commit()
+    with unit:
+        token, web_session = open_session(session=session, user=user, hours=state.settings.session_hours)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", secure=state.settings.cookie_secure,
                         max_age=int(state.settings.session_hours * 3600), path="/")
     out = _me(Actor.of(session=session, user=user), user.display_name, web_session.csrf_token)
@@ -55,11 +55,11 @@ def login(body: LoginIn, response: Response, session: SessionDep, state: StateDe
 
 
 @router.post("/logout", status_code=204)
-def logout(request: Request, response: Response, session: SessionDep) -> None:
+def logout(request: Request, response: Response, session: SessionDep, unit: UnitDep) -> None:
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        close_session(session=session, token=cookie)
-        session.commit()
+        with unit:
+            close_session(session=session, token=cookie)
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 

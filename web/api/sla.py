@@ -17,7 +17,7 @@ from grid.clock import utcnow
 from grid.errors import Forbidden, NotFound
 from grid.models import Calendar, Role
 from grid.people import Actor
-from web.api.deps import ActorDep, SessionDep, StateDep
+from web.api.deps import ActorDep, SessionDep, UnitDep
 
 router = APIRouter(prefix="/api/v1", tags=["sla"])
 
@@ -63,14 +63,14 @@ def notifications(
 
 @router.post("/notifications/{notification_id}/read", response_model=NotificationOut)
 def mark_read(notification_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session: SessionDep,
-              actor: ActorDep) -> NotificationOut:
+              actor: ActorDep, unit: UnitDep) -> NotificationOut:
     note = session.get(Notification, notification_id)
     if note is None or note.user_id != actor.user_id:
         raise NotFound(f"no notification {notification_id}")
     if note.read_at is None:
-        note.read_at = utcnow()
-        session.add(note)
-        session.commit()
+        with unit:
+            note.read_at = utcnow()
+            session.add(note)
     return NotificationOut(**note.model_dump())
 
 
@@ -97,18 +97,15 @@ class CalendarIn(BaseModel):
 
 
 @router.put("/calendars/{code}", response_model=CalendarOut)
-def put_calendar(code: str, body: CalendarIn, state: StateDep, session: SessionDep,
-                 actor: ActorDep) -> dict[str, Any]:
+def put_calendar(code: str, body: CalendarIn, session: SessionDep, actor: ActorDep, unit: UnitDep) -> dict[str, Any]:
     """Create or change a calendar (admin): a department's own working hours, say. A new calendar starts
     with the official holidays; running deadlines on it are recomputed. Give a department a calendar
     with ``gridops department calendar CODE CALENDAR``."""
     require_admin(actor)
-    row = workdays.save_calendar(session=session, code=code, name=body.name, timezone=body.timezone,
-                            periods=body.periods, weekdays=body.weekdays)
-    out = row.model_dump(exclude={"id"})
-    session.commit()
-    state.committed(session)
-    return out
+    with unit:
+        row = workdays.save_calendar(session=session, code=code, name=body.name, timezone=body.timezone,
+                                     periods=body.periods, weekdays=body.weekdays)
+    return row.model_dump(exclude={"id"})
 
 
 class DayOut(BaseModel):
@@ -130,22 +127,20 @@ def calendar_days(code: str, session: SessionDep, _: ActorDep,
 
 
 @router.put("/calendars/{code}/days/{day}", response_model=DayOut)
-def put_day(code: str, day: date, body: DayIn, state: StateDep, session: SessionDep, actor: ActorDep) -> DayOut:
+def put_day(code: str, day: date, body: DayIn, session: SessionDep, actor: ActorDep, unit: UnitDep) -> DayOut:
     """Admins add next year's holidays and make-up working days once the State Council publishes them."""
     require_admin(actor)
-    row = workdays.set_calendar_day(session=session, calendar_code=code, day=day, kind=body.kind, name=body.name)
-    out = DayOut(**row.model_dump())
-    session.commit()
-    state.committed(session)
-    return out
+    with unit:
+        row = workdays.set_calendar_day(session=session, calendar_code=code, day=day, kind=body.kind,
+                                        name=body.name)
+    return DayOut(**row.model_dump())
 
 
 @router.delete("/calendars/{code}/days/{day}", status_code=204)
-def delete_day(code: str, day: date, state: StateDep, session: SessionDep, actor: ActorDep) -> None:
+def delete_day(code: str, day: date, session: SessionDep, actor: ActorDep, unit: UnitDep) -> None:
     require_admin(actor)
-    workdays.remove_calendar_day(session=session, calendar_code=code, day=day)
-    session.commit()
-    state.committed(session)
+    with unit:
+        workdays.remove_calendar_day(session=session, calendar_code=code, day=day)
 
 
 class PolicyIn(BaseModel):
@@ -199,10 +194,11 @@ def policies(session: SessionDep, _: ActorDep) -> dict[str, Any]:
 
 
 @router.put("/sla-policies", response_model=SlaPolicyOut)
-def put_policy(body: PolicyIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+def put_policy(body: PolicyIn, session: SessionDep, actor: ActorDep, unit: UnitDep) -> dict[str, Any]:
     """Set a policy. Running timers keep the limits they started with."""
     require_admin(actor)
-    row = sla.set_policy(session=session, stage=body.stage, category=body.category.upper(), urgency=body.urgency,
-                         limit_hours=body.limit_hours, basis=body.basis, ladder=body.ladder, note=body.note)
-    session.commit()
+    with unit:
+        row = sla.set_policy(session=session, stage=body.stage, category=body.category.upper(),
+                             urgency=body.urgency, limit_hours=body.limit_hours, basis=body.basis,
+                             ladder=body.ladder, note=body.note)
     return row.model_dump()

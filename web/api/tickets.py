@@ -20,7 +20,7 @@ from geo.crs import normalize_crs, to_wgs84
 from grid.clock import utcnow
 from grid.errors import InvalidInput, NotFound, UnknownCategory
 from grid.models import Category
-from web.api.deps import ActorDep, SessionDep, StateDep
+from web.api.deps import ActorDep, SessionDep, StateDep, UnitDep
 from web.api.params import aware, parse_bbox
 from web.api.schemas import (
     ActionIn,
@@ -94,42 +94,32 @@ def nearby(
 @router.post("/reports", status_code=201, response_model=ReportOut, openapi_extra=openapi_body(ReportIn),
              responses={200: {"description": "the same Idempotency-Key was seen before: the earlier case"}})
 async def create_report(
-    request: Request, state: StateDep, session: SessionDep, actor: ActorDep,
+    request: Request, state: StateDep, session: SessionDep, actor: ActorDep, unit: UnitDep,
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
     """File a report. JSON, or multipart with up to 6 `photos`. Returns the case and open cases of the
     same category nearby ("support the existing case" instead of filing a duplicate)."""
     fields, photos = await read_body(request, state.settings)
     body: ReportIn = _validated(ReportIn, fields)
-    store = MediaStore(state.settings.media_dir)
 
     def file() -> service.ReportResult:
-        result = service.report(
-            session=session, actor=actor, index=state.index.get(session), options=state.options,
-            lat=body.lat, lng=body.lng, crs=body.crs, category_code=body.category_code,
-            description=body.description, urgency=body.urgency, source=body.source, address=body.address,
-            idempotency_key=idempotency_key, photos=photos, store=store,
-        )
-        session.commit()
-        return result
+        with unit:
+            return service.report(
+                session=session, actor=actor, index=state.index.get(session), options=state.options,
+                lat=body.lat, lng=body.lng, crs=body.crs, category_code=body.category_code,
+                description=body.description, urgency=body.urgency, source=body.source, address=body.address,
+                idempotency_key=idempotency_key, photos=photos, store=unit.media,
+            )
 
     def work() -> ReportOut:
         try:
-            try:
-                result = file()
-            except IntegrityError:
-                # the same Idempotency-Key retried concurrently: the other request's case won the unique
-                # key; this one answers with that case (200), as a sequential retry would
-                if not idempotency_key:
-                    raise
-                session.rollback()
-                store.discard_written()
-                result = file()
-        except Exception:
-            session.rollback()
-            store.discard_written()
-            raise
-        state.committed(session)
+            result = file()
+        except IntegrityError:
+            # the same Idempotency-Key retried concurrently: the other request's case won the unique key;
+            # this one (rolled back) answers with that case (200), as a sequential retry would
+            if not idempotency_key:
+                raise
+            result = file()
         return ReportOut(
             ticket=ticket_out(result.ticket, _views(session, [result.ticket.id])[result.ticket.id]),
             created=result.created,
@@ -186,24 +176,17 @@ def get_ticket(ticket_id: Id, session: SessionDep, actor: ActorDep) -> TicketDet
 @router.post("/tickets/{ticket_id}/actions/{action}", response_model=TicketDetail,
              openapi_extra=openapi_body(ActionIn))
 async def act(ticket_id: Id, action: str, request: Request, state: StateDep, session: SessionDep,
-              actor: ActorDep) -> TicketDetail:
+              actor: ActorDep, unit: UnitDep) -> TicketDetail:
     """Take one act of the lifecycle (see GET /api/v1/lifecycle). 409 with the current status and the
     allowed actions when the case's state does not allow it; 403 when the role never may."""
     fields, photos = await read_body(request, state.settings)
     body: ActionIn = _validated(ActionIn, fields)
-    store = MediaStore(state.settings.media_dir)
 
     def work() -> TicketDetail:
-        try:
+        with unit:
             ticket = service.act(session=session, actor=actor, ticket_id=ticket_id, action=action,
                                  options=state.options, reason=body.reason, payload=body.payload,
-                                 expected_version=body.version, photos=photos, store=store)
-            session.commit()
-        except Exception:
-            session.rollback()
-            store.discard_written()
-            raise
-        state.committed(session)
+                                 expected_version=body.version, photos=photos, store=unit.media)
         return _detail(session, actor, ticket)
 
     return await run_in_threadpool(work)

@@ -21,6 +21,7 @@ from sqlmodel import Session
 from dispatch import escalation
 from grid.clock import utcnow
 from web.background.webhooks import deliver_due, next_attempt
+from web.unit import Unit
 
 log = logging.getLogger("gridops.scheduler")
 # a nudge that lands while a pass runs is skipped with a warning; the pass reschedules itself anyway
@@ -61,10 +62,8 @@ class SlaScheduler:
         """One pass: all due escalations (in batches, a transaction each), then due webhooks."""
         fired = 0
         while True:
-            with Session(self.engine, expire_on_commit=False) as session:
-                now = utcnow()
-                count = escalation.process_due(session=session, now=now)
-                session.commit()
+            with Session(self.engine, expire_on_commit=False) as session, Unit(session):
+                count = escalation.process_due(session=session, now=utcnow())
             fired += count
             if count == 0:
                 break

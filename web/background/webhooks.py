@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from dispatch.models import WebhookDelivery
 from grid.clock import utcnow
 from grid.models import Department
+from web.unit import Unit
 
 log = logging.getLogger("gridops.webhooks")
 BASE_BACKOFF_S = 10
@@ -39,7 +40,7 @@ def deliver_due(engine: Engine, *, timeout: float, max_attempts: int, batch: int
     database lock, and a process that dies mid-way leaves the claim to expire and the delivery to be
     retried (at least once; receivers dedupe on X-Gridops-Delivery)."""
     lease = timedelta(seconds=2 * timeout + 30)
-    with Session(engine, expire_on_commit=False) as session:
+    with Session(engine, expire_on_commit=False) as session, Unit(session):
         now = utcnow()
         query = (select(WebhookDelivery).where(WebhookDelivery.status == "pending",
                                                WebhookDelivery.next_attempt_at <= now)
@@ -54,7 +55,6 @@ def deliver_due(engine: Engine, *, timeout: float, max_attempts: int, batch: int
             item.next_attempt_at = now + lease
             session.add(item)
         secrets = {d.code: d.webhook_secret or "" for d in session.exec(select(Department))}
-        session.commit()
 
     outcomes: list[tuple[int, int | None, str]] = []
     with httpx.Client(timeout=timeout) as client:
@@ -71,7 +71,7 @@ def deliver_due(engine: Engine, *, timeout: float, max_attempts: int, batch: int
                 outcomes.append((item.id, None, f"{type(exc).__name__}: {exc}"[:500]))
 
     delivered = 0
-    with Session(engine) as session:
+    with Session(engine) as session, Unit(session):
         for item_id, code, error in outcomes:
             item = session.get(WebhookDelivery, item_id)
             item.last_status_code, item.last_error = code, error
@@ -84,5 +84,4 @@ def deliver_due(engine: Engine, *, timeout: float, max_attempts: int, batch: int
             else:
                 item.next_attempt_at = utcnow() + timedelta(seconds=BASE_BACKOFF_S * 2 ** (item.attempts - 1))
             session.add(item)
-        session.commit()
     return delivered

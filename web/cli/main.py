@@ -87,7 +87,6 @@ def grid_import(
     """Import one level of the hierarchy in one transaction. Re-importing the same file changes nothing."""
     from geo.errors import GeoError
     from geo.loaders import read_grid_file
-    from grid.errors import DomainError
     from grid.hierarchy import import_areas
     from grid.models import AreaLevel
 
@@ -103,15 +102,10 @@ def grid_import(
         err.print(f"[yellow]repaired invalid geometry of {code}[/yellow]")
     for a, b, area in loaded.overlaps:
         err.print(f"[yellow]{a} and {b} overlap by {area:,.1f} m²[/yellow]")
-    with _session() as session, Progress(console=err) as progress:
+    with _transaction() as session, Progress(console=err) as progress:
         task = progress.add_task(f"importing {len(loaded.features)} {lvl}s", total=len(loaded.features))
-        try:
-            stats = import_areas(session=session, level=lvl, features=loaded.features,
-                                 progress=lambda n: progress.advance(task, n))
-            session.commit()
-        except DomainError as exc:
-            session.rollback()
-            _fail(exc.message)
+        stats = import_areas(session=session, level=lvl, features=loaded.features,
+                             progress=lambda n: progress.advance(task, n))
     console.print(f"{stats.added} added, {stats.updated} updated, {stats.unchanged} unchanged"
                   + (f"; {len(stats.derived)} parent areas derived from their children" if stats.derived else ""))
 
@@ -122,10 +116,9 @@ def catalogue_load() -> None:
     from grid.calendars import ensure_calendars
     from grid.catalogue import load_default_catalogue
 
-    with _session() as session:
+    with _transaction() as session:
         ensure_calendars(session=session)
         departments, categories = load_default_catalogue(session=session)
-        session.commit()
     console.print(f"{departments} departments and {categories} categories loaded (and the standard calendars)")
 
 
@@ -242,14 +235,13 @@ def department_webhook(
 
     if url and not url.startswith(("http://", "https://")):
         _fail("the webhook URL must start with http:// or https://")
-    with _session() as session:
+    with _transaction() as session:
         dept = session.exec(sm_select(Department).where(Department.code == code)).first()
         if dept is None:
             _fail(f"unknown department {code!r}")
         dept.webhook_url = url or None
         dept.webhook_secret = (secret or secrets_mod.token_hex(16)) if url else None
         session.add(dept)
-        session.commit()
         shown = dept.webhook_secret
     console.print(f"{code}: webhook {'set' if url else 'removed'}" + (f"; secret {shown}" if url else ""))
 

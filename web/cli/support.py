@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from web.db import NotMigrated, make_engine, require_migrated
 from web.settings import get_settings
+from web.unit import Unit
 
 console = Console()
 err = Console(stderr=True)
@@ -50,10 +51,9 @@ def _transaction() -> Iterator[Session]:
 
     with _session() as session:
         try:
-            yield session
-            session.commit()
+            with Unit(session):
+                yield session
         except DomainError as exc:
-            session.rollback()
             _fail(exc.message)
 
 
