@@ -63,6 +63,11 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
 
 
+def downgrade(engine: Engine, revision: str = "-1") -> None:
+    """Back to ``revision``: an id, ``-1`` for one step, ``base`` for an empty database."""
+    command.downgrade(alembic_config(engine), revision)
+
+
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
@@ -83,3 +88,23 @@ def require_migrated(engine: Engine) -> None:
             f"the database at {engine.url.render_as_string(hide_password=True)} is at revision {current or 'none'}, "
             f"the code needs {head}. Run: gridops db upgrade"
         )
+
+
+def new_revision(engine: Engine, message: str) -> tuple[Path, bool]:
+    """Write the next revision (0004_…, 0005_…) with what the models changed since the newest one, found by
+    comparing them with a database at head. Returns the file and whether it is empty (nothing changed)."""
+    current, head = current_revision(engine), head_revision(engine)
+    if current != head:
+        raise NotMigrated(
+            f"the database at {engine.url.render_as_string(hide_password=True)} is at revision {current or 'none'}, "
+            f"not at the newest ({head}): a revision compares the models with a database at head, or it would "
+            f"repeat what {head} already does. Run: gridops db upgrade"
+        )
+    empty = []
+
+    def note_empty(_context, _revision, directives) -> None:  # noqa: ANN001
+        empty.append(all(script.upgrade_ops.is_empty() for script in directives))
+
+    script = command.revision(alembic_config(engine), message=message, autogenerate=True,
+                              rev_id=f"{int(head or 0) + 1:04d}", process_revision_directives=note_empty)
+    return Path(script.path), empty[0]

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import String
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from web.db import import_models, make_engine
 
 config = context.config
 target_metadata = import_models().metadata
+
+
+def compare_type(_context, _inspected_column, _metadata_column,  # noqa: ANN001
+                 inspected: TypeEngine, declared: TypeEngine) -> bool | None:
+    """Alembic's own comparison (None), except for a string's length: alembic lets VARCHAR pass for VARCHAR(10)
+    (a length on one side only), so a max_length added to a model would never reach the database."""
+    inspected = inspected.impl_instance if isinstance(inspected, TypeDecorator) else inspected
+    declared = declared.impl_instance if isinstance(declared, TypeDecorator) else declared
+    if isinstance(inspected, String) and isinstance(declared, String) and inspected.length != declared.length:
+        return True
+    return None
 
 
 def run_migrations_online() -> None:
@@ -26,7 +39,7 @@ def run_migrations_online() -> None:
                 # generated revisions use batch operations, so that one written against PostgreSQL runs on
                 # SQLite too (on PostgreSQL a batch is plain ALTER statements)
                 render_as_batch=True,
-                compare_type=True,
+                compare_type=compare_type,
             )
             with context.begin_transaction():
                 context.run_migrations()
