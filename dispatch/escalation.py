@@ -18,7 +18,8 @@ from sqlmodel import Session, col, select
 
 from dispatch import live
 from dispatch.models import Escalation, Notification, SlaTimer, Ticket, WebhookDelivery
-from dispatch.sla import calendar_for, light, schedule_next
+from dispatch.sla import light, schedule_next
+from dispatch.worktime import calendar_for
 from grid.models import Department, Role, User, WorkerCell
 
 log = logging.getLogger("gridops.escalation")

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from dispatch import queries, sla
 from dispatch.models import TERMINAL, LiveEvent, SlaTimer, Status, Ticket
 from dispatch.scope import visible
+from dispatch.worktime import calendar_for
 from grid.errors import InvalidInput
 from grid.people import Actor
 
@@ -146,7 +147,7 @@ def _headlines(session: Session, where: list, now: datetime) -> dict[int, tuple[
         else:
             by_calendar.setdefault(timer.calendar_code, []).append(i)
     for code, indexes in by_calendar.items():
-        cal = sla.calendar_for(session=session, code=code)
+        cal = calendar_for(session=session, code=code)
         for i, seconds in zip(indexes, cal.signed_between_many(now, [timers[i].due_at for i in indexes]),
                               strict=True):
             left[i] = seconds

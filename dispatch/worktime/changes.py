@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, select
 
-from dispatch.calendar import WorkCalendar, parse_periods
 from dispatch.models import SlaTimer
-from dispatch.sla import calendar_for, remaining_s, schedule_next
+from dispatch.sla import remaining_s, schedule_next
+from dispatch.worktime import WorkCalendar, calendar_for, parse_periods
 from grid import calendars
 from grid.calendars import ALWAYS
 from grid.clock import utcnow

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dispatch.calendar import WorkCalendar
+from dispatch.worktime import WorkCalendar
 
 SH = ZoneInfo("Asia/Shanghai")
 # 2026: National Day 1–7 October, make-up working days Sunday 20 September and Saturday 10 October

@@ -10,8 +10,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from dispatch import sla, workdays
+from dispatch import sla
 from dispatch.models import Notification, SlaPolicy
+from dispatch.worktime import changes as calendar_changes
 from grid import calendars
 from grid.clock import utcnow
 from grid.errors import Forbidden, NotFound
@@ -103,7 +104,7 @@ def put_calendar(code: str, body: CalendarIn, session: SessionDep, actor: ActorD
     with ``gridops department calendar CODE CALENDAR``."""
     require_admin(actor)
     with unit:
-        row = workdays.save_calendar(session=session, code=code, name=body.name, timezone=body.timezone,
+        row = calendar_changes.save_calendar(session=session, code=code, name=body.name, timezone=body.timezone,
                                      periods=body.periods, weekdays=body.weekdays)
     return row.model_dump(exclude={"id"})
 
@@ -131,7 +132,7 @@ def put_day(code: str, day: date, body: DayIn, session: SessionDep, actor: Actor
     """Admins add next year's holidays and make-up working days once the State Council publishes them."""
     require_admin(actor)
     with unit:
-        row = workdays.set_calendar_day(session=session, calendar_code=code, day=day, kind=body.kind,
+        row = calendar_changes.set_calendar_day(session=session, calendar_code=code, day=day, kind=body.kind,
                                         name=body.name)
     return DayOut(**row.model_dump())
 
@@ -140,7 +141,7 @@ def put_day(code: str, day: date, body: DayIn, session: SessionDep, actor: Actor
 def delete_day(code: str, day: date, session: SessionDep, actor: ActorDep, unit: UnitDep) -> None:
     require_admin(actor)
     with unit:
-        workdays.remove_calendar_day(session=session, calendar_code=code, day=day)
+        calendar_changes.remove_calendar_day(session=session, calendar_code=code, day=day)
 
 
 class PolicyIn(BaseModel):

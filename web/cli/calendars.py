@@ -40,7 +40,7 @@ def calendar_save(
     timezone: str = "Asia/Shanghai",
 ) -> None:
     """Create or change a working calendar (new ones start with the official holidays)."""
-    from dispatch.workdays import save_calendar
+    from dispatch.worktime.changes import save_calendar
 
     with _transaction() as session:
         row = save_calendar(session=session, code=code, name=name, timezone=timezone, periods=periods,
@@ -55,7 +55,7 @@ def calendar_set_day(
     name: str = "",
     calendar: str = "standard",
 ) -> None:
-    from dispatch.workdays import set_calendar_day
+    from dispatch.worktime.changes import set_calendar_day
 
     with _transaction() as session:
         set_calendar_day(session=session, calendar_code=calendar, day=_day(day), kind=kind, name=name)
@@ -64,7 +64,7 @@ def calendar_set_day(
 
 @calendar_app.command("remove-day")
 def calendar_remove_day(day: str, calendar: str = "standard") -> None:
-    from dispatch.workdays import remove_calendar_day
+    from dispatch.worktime.changes import remove_calendar_day
 
     with _transaction() as session:
         remove_calendar_day(session=session, calendar_code=calendar, day=_day(day))
