@@ -157,9 +157,7 @@ def _headlines(session: Session, where: list, now: datetime) -> dict[int, tuple[
         ratio = ratios.get(timer.ladder)
         if ratio is None:
             ratio = ratios[timer.ladder] = json.loads(timer.ladder).get("yellow_ratio", 0.8)
-        total = sla.total_s(timer)
-        used = total - remaining
-        light = "red" if used >= total else "yellow" if used >= ratio * total else "green"  # as sla.light
+        light = sla.light_of(sla.total_s(timer), remaining, ratio)
         key = (ORDER[light], remaining)
         current = best.get(timer.ticket_id)
         if current is None or key < current[:2]:

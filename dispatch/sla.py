@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
 from dispatch.lifecycle import DEPARTMENT_STAGES, STAGES, Timers
@@ -131,11 +132,15 @@ def remaining_s(timer: SlaTimer, cal: WorkCalendar, now: datetime) -> float:
 
 
 def light(timer: SlaTimer, cal: WorkCalendar, now: datetime) -> str:
-    used = total_s(timer) - remaining_s(timer, cal, now)
-    ratio = json.loads(timer.ladder).get("yellow_ratio", 0.8)
-    if used >= total_s(timer):
+    return light_of(total_s(timer), remaining_s(timer, cal, now), json.loads(timer.ladder).get("yellow_ratio", 0.8))
+
+
+def light_of(total: float, remaining: float, yellow_ratio: float) -> str:
+    """Green up to ``yellow_ratio`` of the limit used, yellow until it is used up, red past it."""
+    used = total - remaining
+    if used >= total:
         return "red"
-    return "yellow" if used >= ratio * total_s(timer) else "green"
+    return "yellow" if used >= yellow_ratio * total else "green"
 
 
 def level_time(timer: SlaTimer, cal: WorkCalendar, level: int) -> datetime | None:
@@ -288,16 +293,17 @@ def on_report(*, session: Session, ticket: Ticket, at: datetime) -> SlaTimer:
                  at=at)
 
 
-@dataclass
-class TimerView:
+class TimerView(BaseModel):
+    """A timer as people read it at a moment: the API's answer and the pages' countdowns."""
+
     stage: str
     cycle: int
     active: bool
     paused: bool
-    light: str
+    light: str = Field(description="green, yellow (80 % of the limit used) or red (past the limit)")
     due_at: datetime
     original_due_at: datetime
-    remaining_s: float
+    remaining_s: float = Field(description="working seconds left; negative when overdue")
     limit_s: float
     extension_s: float
     basis: str

@@ -66,25 +66,6 @@ class RoutingOut(BaseModel):
     decided_at: datetime
 
 
-class TimerOut(BaseModel):
-    stage: str
-    cycle: int
-    active: bool
-    paused: bool
-    light: str = Field(description="green, yellow (80 % of the limit used) or red (past the limit)")
-    due_at: datetime
-    original_due_at: datetime
-    remaining_s: float = Field(description="working seconds left; negative when overdue")
-    limit_s: float
-    extension_s: float
-    basis: str
-    calendar: str
-    warning_level: int
-    fulfilled_at: datetime | None
-    breached_at: datetime | None
-    on_time: bool | None
-
-
 class SlaOut(BaseModel):
     stage: str
     light: str
@@ -124,7 +105,7 @@ class TicketOut(BaseModel):
 
 class TicketDetail(TicketOut):
     allowed_actions: list[str]
-    timers: list[TimerOut]
+    timers: list[TimerView] = Field(description="the case's timers (dispatch.sla.TimerView)")
     photos: list[PhotoOut]
     routing: list[RoutingOut]
     timeline: list[EventOut]
@@ -198,7 +179,7 @@ def ticket_detail(
     return TicketDetail(
         **ticket_out(t, timers).model_dump(),
         allowed_actions=caller_actions(t, actor),
-        timers=[TimerOut(**vars(v)) for v in timers],
+        timers=timers,
         photos=[PhotoOut(id=p.id, stage=p.stage, url=f"/api/v1/tickets/{t.id}/photos/{p.id}",
                          content_type=p.content_type, width=p.width, height=p.height, created_at=p.created_at)
                 for p in photos],
