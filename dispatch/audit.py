@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from dispatch.models import CaseCounter, Ticket, TicketEvent
+from dispatch.models import Ticket, TicketCounter, TicketEvent
 from grid.people import Actor
 
 GENESIS = "0" * 64
@@ -82,7 +82,7 @@ class AuditProblem:
 def verify(*, session: Session, batch: int = 500) -> tuple[int, int, list[AuditProblem]]:
     """Check every case's chain. Returns (cases checked, events checked, problems)."""
     problems: list[AuditProblem] = []
-    n_cases = n_events = 0
+    n_tickets = n_events = 0
     last_id = 0
     while True:
         tickets = session.exec(select(Ticket).where(Ticket.id > last_id).order_by(Ticket.id).limit(batch)).all()
@@ -96,7 +96,7 @@ def verify(*, session: Session, batch: int = 500) -> tuple[int, int, list[AuditP
         ):
             events[ev.ticket_id].append(ev)
         for t in tickets:
-            n_cases += 1
+            n_tickets += 1
             prev = GENESIS
             chain = events[t.id]
             for expected_seq, ev in enumerate(chain, start=1):
@@ -118,18 +118,18 @@ def verify(*, session: Session, batch: int = 500) -> tuple[int, int, list[AuditP
                                      f"the case records {t.audit_count} events but the trail has {len(chain)}")
                     )
         session.expunge_all()
-    problems += missing_cases(session=session)
-    return n_cases, n_events, problems
+    problems += missing_tickets(session=session)
+    return n_tickets, n_events, problems
 
 
 PREFIX = 13  # case number = kind+major+minor (5) + local date (8) + daily sequence
 
 
-def missing_cases(*, session: Session, listed: int = 100) -> list[AuditProblem]:
+def missing_tickets(*, session: Session, listed: int = 100) -> list[AuditProblem]:
     """Each case's chain proves its own events; a case deleted with all its events leaves no chain to
     check. The case-number counters are the anchor: every number issued must still name a case (numbers
     are issued in the report's own transaction, so a refused report leaves no gap)."""
-    issued = {c.prefix: c.value for c in session.exec(select(CaseCounter))}
+    issued = {c.prefix: c.value for c in session.exec(select(TicketCounter))}
     held: dict[str, set[int]] = {}
     for number in session.exec(select(Ticket.case_number)):
         if number[PREFIX:].isdigit():

@@ -143,8 +143,8 @@ class TicketEvent(SQLModel, table=True):
     hash: str = Field(max_length=64)
 
 
-class CaseCounter(SQLModel, table=True):
-    """Sequence for case numbers, one row per (category, local date) prefix."""
+class TicketCounter(SQLModel, table=True):
+    """Sequence for tickets' case numbers, one row per (category, local date) prefix (table name kept)."""
 
     __tablename__ = "case_counter"
 

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from dispatch import audit, live, sla
 from dispatch.effects import ActContext, DispatchPayload, category_of
 from dispatch.lifecycle import TABLE, Act, Timers, find_act
-from dispatch.models import CaseCounter, Photo, Source, Status, Ticket, TicketEvent
+from dispatch.models import Photo, Source, Status, Ticket, TicketCounter, TicketEvent
 from dispatch.nearby import open_nearby
 from dispatch.options import DispatchOptions
 from dispatch.photos import MediaStore, ProcessedImage
@@ -64,10 +64,10 @@ def next_case_number(*, session: Session, category: Category, at: datetime, opti
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = (
-        insert(CaseCounter)
+        insert(TicketCounter)
         .values(prefix=prefix, value=1)
-        .on_conflict_do_update(index_elements=["prefix"], set_={"value": CaseCounter.value + 1})
-        .returning(CaseCounter.value)
+        .on_conflict_do_update(index_elements=["prefix"], set_={"value": TicketCounter.value + 1})
+        .returning(TicketCounter.value)
     )
     value = session.execute(stmt).scalar_one()
     return f"{prefix}{value:04d}"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dispatch.sla import DEFAULT_LADDER
-from web.api.map import MapAreasOut, MapCasesOut
+from web.api.map import MapAreasOut, MapTicketsOut
 from web.app import create_app
 from web.settings import Settings
 
@@ -71,8 +71,8 @@ def test_the_pre_encoded_map_answers_are_what_their_models_say(api) -> None:  # 
     """/map/cases and /map/cells skip validation for speed: their documented models must still fit."""
     api.report("worker_a")  # an open case on a running timer
     cases = api.get("dispatcher", "/api/v1/map/cases")
-    assert set(cases.json()) == set(MapCasesOut.model_fields)
-    assert MapCasesOut.model_validate_json(cases.content, strict=True).count == 1
+    assert set(cases.json()) == set(MapTicketsOut.model_fields)
+    assert MapTicketsOut.model_validate_json(cases.content, strict=True).count == 1
     for query, fields in (("", set(MapAreasOut.model_fields) - {"stats"}), ("?stats=1", set(MapAreasOut.model_fields))):
         areas = api.get("dispatcher", f"/api/v1/map/cells{query}")
         assert set(areas.json()) == fields

@@ -41,16 +41,16 @@ MAX_IDS = 500
 # areas): their models below describe them in the OpenAPI document only. A route that returns a Response
 # is not validated against its response_model, so they cost nothing per request.
 
-CaseRow = tuple[int, str, float, float, str, str, str, str | None, str | None, str, int, str | None, int | None,
+TicketRow = tuple[int, str, float, float, str, str, str, str | None, str | None, str, int, str | None, int | None,
                 int | None]
 
 
-class MapCasesOut(BaseModel):
+class MapTicketsOut(BaseModel):
     at: datetime = Field(description="when this snapshot was read")
     last_event_id: int = Field(description="resume the live feed (/ws?since=) from it to miss nothing after this")
     fields: list[str] = Field(description="the names of each row's values, in order: " + ", ".join(CASE_FIELDS))
     count: int
-    rows: list[CaseRow] = Field(
+    rows: list[TicketRow] = Field(
         description="per case: id, case number, lng, lat (WGS-84), status, category, urgency, department, "
         "suggested department, cell, created (epoch s), headline light, remaining working seconds, due (epoch s)")
 
@@ -100,7 +100,7 @@ def _ids(text: str | None) -> list[int] | None:
     return ids
 
 
-@router.get("/cases", response_model=MapCasesOut)
+@router.get("/cases", response_model=MapTicketsOut)
 def cases(
     request: Request, session: SessionDep, actor: ActorDep,
     status: Annotated[list[str] | None, Query(description="repeat or comma-separate; default: open")] = None,

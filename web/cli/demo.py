@@ -113,7 +113,7 @@ def _users(session: Session) -> dict[str, User]:
 PATH = ["verify", "register", "dispatch", "accept", "resolve", "check_pass", "close"]
 
 
-def _cases(*, session: Session, users: dict[str, User], count: int, rng: random.Random) -> None:
+def _tickets(*, session: Session, users: dict[str, User], count: int, rng: random.Random) -> None:
     actors = {name: Actor.of(session=session, user=u) for name, u in users.items()}
     workers = [a for a in actors.values() if a.role == Role.worker]
     by_cell = {c: a for a in workers for c in a.cell_codes}
@@ -253,7 +253,7 @@ def build_demo(
             user.password_hash = password
             session.add(user)
         session.commit()
-        _cases(session=session, users=users, count=tickets, rng=rng)
+        _tickets(session=session, users=users, count=tickets, rng=rng)
         progress(f"demo cases: {tickets}")
     out = []
     for name, role in DEMO_USERS:
