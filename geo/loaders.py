@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
 import shapely
 from pyproj import CRS
@@ -18,6 +17,9 @@ from pyproj.exceptions import CRSError
 
 from geo.errors import GridFileError
 from geo.metric import to_metric
+
+if TYPE_CHECKING:  # geopandas (with pandas and pyogrio) costs 1.5 s to import: only when a file is read
+    import geopandas as gpd
 
 OVERLAP_TOLERANCE_M2 = 0.5
 GEOJSON_SUFFIXES = {".geojson", ".json"}
@@ -56,6 +58,8 @@ def _polygonal(geom: shapely.Geometry) -> shapely.Geometry | None:
 
 
 def _read(path: Path, layer: str | None) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
     source = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
     try:
         return gpd.read_file(source, layer=layer, engine="pyogrio")
