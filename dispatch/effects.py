@@ -16,9 +16,9 @@ from sqlmodel import Session, select
 
 from dispatch.models import TERMINAL, RoutingDecisionRecord, Ticket, TicketEvent
 from dispatch.options import DispatchOptions
-from grid import routing
+from grid import catalogue, routing
 from grid.errors import Conflict, InvalidInput, UnknownCategory, UnknownDepartment
-from grid.models import Category, Department, Role
+from grid.models import Category, Role
 from grid.people import Actor
 
 # --- payloads --------------------------------------------------------------------------------------
@@ -86,7 +86,7 @@ class ActContext:
 
 
 def category_of(session: Session, code: str | None) -> Category:
-    cat = session.exec(select(Category).where(Category.code == (code or "").strip().upper())).first()
+    cat = catalogue.categories(session).get((code or "").strip().upper())
     if cat is None or not cat.active:
         raise UnknownCategory(
             f"unknown category {code!r}: pick a minor class from GET /api/v1/categories (e.g. E0101)",
@@ -115,7 +115,7 @@ def register(ctx: ActContext) -> dict:
 
 
 def _department(session: Session, code: str | None) -> str:
-    if not code or not session.exec(select(Department).where(Department.code == code)).first():
+    if not code or code not in catalogue.departments(session):
         raise UnknownDepartment(
             f"unknown department {code!r}: pick one from GET /api/v1/departments", field="department_code"
         )

@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from grid import refcache
 from grid.clock import utcnow
 from grid.dbtypes import UTCDateTime, enum_type
 
@@ -168,6 +169,9 @@ class SlaPolicy(SQLModel, table=True):
     basis: str = Field(default="working", max_length=16)  # working | natural
     ladder: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON; None: the default
     note: str = ""
+
+
+refcache.watch(SlaPolicy)  # policies are reference data (grid.refcache)
 
 
 class SlaTimer(SQLModel, table=True):

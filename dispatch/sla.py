@@ -18,9 +18,10 @@ from sqlmodel import Session, col, select
 from dispatch.lifecycle import DEPARTMENT_STAGES, STAGES, Timers
 from dispatch.models import SlaPolicy, SlaTimer, Ticket
 from dispatch.worktime import WorkCalendar, calendar_for
+from grid import catalogue, refcache
 from grid.calendars import ALWAYS, STANDARD
 from grid.errors import InvalidInput, UnknownCategory
-from grid.models import Category, Department, TimeBasis, Urgency
+from grid.models import Category, TimeBasis, Urgency
 
 #: (limit hours, basis) of the centre's stages when no policy row says otherwise.
 DEFAULT_LIMITS: dict[str, tuple[float, str]] = {
@@ -47,11 +48,9 @@ class Limit:
 
 
 def policy_for(*, session: Session, stage: str, category: Category, urgency: str) -> Limit:
-    rows = session.exec(select(SlaPolicy).where(
-        SlaPolicy.stage == stage,
-        col(SlaPolicy.category).in_([category.code, category.major_code, ""]),
-        col(SlaPolicy.urgency).in_([urgency, ""]),
-    )).all()
+    categories = (category.code, category.major_code, "")
+    rows = [p for p in refcache.cached(session, "sla_policies", lambda s: refcache.rows(s, SlaPolicy))
+            if p.stage == stage and p.category in categories and p.urgency in (urgency, "")]
     if rows:
         best = max(rows, key=lambda r: (len(r.category), bool(r.urgency)))
         ladder = {**DEFAULT_LADDER, **json.loads(best.ladder)} if best.ladder else DEFAULT_LADDER
@@ -173,7 +172,7 @@ def _calendar_code(session: Session, ticket: Ticket, stage: str, basis: str) -> 
     if basis == "natural":
         return ALWAYS
     if stage in DEPARTMENT_STAGES and ticket.department_code:
-        dept = session.exec(select(Department).where(Department.code == ticket.department_code)).first()
+        dept = catalogue.departments(session).get(ticket.department_code)
         if dept and dept.calendar_code:
             return dept.calendar_code
     return STANDARD
@@ -185,7 +184,7 @@ def timers_of(*, session: Session, ticket_id: int) -> list[SlaTimer]:
 
 def start(*, session: Session, ticket: Ticket, stage: str, at: datetime) -> SlaTimer:
     """Start the stage's timer, or restart it (a new cycle) if it ran before."""
-    category = session.exec(select(Category).where(Category.code == ticket.category_code)).one()
+    category = catalogue.categories(session)[ticket.category_code]
     limit = policy_for(session=session, stage=stage, category=category, urgency=ticket.urgency)
     code = _calendar_code(session, ticket, stage, limit.basis)
     cal = calendar_for(session=session, code=code)

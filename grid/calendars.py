@@ -74,7 +74,7 @@ def get_calendar(session: Session, code: str) -> Calendar:
 def touch(session: Session, code: str) -> None:
     """Mark the calendar changed."""
     cal = get_calendar(session, code)
-    # strictly later than before: the working-time arithmetic is cached per process by this stamp
+    # strictly later than before (the caches follow grid.refcache's version, bumped by this change too)
     now = utcnow()
     cal.updated_at = max(now, cal.updated_at + timedelta(microseconds=1)) if cal.updated_at else now
     session.add(cal)

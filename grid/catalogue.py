@@ -8,7 +8,19 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from grid import refcache
 from grid.models import Category, CategoryKind, Department, TimeBasis
+
+
+def categories(session: Session) -> dict[str, Category]:
+    """Every category by code (active or not), from the per-process reference cache."""
+    return refcache.cached(session, "categories", lambda s: {c.code: c for c in refcache.rows(s, Category)})
+
+
+def departments(session: Session) -> dict[str, Department]:
+    """Every department by code, from the per-process reference cache."""
+    return refcache.cached(session, "departments", lambda s: {d.code: d for d in refcache.rows(s, Department)})
+
 
 DEPARTMENTS: list[tuple[str, str, str]] = [
     ("SANITATION", "区环卫所", "Sanitation Office"),

@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from grid import refcache
 from grid.clock import utcnow
 from grid.dbtypes import UTCDateTime, enum_type
 
@@ -176,3 +177,7 @@ class RoutingRule(SQLModel, table=True):
     department_code: str = Field(foreign_key="department.code")
     note: str = ""
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# reference data: a change to any of these tables bumps the reference version (grid.refcache)
+refcache.watch(Calendar, CalendarDay, Department, WorkerCell, Category, RoutingRule)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
+from grid import refcache
 from grid.errors import Conflict, InvalidInput, UnknownArea, UnknownDepartment
 from grid.models import Area, AreaLevel, Department, Role, User, WorkerCell
 
@@ -89,7 +90,8 @@ class Actor:
 
     @classmethod
     def of(cls, *, session: Session, user: User) -> Actor:
-        cells = frozenset(cells_of(session=session, user_id=user.id)) if user.role == Role.worker else frozenset()
+        cells = refcache.cached(session, ("cells", user.id), lambda s: frozenset(cells_of(session=s, user_id=user.id))
+                                ) if user.role == Role.worker else frozenset()
         return cls(user_id=user.id, username=user.username, role=user.role,
                    department_code=user.department_code, cell_codes=cells)
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from grid import refcache
 from grid.errors import InvalidInput, UnknownArea, UnknownCategory, UnknownDepartment
 from grid.hierarchy import ancestor_codes, area_depth
 from grid.models import Area, Category, Department, RoutingRule, Urgency
@@ -45,13 +46,9 @@ def describe(rule: RoutingRule) -> str:
 
 
 def route(*, session: Session, category: Category, cell_code: str, urgency: str) -> RouteDecision:
-    rules = session.exec(
-        select(RoutingRule).where(
-            col(RoutingRule.category).in_([category.code, category.major_code, ""]),
-            col(RoutingRule.area_code).in_([*ancestor_codes(cell_code), ""]),
-            col(RoutingRule.urgency).in_([urgency, ""]),
-        )
-    ).all()
+    categories, areas = {category.code, category.major_code, ""}, {*ancestor_codes(cell_code), ""}
+    rules = [r for r in refcache.cached(session, "routing_rules", lambda s: refcache.rows(s, RoutingRule))
+             if r.category in categories and r.area_code in areas and r.urgency in (urgency, "")]
     if not rules:
         suggestion = category.default_department_code
         return RouteDecision(

@@ -1,0 +1,50 @@
+"""Reference data is cached per process (grid.refcache), and a change made anywhere — the CLI, another
+app process, an admin's request — takes effect on the next request: the cache follows a version row that
+every change to a reference table bumps in its own transaction."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from grid import refcache
+from grid.models import RoutingRule, User, WorkerCell
+from grid.routing import add_rule
+from tests.support.city import COMMUNITY_B, DISTRICT, cell_code
+
+
+def test_an_edited_routing_rule_routes_the_next_report(api, engine):
+    assert api.report("worker_a").json()["ticket"]["department_code"] == "SANITATION"  # cached now
+    with Session(engine) as other:  # as `gridops rule add` would, in another process
+        add_rule(session=other, department_code="GREENING", category="E01", area_code=DISTRICT)
+        other.commit()
+    assert api.report("worker_a", k=2).json()["ticket"]["department_code"] == "GREENING"
+
+
+def test_a_workers_new_cells_and_a_deactivation_count_at_once(api, engine):
+    theirs = api.report("worker_b", COMMUNITY_B, 1).json()["ticket"]
+    assert api.get("worker_a", f"/api/v1/tickets/{theirs['id']}").status_code == 404
+    with Session(engine) as other:
+        user = other.exec(select(User).where(User.username == "worker_a")).one()
+        other.add(WorkerCell(user_id=user.id, cell_code=cell_code(COMMUNITY_B, 1)))
+        other.commit()
+    assert api.get("worker_a", f"/api/v1/tickets/{theirs['id']}").status_code == 200
+    with Session(engine) as other:
+        user = other.exec(select(User).where(User.username == "worker_a")).one()
+        user.active = False
+        other.add(user)
+        other.commit()
+    assert api.get("worker_a", "/api/v1/me").status_code == 401
+
+
+def test_a_change_rolled_back_leaves_the_cache_right(api, engine):
+    assert api.report("worker_a").json()["ticket"]["department_code"] == "SANITATION"
+    with Session(engine) as other:
+        before = refcache.version(other)
+        rule = other.exec(select(RoutingRule).where(RoutingRule.category == "E01")).one()
+        rule.department_code = "GREENING"
+        other.add(rule)
+        other.flush()  # the version moves inside this transaction …
+        assert refcache.version(other) != before
+        other.rollback()  # … and back
+        assert refcache.version(other) == before
+    assert api.report("worker_a", k=2).json()["ticket"]["department_code"] == "SANITATION"
