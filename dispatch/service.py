@@ -76,18 +76,13 @@ def next_case_number(*, session: Session, category: Category, at: datetime, opti
 def _attach(
     *, session: Session, ticket: Ticket, photos: Sequence[ProcessedImage], store: MediaStore | None,
     stage: str, actor: Actor, event_seq: int,
-) -> list[int]:
+) -> None:
     if photos and store is None:
         raise InvalidInput("photos cannot be stored: no media directory configured")
-    rows = []
     for image in photos:
-        row = Photo(ticket_id=ticket.id, event_seq=event_seq, stage=stage, path=store.save(image),
-                    content_type=image.content_type, size=len(image.data), width=image.width,
-                    height=image.height, sha256=image.sha256, uploaded_by=actor.user_id)
-        session.add(row)
-        rows.append(row)
-    session.flush()
-    return [r.id for r in rows]
+        session.add(Photo(ticket_id=ticket.id, event_seq=event_seq, stage=stage, path=store.save(image),
+                          content_type=image.content_type, size=len(image.data), width=image.width,
+                          height=image.height, sha256=image.sha256, uploaded_by=actor.user_id))
 
 
 def report(
@@ -145,6 +140,12 @@ def report(
             f"the point ({wgs_lng:.6f}, {wgs_lat:.6f}) is outside the managed area{hint}",
             nearest_cell=nearest, distance_m=round(distance, 1) if distance is not None else None,
         )
+    # every read first (the duplicates, then nothing until the commit), and the case number as late as
+    # possible: its counter row is locked from here to the commit, so concurrent reports wait only for
+    # the writes below (one INSERT of the case, then one flush of everything else at the commit)
+    duplicates = [(t, d) for t, d in open_nearby(session=session, category_code=category.code, lng=wgs_lng,
+                                                 lat=wgs_lat, radius_m=options.duplicate_radius_m)
+                  if can_see(actor, t)]  # only cases the reporter may see (and so support)
     district, street, community, _ = ancestor_codes(cell_code)
     now = utcnow()
     ticket = Ticket(
@@ -157,7 +158,8 @@ def report(
         suggested_department_code=category.default_department_code, created_at=now, updated_at=now,
     )
     session.add(ticket)
-    session.flush()
+    session.flush()  # its id, for the rows that follow
+    sla.new_case(session, ticket)
     event = audit.append(
         session=session, ticket=ticket, actor=actor, action="report", from_status=None, to_status=ticket.status,
         at=now, payload={"lat": wgs_lat, "lng": wgs_lng, "input": {"lat": float(lat), "lng": float(lng),
@@ -168,10 +170,6 @@ def report(
             event_seq=event.seq)
     sla.on_report(session=session, ticket=ticket, at=now)
     live.ticket_changed(session=session, ticket=ticket, action="report", at=now)
-    duplicates = [(t, d) for t, d in open_nearby(session=session, category_code=category.code, lng=wgs_lng,
-                                                 lat=wgs_lat, radius_m=options.duplicate_radius_m,
-                                                 exclude_id=ticket.id)
-                  if can_see(actor, t)]  # only cases the reporter may see (and so support)
     if options.auto_dispatch_worker_reports and src == Source.worker and cell_code in actor.cell_codes:
         register = find_act(ticket.status, "register", Role.system)
         _, routed = _take(session=session, ticket=ticket, actor=SYSTEM, act=register, options=options, at=now,
@@ -212,7 +210,6 @@ def _record(
         session=session, ticket=ticket, actor=actor, action=action, from_status=before,
         to_status=ticket.status, at=at, reason=reason, payload=record,
     )
-    session.flush()
     if timers is not None:
         sla.on_act(session=session, ticket=ticket, timers=timers, at=at, hours=(record or {}).get("hours"))
     live.ticket_changed(session=session, ticket=ticket, action=action, at=at)

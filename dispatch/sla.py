@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field
+from sqlalchemy import event
 from sqlmodel import Session, col, select
 
 from dispatch.lifecycle import DEPARTMENT_STAGES, STAGES, Timers
@@ -182,6 +183,30 @@ def timers_of(*, session: Session, ticket_id: int) -> list[SlaTimer]:
     return list(session.exec(select(SlaTimer).where(SlaTimer.ticket_id == ticket_id).order_by(SlaTimer.id)))
 
 
+_KNOWN = "gridops.sla_timers"
+
+
+def case_timers(session: Session, ticket: Ticket) -> dict[str, SlaTimer]:
+    """The case's timers by stage, read once per transaction: a report that registers and dispatches at
+    once, or an act, changes them in memory and the commit writes each row once."""
+    known = session.info.setdefault(_KNOWN, {})
+    timers = known.get(ticket.id)
+    if timers is None:
+        timers = known[ticket.id] = {t.stage: t for t in timers_of(session=session, ticket_id=ticket.id)}
+    return timers
+
+
+def new_case(session: Session, ticket: Ticket) -> None:
+    """A case created in this transaction has no timers yet: nothing to read."""
+    session.info.setdefault(_KNOWN, {})[ticket.id] = {}
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_timers(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_KNOWN, None)
+
+
 def start(*, session: Session, ticket: Ticket, stage: str, at: datetime) -> SlaTimer:
     """Start the stage's timer, or restart it (a new cycle) if it ran before."""
     category = catalogue.categories(session)[ticket.category_code]
@@ -189,11 +214,13 @@ def start(*, session: Session, ticket: Ticket, stage: str, at: datetime) -> SlaT
     code = _calendar_code(session, ticket, stage, limit.basis)
     cal = calendar_for(session=session, code=code)
     due = cal.add_working(at, timedelta(seconds=limit.seconds))
-    timer = session.exec(select(SlaTimer).where(SlaTimer.ticket_id == ticket.id, SlaTimer.stage == stage)).first()
+    timers = case_timers(session, ticket)
+    timer = timers.get(stage)
     if timer is None:
-        timer = SlaTimer(ticket_id=ticket.id, stage=stage, cycle=0, calendar_code=code, basis=limit.basis,
-                         limit_s=limit.seconds, ladder="", started_at=at, anchor_at=at,
-                         anchor_remaining_s=limit.seconds, due_at=due, original_due_at=due)
+        timer = timers[stage] = SlaTimer(
+            ticket_id=ticket.id, stage=stage, cycle=0, calendar_code=code, basis=limit.basis,
+            limit_s=limit.seconds, ladder="", started_at=at, anchor_at=at, anchor_remaining_s=limit.seconds,
+            due_at=due, original_due_at=due)
     timer.cycle += 1
     timer.active, timer.calendar_code, timer.basis = True, code, limit.basis
     timer.limit_s, timer.extension_s, timer.ladder = limit.seconds, 0.0, json.dumps(limit.ladder, sort_keys=True)
@@ -266,7 +293,7 @@ def on_act(*, session: Session, ticket: Ticket, timers: Timers, at: datetime,
            hours: float | None = None) -> list[SlaTimer]:
     """Apply an act's declared effect on the case's timers (``hours``: what an extension approved).
     Returns the timers that changed."""
-    running = {t.stage: t for t in timers_of(session=session, ticket_id=ticket.id)}
+    running = case_timers(session, ticket)
     changed: list[SlaTimer] = []
     for stages, fulfilled in ((timers.fulfil, True), (timers.stop, False)):
         for stage in stages:
