@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlmodel import Session, SQLModel
 
-from web.db import import_models, make_engine, upgrade
+from tests.support import database
+from web.db import make_engine, upgrade
 
 PG_ADMIN_URL = os.environ.get("GRIDOPS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 BACKENDS = [b.strip() for b in os.environ.get("GRIDOPS_TEST_BACKENDS", "sqlite,postgresql").split(",") if b.strip()]
@@ -21,6 +22,8 @@ BACKENDS = [b.strip() for b in os.environ.get("GRIDOPS_TEST_BACKENDS", "sqlite,p
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated, empty database for the whole run, per backend."""
+    if request.param not in BACKENDS:
+        pytest.skip(f"{request.param} is not in GRIDOPS_TEST_BACKENDS")
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("sqlite") / "gridops.db"
         url = f"sqlite:///{path}"
@@ -47,15 +50,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
-    """The run's database, emptied before each test."""
+    """The run's database, emptied before each test (see tests/support/database.py)."""
     engine = make_engine(database_url)
-    tables = [t for t in reversed(import_models().metadata.sorted_tables)]
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(table.delete())
+    database.empty(engine)
+    database.forget_cached_reference_data()
     yield engine
     engine.dispose()
 

@@ -8,12 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from grid.models import User
 from tests.support.city import build_city
 from tests.support.server import ROOT, Server
-from web.auth import hash_password
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
@@ -23,8 +21,16 @@ ARTIFACTS = ROOT / "test-artifacts"
 PASSWORD = "browser-test-pass"
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Browser tests run once, on PostgreSQL (what production runs): what they add to the API tests is the
+    pages, which do not change with the database. The API, service and process tests run on both."""
+    if "browser" in metafunc.fixturenames:
+        metafunc.definition.add_marker(pytest.mark.parametrize("database_url", ["postgresql"], indirect=True))
+
+
 @pytest.fixture(scope="module")
-def browser():  # noqa: ANN201
+def chromium():  # noqa: ANN201
     """Per module: the sync API keeps an event loop on the main thread while it runs, which other tests
     should not inherit."""
     if not Path(CHROMIUM).exists():
@@ -40,23 +46,33 @@ def browser():  # noqa: ANN201
 
 
 @pytest.fixture
-def web_city(engine):  # noqa: ANN001, ANN201
-    """The test city, every user with a password."""
-    with Session(engine) as session:
-        city = build_city(session)
-        secret = hash_password(PASSWORD)
-        for user in session.exec(select(User)):
-            user.password_hash = secret
-            session.add(user)
-        session.commit()
-    return city
+def browser(chromium):  # noqa: ANN001, ANN201
+    """The module's Chromium; whatever a test left open (a failed test skips its context.close()) is
+    closed after it, so no page of one test talks to the server during the next."""
+    yield chromium
+    for context in chromium.contexts:
+        context.close()
 
 
 @pytest.fixture
-def live_server(engine, database_url, web_city, tmp_path) -> Iterator[Server]:  # noqa: ANN001
-    server = Server(database_url, tmp_path / "media").start()
+def web_city(engine):  # noqa: ANN001, ANN201
+    """The test city, every user with a password."""
+    with Session(engine) as session:
+        return build_city(session, password=PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def module_server(database_url, tmp_path_factory) -> Iterator[Server]:  # noqa: ANN001
+    """One real server per test module; each test resets the database under it (web_city)."""
+    server = Server(database_url, tmp_path_factory.mktemp("server") / "media").start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def live_server(module_server, web_city) -> Server:  # noqa: ANN001
+    """The module's server, on a database holding just the test city."""
+    return module_server
 
 
 def shot(page, name: str) -> None:  # noqa: ANN001

@@ -27,8 +27,8 @@ def _png() -> bytes:
     return buf.getvalue()
 
 
-@pytest.fixture
-def tile_server():  # noqa: ANN201
+@pytest.fixture(scope="module")
+def tile_host():  # noqa: ANN201
     """A tile server on loopback answering every {z}/{x}/{y}.png with a plain tile, keeping the paths."""
     tile, seen = _png(), []
 
@@ -52,11 +52,26 @@ def tile_server():  # noqa: ANN201
 
 
 @pytest.fixture
-def gcj_server(engine, database_url, web_city, tmp_path, tile_server):  # noqa: ANN001, ANN201
-    url, _ = tile_server
-    server = Server(database_url, tmp_path / "media", GRIDOPS_MAP_TILES_URL=url, GRIDOPS_MAP_TILES_CRS="gcj02").start()
+def tile_server(tile_host):  # noqa: ANN001, ANN201
+    """The tile server's URL template and the paths asked of it during this test."""
+    url, seen = tile_host
+    seen.clear()
+    return url, seen
+
+
+@pytest.fixture(scope="module")
+def gcj_host(database_url, tmp_path_factory, tile_host):  # noqa: ANN001, ANN201
+    url, _ = tile_host
+    server = Server(database_url, tmp_path_factory.mktemp("gcj") / "media", GRIDOPS_MAP_TILES_URL=url,
+                    GRIDOPS_MAP_TILES_CRS="gcj02").start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def gcj_server(gcj_host, web_city, tile_server):  # noqa: ANN001, ANN201
+    """The module's server with the GCJ-02 base map, on a database holding just the test city."""
+    return gcj_host
 
 
 def gcj(lng: float, lat: float) -> tuple[float, float]:
