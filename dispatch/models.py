@@ -77,6 +77,12 @@ class Ticket(SQLModel, table=True):
     merged_into_id: int | None = Field(default=None, foreign_key="ticket.id")
     support_count: int = 0
     extension_hours: float = 0.0  # approved extensions, added to the handling limit
+    # the case's light as instants, the earliest over its running timers (NULL: never while they stand as
+    # they are): a case is red when sla_red_at <= now, yellow when sla_yellow_at <= now; and its earliest
+    # running deadline. Kept by dispatch.sla whenever a timer changes, so counters are SQL aggregates.
+    sla_yellow_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sla_red_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sla_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     audit_head: str = ""  # hash of the newest event: deleting the last event is detected too
     audit_count: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
@@ -210,6 +216,9 @@ class SlaTimer(SQLModel, table=True):
     warning_level: int = 0  # the highest level fired this cycle: 1 yellow, 2 red, 3+ overdue steps
     next_level: int | None = None
     next_fire_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # NULL: nothing pending
+    # when its light turns yellow and red as it stands (set with next_fire_at; NULL: not while it stands so)
+    yellow_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    red_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Escalation(SQLModel, table=True):

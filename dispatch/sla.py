@@ -8,6 +8,7 @@ it through an index, so its cost does not grow with the number of open cases."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -157,7 +158,9 @@ def level_time(timer: SlaTimer, cal: WorkCalendar, level: int) -> datetime | Non
 
 
 def schedule_next(timer: SlaTimer, cal: WorkCalendar) -> None:
-    """Set next_level / next_fire_at from the anchor; nothing pends for a paused or finished timer."""
+    """Set next_level / next_fire_at from the anchor (nothing pends for a paused or finished timer), and
+    the instants its light turns yellow and red."""
+    timer.yellow_at, timer.red_at = light_instants(timer, cal)
     if not timer.active or timer.paused_at is not None:
         timer.next_level, timer.next_fire_at = None, None
         return
@@ -165,6 +168,34 @@ def schedule_next(timer: SlaTimer, cal: WorkCalendar) -> None:
     timer.next_level, timer.next_fire_at = level, level_time(timer, cal, level)
     if timer.next_fire_at is None:
         timer.next_level = None
+
+
+def light_instants(timer: SlaTimer, cal: WorkCalendar) -> tuple[datetime | None, datetime | None]:
+    """When the timer's light turns yellow and red while it stands as it is (None: not before it changes).
+    A running timer's light moves with working time; a paused one keeps the light it had, so its
+    instants are its pause (or never); a finished one has none."""
+    if not timer.active:
+        return None, None
+    if timer.paused_at is not None:
+        frozen = light_of(total_s(timer), timer.anchor_remaining_s,
+                          json.loads(timer.ladder).get("yellow_ratio", 0.8))
+        return (timer.paused_at if frozen != "green" else None, timer.paused_at if frozen == "red" else None)
+    return level_time(timer, cal, 1), timer.due_at
+
+
+def summarise(ticket: Ticket, timers: Iterable[SlaTimer]) -> None:
+    """The case's light instants and earliest running deadline, from its timers (see Ticket.sla_red_at)."""
+    running = [t for t in timers if t.active]
+    ticket.sla_yellow_at = min((t.yellow_at for t in running if t.yellow_at), default=None)
+    ticket.sla_red_at = min((t.red_at for t in running if t.red_at), default=None)
+    ticket.sla_due_at = min((t.due_at for t in running if t.paused_at is None), default=None)
+
+
+def light_at(yellow_at: datetime | None, red_at: datetime | None, now: datetime) -> str:
+    """The light from stored instants: what ``light`` computes with the calendar."""
+    if red_at is not None and red_at <= now:
+        return "red"
+    return "yellow" if yellow_at is not None and yellow_at <= now else "green"
 
 
 # --- lifecycle -------------------------------------------------------------------------------------
@@ -311,12 +342,16 @@ def on_act(*, session: Session, ticket: Ticket, timers: Timers, at: datetime,
         if stage in running and running[stage].active and hours:
             extend(session=session, timer=running[stage], hours=float(hours), at=at)
             changed.append(running[stage])
+    if changed:
+        summarise(ticket, running.values())
     return changed
 
 
 def on_report(*, session: Session, ticket: Ticket, at: datetime) -> SlaTimer:
-    return start(session=session, ticket=ticket, stage="verify" if ticket.status == "verifying" else "register",
-                 at=at)
+    timer = start(session=session, ticket=ticket, stage="verify" if ticket.status == "verifying" else "register",
+                  at=at)
+    summarise(ticket, [timer])
+    return timer
 
 
 class TimerView(BaseModel):

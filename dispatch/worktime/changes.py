@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, select
 
-from dispatch.models import SlaTimer
-from dispatch.sla import remaining_s, schedule_next
+from dispatch.models import SlaTimer, Ticket
+from dispatch.sla import remaining_s, schedule_next, summarise
 from dispatch.worktime import WorkCalendar, calendar_for, parse_periods
 from grid import calendars
 from grid.calendars import ALWAYS
@@ -97,5 +97,15 @@ def on_calendar_changed(*, session: Session, calendar_code: str, before: WorkCal
         timer.due_at = cal.shift(at, timer.anchor_remaining_s)
         schedule_next(timer, cal)
         session.add(timer)
+    ids = sorted({t.ticket_id for t in timers})
+    for start in range(0, len(ids), 500):  # the moved cases' lights, from all their running timers
+        batch = ids[start:start + 500]
+        running: dict[int, list[SlaTimer]] = {i: [] for i in batch}
+        for timer in session.exec(select(SlaTimer).where(col(SlaTimer.ticket_id).in_(batch),
+                                                         col(SlaTimer.active).is_(True))):
+            running[timer.ticket_id].append(timer)
+        for ticket in session.exec(select(Ticket).where(col(Ticket.id).in_(batch))):
+            summarise(ticket, running[ticket.id])
+            session.add(ticket)
     session.flush()
     return len(timers)
