@@ -12,6 +12,7 @@ from tests.support.city import COMMUNITY_A, COMMUNITY_B, X0, Y0, D, cell_code
 from tests.support.clock import FakeClock
 
 SH = ZoneInfo("Asia/Shanghai")
+ORDER = {"red": 0, "yellow": 1, "green": 2}
 
 
 @pytest.fixture
@@ -176,3 +177,38 @@ def test_todays_counters_match_the_case_by_case_timers(api, clock, city, engine)
         assert api.get(user, "/api/v1/stats/today").json() == expected, user
     counts = api.get("dispatcher", "/api/v1/stats/today").json()
     assert counts["open"] == 3 and counts["yellow"] + counts["red"] >= 1
+
+
+def test_area_stats_match_a_case_by_case_count(api, clock, city, engine):
+    """/map/cells?stats counts from the stored light instants in SQL; each area's count and worst light must
+    be what the calendar says case by case (markers, through sla's working-time lights)."""
+    from sqlmodel import Session
+
+    from dispatch import markers
+
+    clock.set(datetime(2026, 11, 23, 8, 0, tzinfo=SH))
+    cases = [api.report("worker_a", k=1).json()["ticket"]["id"],  # 4 working hours: yellow at 11:12
+             api.report("worker_a", k=2, category_code="E0102", description="道路不洁").json()["ticket"]["id"],
+             api.report("worker_b", community=COMMUNITY_B, k=1, category_code="C0101",  # 6 natural hours
+                        description="井盖").json()["ticket"]["id"]]
+    for who, case in zip(("sanitation", "sanitation", "water"), cases, strict=True):
+        assert api.act(who, case, "accept").status_code == 200
+    clock.set(datetime(2026, 11, 23, 10, 0, tzinfo=SH))
+    api.report("worker_a", k=3, category_code="E0601", description="杂物")  # waits in the centre: red at 11:00
+    seen = set()
+    for moment in ((11, 20), (13, 0), (16, 10)):
+        clock.set(datetime(2026, 11, 23, *moment, tzinfo=SH))
+        for level, length in (("cell", 15), ("community", 12), ("district", 6)):
+            with Session(engine) as session:
+                found = markers.markers(session=session, actor=city.actors["dispatcher"],
+                                        filters=markers.MarkerFilter(), now=clock.now)
+            expected: dict[str, list] = {}
+            for m in found:
+                entry = expected.setdefault(m.cell_code[:length], [0, "green"])
+                entry[0] += 1
+                if m.light and ORDER[m.light] < ORDER[entry[1]]:
+                    entry[1] = m.light
+            got = api.get("dispatcher", f"/api/v1/map/cells?level={level}&stats=1").json()["stats"]
+            assert got == expected, (moment, level)
+            seen |= {v[1] for v in got.values()}
+    assert seen == {"green", "yellow", "red"}

@@ -215,9 +215,8 @@ def cells(
         if request.headers.get("if-none-match") == etag:
             return Response(status_code=304, headers={"ETag": etag, "Cache-Control": "private, no-cache"})
         return _json(request, body, etag=etag)
-    found = markers.markers(session=session, actor=actor, filters=markers.MarkerFilter(area=within), now=utcnow())
-    per_area = markers.counts_by_area(found, CODE_LENGTH[level])
-    return _json(request, {**body, "stats": {code: [v["open"], v["worst"]] for code, v in per_area.items()}})
+    counts = markers.area_counts(session=session, actor=actor, length=CODE_LENGTH[level], within=within, now=utcnow())
+    return _json(request, {**body, "stats": counts})
 
 
 
