@@ -102,26 +102,31 @@ async def create_report(
     fields, photos = await read_body(request, state.settings)
     body: ReportIn = _validated(ReportIn, fields)
 
-    def file() -> service.ReportResult:
+    def file() -> tuple[service.ReportResult, list]:
         with unit:
-            return service.report(
+            result = service.report(
                 session=session, actor=actor, index=state.index.get(session), options=state.options,
                 lat=body.lat, lng=body.lng, crs=body.crs, category_code=body.category_code,
                 description=body.description, urgency=body.urgency, source=body.source, address=body.address,
                 idempotency_key=idempotency_key, photos=photos, store=unit.media,
             )
+            # the answer's timers from the ones the report wrote, before the commit forgets them
+            now = utcnow()
+            views = [sla.view(session=session, timer=t, now=now)
+                     for t in sla.case_timers(session, result.ticket).values()]
+        return result, views
 
     def work() -> ReportOut:
         try:
-            result = file()
+            result, views = file()
         except IntegrityError:
             # the same Idempotency-Key retried concurrently: the other request's case won the unique key;
             # this one (rolled back) answers with that case (200), as a sequential retry would
             if not idempotency_key:
                 raise
-            result = file()
+            result, views = file()
         return ReportOut(
-            ticket=ticket_out(result.ticket, _views(session, [result.ticket.id])[result.ticket.id]),
+            ticket=ticket_out(result.ticket, views),
             created=result.created,
             duplicates=[DuplicateOut(id=t.id, case_number=t.case_number, status=t.status, description=t.description,
                                      distance_m=round(d, 1), support_count=t.support_count)
