@@ -48,6 +48,7 @@ class Ticket(SQLModel, table=True):
         UniqueConstraint("reporter_id", "idempotency_key", name="uq_ticket_idempotency"),
         Index("ix_ticket_status_category", "status", "category_code"),
         Index("ix_ticket_lng_lat", "lng", "lat"),
+        Index("ix_ticket_closed_at", "closed_at"),  # closed today
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -191,6 +192,7 @@ class SlaTimer(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("ticket_id", "stage", name="uq_sla_timer_stage"),
         Index("ix_sla_timer_next_fire", "next_fire_at"),
+        Index("ix_sla_timer_stage_fulfilled", "stage", "fulfilled_at"),  # today's on-time rate
     )
 
     id: int | None = Field(default=None, primary_key=True)
