@@ -90,8 +90,8 @@ def insert_cells(engine: Engine, n_cells: int) -> list[Cell]:
 
 def insert_open_cases(engine: Engine, cells: list[Cell], n_cases: int, *, seed: int = 7) -> None:
     """``n_cases`` open cases of every category at random points of the cells, each with a running
-    timer: mostly green, some yellow, some red. Their numbers (18 characters) never collide with the
-    service's own (17)."""
+    timer: mostly green, some yellow, some red. Their numbers start with ``B``, so they never collide
+    with the service's own (category code, date, daily sequence), however long the sequence grows."""
     with Session(engine) as session:
         categories = [(c.code, c.kind, c.default_department_code) for c in session.exec(select(Category))]
     now = _now(engine)
@@ -108,7 +108,7 @@ def insert_open_cases(engine: Engine, cells: list[Cell], n_cases: int, *, seed: 
         limit = 4 * 3600.0
         remaining = (rnd.uniform(-8, -0.1) if roll < 0.08 else rnd.uniform(0.05, 0.75) if roll < 0.2
                      else rnd.uniform(1, 60)) * 3600
-        tickets.append(dict(id=i, case_number=f"{cat}{created:%Y%m%d}{i:05d}"[:20], status=status, kind=kind, cat=cat,
+        tickets.append(dict(id=i, case_number=f"B{cat}{created:%y%m%d}{i:07d}", status=status, kind=kind, cat=cat,
                             urgency=rnd.choice(["normal", "normal", "normal", "urgent", "critical"]),
                             lat=y0 + rnd.uniform(0.05, 0.95) * DY, lng=x0 + rnd.uniform(0.05, 0.95) * DX,
                             cell=code, community=code[:12], street=code[:9], district=code[:6],

@@ -338,6 +338,9 @@ def summary(runs: list[Run], worker_counts: list[int], rounds: int) -> None:
         lo, hi = worker_counts[0], worker_counts[-1]
         rows.append((f"throughput {hi} workers / {lo}", f"{ratio(runs, ('gridops', hi), ('gridops', lo), 'rps'):.2f}×",
                      f"{ratio(runs, ('reference', hi), ('reference', lo), 'rps'):.2f}×", "", "≥ 1.1×"))
+    failed = sum(r.failed for r in runs)
+    if failed:
+        print(f"note: {failed} requests failed (see the rounds above): the figures of those rounds are suspect")
     print("\n| POST /api/v1/reports, PostgreSQL | gridops | bare one-INSERT endpoint | ratio | target |")
     print("|---|---:|---:|---:|---|")
     for row in rows:
