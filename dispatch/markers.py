@@ -4,7 +4,9 @@ case in the caller's scope, computed in a few queries.
 The per-case views (``sla.view`` through ``queries.timers_by_ticket``) load whole timer rows and look the
 calendar up once per timer; fine for a page of 50, slow for 20,000. Here the running timers of all the
 cases come in one column query, each calendar is loaded once, and only the headline (the running timer
-that is worst off, as ``sla.headline`` picks it) is kept per case."""
+that is worst off, as ``sla.headline`` picks it) is kept per case. The map's rows (``rows``) are counted
+and filtered in SQL, their light read from the stored instants, and only the rows returned (at most the
+caller's limit) have their timers read."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import and_, case, exists, func, or_
 from sqlmodel import Session, col, select
 
 from dispatch import sla
@@ -49,7 +51,7 @@ class MarkerFilter:
     statuses: list[str] | None = None  # None: every open status
     ids: list[int] | None = None  # these cases whatever their status (a live client catching up)
     category: str | None = None
-    department: str | None = None
+    department: str | None = None  # "-": no department yet
     area: str | None = None
     urgency: str | None = None
     created_from: datetime | None = None
@@ -77,7 +79,9 @@ def _conditions(actor: Actor, f: MarkerFilter) -> list:
         where.append(col(Ticket.status).in_(statuses))
     if f.category:
         where.append(col(Ticket.category_code).startswith(f.category.upper(), autoescape=True))
-    if f.department:
+    if f.department == "-":  # not dispatched yet
+        where.append(col(Ticket.department_code).is_(None))
+    elif f.department:
         where.append(Ticket.department_code == f.department)
     if f.area:
         if not f.area.isdigit() or len(f.area) > 15:
@@ -96,11 +100,12 @@ def _found(session: Session, actor: Actor, filters: MarkerFilter, now: datetime)
     """The matching cases as Core rows (not ORM: a third of the time for 20,000 cases) and their headlines."""
     where = _conditions(actor, filters)
     found = session.connection().execute(select(*COLUMNS).where(*where).order_by(Ticket.id)).all()
-    return found, _headlines(session, where, now)
+    return found, _headlines(session, now, [col(SlaTimer.ticket_id).in_(select(Ticket.id).where(*where))])
 
 
 def markers(*, session: Session, actor: Actor, filters: MarkerFilter, now: datetime) -> list[Marker]:
-    """Every case matching the filters in the caller's scope, with its headline SLA light."""
+    """Every case matching the filters in the caller's scope, with its headline SLA light (computed with the
+    calendars, timer by timer: the reference the stored light instants are checked against)."""
     found, heads = _found(session, actor, filters, now)
     out = []
     for r in found:
@@ -113,31 +118,71 @@ def markers(*, session: Session, actor: Actor, filters: MarkerFilter, now: datet
     return out
 
 
-def rows(*, session: Session, actor: Actor, filters: MarkerFilter, now: datetime,
-         light: str | None = None) -> list[list]:
-    """What ``markers`` finds, as plain rows for the map's payload, built in one pass without per-case
-    objects (the map's first render waits for them): id, case number, lng, lat, status, category, urgency,
-    department, suggested department, cell, created (epoch s), light, remaining s, due (epoch s).
-    ``light``: only cases with that headline light (``none``: no running timer)."""
-    found, heads = _found(session, actor, filters, now)
+def light_condition(light: str, now: datetime):  # noqa: ANN201
+    """SQL for "the case's light is ``light`` now", from the stored instants (``sla.light_at``); ``none``:
+    no running timer."""
+    red = col(Ticket.sla_red_at) <= now
+    not_red = or_(col(Ticket.sla_red_at).is_(None), col(Ticket.sla_red_at) > now)
+    not_yellow = or_(col(Ticket.sla_yellow_at).is_(None), col(Ticket.sla_yellow_at) > now)
+    running = exists().where(col(SlaTimer.ticket_id) == col(Ticket.id), col(SlaTimer.active).is_(True))
+    return {"red": red, "yellow": and_(col(Ticket.sla_yellow_at) <= now, not_red),
+            "green": and_(not_red, not_yellow, running), "none": ~running}[light]
+
+
+def rows(*, session: Session, actor: Actor, filters: MarkerFilter, now: datetime, light: str | None = None,
+         bbox: tuple[float, float, float, float] | None = None, limit: int | None = None) -> tuple[list[list], int]:
+    """The matching cases as plain rows for the map's payload, in id order, built in one pass without
+    per-case objects: id, case number, lng, lat, status, category, urgency, department, suggested
+    department, cell, created (epoch s), light, remaining s, due (epoch s); and ``total``, how many match.
+
+    ``light``: only cases with that light now (``none``: no running timer); ``bbox``: (min_lng, min_lat,
+    max_lng, max_lat), WGS-84. With ``limit`` the matches are counted first (one COUNT in SQL) and, when
+    there are more than ``limit``, no rows are read at all: the caller narrows the box or the filters (the
+    map shows area counts instead). So at most ``limit`` rows ever come into Python, whatever the number
+    of open cases. The light comes from the stored instants; the remaining working seconds and due of each
+    row from its running timers, read for the returned rows only."""
+    where = _conditions(actor, filters)
+    if bbox is not None:
+        minx, miny, maxx, maxy = bbox
+        where += [col(Ticket.lng).between(minx, maxx), col(Ticket.lat).between(miny, maxy)]
+    if light is not None:
+        where.append(light_condition(light, now))
+    conn = session.connection()
+    total = None
+    query = select(*COLUMNS, Ticket.sla_yellow_at, Ticket.sla_red_at).where(*where).order_by(Ticket.id)
+    if limit is not None:
+        total = conn.execute(select(func.count()).select_from(Ticket).where(*where)).scalar_one()
+        if total > limit:
+            return [], total
+        query = query.limit(limit)  # a case filed since the count does not push it over
+    found = conn.execute(query).all()
+    heads = _headlines(session, now, ids=[r.id for r in found])
     out: list[list] = []
     append = out.append
+    light_at = sla.light_at
     for r in found:
         head = heads.get(r.id)
-        if light is not None and (head[0] if head else "none") != light:
-            continue
         append([r.id, r.case_number, round(r.lng, 6), round(r.lat, 6), str(r.status), r.category_code, r.urgency,
                 r.department_code, r.suggested_department_code, r.cell_code, int(r.created_at.timestamp()),
-                head[0] if head else None, round(head[1]) if head else None,
-                int(head[2].timestamp()) if head else None])
-    return out
+                light_at(r.sla_yellow_at, r.sla_red_at, now) if head else None,
+                round(head[1]) if head else None, int(head[2].timestamp()) if head else None])
+    return out, len(out) if total is None else total
 
 
-def _headlines(session: Session, where: list, now: datetime) -> dict[int, tuple[str, float, datetime]]:
-    """ticket id → (light, remaining working seconds, due) of its running timer that is worst off."""
-    query = (select(*TIMER_COLUMNS).join(Ticket, col(Ticket.id) == col(SlaTimer.ticket_id))
-             .where(col(SlaTimer.active).is_(True), *where))
-    timers = session.connection().execute(query).all()
+ID_CHUNK = 5_000  # ticket ids per timer query (SQLite takes at most 32,766 parameters)
+
+
+def _headlines(session: Session, now: datetime, where: list | None = None,
+               ids: list[int] | None = None) -> dict[int, tuple[str, float, datetime]]:
+    """ticket id → (light, remaining working seconds, due) of its running timer that is worst off, for the
+    tickets the conditions ``where`` select or for the tickets ``ids``."""
+    running = col(SlaTimer.active).is_(True)
+    conn = session.connection()
+    if ids is None:
+        timers = conn.execute(select(*TIMER_COLUMNS).where(running, *(where or []))).all()
+    else:
+        timers = [t for i in range(0, len(ids), ID_CHUNK) for t in conn.execute(
+            select(*TIMER_COLUMNS).where(running, col(SlaTimer.ticket_id).in_(ids[i:i + ID_CHUNK]))).all()]
     # remaining working time of every running timer, a batch per calendar (as sla.remaining_s one by one)
     left: list[float] = [0.0] * len(timers)
     by_calendar: dict[str, list[int]] = {}

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
         default="wgs84", description="the tiles' coordinate system; gcj02 shifts what the pages draw to match")
     map_tiles_attribution: str = ""
     map_tiles_max_zoom: int = Field(default=18, ge=1, le=22)
+    map_case_limit: int = Field(
+        default=20_000, ge=1, description="most cases one /map/cases answer lists (its default and maximum limit); "
+        "past it the control-room map shows area counts and the cases in view")
     host: str = "127.0.0.1"
     port: int = 8000
 

@@ -1,8 +1,10 @@
-"""The control-room map's compact endpoints: every open case with its light for the markers, the cells
-and higher areas as delta-encoded rings, the caller's scope, and clear 4xx answers for bad parameters."""
+"""The control-room map's compact endpoints: every open case with its light for the markers (or, past the
+limit, how many there are: the cases in a box), the cells and higher areas as delta-encoded rings, the
+caller's scope, and clear 4xx answers for bad parameters."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -122,6 +124,74 @@ def test_cells_as_compact_rings_with_counts(api):
 def test_compressed_when_asked(api):
     r = api.client.get("/api/v1/map/cells", headers={**api.as_("dispatcher"), "Accept-Encoding": "gzip"})
     assert r.headers["content-encoding"] == "gzip" and r.json()["count"] == 12
+
+
+@pytest.fixture
+def limit_3(api):  # noqa: ANN001, ANN201
+    """The server's most cases per /map/cases answer set to 3: a handful of cases is a large city."""
+    api.client.app.state.gridops.settings.map_case_limit = 3
+    return 3
+
+
+def box(community: str, cols: range, rows: range = range(2)) -> str:
+    """min_lng,min_lat,max_lng,max_lat round the given cell columns and rows of a community."""
+    offset = 0 if community == COMMUNITY_A else 3
+    return (f"{X0 + (offset + cols.start) * D:.6f},{Y0 + rows.start * D:.6f},"
+            f"{X0 + (offset + cols.stop) * D:.6f},{Y0 + rows.stop * D:.6f}")
+
+
+def test_a_box_holds_the_cases_in_view_and_says_how_many_match(api, clock):
+    a1 = api.report("worker_a", k=1).json()["ticket"]["id"]
+    a2 = api.report("worker_a", k=2, category_code="E0102", description="道路不洁").json()["ticket"]["id"]
+    b = api.report("worker_b", community=COMMUNITY_B, k=1, category_code="C0101",
+                   description="井盖缺失").json()["ticket"]["id"]
+    body = api.get("dispatcher", "/api/v1/map/cases").json()
+    assert (body["total"], body["count"], body["truncated"], body["limit"]) == (3, 3, False, 20_000)
+    in_a = api.get("dispatcher", f"/api/v1/map/cases?bbox={box(COMMUNITY_A, range(3))}")
+    assert [r["id"] for r in rows(in_a)] == [a1, a2] and in_a.json()["total"] == 2
+    only_first = api.get("dispatcher", f"/api/v1/map/cases?bbox={box(COMMUNITY_A, range(1))}")
+    assert [r["id"] for r in rows(only_first)] == [a1]
+    in_b = api.get("dispatcher", f"/api/v1/map/cases?bbox={box(COMMUNITY_B, range(3))}&category=C")
+    assert [r["id"] for r in rows(in_b)] == [b]
+    empty = api.get("dispatcher", f"/api/v1/map/cases?bbox={box(COMMUNITY_B, range(3))}&category=E").json()
+    assert (empty["total"], empty["rows"], empty["truncated"]) == (0, [], False)
+    # a department sees only its own, in the box too
+    assert [r["id"] for r in rows(api.get("sanitation", f"/api/v1/map/cases?bbox={box(COMMUNITY_B, range(3))}"))] == []
+
+
+def test_more_than_the_limit_is_a_count_without_rows_until_the_box_or_filters_narrow(api, clock, limit_3):
+    ids = [api.report("worker_a", k=k).json()["ticket"]["id"] for k in (1, 2, 3)]
+    waiting = api.report("worker_b", community=COMMUNITY_B, k=2, category_code="E0601",
+                         description="无主杂物").json()["ticket"]["id"]  # no rule: red at 09:00
+    body = api.get("dispatcher", "/api/v1/map/cases").json()
+    assert (body["total"], body["count"], body["rows"], body["truncated"], body["limit"]) == (4, 0, [], True, 3)
+    # a smaller limit asked for
+    assert api.get("dispatcher", f"/api/v1/map/cases?limit=2&bbox={box(COMMUNITY_A, range(3))}").json()[
+        "truncated"] is True
+    assert [r["id"] for r in rows(api.get("dispatcher", f"/api/v1/map/cases?bbox={box(COMMUNITY_A, range(3))}"))] \
+        == ids
+    # the filters count on the server, the light from the stored instants: as many as the rows say
+    everyone = f"/api/v1/map/cases?ids={','.join(map(str, [*ids, waiting]))}"
+    seen = set()
+    for moment in ((8, 10), (8, 50), (9, 30)):
+        clock.set(datetime(2026, 11, 23, *moment, tzinfo=SH))
+        lights = Counter(r["light"] for r in rows(api.get("dispatcher", everyone)))
+        for light in ("red", "yellow", "green", "none"):
+            assert api.get("dispatcher", f"/api/v1/map/cases?light={light}").json()["total"] == lights[light], light
+        seen |= set(lights)
+    assert {"red", "yellow", "green"} <= seen
+    assert [r["id"] for r in rows(api.get("dispatcher", "/api/v1/map/cases?department=-"))] == [waiting]
+    # a live client catching up is never cut short
+    caught = api.get("dispatcher", everyone).json()
+    assert (caught["count"], caught["total"], caught["truncated"]) == (4, 4, False)
+
+
+@pytest.mark.parametrize("query", ["bbox=1,2,3", "bbox=121.5,31.3,121.4,31.2", "bbox=a,b,c,d",
+                                   "bbox=200,0,201,1", "limit=0", "limit=-1", "limit=many", "limit=20001"])
+def test_bad_box_or_limit_is_a_clear_422(api, query):
+    r = api.get("dispatcher", f"/api/v1/map/cases?{query}")
+    assert r.status_code == 422, (query, r.status_code, r.text)
+    assert r.json()["message"]
 
 
 @pytest.mark.parametrize("query", [

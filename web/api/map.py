@@ -1,8 +1,8 @@
 """The control-room map's data, compact enough for 40,000 cells and 20,000 open cases on first load.
 
-``GET /api/v1/map/cases``: every open case in the caller's scope as rows of plain values (no per-case
-objects, no timeline), with the headline SLA light; ``?ids=`` fetches a few cases whatever their status,
-for a live client catching up after an event.
+``GET /api/v1/map/cases``: the open cases in the caller's scope (in a box, with filters) as rows of plain
+values (no per-case objects, no timeline), with the headline SLA light, or only their count when there are
+more than the limit; ``?ids=`` fetches a few cases whatever their status, for a live client catching up.
 ``GET /api/v1/map/cells``: the areas of one level with integer, delta-encoded rings (micro-degrees), cached
 in memory and revalidated with an ETag, optionally with the open count and worst light per area."""
 
@@ -50,7 +50,10 @@ class MapTicketsOut(BaseModel):
     at: datetime = Field(description="when this snapshot was read")
     last_event_id: int = Field(description="resume the live feed (/ws?since=) from it to miss nothing after this")
     fields: list[str] = Field(description="the names of each row's values, in order: " + ", ".join(CASE_FIELDS))
-    count: int
+    count: int = Field(description="rows in this answer")
+    total: int = Field(description="cases matching the filters and bbox in the caller's scope (counted in SQL)")
+    limit: int = Field(description="the most rows one answer holds")
+    truncated: bool = Field(description="total > limit: rows is empty; narrow the bbox or the filters")
     rows: list[TicketRow] = Field(
         description="per case: id, case number, lng, lat (WGS-84), status, category, urgency, department, "
         "suggested department, cell, created (epoch s), headline light, remaining working seconds, due (epoch s)")
@@ -108,21 +111,30 @@ def _ids(text: str | None) -> list[int] | None:
 
 @router.get("/cases", response_model=MapTicketsOut)
 def cases(
-    request: Request, session: SessionDep, actor: ActorDep,
+    request: Request, session: SessionDep, actor: ActorDep, state: StateDep,
     status: Annotated[list[str] | None, Query(description="repeat or comma-separate; default: open")] = None,
     ids: Annotated[str | None, Query(description="only these case ids (any status), comma-separated")] = None,
     category: Annotated[str | None, Query(description="minor (E0101), major (E01) or kind (C/E)")] = None,
-    department: str | None = None,
+    department: Annotated[str | None, Query(description="a department code, or - for none yet")] = None,
     area: Annotated[str | None, Query(description="district, street, community or cell code")] = None,
     urgency: str | None = None,
     light: Annotated[str | None, Query(description="green, yellow, red or none (no running timer)")] = None,
     created_from: datetime | None = None,
     created_to: datetime | None = None,
+    bbox: Annotated[str | None, Query(description="min_lng,min_lat,max_lng,max_lat (WGS-84)")] = None,
+    limit: Annotated[int | None, Query(description="the most rows to return; default and maximum: "
+                                      "GRIDOPS_MAP_CASE_LIMIT")] = None,
 ) -> Response:
     """Open cases in the caller's scope as ``{"fields": [...], "rows": [[...], ...]}``: id, case number,
     lng, lat (WGS-84), status, category, urgency, department, suggested department, cell, created (epoch
     seconds), headline light, remaining working seconds and due (epoch seconds); ``last_event_id``: resume the
-    live feed (``/ws?since=``) from it to miss nothing after this snapshot."""
+    live feed (``/ws?since=``) from it to miss nothing after this snapshot.
+
+    ``total`` is how many cases match the filters (and ``bbox``), counted in SQL. When it is more than
+    ``limit`` the answer is ``truncated`` and its ``rows`` are empty (not the first ``limit`` of them: a
+    partial set of markers would look like the whole picture): the map shows area counts
+    (``/map/cells?stats``) and asks again for the box in view. So an answer's cost follows what it returns,
+    never the number of open cases. ``ids`` (a live client catching up, at most 500) is never truncated."""
     statuses = [s.strip() for item in status or [] for s in item.split(",") if s.strip()] or None
     if urgency and urgency not in Urgency.__members__:
         raise InvalidInput(f"unknown urgency {urgency!r}; use one of {', '.join(Urgency)}", field="urgency")
@@ -130,15 +142,22 @@ def cases(
         raise InvalidInput(f"unknown light {light!r}; use one of {', '.join(LIGHTS)}", field="light")
     if category and not category.isalnum():
         raise InvalidInput("category must be a kind (C, E), major (E01) or minor class (E0101)", field="category")
+    most = state.settings.map_case_limit
+    if limit is not None and not 1 <= limit <= most:
+        raise InvalidInput(f"limit must be a whole number from 1 to {most}", field="limit")
+    cap = most if limit is None else limit
     filters = markers.MarkerFilter(
         statuses=statuses, ids=_ids(ids), category=category, department=department, area=area, urgency=urgency,
         created_from=aware(created_from, "created_from"), created_to=aware(created_to, "created_to"),
     )
+    box = parse_bbox(bbox)
     now = utcnow()
     last_event = markers.last_event_id(session=session)
-    rows = markers.rows(session=session, actor=actor, filters=filters, now=now, light=light)
+    rows, total = markers.rows(session=session, actor=actor, filters=filters, now=now, light=light, bbox=box,
+                               limit=None if filters.ids is not None else cap)
+    truncated = filters.ids is None and total > cap
     return _json(request, {"at": now.isoformat(), "last_event_id": last_event, "fields": CASE_FIELDS,
-                           "count": len(rows), "rows": rows})
+                           "count": len(rows), "total": total, "limit": cap, "truncated": truncated, "rows": rows})
 
 
 # --- areas -----------------------------------------------------------------------------------------
