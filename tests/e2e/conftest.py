@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from sqlmodel import Session
@@ -88,5 +89,8 @@ def sign_in(browser, server: Server, username: str, **context_options):  # noqa:
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
+    # the form signs in with a fetch and then navigates: the login page's own load states are already
+    # reached, so wait for the landing page itself (on a busy machine the fetch can take a while)
+    page.wait_for_url(lambda url: urlsplit(url).path != "/login")
     page.wait_for_load_state("networkidle")
     return context, page
