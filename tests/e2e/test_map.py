@@ -1,12 +1,14 @@
 """The control-room map in a real browser: live arrivals without reloading, dispatching a case that no
-rule routed, filters narrowing list and map, and the English switch."""
+rule routed, filters narrowing list and map, the English switch, and a city with more open cases than one
+answer lists (area counts, the cases in view)."""
 
 from __future__ import annotations
 
 import httpx
 
 from tests.e2e.conftest import shot, sign_in
-from tests.support.city import COMMUNITY_A, COMMUNITY_B, cell_centre
+from tests.support.city import COMMUNITY_A, COMMUNITY_B, cell_centre, cell_code
+from tests.support.server import Server
 
 WALL = {"width": 1600, "height": 900}
 
@@ -124,3 +126,36 @@ def test_language_switch_shows_english(browser, live_server, web_city):
     page.wait_for_selector("#panel h3:has-text('Timeline')")
     shot(page, "map-english")
     context.close()
+
+
+def test_more_cases_than_the_limit_shows_area_counts_then_the_cases_in_view(browser, web_city, database_url,
+                                                                             tmp_path):
+    """GRIDOPS_MAP_CASE_LIMIT=3 and four open cases: the page is in large mode."""
+    server = Server(database_url, tmp_path / "media", GRIDOPS_MAP_CASE_LIMIT="3").start()
+    try:
+        report(server, web_city, "worker_a", COMMUNITY_A, 1, "E0101", "暴露垃圾")
+        report(server, web_city, "worker_a", COMMUNITY_A, 1, "E0102", "道路不洁")
+        report(server, web_city, "worker_a", COMMUNITY_A, 2, "E0601", "楼道杂物")
+        waiting = report(server, web_city, "worker_b", COMMUNITY_B, 2, "E0601", "无主杂物")
+        context, page = open_map(browser, server)
+        # too many in view: each cell says how many open cases it holds, the list asks to zoom in
+        page.wait_for_selector(f".area-count[data-code='{cell_code(COMMUNITY_A, 1)}']:text-is('2')")
+        page.wait_for_selector(f".area-count[data-code='{cell_code(COMMUNITY_B, 2)}']:text-is('1')")
+        page.wait_for_selector("#list [data-too-many='4']")
+        assert page.get_attribute("#map", "data-markers") == "0"
+        shot(page, "map-large-counts")
+
+        # zoomed in on community B (about 300 m across): the case in view, as a marker and in the list
+        page.evaluate("c => window.__gridopsMap.jumpTo({ center: c, zoom: 18 })", list(cell_centre(COMMUNITY_B, 2)))
+        list_shows(page, [waiting["id"]])
+        page.wait_for_selector("#map[data-markers='1']")
+        page.wait_for_selector(".area-count", state="detached")
+
+        # a new report in view appears live
+        cover = report(server, web_city, "worker_b", COMMUNITY_B, 3, "C0101", "井盖缺失")
+        list_shows(page, [waiting["id"], cover["id"]])
+        page.wait_for_selector("#map[data-markers='2']")
+        shot(page, "map-large-zoomed")
+        context.close()
+    finally:
+        server.stop()

@@ -161,3 +161,8 @@ export function select(map, point) {
   map.getSource("selected").setData({ type: "FeatureCollection",
     features: point ? [{ type: "Feature", geometry: { type: "Point", coordinates: point }, properties: {} }] : [] });
 }
+
+/** An HTML label on the map (an area's count: no glyph server, as for the clusters). */
+export function areaLabel(map, lngLat, element) {
+  return new ml.Marker({ element }).setLngLat(lngLat).addTo(map);
+}

@@ -2,7 +2,8 @@
 // cases (or worst light), every open case as a marker by SLA light, clustered when zoomed out; a live list
 // of what is in view, counters for today, and the case panel with the lifecycle's actions.
 // Live events update the data in place (a few cases fetched by id, then a diff to the map source), never
-// a reload of all the cases.
+// a reload of all the cases. With more open cases than one answer lists, the page is in large mode
+// (viewport.js): areas shaded by the server's counts, the cases in view only, the filters on the server.
 import "./map.css";
 import { api, currentUser, escapeHtml, logout, remainingText } from "../common/api.js";
 import { connectLive } from "../common/live.js";
@@ -13,6 +14,7 @@ import { OPEN, TERMINAL, byUrgency, caseFeature, decodeAreas, decodeCases, match
 import { addBaseLayer, basemap } from "../common/basemap.js";
 import { addLayers, CELL_ZOOM, clusterLabels, createMap, flash, loadCells, mapLibreLoaded, select, setShading } from "./layers.js";
 import { CasePanel } from "./panel.js";
+import { Viewport } from "./viewport.js";
 
 const LIST_LIMIT = 200;
 const COUNTERS = ["open", "due_today", "yellow", "red", "closed_today", "on_time_rate_today"];
@@ -26,7 +28,9 @@ const state = {
   areas: { cell: null, community: null, street: null, district: null },
   breached: new Map(), // id → until (ms): rows flashing
   map: null, panel: null, ready: false,
+  large: false, // more open cases than one /map/cases answer lists: see viewport.js
 };
+let viewport = null; // large mode only
 let match = matcher(state.filters);
 
 const $ = (sel) => document.querySelector(sel);
@@ -145,6 +149,7 @@ function renderFilters() {
 function applyFilters(zoomToArea) {
   match = matcher(state.filters);
   rebuildMapData();
+  viewport?.schedule(0); // large mode: the server filters the cases in view
   if (zoomToArea && state.filters.area) {
     const level = { 6: "district", 9: "street", 12: "community", 15: "cell" }[state.filters.area.length];
     const areas = state.areas[level];
@@ -182,7 +187,7 @@ function aggAdd(c, sign) {
 
 /** Feature state (open count, worst light) of the given cells and of their communities. */
 function pushCellState(cellCodes) {
-  if (!state.map?.getSource("cells")) return;
+  if (state.large || !state.map?.getSource("cells")) return; // large mode: the server's counts shade
   const push = (source, areas, code) => {
     const id = areas?.index.get(code);
     if (id === undefined) return;
@@ -279,6 +284,12 @@ function inView() {
 }
 
 function renderList() {
+  if (viewport?.tooMany) {
+    $("#list-head").innerHTML = `<span>${t("map.list.too_many", { n: viewport.total })}</span>`;
+    $("#list").dataset.count = "0";
+    $("#list").innerHTML = `<p class="muted more" data-too-many="${viewport.total}">${t("map.list.zoom_in")}</p>`;
+    return;
+  }
   const rows = inView().sort(byUrgency);
   $("#list-head").innerHTML = `<span>${t("map.list.count", { shown: rows.length, total: state.shown.size })}</span>`;
   $("#list").dataset.count = String(rows.length);
@@ -369,7 +380,9 @@ async function catchUp() {
     const found = new Set(fresh.map((c) => c.id));
     // out of scope now (e.g. a department's case dispatched elsewhere): gone from this map
     const gone = ids.filter((id) => !found.has(id) && state.cases.has(id)).map((id) => ({ ...state.cases.get(id), status: "void" }));
-    upsert([...fresh, ...gone]);
+    // large mode: only what is on screen (the cases in the box shown), the rest is in the area counts
+    upsert([...(viewport ? fresh.filter((c) => state.cases.has(c.id) || viewport.wants(c)) : fresh), ...gone]);
+    viewport?.dirty();
   } catch {
     ids.forEach((id) => pendingIds.add(id));
   }
@@ -418,7 +431,11 @@ async function main() {
   const loading = Promise.all([
     api("/categories"), api("/departments"), api("/lifecycle"),
     level("cell"), level("community"), level("street"), level("district"),
-    api("/map/cases").then((payload) => { state.snapshotEvent = payload.last_event_id; return decodeCases(payload); }),
+    api("/map/cases").then((payload) => {
+      state.snapshotEvent = payload.last_event_id;
+      state.large = payload.truncated;
+      return decodeCases(payload);
+    }),
   ]);
   // the map (WebGL context, workers) starts while the data is on its way
   await mapLibreLoaded;
@@ -450,6 +467,13 @@ async function main() {
     { deferCells });
   setShading(map, state.shading);
   rebuildMapData();
+  if (state.large) {
+    viewport = new Viewport({ map, areas: state.areas, filters: state.filters, shifted: base.shifted,
+      onCases: (fresh) => { state.cases = new Map(fresh.map((c) => [c.id, c])); rebuildMapData(); },
+      onChange: () => renderList() });
+    map.on("moveend", () => viewport.schedule());
+    await Promise.all([viewport.shade(true), viewport.cases()]);
+  }
   performance.mark("gridops:layers");
   clusterLabels(map);
   map.once("idle", () => {
