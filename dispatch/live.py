@@ -7,6 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlmodel import Session
 
 from dispatch.models import LiveEvent, Ticket
@@ -22,7 +23,22 @@ def emit(*, session: Session, kind: str, at: datetime, ticket: Ticket | None = N
         payload=json.dumps(payload or {}, ensure_ascii=False, default=str), created_at=at,
     )
     session.add(event)
+    session.info.setdefault(_WRITTEN, []).append(event)
     return event
+
+
+_WRITTEN = "gridops.live_written"
+
+
+def written(session: Session) -> list[LiveEvent]:
+    """The live events this transaction has written so far."""
+    return session.info.get(_WRITTEN, [])
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _forget_written(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_WRITTEN, None)
 
 
 def _ticket_payload(ticket: Ticket, action: str) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -140,16 +141,16 @@ def report(
             f"the point ({wgs_lng:.6f}, {wgs_lat:.6f}) is outside the managed area{hint}",
             nearest_cell=nearest, distance_m=round(distance, 1) if distance is not None else None,
         )
-    # every read first (the duplicates, then nothing until the commit), and the case number as late as
-    # possible: its counter row is locked from here to the commit, so concurrent reports wait only for
-    # the writes below (one INSERT of the case, then one flush of everything else at the commit)
+    # every read first (the duplicates; nothing after them reads), and the case number last: its daily
+    # counter row stays locked from its upsert to the commit, so it is taken when everything else is done
     duplicates = [(t, d) for t, d in open_nearby(session=session, category_code=category.code, lng=wgs_lng,
                                                  lat=wgs_lat, radius_m=options.duplicate_radius_m)
                   if can_see(actor, t)]  # only cases the reporter may see (and so support)
     district, street, community, _ = ancestor_codes(cell_code)
     now = utcnow()
+    pending = f"~{secrets.token_hex(8)}"  # until the number is taken; never a case number's shape
     ticket = Ticket(
-        case_number=next_case_number(session=session, category=category, at=now, options=options),
+        case_number=pending,
         status=Status.reported if src == Source.worker else Status.verifying,
         kind=str(category.kind), category_code=category.code, urgency=str(level), description=text,
         address=address, lat=wgs_lat, lng=wgs_lng, input_crs=crs_name, cell_code=cell_code,
@@ -178,8 +179,21 @@ def report(
             dispatch = find_act(ticket.status, "dispatch", Role.system)
             _take(session=session, ticket=ticket, actor=SYSTEM, act=dispatch, options=options, at=now,
                   reason=routed["routing"], payload=DispatchPayload(department_code=department))
+    _number(session=session, ticket=ticket, pending=pending, category=category, at=now, options=options)
     session.flush()
     return ReportResult(ticket, duplicates, created=True)
+
+
+def _number(*, session: Session, ticket: Ticket, pending: str, category: Category, at: datetime,
+            options: DispatchOptions) -> None:
+    """Give the new case its number, the last write before the commit, and put it in the live events
+    written so far (usually not flushed yet: with the reference caches warm, nothing since the case's
+    INSERT has read)."""
+    with session.no_autoflush:
+        ticket.case_number = next_case_number(session=session, category=category, at=at, options=options)
+        for row in live.written(session):
+            if row.ticket_id == ticket.id and pending in row.payload:
+                row.payload = row.payload.replace(pending, ticket.case_number)
 
 
 def _bump_version(session: Session, ticket: Ticket, expected: int | None) -> None:

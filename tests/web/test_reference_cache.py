@@ -48,3 +48,20 @@ def test_a_change_rolled_back_leaves_the_cache_right(api, engine):
         other.rollback()  # … and back
         assert refcache.version(other) == before
     assert api.report("worker_a", k=2).json()["ticket"]["department_code"] == "SANITATION"
+
+
+def test_live_events_carry_the_case_number_taken_last_warm_or_cold(api, engine):
+    """A report's number is taken just before its commit; the live events written before it carry it too,
+    whether the reference caches were warm (nothing flushed yet) or cold (loading them flushed the rows)."""
+    import json
+
+    from dispatch.models import LiveEvent
+
+    for cold in (False, True):
+        if cold:
+            refcache.clear()
+        case = api.report("worker_a").json()["ticket"]
+        with Session(engine) as session:
+            events = session.exec(select(LiveEvent).where(LiveEvent.ticket_id == case["id"])).all()
+        assert len(events) == 3 and case["case_number"].startswith("E0101")
+        assert {json.loads(e.payload)["case_number"] for e in events} == {case["case_number"]}, cold
