@@ -12,11 +12,13 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, func
-from sqlmodel import Session, select
+from sqlalchemy import Engine, func, or_
+from sqlmodel import Session, col, select
 from starlette.websockets import WebSocket
 
 from dispatch.models import LiveEvent
@@ -26,7 +28,8 @@ from grid.people import Actor
 log = logging.getLogger("gridops.live")
 CHANNEL = "gridops:live"
 BUFFER = 5000
-REREAD = 200  # ids re-read each poll: a transaction may commit a lower id after a higher one
+GAP_SECONDS = 30.0  # an id skipped this long belongs to a transaction that rolled back
+MAX_GAPS = 1000
 REPLAY_LIMIT = 2000
 
 
@@ -63,6 +66,8 @@ class LiveHub:
         self.recent: deque[LiveEvent] = deque(maxlen=BUFFER)
         self.seen: set[int] = set()
         self.last_id = 0
+        # ids below last_id not read yet: a transaction may commit a lower id after a higher one
+        self.gaps: dict[int, float] = {}  # id → when it was first missed (monotonic)
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: list[asyncio.Task] = []
@@ -122,10 +127,12 @@ class LiveHub:
         with Session(self.engine) as session:
             return session.exec(select(func.max(LiveEvent.id))).one() or 0
 
-    def _read_since(self, after: int, limit: int = 5000) -> list[LiveEvent]:
+    def _read_since(self, after: int, limit: int = 5000, also: Iterable[int] = ()) -> list[LiveEvent]:
+        """Events after ``after``, and the ones among ``also`` (earlier ids not seen yet)."""
+        ids = list(also)
         with Session(self.engine, expire_on_commit=False) as session:
-            rows = session.exec(select(LiveEvent).where(LiveEvent.id > after).order_by(LiveEvent.id)
-                                .limit(limit)).all()
+            where = or_(LiveEvent.id > after, col(LiveEvent.id).in_(ids)) if ids else LiveEvent.id > after
+            rows = session.exec(select(LiveEvent).where(where).order_by(LiveEvent.id).limit(limit)).all()
             session.expunge_all()
             return list(rows)
 
@@ -134,21 +141,39 @@ class LiveHub:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
             self._wake.clear()
+            if not self.clients:  # nobody to tell: a client that connects is given what it missed
+                continue
             try:
-                rows = await asyncio.to_thread(self._read_since, max(0, self.last_id - REREAD))
+                rows = await asyncio.to_thread(self._read_since, self.last_id, 5000, tuple(self.gaps))
             except Exception as exc:
                 log.warning("reading live events failed: %s", exc)
                 continue
-            fresh = [r for r in rows if r.id not in self.seen]
-            for row in fresh:
-                self.recent.append(row)
-                self.seen.add(row.id)
-                self.last_id = max(self.last_id, row.id)
-            if len(self.seen) > 2 * BUFFER:
-                self.seen = {r.id for r in self.recent}
-            if fresh:
-                for client in list(self.clients):
-                    self._offer(client, fresh)
+            self._take(rows, time.monotonic())
+
+    def _take(self, rows: list[LiveEvent], now: float) -> None:
+        """Keep what is new, note the ids skipped below the newest (they may still commit), forget the
+        ones skipped too long ago, and offer the new events to the clients."""
+        fresh = [r for r in rows if r.id not in self.seen]
+        top = self.last_id
+        for row in fresh:
+            self.recent.append(row)
+            self.seen.add(row.id)
+            self.gaps.pop(row.id, None)
+            top = max(top, row.id)
+        if top > self.last_id:
+            got = {r.id for r in fresh}
+            for missing in range(self.last_id + 1, min(top, self.last_id + MAX_GAPS)):
+                if missing not in got:
+                    self.gaps.setdefault(missing, now)
+            self.last_id = top
+        self.gaps = {i: t for i, t in self.gaps.items() if now - t < GAP_SECONDS}
+        if len(self.gaps) > MAX_GAPS:
+            self.gaps = dict(sorted(self.gaps.items())[-MAX_GAPS:])
+        if len(self.seen) > 2 * BUFFER:
+            self.seen = {r.id for r in self.recent}
+        if fresh:
+            for client in list(self.clients):
+                self._offer(client, fresh)
 
     def _offer(self, client: Client, events: list[LiveEvent]) -> None:
         for event in events:
@@ -166,6 +191,9 @@ class LiveHub:
 
     # --- a connection ------------------------------------------------------------------------------
     async def serve(self, socket: WebSocket, actor: Actor, since: int | None) -> None:
+        if not self.clients:  # the hub does not read while nobody listens: catch up to now first
+            self.last_id = max(self.last_id, await asyncio.to_thread(self._max_id))
+            self.gaps.clear()
         client = Client(socket=socket, actor=actor, floor=self.last_id if since is None else since)
         self.clients.add(client)
         try:
