@@ -10,6 +10,9 @@ signs in as a dispatcher in Debian's Chromium (Playwright) and prints:
   loaded and the map idle);
 - panning: frame times measured with requestAnimationFrame during a scripted pan, zoomed out (clusters)
   and zoomed in (single markers).
+With ``--many`` (PostgreSQL) the open cases are built as bench/scale.py builds them (bench/manycases.py:
+model cases filed through the service, copied in SQL with their timers), so ``--cases 1000000`` is quick to
+make; past GRIDOPS_MAP_CASE_LIMIT (20,000) the page is in large mode (area counts, the cases in view).
 Headless Chromium here renders WebGL in software (SwiftShader), so the figures are pessimistic. The
 target (issue): first render under 2 s, smooth panning. It prints figures; it never fails on speed."""
 
@@ -25,13 +28,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
-from bigcity import insert_cells, insert_open_cases  # noqa: E402
-from sqlmodel import Session  # noqa: E402
+import manycases  # noqa: E402
+from bigcity import DISTRICT, insert_cells, insert_open_cases  # noqa: E402
+from sqlmodel import Session, select  # noqa: E402
 from throwaway import database  # noqa: E402
 
 from grid.calendars import ensure_calendars  # noqa: E402
 from grid.catalogue import load_default_catalogue  # noqa: E402
-from grid.models import Role  # noqa: E402
+from grid.models import Role, User  # noqa: E402
 from grid.people import create_user  # noqa: E402
 from web.auth import hash_password  # noqa: E402
 from web.db import make_engine, upgrade  # noqa: E402
@@ -42,7 +46,29 @@ ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background
         "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"]
 
 
-def build(url: str, n_cells: int, n_cases: int) -> None:
+def build_many(url: str, n_cells: int, n_cases: int) -> str:
+    """The city and ``n_cases`` open cases through bench/manycases.py; returns the dispatcher's user name."""
+    engine = make_engine(url)
+    upgrade(engine)
+    with Session(engine) as session:
+        ensure_calendars(session=session)
+        load_default_catalogue(session=session)
+        session.commit()
+    cells = insert_cells(engine, n_cells)
+    models = manycases.file_models(engine, DISTRICT)
+    manycases.grow(engine, models, n_cases, progress=lambda line: print(line, flush=True))
+    with Session(engine) as session:
+        user = session.exec(select(User).where(User.username == "bench_centre")).one()
+        user.password_hash = hash_password(PASSWORD)
+        session.add(user)
+        session.commit()
+    c = manycases.census(engine)
+    engine.dispose()
+    print(f"built: {len(cells):,} cells, {c['open']:,} open cases ({c['red']:,} red, {c['yellow']:,} yellow now)")
+    return "bench_centre"
+
+
+def build(url: str, n_cells: int, n_cases: int) -> str:
     engine = make_engine(url)
     upgrade(engine)
     with Session(engine) as session:
@@ -57,6 +83,7 @@ def build(url: str, n_cells: int, n_cases: int) -> None:
     engine.dispose()
     communities = len({code[:12] for code, _, _ in cells})
     print(f"built: {len(cells):,} cells in {communities} communities, {n_cases:,} open cases")
+    return "dispatcher"
 
 
 STEPS = """() => [
@@ -101,7 +128,7 @@ def frame_stats(frames: list[float]) -> str:
             f"worst {frames[-1]:.1f} ms over {len(frames)} frames")
 
 
-def measure(url: str, pan_seconds: float) -> None:
+def measure(url: str, pan_seconds: float, username: str = "dispatcher") -> None:
     from playwright.sync_api import sync_playwright
 
     from tests.support.server import Server
@@ -109,23 +136,27 @@ def measure(url: str, pan_seconds: float) -> None:
     server = Server(url, Path(tempfile.mkdtemp()) / "media", GRIDOPS_SCHEDULER_ENABLED="false").start()
     try:
         client = httpx.Client(base_url=server.url, timeout=60)
-        r = client.post("/api/v1/login", json={"username": "dispatcher", "password": PASSWORD})
+        r = client.post("/api/v1/login", json={"username": username, "password": PASSWORD})
         r.raise_for_status()
-        paths = ("/api/v1/map/cases", "/api/v1/map/cells", "/api/v1/map/cells",
-                 "/api/v1/stats/today")
+        paths = ("/api/v1/me", "/api/v1/map/cases", "/api/v1/map/cells", "/api/v1/map/cells",
+                 "/api/v1/map/cells?level=community&stats=true", "/api/v1/stats/today")
         for path in paths:
             t = time.perf_counter()
             resp = client.get(path, headers={"Accept-Encoding": "gzip"})
             took = time.perf_counter() - t
             wire = resp.num_bytes_downloaded
+            extra = ""
+            if path == "/api/v1/map/cases":
+                body = resp.json()
+                extra = f", total {body.get('total')}, truncated {body.get('truncated')}"
             print(f"GET {path}: {took * 1000:.0f} ms, {wire / 1024:.0f} KiB on the wire "
-                  f"({len(resp.content) / 1024:.0f} KiB JSON)")
+                  f"({len(resp.content) / 1024:.0f} KiB JSON{extra})")
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS, headless=True)
             context = browser.new_context(viewport={"width": 1920, "height": 1080})
             page = context.new_page()
             page.goto(f"{server.url}/login")
-            page.fill("#username", "dispatcher")
+            page.fill("#username", username)
             page.fill("#password", PASSWORD)
             page.click("button[type=submit]")
             page.wait_for_url("**/map")
@@ -138,9 +169,11 @@ def measure(url: str, pan_seconds: float) -> None:
                 ready = page.evaluate("window.__gridopsMapReady")
                 markers = page.get_attribute("#map", "data-markers")
                 cells = page.get_attribute("#map", "data-cells")
+                labels = page.get_attribute("#map", "data-area-labels")
                 label = "first load" if attempt == 0 else "reload (cells revalidated by ETag)"
                 print(f"first full render, {label}: {ready:.0f} ms from navigation "
-                      f"({wall * 1000:.0f} ms wall), {cells} cells, {markers} markers")
+                      f"({wall * 1000:.0f} ms wall), {cells} cells, {markers} markers"
+                      + (f", {labels} area counts (large mode)" if labels else ""))
                 print("  " + ", ".join(f"{name} at {at:.0f} ms" for name, at in page.evaluate(STEPS)))
             zoom = page.evaluate("window.__gridopsMap.getZoom()")
             print(f"pan at the overview (zoom {zoom:.1f}, clusters): "
@@ -159,12 +192,15 @@ def main() -> None:
     parser.add_argument("--pan-seconds", type=float, default=4.0)
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite",
                         help="postgresql: a throw-away database on 127.0.0.1:5432, dropped afterwards")
+    parser.add_argument("--many", action="store_true",
+                        help="PostgreSQL: build the cases with bench/manycases.py (fast for 1,000,000)")
     args = parser.parse_args()
-    with database(args.backend, "map_bench") as url:
+    backend = "postgresql" if args.many else args.backend
+    with database(backend, "map_bench") as url:
         t = time.perf_counter()
-        build(url, args.cells, args.cases)
-        print(f"  ({args.backend} database built in {time.perf_counter() - t:.1f} s)")
-        measure(url, args.pan_seconds)
+        username = build_many(url, args.cells, args.cases) if args.many else build(url, args.cells, args.cases)
+        print(f"  ({backend} database built in {time.perf_counter() - t:.1f} s)")
+        measure(url, args.pan_seconds, username)
 
 if __name__ == "__main__":
     main()

@@ -71,6 +71,8 @@ def endpoints(case_params: set[str]) -> list[Endpoint]:
            Endpoint("stats/today", "/api/v1/stats/today", True)]
     if "bbox" in case_params:  # a street's worth: 2 × 2 communities, 1,600 of the 40,000 cells
         out.append(Endpoint("map/cases?bbox (40×40 cells)", f"/api/v1/map/cases?bbox={bbox(40, 40)}", True))
+        # a few streets' blocks at street zoom: rows even at 1,000,000 (about 2,500 cases, under the limit)
+        out.append(Endpoint("map/cases?bbox (10×10 cells)", f"/api/v1/map/cases?bbox={bbox(10, 10)}", True))
     out.append(Endpoint("map/cases", "/api/v1/map/cases", True))
     return out
 
@@ -252,7 +254,7 @@ def lights(rows: list[Row]) -> str:
     if not stats or not cases:
         return ""
     counters, markers = json.loads(stats), json.loads(cases)
-    if "light" not in markers.get("fields", []):
+    if "light" not in markers.get("fields", []) or markers.get("truncated"):  # past the limit: a count, no rows
         return ""
     at = markers["fields"].index("light")
     seen = Counter(row[at] for row in markers["rows"])
