@@ -50,6 +50,7 @@ export class Viewport {
 
   /** After live events: the counts may have changed (debounced). */
   dirty(delay = 1000) {
+    this.shadedAt = { cell: 0, community: 0 }; // the other level too, when the zoom crosses CELL_ZOOM
     clearTimeout(this.shadeTimer);
     this.shadeTimer = setTimeout(() => this.shade(true), delay);
   }
