@@ -220,15 +220,18 @@ def _lights(now: datetime) -> tuple:
     return func.coalesce(func.sum(case((red, 1), else_=0)), 0), func.coalesce(func.sum(case((yellow, 1), else_=0)), 0)
 
 
-def area_counts(*, session: Session, actor: Actor, length: int, within: str | None, now: datetime) -> dict[str, list]:
+def area_counts(*, session: Session, actor: Actor, length: int, within: str | None, now: datetime,
+                codes: list[str] | None = None) -> dict[str, list]:
     """Open cases in the caller's scope per area of one level (code length 15 cell … 6 district), with the
     worst light among them: ``{code: [open, worst light]}``. One GROUP BY over the stored light instants,
-    whatever the number of open cases."""
+    whatever the number of open cases; ``codes``: only these areas (those in view)."""
     area = AREA_COLUMNS[length]
     red, yellow = _lights(now)
     where = [visible(actor), col(Ticket.status).in_(OPEN_STATUSES)]
     if within:
         where.append(col(Ticket.cell_code).startswith(within))
+    if codes is not None:
+        where.append(col(area).in_(codes))
     rows = session.connection().execute(select(area, func.count(), red, yellow).where(*where).group_by(area)).all()
     return {code: [n, "red" if r else "yellow" if y else "green"] for code, n, r, y in rows}
 

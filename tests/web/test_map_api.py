@@ -282,3 +282,13 @@ def test_area_stats_match_a_case_by_case_count(api, clock, city, engine):
             assert got == expected, (moment, level)
             seen |= {v[1] for v in got.values()}
     assert seen == {"green", "yellow", "red"}
+
+
+def test_area_stats_of_a_view_are_the_citys_for_the_areas_in_it(api):
+    api.report("worker_a", k=1)
+    api.report("worker_b", community=COMMUNITY_B, k=1, category_code="C0101", description="井盖")
+    city = api.get("dispatcher", "/api/v1/map/cells?stats=1").json()["stats"]
+    view = api.get("dispatcher", f"/api/v1/map/cells?stats=1&bbox={X0},{Y0},{X0 + 2.5 * D},{Y0 + 0.5 * D}").json()
+    assert view["codes"] == [cell_code(COMMUNITY_A, k) for k in (1, 2, 3)]
+    assert view["stats"] == {cell_code(COMMUNITY_A, 1): city[cell_code(COMMUNITY_A, 1)]}
+    assert cell_code(COMMUNITY_B, 1) in city
