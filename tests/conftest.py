@@ -13,28 +13,42 @@ from sqlalchemy import Engine, create_engine, text
 from sqlmodel import Session, SQLModel
 
 from tests.support import database
+from tests.support.clock import clock  # noqa: F401  (the shared fixture: Monday 08:00 in Shanghai)
 from web.db import make_engine, upgrade
 
 PG_ADMIN_URL = os.environ.get("GRIDOPS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 BACKENDS = [b.strip() for b in os.environ.get("GRIDOPS_TEST_BACKENDS", "sqlite,postgresql").split(",") if b.strip()]
 
 
-PROCESSES = "processes"
+# Modules whose tests start server processes of their own (some kill them) and mostly wait on wall-clock
+# deadlines. Under pytest-xdist they are one work unit, started first, so one worker waits on them while
+# the others do the CPU-bound rest; being on one worker, the two that use Redis never hear each other.
+PROCESS_MODULES = frozenset({"tests/e2e/test_compose.py", "tests/e2e/test_idempotency.py",
+                             "tests/e2e/test_sla_processes.py", "tests/e2e/test_websocket.py"})
 
 
-def pytest_itemcollected(item: pytest.Item) -> None:
-    """Work units for pytest-xdist (``-n 2 --dist loadgroup``, see the Makefile): a module's tests stay on
-    one worker, so a browser module starts its server and its Chromium once; the modules marked
-    ``xdist_group("processes")`` (they start servers of their own and mostly wait for wall-clock deadlines)
-    form one unit."""
-    if item.get_closest_marker("xdist_group") is None:
-        item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+def _module(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):  # noqa: ANN001, ANN201
+    """Work units for ``pytest -n 2`` (the Makefile): a test module stays on one worker, so a browser module
+    starts its server and its Chromium once, and the process modules form one unit. (pytest-xdist's own
+    ``--dist loadgroup`` cannot be used: it renames test ids in a way pytest 9 no longer honours.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "processes" if _module(nodeid) in PROCESS_MODULES else _module(nodeid)
+
+    return ModuleScheduling(config, log)
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The process tests first: one worker starts waiting on them at once while the others do the rest."""
-    items.sort(key=lambda item: PROCESSES not in item.get_closest_marker("xdist_group").args)
+    """The process tests first (with ``--no-loadscope-reorder`` the work units go out in this order)."""
+    items.sort(key=lambda item: _module(item.nodeid) not in PROCESS_MODULES)
 
 
 class Databases:
@@ -44,6 +58,7 @@ class Databases:
     def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
         self.tmp_path_factory = tmp_path_factory
         self.urls: dict[str, str] = {}
+        self.engines: dict[str, Engine] = {}
         self.admin = None
 
     def url(self, backend: str) -> str:
@@ -53,6 +68,13 @@ class Databases:
             upgrade(engine)
             engine.dispose()
         return self.urls[backend]
+
+    def engine(self, url: str) -> Engine:
+        """One engine per database for the tests' own sessions (a new PostgreSQL connection per test
+        costs some 20 ms)."""
+        if url not in self.engines:
+            self.engines[url] = make_engine(url)
+        return self.engines[url]
 
     def _sqlite(self) -> str:
         return f"sqlite:///{self.tmp_path_factory.mktemp('sqlite') / 'gridops.db'}"
@@ -65,6 +87,8 @@ class Databases:
         return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
     def drop(self) -> None:
+        for engine in self.engines.values():
+            engine.dispose()
         if self.admin is None:
             return
         with self.admin.connect() as conn:
@@ -93,13 +117,12 @@ def database_url(request: pytest.FixtureRequest, databases: Databases) -> str:
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
+def engine(database_url: str, databases: Databases) -> Engine:
     """The run's database, emptied before each test (see tests/support/database.py)."""
-    engine = make_engine(database_url)
+    engine = databases.engine(database_url)
     database.empty(engine)
     database.forget_cached_reference_data()
-    yield engine
-    engine.dispose()
+    return engine
 
 
 @pytest.fixture

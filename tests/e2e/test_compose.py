@@ -17,8 +17,6 @@ from sqlmodel import Session
 from tests.support.city import COMMUNITY_A, build_city, cell_centre
 from tests.support.server import ROOT, free_port, wait_until
 
-pytestmark = pytest.mark.xdist_group("processes")  # servers of their own: see tests/conftest.py
-
 COMPOSE = yaml.safe_load((ROOT / "compose.yaml").read_text())
 
 

@@ -7,14 +7,11 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-import pytest
 from sqlmodel import Session, func, select
 
 from dispatch.models import Ticket
 from tests.support.city import COMMUNITY_A, build_city, cell_centre
 from tests.support.server import Server
-
-pytestmark = pytest.mark.xdist_group("processes")  # servers of their own: see tests/conftest.py
 
 KEYS, RETRIES = 4, 6
 

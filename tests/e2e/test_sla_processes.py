@@ -14,8 +14,6 @@ from dispatch.sla import set_policy
 from tests.support.city import COMMUNITY_A, build_city, cell_centre
 from tests.support.server import Server, observe, wait_until
 
-pytestmark = pytest.mark.xdist_group("processes")  # servers of their own: see tests/conftest.py
-
 LIMIT_S = 5  # natural seconds: yellow at 4 s, red at 5 s, overdue steps 2 s apart after that
 LADDER = {"yellow_ratio": 0.8, "overdue_every_hours": 2 / 3600, "max_overdue_steps": 2}
 LEVELS = 4  # yellow, red, overdue 1, overdue 2

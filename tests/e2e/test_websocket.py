@@ -15,8 +15,6 @@ from websockets.asyncio.client import connect
 from tests.support.city import COMMUNITY_A, COMMUNITY_B, build_city, cell_centre
 from tests.support.server import Server, run_async
 
-pytestmark = pytest.mark.xdist_group("processes")  # servers of their own: see tests/conftest.py
-
 CLIENTS = 200
 OBSERVE_S = 1.5
 CENTRE = ("dispatcher", "shift_lead", "supervisor", "admin")

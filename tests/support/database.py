@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 
 from web.db import import_models
 
+LOCK_TIMEOUT_S = 30
 _tables: list[Table] = []
 
 
@@ -31,6 +32,7 @@ def _lock(conn: Connection) -> None:
     """PostgreSQL: hold every table until the transaction ends, so a server's background pass (SLA
     escalations, the live hub) finishes before the reset or starts after it, never in between."""
     if conn.dialect.name == "postgresql":
+        conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_S}s'"))
         conn.execute(text("LOCK TABLE " + ", ".join(f'"{t.name}"' for t in tables()) + " IN ACCESS EXCLUSIVE MODE"))
 
 
@@ -43,6 +45,10 @@ def _retry_deadlocks(engine: Engine, work) -> None:  # noqa: ANN001
                 work(conn)
             return
         except OperationalError as exc:
+            if "lock timeout" in str(exc):
+                raise RuntimeError(
+                    f"the tables stayed locked for {LOCK_TIMEOUT_S} s: a connection holds a transaction open "
+                    "(a session an earlier test did not close?)") from exc
             if attempt == 4 or "deadlock" not in str(exc):
                 raise
 
