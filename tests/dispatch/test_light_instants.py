@@ -15,7 +15,7 @@ from dispatch.worktime import calendar_for
 from dispatch.worktime.changes import remove_calendar_day, set_calendar_day
 from grid.calendars import STANDARD
 from grid.errors import DomainError
-from tests.dispatch.test_sla import act, clock, local, report, world  # noqa: F401 (fixtures)
+from tests.dispatch.test_sla import act, local, report, world  # noqa: F401 (world: a fixture)
 
 ORDER = {"red": 0, "yellow": 1, "green": 2}
 MOVES = [

@@ -17,7 +17,6 @@ from geo.index import CellIndex
 from grid.calendars import ensure_calendars
 from grid.hierarchy import cell_geometries
 from tests.support.city import COMMUNITY_A, build_city, cell_centre
-from tests.support.clock import FakeClock
 
 SH = ZoneInfo("Asia/Shanghai")
 OPTIONS = DispatchOptions()
@@ -25,13 +24,6 @@ OPTIONS = DispatchOptions()
 
 def local(*args: int) -> datetime:
     return datetime(*args, tzinfo=SH)
-
-
-@pytest.fixture
-def clock():
-    c = FakeClock(local(2026, 11, 20, 17))  # a Friday, 17:00
-    yield c
-    c.close()
 
 
 @pytest.fixture
@@ -71,6 +63,7 @@ def view(session, ticket, stage, now):  # noqa: ANN001, ANN201
 
 
 def test_friday_five_pm_four_working_hours_falls_due_monday_eleven(session, world, clock):
+    clock.set(local(2026, 11, 20, 17))  # a Friday, 17:00
     t = report(session, world)  # auto-registered and dispatched to SANITATION: E0101 has 4 working hours
     handle = timer(session, t, "handle")
     assert handle.due_at == local(2026, 11, 23, 11) and handle.basis == "working"

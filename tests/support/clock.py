@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import ClassVar
+from zoneinfo import ZoneInfo
+
+import pytest
 
 from grid.clock import set_clock
 
@@ -28,3 +32,15 @@ class FakeClock:
         set_clock(None)
         if FakeClock.current is self:
             FakeClock.current = None
+
+
+MONDAY_8AM = datetime(2026, 11, 23, 8, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture
+def clock() -> Iterator[FakeClock]:
+    """Time stands at Monday 2026-11-23 08:00 in Shanghai (the start of a working day) until the test moves
+    it (tests/conftest.py makes it every test's ``clock``)."""
+    c = FakeClock(MONDAY_8AM)
+    yield c
+    c.close()

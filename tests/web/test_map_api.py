@@ -11,17 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.support.city import COMMUNITY_A, COMMUNITY_B, X0, Y0, D, cell_code
-from tests.support.clock import FakeClock
 
 SH = ZoneInfo("Asia/Shanghai")
 ORDER = {"red": 0, "yellow": 1, "green": 2}
-
-
-@pytest.fixture
-def clock():
-    c = FakeClock(datetime(2026, 11, 23, 8, tzinfo=SH))  # Monday 08:00
-    yield c
-    c.close()
 
 
 def rows(response) -> list[dict]:  # noqa: ANN001

@@ -6,19 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from dispatch import escalation
-from tests.support.clock import FakeClock
 
 SH = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture
-def clock():
-    c = FakeClock(datetime(2026, 11, 23, 8, tzinfo=SH))  # Monday 08:00
-    yield c
-    c.close()
 
 
 def test_ticket_reads_carry_light_due_and_remaining(api, clock):

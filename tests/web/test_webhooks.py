@@ -14,7 +14,6 @@ from sqlmodel import Session, select
 from dispatch import escalation
 from dispatch.models import WebhookDelivery
 from grid.models import Department
-from tests.support.clock import FakeClock
 from web.background.webhooks import deliver_due, signature
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -42,13 +41,6 @@ def receiver():
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/hook"
     server.shutdown()
-
-
-@pytest.fixture
-def clock():
-    c = FakeClock(datetime(2026, 11, 23, 8, tzinfo=SH))
-    yield c
-    c.close()
 
 
 def test_signed_retried_and_logged(api, engine, receiver, clock):
