@@ -20,35 +20,54 @@ PG_ADMIN_URL = os.environ.get("GRIDOPS_TEST_PG", "postgresql+psycopg://postgres@
 BACKENDS = [b.strip() for b in os.environ.get("GRIDOPS_TEST_BACKENDS", "sqlite,postgresql").split(",") if b.strip()]
 
 
-# Modules whose tests start server processes of their own (some kill them) and mostly wait on wall-clock
-# deadlines. Under pytest-xdist they are one work unit, started first, so one worker waits on them while
-# the others do the CPU-bound rest; being on one worker, the two that use Redis never hear each other.
-PROCESS_MODULES = frozenset({"tests/e2e/test_compose.py", "tests/e2e/test_idempotency.py",
-                             "tests/e2e/test_sla_processes.py", "tests/e2e/test_websocket.py"})
+# Work units for pytest-xdist (``pytest -n 3`` in the Makefile). A test module is a unit: a browser module
+# starts its server and its Chromium once. The modules below start server processes of their own (some
+# kill them) and mostly wait on wall-clock deadlines; they go out first, in two units (the two that use
+# Redis in the same one, so they never hear each other), while the third worker starts on the browser
+# modules, the longest of the CPU-bound units. On two cores three workers beat two: one of them is mostly
+# waiting.
+WAITING_UNITS = {
+    "tests/e2e/test_sla_processes.py": "sla deadlines",
+    "tests/e2e/test_compose.py": "own servers",
+    "tests/e2e/test_websocket.py": "own servers",
+    "tests/e2e/test_idempotency.py": "own servers",
+}
 
 
 def _module(nodeid: str) -> str:
     return nodeid.split("::", 1)[0]
 
 
+def _unit(nodeid: str) -> str:
+    return WAITING_UNITS.get(_module(nodeid), _module(nodeid))
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log):  # noqa: ANN001, ANN201
-    """Work units for ``pytest -n 2`` (the Makefile): a test module stays on one worker, so a browser module
-    starts its server and its Chromium once, and the process modules form one unit. (pytest-xdist's own
-    ``--dist loadgroup`` cannot be used: it renames test ids in a way pytest 9 no longer honours.)"""
+    """The units above. (pytest-xdist's own ``--dist loadgroup`` cannot express them: it renames test ids in
+    a way pytest 9 no longer honours, and silently runs every test on its own.)"""
     from xdist.scheduler import LoadScopeScheduling
 
-    class ModuleScheduling(LoadScopeScheduling):
+    class UnitScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return "processes" if _module(nodeid) in PROCESS_MODULES else _module(nodeid)
+            return _unit(nodeid)
 
-    return ModuleScheduling(config, log)
+    return UnitScheduling(config, log)
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The process tests first (with ``--no-loadscope-reorder`` the work units go out in this order)."""
-    items.sort(key=lambda item: _module(item.nodeid) not in PROCESS_MODULES)
+    """Waiting units first (the longest first), then the browser modules, then the rest: with
+    ``--no-loadscope-reorder`` the units go out to the workers in this order."""
+    order = list(dict.fromkeys(WAITING_UNITS.values()))
+
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        unit = _unit(item.nodeid)
+        if unit in order:
+            return 0, order.index(unit)
+        return (1 if unit.startswith("tests/e2e/") else 2), 0
+
+    items.sort(key=rank)
 
 
 class Databases:
