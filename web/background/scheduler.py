@@ -80,7 +80,11 @@ class SlaScheduler:
                     self.on_fired()
         except Exception:  # a failed pass must not kill the job; the next one retries
             log.exception("SLA pass failed")
-        with Session(self.engine) as session:
-            wake = min(filter(None, [escalation.next_deadline(session=session), next_attempt(session=session)]),
-                       default=None)
+        try:
+            with Session(self.engine) as session:
+                wake = min(filter(None, [escalation.next_deadline(session=session), next_attempt(session=session)]),
+                           default=None)
+        except Exception as exc:  # the database is away: the sweep comes back to it
+            log.warning("SLA pass could not read the next deadline: %s", exc)
+            return
         self.nudge(wake)
