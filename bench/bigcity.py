@@ -27,6 +27,21 @@ OPEN = ["registered", "dispatched", "accepted", "accepted", "accepted", "extensi
 Cell = tuple[str, float, float]  # code, west edge, south edge
 
 
+def migrated_with_catalogue(url: str) -> Engine:
+    """A migrated database with the calendars and the default catalogue: where every bench's city starts."""
+    from grid.calendars import ensure_calendars
+    from grid.catalogue import load_default_catalogue
+    from web.db import make_engine, upgrade
+
+    engine = make_engine(url)
+    upgrade(engine)
+    with Session(engine) as session:
+        ensure_calendars(session=session)
+        load_default_catalogue(session=session)
+        session.commit()
+    return engine
+
+
 def box(x0: float, y0: float, x1: float, y1: float) -> str:
     ring = [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]
     return json.dumps({"type": "Polygon", "coordinates": [[[round(x, 7), round(y, 7)] for x, y in ring]]})

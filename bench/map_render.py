@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
 import manycases  # noqa: E402
-from bigcity import DISTRICT, insert_cells, insert_open_cases  # noqa: E402
+from bigcity import DISTRICT, insert_cells, insert_open_cases, migrated_with_catalogue  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 from throwaway import database  # noqa: E402
 
@@ -48,12 +48,7 @@ ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background
 
 def build_many(url: str, n_cells: int, n_cases: int) -> str:
     """The city and ``n_cases`` open cases through bench/manycases.py; returns the dispatcher's user name."""
-    engine = make_engine(url)
-    upgrade(engine)
-    with Session(engine) as session:
-        ensure_calendars(session=session)
-        load_default_catalogue(session=session)
-        session.commit()
+    engine = migrated_with_catalogue(url)
     cells = insert_cells(engine, n_cells)
     models = manycases.file_models(engine, DISTRICT)
     manycases.grow(engine, models, n_cases, progress=lambda line: print(line, flush=True))

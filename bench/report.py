@@ -48,19 +48,16 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 import loadgen  # noqa: E402
-from bigcity import DISTRICT, DX, DY, Cell, insert_cells, insert_open_cases  # noqa: E402
+from bigcity import DISTRICT, DX, DY, Cell, insert_cells, insert_open_cases, migrated_with_catalogue  # noqa: E402
 from pgstat import Sessions, db_stats  # noqa: E402
 from sqlalchemy import Engine, create_engine, event, insert, text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 from throwaway import database  # noqa: E402
 
-from grid.calendars import ensure_calendars  # noqa: E402
-from grid.catalogue import load_default_catalogue  # noqa: E402
 from grid.models import Role, User, WorkerCell  # noqa: E402
 from grid.routing import add_rule  # noqa: E402
 from tests.support.server import free_port, wait_until  # noqa: E402
 from web.auth import issue_token  # noqa: E402
-from web.db import make_engine, upgrade  # noqa: E402
 
 REDIS = "redis://127.0.0.1:6379/0"
 PATH = "/api/v1/reports"
@@ -76,12 +73,7 @@ Worker = tuple[str, list[Cell]]  # API token, the cells they walk
 
 
 def build(url: str, n_cells: int, n_cases: int, n_workers: int) -> list[Worker]:
-    engine = make_engine(url)
-    upgrade(engine)
-    with Session(engine) as session:
-        ensure_calendars(session=session)
-        load_default_catalogue(session=session)
-        session.commit()
+    engine = migrated_with_catalogue(url)
     cells = insert_cells(engine, n_cells)
     insert_open_cases(engine, cells, n_cases)
     communities: dict[str, list[Cell]] = {}

@@ -35,15 +35,12 @@ sys.path.insert(0, str(BENCH.parent))
 
 import httpx  # noqa: E402
 import manycases  # noqa: E402
-from bigcity import BLOCK, DISTRICT, DX, DY, X0, Y0, insert_cells  # noqa: E402
+from bigcity import BLOCK, DISTRICT, DX, DY, X0, Y0, insert_cells, migrated_with_catalogue  # noqa: E402
 from sqlalchemy import Engine, event  # noqa: E402
-from sqlmodel import Session  # noqa: E402
 from throwaway import database  # noqa: E402
 
-from grid.calendars import ensure_calendars  # noqa: E402
-from grid.catalogue import load_default_catalogue  # noqa: E402
 from tests.support.server import Server  # noqa: E402
-from web.db import make_engine, upgrade  # noqa: E402
+from web.db import make_engine  # noqa: E402
 
 TARGET_MS = {100_000: 200, 1_000_000: 1000}
 MAX_DELTA_MB = 100
@@ -266,12 +263,7 @@ def lights(rows: list[Row]) -> str:
 # --- the run ----------------------------------------------------------------------------------------------
 
 def build(url: str, n_cells: int) -> tuple[dict[str, list[int]], str]:
-    engine = make_engine(url)
-    upgrade(engine)
-    with Session(engine) as session:
-        ensure_calendars(session=session)
-        load_default_catalogue(session=session)
-        session.commit()
+    engine = migrated_with_catalogue(url)
     t = time.perf_counter()
     cells = insert_cells(engine, n_cells)
     models = manycases.file_models(engine, DISTRICT)
