@@ -129,7 +129,11 @@ def insert_open_cases(engine: Engine, cells: list[Cell], n_cases: int, *, seed: 
                             cell=code, community=code[:12], street=code[:9], district=code[:6],
                             dept=None if status == "registered" else dept, suggested=dept, created=created))
         due = now + timedelta(seconds=remaining)
-        timers.append(dict(ticket_id=i, stage="dispatch" if status == "registered" else "handle",
+        # the stored light instants (the service keeps them with the calendar; natural time is close enough
+        # for a bench's mix of green, yellow and red)
+        yellow = due - timedelta(seconds=0.2 * limit)
+        tickets[-1].update(yellow=yellow, red=due, due=due)
+        timers.append(dict(ticket_id=i, stage="dispatch" if status == "registered" else "handle", yellow=yellow,
                            calendar="24x7" if i % 2 else "standard", basis="natural" if i % 2 else "working",
                            limit_s=limit, ladder=ladder, started=created, anchor=now, anchor_remaining_s=remaining,
                            due=due, later=due + timedelta(days=30)))
@@ -139,14 +143,16 @@ def insert_open_cases(engine: Engine, cells: list[Cell], n_cases: int, *, seed: 
         conn.execute(text("""INSERT INTO ticket (id, case_number, version, status, kind, category_code, urgency,
             description, address, lat, lng, input_crs, cell_code, community_code, street_code, district_code, source,
             reporter_name, support_count, extension_hours, audit_head, audit_count, department_code,
-            suggested_department_code, created_at, updated_at)
+            suggested_department_code, created_at, updated_at, sla_yellow_at, sla_red_at, sla_due_at)
             VALUES (:id, :case_number, 1, :status, :kind, :cat, :urgency, 'bench case', '', :lat, :lng, 'wgs84', :cell,
-            :community, :street, :district, 'worker', 'bench', 0, 0, '', 0, :dept, :suggested, :created, :created)"""),
+            :community, :street, :district, 'worker', 'bench', 0, 0, '', 0, :dept, :suggested, :created, :created,
+            :yellow, :red, :due)"""),
                      tickets)
         conn.execute(text("""INSERT INTO sla_timer (ticket_id, stage, cycle, active, calendar_code, basis, limit_s,
             extension_s, ladder, started_at, anchor_at, anchor_remaining_s, due_at, original_due_at, paused_total_s,
-            warning_level, next_level, next_fire_at) VALUES (:ticket_id, :stage, 1, true, :calendar, :basis,
-            :limit_s, 0, :ladder, :started, :anchor, :anchor_remaining_s, :due, :due, 0, 0, 1, :later)"""), timers)
+            warning_level, next_level, next_fire_at, yellow_at, red_at) VALUES (:ticket_id, :stage, 1, true, :calendar,
+            :basis, :limit_s, 0, :ladder, :started, :anchor, :anchor_remaining_s, :due, :due, 0, 0, 1, :later,
+            :yellow, :due)"""), timers)
         if engine.dialect.name == "postgresql":  # explicit ids: move the sequence past them for the service
             conn.execute(text("SELECT setval('ticket_id_seq', (SELECT max(id) FROM ticket))"))
             conn.execute(text("ANALYZE ticket; ANALYZE sla_timer; ANALYZE area"))
