@@ -40,7 +40,9 @@ def test_two_departments_racing_exactly_one_wins(engine, session):
                 barrier.wait()
             with Session(engine, expire_on_commit=False) as s:
                 if not client_version:
-                    s.get(Ticket, tid)
+                    # kept in s.info: a session holds unchanged objects only weakly, and one let go is read
+                    # again inside act(), perhaps after the other client's commit
+                    s.info["loaded"] = s.get(Ticket, tid)
                     barrier.wait()
                 try:
                     service.act(session=s, actor=city.actors["sanitation"], ticket_id=tid, action=action,
