@@ -24,7 +24,7 @@ demo: uv frontend
 test: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen lint-imports
-	$(UV) run --frozen pytest -n 3 --no-loadscope-reorder --durations=15
+	$(UV) run --frozen pytest -n 3 --durations=15
 
 bench: install
 	$(UV) run --frozen python bench/locate.py

@@ -52,13 +52,14 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):  # noqa: ANN001, AN
         def _split_scope(self, nodeid: str) -> str:
             return _unit(nodeid)
 
+    config.option.loadscopereorder = False  # the units go out in the order below, not by size
     return UnitScheduling(config, log)
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Waiting units first (the longest first), then the browser modules, then the rest: with
-    ``--no-loadscope-reorder`` the units go out to the workers in this order."""
+    """Waiting units first (the longest first), then the browser modules, then the rest: the order in which
+    the units go out to the workers."""
     order = list(dict.fromkeys(WAITING_UNITS.values()))
 
     def rank(item: pytest.Item) -> tuple[int, int]:
