@@ -138,8 +138,11 @@ class LiveHub:
 
     async def _pump(self) -> None:
         while True:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancel that arrives with a
+            # wake-up, and stop() would then wait for ever
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+                async with asyncio.timeout(self.poll_seconds):
+                    await self._wake.wait()
             self._wake.clear()
             if not self.clients:  # nobody to tell: a client that connects is given what it missed
                 continue
