@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bigcity import migrated_with_catalogue  # noqa: E402
 from shapely.geometry import box  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
@@ -28,22 +29,17 @@ from throwaway import database  # noqa: E402
 from dispatch.escalation import process_due  # noqa: E402
 from dispatch.sla import DEFAULT_LADDER  # noqa: E402
 from geo.loaders import GridFeature  # noqa: E402
-from grid.calendars import ensure_calendars  # noqa: E402
-from grid.catalogue import load_default_catalogue  # noqa: E402
 from grid.hierarchy import import_areas  # noqa: E402
 from grid.models import AreaLevel, Role  # noqa: E402
 from grid.people import create_user  # noqa: E402
-from web.db import make_engine, upgrade  # noqa: E402
+from web.db import make_engine  # noqa: E402
 
 CELL = "310101001001001"
 
 
 def setup(url: str) -> None:
-    engine = make_engine(url)
-    upgrade(engine)
+    engine = migrated_with_catalogue(url)
     with Session(engine) as session:
-        ensure_calendars(session=session)
-        load_default_catalogue(session=session)
         import_areas(session=session, level=AreaLevel.cell,
                      features=[GridFeature(CELL, "cell", box(121.48, 31.23, 121.481, 31.231), {})])
         create_user(session=session, username="sanitation", role=Role.department, department_code="SANITATION")

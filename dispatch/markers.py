@@ -239,7 +239,7 @@ def area_counts(*, session: Session, actor: Actor, length: int, within: str | No
 def today_counters(*, session: Session, actor: Actor, now: datetime, timezone: tzinfo) -> dict:
     """The control room's counters for today (local): open cases, due today (the earliest running deadline
     falls today), yellow, red, closed today and today's on-time rate of handling, each one SQL aggregate
-    over indexed columns and the stored light instants (what ``queries.today_counters`` counts case by
+    over indexed columns and the stored light instants (what tests/support/reference.py counts case by
     case), so every screen may ask again on every live event."""
     start = now.astimezone(timezone).replace(hour=0, minute=0, second=0, microsecond=0)
     end = start + timedelta(days=1)

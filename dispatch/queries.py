@@ -10,7 +10,6 @@ from sqlmodel import Session, col, select
 
 from dispatch.models import Photo, RoutingDecisionRecord, SlaTimer, Status, Ticket
 from dispatch.scope import visible
-from dispatch.sla import TimerView, headline
 from grid.errors import InvalidInput
 from grid.people import Actor
 
@@ -79,26 +78,3 @@ def photos_of(*, session: Session, ticket_id: int) -> list[Photo]:
 def routing_of(*, session: Session, ticket_id: int) -> list[RoutingDecisionRecord]:
     return list(session.exec(select(RoutingDecisionRecord).where(RoutingDecisionRecord.ticket_id == ticket_id)
                              .order_by(RoutingDecisionRecord.id)))
-
-
-def today_counters(*, session: Session, actor: Actor, start: datetime, end: datetime,
-                   views: dict[int, list[TimerView]]) -> dict[str, float | int | None]:
-    """The control room's strip for [start, end) (today, local): open cases, due today, yellow, red,
-    closed today and today's on-time rate. ``views`` holds the timer views of every open case."""
-    heads = [h for v in views.values() if (h := headline(v))]
-    # a case is due today when its earliest running (not paused) deadline falls today
-    dues = [min(d) for v in views.values() if (d := [t.due_at for t in v if t.active and not t.paused])]
-    closed_today = session.exec(select(func.count()).select_from(Ticket).where(
-        visible(actor), Ticket.status == Status.closed, Ticket.closed_at >= start, Ticket.closed_at < end)).one()
-    done = session.exec(select(SlaTimer).join(Ticket, Ticket.id == SlaTimer.ticket_id).where(
-        visible(actor), SlaTimer.stage == "handle", SlaTimer.fulfilled_at >= start, SlaTimer.fulfilled_at < end)).all()
-    on_time = sum(1 for t in done if t.anchor_remaining_s >= 0)
-    return {
-        "open": len(views),
-        "due_today": sum(1 for due in dues if start <= due < end),
-        "yellow": sum(1 for h in heads if h.light == "yellow"),
-        "red": sum(1 for h in heads if h.light == "red"),
-        "closed_today": closed_today,
-        "on_time_rate_today": round(on_time / len(done), 3) if done else None,
-    }
-

@@ -210,13 +210,14 @@ def test_sign_in_needed(api):
 
 
 def test_todays_counters_match_the_case_by_case_timers(api, clock, city, engine):
-    """/stats/today reads the batched headlines; each count must be what the timers say one case at a time
-    (sla.view through queries.today_counters), for each caller's scope."""
+    """/stats/today counts in SQL from the stored light instants; each count must be what the timers say one
+    case at a time (sla.view through tests/support/reference.py), for each caller's scope."""
     from sqlmodel import Session, select
 
     from dispatch import queries, sla
     from dispatch.models import TERMINAL, Ticket
     from dispatch.scope import visible
+    from tests.support import reference
 
     first = api.report("worker_a").json()["ticket"]["id"]
     api.report("worker_b", community=COMMUNITY_B, k=1, category_code="C0101", description="井盖")
@@ -234,7 +235,7 @@ def test_todays_counters_match_the_case_by_case_timers(api, clock, city, engine)
             timers = queries.timers_by_ticket(session=session, ticket_ids=list(open_ids))
             views = {tid: [sla.view(session=session, timer=t, now=clock.now) for t in timers.get(tid, [])]
                      for tid in open_ids}
-            expected = queries.today_counters(session=session, actor=actor, start=start,
+            expected = reference.today_counters(session=session, actor=actor, start=start,
                                               end=datetime(2026, 11, 24, tzinfo=SH), views=views)
         assert api.get(user, "/api/v1/stats/today").json() == expected, user
     counts = api.get("dispatcher", "/api/v1/stats/today").json()
