@@ -35,10 +35,19 @@ def written(session: Session) -> list[LiveEvent]:
     return session.info.get(_WRITTEN, [])
 
 
+_SENT = "gridops.live_sent"
+
+
 @sa_event.listens_for(Session, "after_transaction_end")
 def _forget_written(session: Session, transaction: Any) -> None:
-    if transaction.parent is None:
-        session.info.pop(_WRITTEN, None)
+    if transaction.parent is None and session.info.pop(_WRITTEN, None):
+        session.info[_SENT] = True
+
+
+def sent(session: Session) -> bool:
+    """Whether a transaction of this session wrote live events since the last call (asked after a commit,
+    to wake the live hubs only when there is something to deliver; after a rollback, once for nothing)."""
+    return session.info.pop(_SENT, False)
 
 
 def _ticket_payload(ticket: Ticket, action: str) -> dict[str, Any]:

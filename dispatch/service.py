@@ -10,14 +10,16 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import BigInteger, bindparam, text, update
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from dispatch import audit, live, sla
 from dispatch.effects import ActContext, DispatchPayload, category_of
 from dispatch.lifecycle import TABLE, Act, Timers, find_act
-from dispatch.models import Photo, Source, Status, Ticket, TicketCounter, TicketEvent
+from dispatch.models import LiveEvent, Photo, Source, Status, Ticket, TicketCounter, TicketEvent
 from dispatch.nearby import open_nearby
 from dispatch.options import DispatchOptions
 from dispatch.photos import MediaStore, ProcessedImage
@@ -58,20 +60,57 @@ def _urgency(value: str | None) -> Urgency:
         ) from None
 
 
-def next_case_number(*, session: Session, category: Category, at: datetime, options: DispatchOptions) -> str:
-    """``E0102202611220001``: kind letter, major, minor, local date, then a daily sequence per category.
-    The counter row is bumped with an atomic upsert, so concurrent reports never share a number."""
-    prefix = f"{category.code}{at.astimezone(options.timezone):%Y%m%d}"
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
-        insert(TicketCounter)
-        .values(prefix=prefix, value=1)
-        .on_conflict_do_update(index_elements=["prefix"], set_={"value": TicketCounter.value + 1})
-        .returning(TicketCounter.value)
-    )
-    value = session.execute(stmt).scalar_one()
-    return f"{prefix}{value:04d}"
+def case_prefix(*, category: Category, at: datetime, options: DispatchOptions) -> str:
+    """``E0102202611220001``: kind letter, major, minor, local date, then a daily sequence per category
+    (``number_case``)."""
+    return f"{category.code}{at.astimezone(options.timezone):%Y%m%d}"
+
+
+# PostgreSQL: the counter, the case and its live events in one statement, so the counter row is locked
+# for that statement and the commit that follows it, not for round trips in between
+_NUMBER_PG = text(f"""
+WITH n AS (
+    INSERT INTO {TicketCounter.__tablename__} (prefix, value) VALUES (:prefix, 1)
+    ON CONFLICT (prefix) DO UPDATE SET value = {TicketCounter.__tablename__}.value + 1
+    RETURNING :prefix || lpad(value::text, greatest(4, length(value::text)), '0') AS number
+), t AS (
+    UPDATE {Ticket.__tablename__} SET case_number = n.number FROM n WHERE {Ticket.__tablename__}.id = :ticket_id
+    RETURNING 1
+), l AS (
+    UPDATE {LiveEvent.__tablename__} SET payload = replace(payload, :pending, n.number) FROM n
+    WHERE {LiveEvent.__tablename__}.id = ANY(:live_ids)
+    RETURNING 1
+)
+SELECT number FROM n""").bindparams(bindparam("live_ids", type_=ARRAY(BigInteger)))
+
+
+def number_case(*, session: Session, ticket: Ticket, pending: str, prefix: str) -> None:
+    """Give a new case its number: the daily counter of its prefix, bumped with an atomic upsert, so
+    concurrent reports never share a number and a rolled-back report leaves no gap. The last write before
+    the commit: everything else is flushed first, because the counter row stays locked until the commit.
+    The live events written so far name the case by ``pending`` until then; they get the number too."""
+    session.flush()
+    live_rows = [row for row in live.written(session) if row.ticket_id == ticket.id and pending in row.payload]
+    if session.get_bind().dialect.name == "postgresql":
+        number = session.execute(_NUMBER_PG, {"prefix": prefix, "ticket_id": ticket.id, "pending": pending,
+                                              "live_ids": [row.id for row in live_rows]}).scalar_one()
+    else:  # SQLite: one writer at a time anyway
+        value = session.execute(
+            sqlite.insert(TicketCounter).values(prefix=prefix, value=1)
+            .on_conflict_do_update(index_elements=["prefix"], set_={"value": TicketCounter.value + 1})
+            .returning(TicketCounter.value)
+        ).scalar_one()
+        number = f"{prefix}{value:04d}"
+        session.execute(update(Ticket).where(Ticket.id == ticket.id).values(case_number=number)
+                        .execution_options(synchronize_session=False))
+        for row in live_rows:
+            session.execute(update(LiveEvent).where(LiveEvent.id == row.id)
+                            .values(payload=row.payload.replace(pending, number))
+                            .execution_options(synchronize_session=False))
+    # what the rows now hold, without making them look changed (nothing more to flush)
+    set_committed_value(ticket, "case_number", number)
+    for row in live_rows:
+        set_committed_value(row, "payload", row.payload.replace(pending, number))
 
 
 def _attach(
@@ -179,21 +218,9 @@ def report(
             dispatch = find_act(ticket.status, "dispatch", Role.system)
             _take(session=session, ticket=ticket, actor=SYSTEM, act=dispatch, options=options, at=now,
                   reason=routed["routing"], payload=DispatchPayload(department_code=department))
-    _number(session=session, ticket=ticket, pending=pending, category=category, at=now, options=options)
-    session.flush()
+    number_case(session=session, ticket=ticket, pending=pending,
+                prefix=case_prefix(category=category, at=now, options=options))
     return ReportResult(ticket, duplicates, created=True)
-
-
-def _number(*, session: Session, ticket: Ticket, pending: str, category: Category, at: datetime,
-            options: DispatchOptions) -> None:
-    """Give the new case its number, the last write before the commit, and put it in the live events
-    written so far (usually not flushed yet: with the reference caches warm, nothing since the case's
-    INSERT has read)."""
-    with session.no_autoflush:
-        ticket.case_number = next_case_number(session=session, category=category, at=at, options=options)
-        for row in live.written(session):
-            if row.ticket_id == ticket.id and pending in row.payload:
-                row.payload = row.payload.replace(pending, ticket.case_number)
 
 
 def _bump_version(session: Session, ticket: Ticket, expected: int | None) -> None:

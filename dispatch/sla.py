@@ -238,6 +238,25 @@ def _forget_timers(session: Session, transaction: Any) -> None:
         session.info.pop(_KNOWN, None)
 
 
+_EARLIEST = "gridops.sla_earliest"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_earliest(session: Session, context: Any) -> None:
+    """Keep the earliest escalation moment among the timers this session wrote (new or changed), for the
+    scheduler's wake-up after the commit (``written_earliest``): no query after each act."""
+    times = [o.next_fire_at for o in (*session.new, *session.dirty) if isinstance(o, SlaTimer) and o.next_fire_at]
+    if times:
+        known = session.info.get(_EARLIEST)
+        session.info[_EARLIEST] = min(times) if known is None else min(known, *times)
+
+
+def written_earliest(session: Session) -> datetime | None:
+    """The earliest escalation moment the timers written since the last call have; forgets it. Called after
+    a commit (a rolled-back write only makes the scheduler wake once for nothing)."""
+    return session.info.pop(_EARLIEST, None)
+
+
 def start(*, session: Session, ticket: Ticket, stage: str, at: datetime) -> SlaTimer:
     """Start the stage's timer, or restart it (a new cycle) if it ran before."""
     category = catalogue.categories(session)[ticket.category_code]

@@ -180,4 +180,5 @@ class RoutingRule(SQLModel, table=True):
 
 
 # reference data: a change to any of these tables bumps the reference version (grid.refcache)
-refcache.watch(Calendar, CalendarDay, Department, WorkerCell, Category, RoutingRule)
+# (users too: a deactivated user or a changed role takes effect on the next request, see web.auth)
+refcache.watch(Calendar, CalendarDay, Department, WorkerCell, Category, RoutingRule, User)

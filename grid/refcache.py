@@ -1,5 +1,6 @@
-"""Reference data cached per process: the catalogue, departments, routing rules, calendars, SLA policies and
-workers' cells change a few times a year but are read by every report and act.
+"""Reference data cached per process: the catalogue, departments, routing rules, calendars, SLA policies,
+workers' cells and who a token or a session cookie stands for change rarely but are read by every report
+and act.
 
 One row, ``reference_version``, says which version of the reference data is current. Any change to a
 reference table, from any process or the CLI, sets it to a new random token in the same transaction (a
@@ -54,9 +55,10 @@ def version(session: Session) -> int:
     return current
 
 
-def cached(session: Session, key: Any, load: Callable[[Session], T]) -> T:
+def cached(session: Session, key: Any, load: Callable[[Session], T], *, keep_none: bool = True) -> T:
     """``load(session)``'s result, kept until the reference version changes. What it returns is shared
-    between threads and requests: plain values or detached rows, read-only."""
+    between threads and requests: plain values or detached rows, read-only. ``keep_none=False``: a None
+    is not kept (lookups by a key a client chooses, such as a token, must not fill the cache with misses)."""
     global _cache_version
     seen = version(session)
     with _lock:
@@ -66,6 +68,8 @@ def cached(session: Session, key: Any, load: Callable[[Session], T]) -> T:
         if key in _cache:
             return _cache[key]
     value = load(session)
+    if value is None and not keep_none:
+        return value
     with _lock:
         if _cache_version == seen:
             _cache[key] = value

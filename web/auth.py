@@ -6,15 +6,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlmodel import Session, select
 
+from grid import refcache
 from grid.clock import utcnow
 from grid.errors import InvalidInput
 from grid.models import User
+from grid.people import Actor
 from web.models import ApiToken, WebSession
 
 PREFIX = "gro_"
@@ -38,6 +41,40 @@ def user_for_token(*, session: Session, token: str) -> User | None:
         .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked == False, User.active == True)  # noqa: E712
     ).first()
     return row
+
+
+def actor_for_token(*, session: Session, token: str) -> Actor | None:
+    """Who an API token stands for, cached with the reference data (a revoked token or a deactivated user
+    bumps its version: refused on the next request in every process). Unknown tokens are not cached."""
+
+    def load(s: Session) -> Actor | None:
+        user = user_for_token(session=s, token=token)
+        return Actor.of(session=s, user=user) if user is not None else None
+
+    return refcache.cached(session, ("token", hash_token(token)), load, keep_none=False)
+
+
+@dataclass(frozen=True)
+class Signed:
+    """A signed-in browser as the API checks it on every request."""
+
+    actor: Actor
+    csrf_token: str
+    expires_at: datetime
+
+
+def signed_for_cookie(*, session: Session, token: str) -> Signed | None:
+    """Who a session cookie stands for, cached like ``actor_for_token``; its expiry is checked each time."""
+
+    def load(s: Session) -> Signed | None:
+        found = session_for_cookie(session=s, token=token)
+        if found is None:
+            return None
+        web_session, user = found
+        return Signed(Actor.of(session=s, user=user), web_session.csrf_token, web_session.expires_at)
+
+    signed = refcache.cached(session, ("cookie", hash_token(token)), load, keep_none=False)
+    return signed if signed is not None and signed.expires_at > utcnow() else None
 
 
 # --- passwords and browser sessions ----------------------------------------------------------------
@@ -95,5 +132,5 @@ def close_session(*, session: Session, token: str) -> None:
         session.flush()
 
 
-def csrf_ok(web_session: WebSession, sent: str | None) -> bool:
-    return bool(sent) and hmac.compare_digest(web_session.csrf_token, sent)
+def csrf_ok(expected: str, sent: str | None) -> bool:
+    return bool(sent) and hmac.compare_digest(expected, sent)

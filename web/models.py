@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
+from grid import refcache
 from grid.clock import utcnow
 from grid.dbtypes import UTCDateTime
 
@@ -33,3 +34,8 @@ class ApiToken(SQLModel, table=True):
     name: str = ""
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     revoked: bool = False
+
+
+# who a token or a cookie stands for is cached with the reference data (web.auth): issuing or revoking a
+# token, signing in or out bumps the reference version, so the change holds on the next request everywhere
+refcache.watch(ApiToken, WebSession)

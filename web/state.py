@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from dispatch import escalation
+from dispatch import live, sla
 from dispatch.options import DispatchOptions
 from geo.index import CellIndex
 from grid.hierarchy import cell_geometries
@@ -65,9 +65,10 @@ class AppState:
     def committed(self, session: Session) -> None:
         """After a commit that changed cases: wake the SLA scheduler for any earlier deadline and the
         live hub for the new events."""
+        earliest = sla.written_earliest(session)
         if self.scheduler is not None:
-            self.scheduler.nudge(escalation.next_deadline(session=session))
-        if self.hub is not None:
+            self.scheduler.nudge(earliest)
+        if self.hub is not None and live.sent(session):
             self.hub.notify()
 
     @classmethod

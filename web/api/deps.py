@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from dispatch.photos import MediaStore
 from grid.people import Actor
-from web.auth import CSRF_HEADER, SESSION_COOKIE, csrf_ok, session_for_cookie, user_for_token
+from web.auth import CSRF_HEADER, SESSION_COOKIE, actor_for_token, csrf_ok, signed_for_cookie
 from web.state import AppState
 from web.unit import Unit
 
@@ -44,19 +44,18 @@ def resolve_actor(session: Session, *, token: str | None, cookie: str | None, me
                   csrf: str | None) -> Actor:
     """A Bearer token, or a session cookie (with the CSRF token echoed on state-changing requests)."""
     if token:
-        user = user_for_token(session=session, token=token)
-        if user is None:
+        actor = actor_for_token(session=session, token=token)
+        if actor is None:
             raise HTTPException(401, "the token is unknown or revoked; ask an admin for a new one",
                                 headers={"WWW-Authenticate": "Bearer"})
-        return Actor.of(session=session, user=user)
+        return actor
     if cookie:
-        found = session_for_cookie(session=session, token=cookie)
-        if found is None:
+        signed = signed_for_cookie(session=session, token=cookie)
+        if signed is None:
             raise HTTPException(401, "your session has ended; sign in again")
-        web_session, user = found
-        if method not in SAFE_METHODS and not csrf_ok(web_session, csrf):
+        if method not in SAFE_METHODS and not csrf_ok(signed.csrf_token, csrf):
             raise HTTPException(403, f"missing or wrong {CSRF_HEADER} header; reload the page")
-        return Actor.of(session=session, user=user)
+        return signed.actor
     raise HTTPException(401, "sign in first (or send Authorization: Bearer <token>)",
                         headers={"WWW-Authenticate": "Bearer"})
 
