@@ -20,11 +20,15 @@ def emit(*, session: Session, kind: str, at: datetime, ticket: Ticket | None = N
         department_code=ticket.department_code if ticket else None,
         cell_code=ticket.cell_code if ticket else None, reporter_id=ticket.reporter_id if ticket else None,
         user_id=user_id,
-        payload=json.dumps(payload or {}, ensure_ascii=False, default=str), created_at=at,
+        payload=_dumps(payload or {}), created_at=at,
     )
     session.add(event)
     session.info.setdefault(_WRITTEN, []).append(event)
     return event
+
+
+def _dumps(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, ensure_ascii=False, default=str)
 
 
 _WRITTEN = "gridops.live_written"
@@ -36,12 +40,15 @@ def written(session: Session) -> list[LiveEvent]:
 
 
 _SENT = "gridops.live_sent"
+_CASES = "gridops.live_cases"  # ticket id → its event in this transaction
 
 
 @sa_event.listens_for(Session, "after_transaction_end")
 def _forget_written(session: Session, transaction: Any) -> None:
-    if transaction.parent is None and session.info.pop(_WRITTEN, None):
-        session.info[_SENT] = True
+    if transaction.parent is None:
+        session.info.pop(_CASES, None)
+        if session.info.pop(_WRITTEN, None):
+            session.info[_SENT] = True
 
 
 def sent(session: Session) -> bool:
@@ -56,8 +63,19 @@ def _ticket_payload(ticket: Ticket, action: str) -> dict[str, Any]:
 
 
 def ticket_changed(*, session: Session, ticket: Ticket, action: str, at: datetime) -> LiveEvent:
-    return emit(session=session, kind="ticket.created" if action == "report" else "ticket.changed", at=at,
-                ticket=ticket, payload=_ticket_payload(ticket, action))
+    """The case's event. Several acts in one transaction (a report auto-registered and dispatched) make
+    one event with the case as it ends up: its kind from the first act (created), its scope and payload
+    from the last."""
+    cases = session.info.setdefault(_CASES, {})
+    earlier = cases.get(ticket.id)
+    if earlier is not None:
+        earlier.department_code, earlier.cell_code = ticket.department_code, ticket.cell_code
+        earlier.payload, earlier.created_at = _dumps(_ticket_payload(ticket, action)), at
+        session.add(earlier)
+        return earlier
+    cases[ticket.id] = event = emit(session=session, kind="ticket.created" if action == "report" else "ticket.changed",
+                                    at=at, ticket=ticket, payload=_ticket_payload(ticket, action))
+    return event
 
 
 def ticket_left(*, session: Session, ticket: Ticket, department_code: str, action: str, at: datetime) -> LiveEvent:
