@@ -61,7 +61,12 @@ class Unit:
             self.media.discard_written()
         self._once.clear()
 
+    @property
+    def pending(self) -> bool:
+        """Something not committed: a transaction begun or files written."""
+        return self.session.in_transaction() or (self.media is not None and bool(self.media.written))
+
     def close(self) -> None:
         """End of the request or job: whatever was not committed is rolled back and its files removed."""
-        if self.session.in_transaction() or (self.media is not None and self.media.written):
+        if self.pending:
             self.rollback()

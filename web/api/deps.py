@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from dispatch.photos import MediaStore
 from grid.people import Actor
@@ -15,25 +16,35 @@ from web.auth import CSRF_HEADER, SESSION_COOKIE, actor_for_token, csrf_ok, sign
 from web.state import AppState
 from web.unit import Unit
 
+# The dependencies that touch no database are ``async``: FastAPI runs a sync dependency in the thread pool
+# (a generator one twice, to enter and to leave), a hand-over of a few hundred µs each. What may talk to the
+# database at the end (a rollback, a connection given back) is sent to the thread pool then, and only then.
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
     return request.app.state.gridops
 
 
-def get_session(state: Annotated[AppState, Depends(get_state)]) -> Iterator[Session]:
-    with Session(state.engine, expire_on_commit=False) as session:
+async def get_session(state: Annotated[AppState, Depends(get_state)]) -> AsyncIterator[Session]:
+    session = Session(state.engine, expire_on_commit=False)
+    try:
         yield session
+    finally:
+        if session.in_transaction():  # a ROLLBACK to send and a connection to give back: not on the event loop
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
-def get_unit(state: Annotated[AppState, Depends(get_state)],
-             session: Annotated[Session, Depends(get_session)]) -> Iterator[Unit]:
+async def get_unit(state: Annotated[AppState, Depends(get_state)],
+                   session: Annotated[Session, Depends(get_session)]) -> AsyncIterator[Unit]:
     """The request's unit of work: ``with unit:`` commits; then the SLA scheduler and the live hub wake."""
     unit = Unit(session, media=MediaStore(state.settings.media_dir),
                 after_commit=[lambda: state.committed(session)])
     try:
         yield unit
     finally:
-        unit.close()
+        if unit.pending:
+            await run_in_threadpool(unit.close)
 
 
 bearer = HTTPBearer(auto_error=False, description="an API token from `gridops user create`")
