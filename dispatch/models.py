@@ -6,11 +6,11 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from grid import refcache
 from grid.clock import utcnow
-from grid.dbtypes import UTCDateTime, enum_type
+from grid.dbtypes import Row, UTCDateTime, enum_type
 
 
 class Status(StrEnum):
@@ -43,7 +43,7 @@ class Source(StrEnum):
     api = "api"
 
 
-class Ticket(SQLModel, table=True):
+class Ticket(Row, table=True):
     __table_args__ = (
         UniqueConstraint("reporter_id", "idempotency_key", name="uq_ticket_idempotency"),
         Index("ix_ticket_status_category", "status", "category_code"),
@@ -101,7 +101,7 @@ class Ticket(SQLModel, table=True):
     suspended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class Photo(SQLModel, table=True):
+class Photo(Row, table=True):
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
     event_seq: int | None = None  # the act that attached it (report, resolve …)
@@ -116,7 +116,7 @@ class Photo(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class RoutingDecisionRecord(SQLModel, table=True):
+class RoutingDecisionRecord(Row, table=True):
     """Every routing decision with the rule that made it (NULL rule: no rule matched)."""
 
     __tablename__ = "routing_decision"
@@ -129,7 +129,7 @@ class RoutingDecisionRecord(SQLModel, table=True):
     decided_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class TicketEvent(SQLModel, table=True):
+class TicketEvent(Row, table=True):
     """One act on a case. Append-only; each event's hash covers its content and the previous hash."""
 
     __tablename__ = "ticket_event"
@@ -151,7 +151,7 @@ class TicketEvent(SQLModel, table=True):
     hash: str = Field(max_length=64)
 
 
-class TicketCounter(SQLModel, table=True):
+class TicketCounter(Row, table=True):
     """Sequence for tickets' case numbers, one row per (category, local date) prefix (table name kept)."""
 
     __tablename__ = "case_counter"
@@ -160,7 +160,7 @@ class TicketCounter(SQLModel, table=True):
     value: int = 0
 
 
-class SlaPolicy(SQLModel, table=True):
+class SlaPolicy(Row, table=True):
     """A time limit for one stage, as data. ``category`` is a minor class, a major class or "" (any);
     ``urgency`` a level or "" (any); the most specific row wins (category first, then urgency). With no
     row, the handle stage takes the category's own limit and the others the defaults in dispatch.sla."""
@@ -181,7 +181,7 @@ class SlaPolicy(SQLModel, table=True):
 refcache.watch(SlaPolicy)  # policies are reference data (grid.refcache)
 
 
-class SlaTimer(SQLModel, table=True):
+class SlaTimer(Row, table=True):
     """One timer per case per stage. The policy is snapshotted here when the timer starts; ``cycle``
     counts restarts (re-dispatch, rework) so that each cycle's escalations fire once each.
 
@@ -223,7 +223,7 @@ class SlaTimer(SQLModel, table=True):
     red_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class Escalation(SQLModel, table=True):
+class Escalation(Row, table=True):
     """The record that a (timer, cycle, level) fired. Its uniqueness is what makes "exactly once" true."""
 
     __table_args__ = (UniqueConstraint("timer_id", "cycle", "level", name="uq_escalation_once"),)
@@ -239,7 +239,7 @@ class Escalation(SQLModel, table=True):
     recipients: int = 0
 
 
-class Notification(SQLModel, table=True):
+class Notification(Row, table=True):
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="app_user.id", index=True)
     ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
@@ -252,7 +252,7 @@ class Notification(SQLModel, table=True):
     read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class LiveEvent(SQLModel, table=True):
+class LiveEvent(Row, table=True):
     """The outbox of live events (case created or changed, SLA light changed, notification). The id is
     the event id a client resumes from; the scope columns say who may see it."""
 
@@ -269,7 +269,7 @@ class LiveEvent(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class WebhookDelivery(SQLModel, table=True):
+class WebhookDelivery(Row, table=True):
     """One notification POSTed to a department's webhook: the delivery log, retried with backoff."""
 
     __tablename__ = "webhook_delivery"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, Enum
+from sqlalchemy import DateTime, Enum, inspect
+from sqlalchemy.orm.attributes import set_attribute
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 
@@ -47,3 +49,23 @@ def enum_type(enum_cls: type[enum.Enum], length: int = 24) -> Enum:
     needs no ALTER TYPE); reads give enum members back."""
     return Enum(enum_cls, native_enum=False, create_constraint=False, length=length,
                 values_callable=lambda cls: [m.value for m in cls], validate_strings=True)
+
+
+class Row(SQLModel):
+    """The base of every table model. Setting a column goes to SQLAlchemy's instrumentation only, which
+    keeps the value and notes the change; SQLModel would then run pydantic's assignment as well, which for a
+    table model validates nothing and costs as much again (a report sets a few hundred columns)."""
+
+    __row_columns__: ClassVar[frozenset[str] | None] = None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        cls = type(self)
+        columns = cls.__dict__.get("__row_columns__")
+        if columns is None:
+            columns = frozenset(a.key for a in inspect(cls).column_attrs) if hasattr(cls, "__table__") else frozenset()
+            type.__setattr__(cls, "__row_columns__", columns)
+        if name in columns:
+            set_attribute(self, name, value)
+            self.__pydantic_fields_set__.add(name)
+        else:
+            super().__setattr__(name, value)

@@ -7,11 +7,11 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from grid import refcache
 from grid.clock import utcnow
-from grid.dbtypes import UTCDateTime, enum_type
+from grid.dbtypes import Row, UTCDateTime, enum_type
 
 
 class AreaLevel(StrEnum):
@@ -53,7 +53,7 @@ class TimeBasis(StrEnum):
     natural = "natural"  # 自然时
 
 
-class Area(SQLModel, table=True):
+class Area(Row, table=True):
     """One node of the hierarchy. The code carries the ancestry: a cell `310101001002007` lies in
     community `310101001002`, street `310101001` and district `310101`."""
 
@@ -72,7 +72,7 @@ class Area(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class Calendar(SQLModel, table=True):
+class Calendar(Row, table=True):
     """A working-time calendar: periods of the day, working weekdays, and its days (holidays and
     make-up working days) in CalendarDay. ``always_on`` makes it 24×7 (natural time)."""
 
@@ -91,7 +91,7 @@ class DayKind(StrEnum):
     workday = "workday"  # a weekend day worked (调休)
 
 
-class CalendarDay(SQLModel, table=True):
+class CalendarDay(Row, table=True):
     __tablename__ = "calendar_day"
     __table_args__ = (UniqueConstraint("calendar_code", "day", name="uq_calendar_day"),)
 
@@ -103,7 +103,7 @@ class CalendarDay(SQLModel, table=True):
     source: str = "admin"  # admin, or the package it was seeded from
 
 
-class Department(SQLModel, table=True):
+class Department(Row, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(index=True, unique=True, max_length=32)
     name: str
@@ -114,7 +114,7 @@ class Department(SQLModel, table=True):
     webhook_secret: str | None = None
 
 
-class User(SQLModel, table=True):
+class User(Row, table=True):
     __tablename__ = "app_user"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -128,14 +128,14 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class WorkerCell(SQLModel, table=True):
+class WorkerCell(Row, table=True):
     """A grid worker is responsible for a cell (several workers may share one)."""
 
     user_id: int = Field(foreign_key="app_user.id", primary_key=True)
     cell_code: str = Field(foreign_key="area.code", primary_key=True, max_length=15)
 
 
-class Category(SQLModel, table=True):
+class Category(Row, table=True):
     """A minor class of the catalogue; ``code`` is kind letter + major + minor, e.g. ``E0102``."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -160,7 +160,7 @@ class Category(SQLModel, table=True):
         return self.code[:3]
 
 
-class RoutingRule(SQLModel, table=True):
+class RoutingRule(Row, table=True):
     """(category or major class, area at any level, optional urgency) → department.
 
     ``category`` holds a minor code (``E0102``), a major code (``E01``) or "" for any category;

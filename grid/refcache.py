@@ -18,15 +18,15 @@ from itertools import chain
 from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, event, insert, select, update
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, Session
 
-import grid.dbtypes  # noqa: F401  (the naming convention, before any table)
+from grid.dbtypes import Row  # (also the naming convention, before any table)
 
 T = TypeVar("T")
 _INFO_KEY = "gridops.reference_version"
 
 
-class ReferenceVersion(SQLModel, table=True):
+class ReferenceVersion(Row, table=True):
     __tablename__ = "reference_version"
 
     id: int = Field(default=1, primary_key=True)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from grid import refcache
 from grid.clock import utcnow
-from grid.dbtypes import UTCDateTime
+from grid.dbtypes import Row, UTCDateTime
 
 
-class WebSession(SQLModel, table=True):
+class WebSession(Row, table=True):
     """A signed-in browser: the cookie holds a random token (stored here hashed) and the page holds
     the CSRF token it must echo in X-CSRF-Token on every state-changing request."""
 
@@ -25,7 +25,7 @@ class WebSession(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class ApiToken(SQLModel, table=True):
+class ApiToken(Row, table=True):
     __tablename__ = "api_token"
 
     id: int | None = Field(default=None, primary_key=True)
