@@ -89,6 +89,18 @@ def test_scope_a_department_sees_only_its_own(api):
     assert stats == {cell_code(COMMUNITY_A, 1): [1, "green"]}
 
 
+def test_cells_with_stats_are_the_same_gzipped_or_not(api):
+    """The geometry is compressed once and only the stats anew (a copied compressor): the gzipped answer
+    must decode to exactly the plain one."""
+    api.report("worker_a", k=1)
+    zipped, plain = (api.client.get("/api/v1/map/cells?stats=true",
+                                    headers={**api.as_("dispatcher"), "Accept-Encoding": encoding})
+                     for encoding in ("gzip", "identity"))
+    assert zipped.headers["content-encoding"] == "gzip" and "content-encoding" not in plain.headers
+    assert zipped.json() == plain.json() and plain.json()["stats"] == {cell_code(COMMUNITY_A, 1): [1, "green"]}
+    assert len(plain.json()["codes"]) == 12
+
+
 def test_cells_as_compact_rings_with_counts(api):
     api.report("worker_a", k=1)
     api.report("worker_a", k=1, category_code="E0102", description="道路不洁")

@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import json
 import threading
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
@@ -79,10 +80,8 @@ class BasemapOut(BaseModel):
     max_zoom: int
 
 
-def _json(request: Request, data: dict | bytes, *, etag: str | None = None, gzipped: bool = False,
-          fast: bool = False) -> Response:
-    """JSON, gzipped when the client takes it (``gzipped``: it already is; ``fast``: a quicker, larger
-    compression for bodies made anew on every request)."""
+def _json(request: Request, data: dict | bytes, *, etag: str | None = None, gzipped: bool = False) -> Response:
+    """JSON, gzipped when the client takes it (``gzipped``: it already is)."""
     body = data if isinstance(data, bytes) else json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
     headers = {"Cache-Control": "private, no-cache", "Vary": "Accept-Encoding"}
     if etag:
@@ -90,7 +89,7 @@ def _json(request: Request, data: dict | bytes, *, etag: str | None = None, gzip
     if gzipped:
         headers["Content-Encoding"] = "gzip"
     elif "gzip" in request.headers.get("accept-encoding", "") and len(body) > 1024:
-        body = gzip.compress(body, compresslevel=1 if fast else 5)
+        body = gzip.compress(body, compresslevel=5)
         headers["Content-Encoding"] = "gzip"
     return Response(body, media_type="application/json", headers=headers)
 
@@ -164,12 +163,28 @@ def cases(
 
 @dataclass
 class Encoded:
-    """An areas body encoded once: its JSON and, for the usual answer without stats, its gzip."""
+    """An areas body encoded once: its JSON and its gzip; for answers with stats, the gzip of all but its
+    closing brace, with the compressor's state at that point, so that only the stats are compressed anew."""
 
     etag: str
     json: bytes
     gzipped: bytes
     codes: list[str]
+    open_gzipped: bytes
+    open_compressor: zlib._Compress
+
+    @classmethod
+    def of(cls, etag: str, data: bytes, codes: list[str]) -> Encoded:
+        compressor = zlib.compressobj(5, zlib.DEFLATED, 31)  # 31: the gzip format
+        head = compressor.compress(data[:-1])
+        return cls(etag, data, gzip.compress(data, compresslevel=5), codes, head, compressor)
+
+    def with_tail(self, tail: bytes, *, gzipped: bool) -> bytes:
+        """The body with ``tail`` in place of its closing brace (which ``tail`` must close again)."""
+        if not gzipped:
+            return self.json[:-1] + tail
+        compressor = self.open_compressor.copy()
+        return self.open_gzipped + compressor.compress(tail) + compressor.flush()
 
 
 _cache: dict[tuple, Encoded] = {}
@@ -226,7 +241,7 @@ def _areas(session: Session, level: AreaLevel, within: str | None,
         "geoms": [_encode(r.geometry, simplify) for r in rows],
     }
     data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-    encoded = Encoded(etag, data, gzip.compress(data, compresslevel=5), body["codes"])
+    encoded = Encoded.of(etag, data, body["codes"])
     with _cache_lock:
         if len(_cache) > 64:
             _cache.clear()
@@ -259,9 +274,10 @@ def cells(
     only = areas.codes if bbox and len(areas.codes) <= AREAS_COUNTED_BY_CODE else None
     counts = markers.area_counts(session=session, actor=actor, length=CODE_LENGTH[level], within=within,
                                  codes=only, now=utcnow())
-    # the geometry as encoded once, the stats spliced in before its closing brace
-    stats_json = json.dumps(counts, ensure_ascii=False, separators=(",", ":")).encode()
-    return _json(request, areas.json[:-1] + b',"stats":' + stats_json + b"}", fast=True)
+    # the geometry as encoded (and compressed) once, the stats spliced in before its closing brace
+    tail = b',"stats":' + json.dumps(counts, ensure_ascii=False, separators=(",", ":")).encode() + b"}"
+    gzipped = "gzip" in request.headers.get("accept-encoding", "")
+    return _json(request, areas.with_tail(tail, gzipped=gzipped), gzipped=gzipped)
 
 
 @router.get("/basemap", response_model=BasemapOut)

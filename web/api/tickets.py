@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
@@ -96,7 +96,7 @@ def nearby(
 async def create_report(
     request: Request, state: StateDep, session: SessionDep, actor: ActorDep, unit: UnitDep,
     idempotency_key: Annotated[str | None, Header()] = None,
-) -> JSONResponse:
+) -> Response:
     """File a report. JSON, or multipart with up to 6 `photos`. Returns the case and open cases of the
     same category nearby ("support the existing case" instead of filing a duplicate)."""
     fields, photos = await read_body(request, state.settings)
@@ -134,7 +134,8 @@ async def create_report(
         )
 
     out = await run_in_threadpool(work)
-    return JSONResponse(out.model_dump(mode="json"), status_code=201 if out.created else 200)
+    # pydantic writes the JSON itself (no dict in between)
+    return Response(out.model_dump_json(), media_type="application/json", status_code=201 if out.created else 200)
 
 
 @router.get("/tickets", response_model=TicketPage)
