@@ -12,6 +12,11 @@ from grid.models import Role
 from grid.people import Actor
 
 
+def sees_all(actor: Actor) -> bool:
+    """The centre (dispatchers, shift leads, supervisors, admins) and the system see every case."""
+    return actor.role not in (Role.department, Role.worker)
+
+
 def visible(actor: Actor) -> ColumnElement[bool]:
     """SQL condition for the cases the actor may see: a department its own; a grid worker those in
     its cells and its own reports; the centre (dispatchers, shift leads, supervisors, admins) all."""

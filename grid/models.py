@@ -181,4 +181,4 @@ class RoutingRule(Row, table=True):
 
 # reference data: a change to any of these tables bumps the reference version (grid.refcache)
 # (users too: a deactivated user or a changed role takes effect on the next request, see web.auth)
-refcache.watch(Calendar, CalendarDay, Department, WorkerCell, Category, RoutingRule, User)
+refcache.watch(Calendar, CalendarDay, Department, WorkerCell, Category, RoutingRule, User, Area)

@@ -25,6 +25,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from dispatch import markers
+from grid import refcache
 from grid.clock import utcnow
 from grid.errors import InvalidInput
 from grid.models import CODE_LENGTH, Area, AreaLevel, Urgency
@@ -175,7 +176,9 @@ class Encoded:
 
     @classmethod
     def of(cls, etag: str, data: bytes, codes: list[str]) -> Encoded:
-        compressor = zlib.compressobj(5, zlib.DEFLATED, 31)  # 31: the gzip format
+        # 31: the gzip format; level 1: what follows (the stats, up to a megabyte for a city's cells) is
+        # compressed on every request
+        compressor = zlib.compressobj(1, zlib.DEFLATED, 31)
         head = compressor.compress(data[:-1])
         return cls(etag, data, gzip.compress(data, compresslevel=5), codes, head, compressor)
 
@@ -223,10 +226,15 @@ def _areas(session: Session, level: AreaLevel, within: str | None,
     if bbox:
         minx, miny, maxx, maxy = bbox
         where += [Area.max_lng >= minx, Area.min_lng <= maxx, Area.max_lat >= miny, Area.min_lat <= maxy]
-    count, newest = session.exec(select(func.count(), func.max(Area.updated_at)).where(*where)).one()
+
+    def version(s: Session) -> str:
+        count, newest = s.exec(select(func.count(), func.max(Area.updated_at)).where(*where)).one()
+        return f"{count}:{newest.isoformat() if newest else ''}"
+
+    # areas are reference data (grid.refcache): a whole level's stamp is kept until the grid changes
+    stamp = version(session) if bbox else refcache.cached(session, ("areas", str(level), within), version)
     url = str(session.get_bind().url)
     key = (url, str(level), within, bbox)
-    stamp = f"{count}:{newest.isoformat() if newest else ''}"
     etag = '"' + hashlib.sha256(f"{key}{stamp}".encode()).hexdigest()[:24] + '"'
     with _cache_lock:
         cached = _cache.get(key)
@@ -272,10 +280,11 @@ def cells(
         return _json(request, areas.json, etag=areas.etag)
     # a view's areas (a bbox) are counted alone: an indexed IN over their codes, not a GROUP BY of the city
     only = areas.codes if bbox and len(areas.codes) <= AREAS_COUNTED_BY_CODE else None
-    counts = markers.area_counts(session=session, actor=actor, length=CODE_LENGTH[level], within=within,
-                                 codes=only, now=utcnow())
-    # the geometry as encoded (and compressed) once, the stats spliced in before its closing brace
-    tail = b',"stats":' + json.dumps(counts, ensure_ascii=False, separators=(",", ":")).encode() + b"}"
+    counts = markers.area_counts_json(session=session, actor=actor, length=CODE_LENGTH[level], within=within,
+                                      codes=only, now=utcnow())
+    # the geometry as encoded (and compressed) once, the stats (JSON from the database) spliced in before its
+    # closing brace
+    tail = b',"stats":' + counts.encode() + b"}"
     gzipped = "gzip" in request.headers.get("accept-encoding", "")
     return _json(request, areas.with_tail(tail, gzipped=gzipped), gzipped=gzipped)
 
