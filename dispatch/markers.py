@@ -14,7 +14,8 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
-from sqlalchemy import Text, and_, case, cast, exists, func, or_
+from sqlalchemy import Integer, Text, and_, case, cast, exists, func, literal, or_
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select
 
 from dispatch import sla
@@ -172,17 +173,25 @@ def rows(*, session: Session, actor: Actor, filters: MarkerFilter, now: datetime
 ID_CHUNK = 5_000  # ticket ids per timer query (SQLite takes at most 32,766 parameters)
 
 
+def _among(conn, column, ids: list[int]):  # noqa: ANN001, ANN202
+    """``column IN ids``; on PostgreSQL as ``= ANY(array)``, one parameter instead of thousands to send
+    and plan."""
+    if conn.dialect.name == "postgresql":
+        return column == func.any(literal(ids, type_=postgresql.ARRAY(Integer)))
+    return col(column).in_(ids)
+
+
 def _headlines(session: Session, now: datetime, where: list | None = None,
                ids: list[int] | None = None) -> dict[int, tuple[str, float, datetime]]:
     """ticket id → (light, remaining working seconds, due) of its running timer that is worst off, for the
     tickets the conditions ``where`` select or for the tickets ``ids``."""
-    running = col(SlaTimer.active).is_(True)
+    running = SlaTimer.active == True  # noqa: E712  (``active = true``: the partial index ix_sla_timer_running)
     conn = session.connection()
     if ids is None:
         timers = conn.execute(select(*TIMER_COLUMNS).where(running, *(where or []))).all()
     else:
         timers = [t for i in range(0, len(ids), ID_CHUNK) for t in conn.execute(
-            select(*TIMER_COLUMNS).where(running, col(SlaTimer.ticket_id).in_(ids[i:i + ID_CHUNK]))).all()]
+            select(*TIMER_COLUMNS).where(running, _among(conn, SlaTimer.ticket_id, ids[i:i + ID_CHUNK]))).all()]
     # remaining working time of every running timer, a batch per calendar (as sla.remaining_s one by one)
     left: list[float] = [0.0] * len(timers)
     by_calendar: dict[str, list[int]] = {}

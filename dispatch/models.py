@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field
 
 from grid import refcache
@@ -193,6 +193,8 @@ class SlaTimer(Row, table=True):
         UniqueConstraint("ticket_id", "stage", name="uq_sla_timer_stage"),
         Index("ix_sla_timer_next_fire", "next_fire_at"),
         Index("ix_sla_timer_stage_fulfilled", "stage", "fulfilled_at"),  # today's on-time rate
+        # the running timers of given cases (the map's headlines): a query must say ``active == True``
+        Index("ix_sla_timer_running", "ticket_id", postgresql_where=text("active"), sqlite_where=text("active")),
     )
 
     id: int | None = Field(default=None, primary_key=True)

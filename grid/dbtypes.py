@@ -39,8 +39,8 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect):  # noqa: ANN201
-        if value is None:
-            return None
+        if value is None or value.tzinfo is UTC:  # PostgreSQL in UTC (web.db.make_engine)
+            return value
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
