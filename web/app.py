@@ -25,6 +25,7 @@ from web.api import session as session_router
 from web.api import sla as sla_router
 from web.api import tickets as tickets_router
 from web.api.deps import resolve_actor
+from web.api.guard import JsonGuard
 from web.api.schemas import HealthOut
 from web.auth import SESSION_COOKIE
 from web.background.live import LiveHub
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
     app.state.gridops = AppState.build(settings, engine)
     errors.install(app)
 
+    app.add_middleware(JsonGuard)
     app.add_middleware(RefuseNul)
     app.include_router(tickets_router.router)
     app.include_router(lifecycle_router.router)
