@@ -36,8 +36,8 @@ def _number(value: object, field: str, low: float, high: float) -> float:
         raise InvalidCoordinates(f"{field} must be a number in degrees, got {value!r}")
     try:
         number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise InvalidCoordinates(f"{field} must be a number in degrees, got {value!r}") from None
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer too large for a float
+        raise InvalidCoordinates(f"{field} must be a number in degrees, got {str(value)[:40]!r}") from None
     if not math.isfinite(number) or not low <= number <= high:
         raise InvalidCoordinates(f"{field} must be between {low:g} and {high:g} degrees, got {value!r}")
     return number

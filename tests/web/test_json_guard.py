@@ -9,7 +9,7 @@ import json
 import pytest
 
 from tests.support.city import COMMUNITY_A, cell_centre
-from tests.web.test_bad_input import counts
+from tests.web.test_bad_input import counts, jpeg
 
 LONE = '"\\ud800"'  # as a client writes it in JSON: an escape without its pair
 
@@ -78,4 +78,20 @@ def test_a_json_body_over_the_limit_is_refused_while_it_streams(api, engine):
     r = api.client.post("/api/v1/reports", content=chunks(),
                         headers={**api.as_("worker_a"), "Content-Type": "application/json"})
     assert r.status_code == 413 and "1 MB" in r.json()["message"]
+    assert counts(engine) == before
+
+
+def test_the_same_rules_hold_for_a_form_and_a_body_without_a_content_type(api, engine):
+    tid = api.report("worker_a").json()["ticket"]["id"]
+    before = counts(engine)
+    r = api.client.post(f"/api/v1/tickets/{tid}/actions/request_extension", headers=api.as_("sanitation"),
+                        data={"reason": "需要协调", "payload": '{"hours": 1' + "0" * 400 + "}"},
+                        files=[("photos", ("a.jpg", jpeg(), "image/jpeg"))])  # multipart
+    assert r.status_code == 422 and r.json()["field"] == "payload.hours", r.text
+    r = api.client.post("/api/v1/reports", headers=api.as_("worker_a"),
+                        content=report_body(description=LONE).encode())  # no Content-Type at all
+    assert r.status_code == 422 and r.json()["field"] == "description", r.text
+    r = api.client.get("/api/v1/nearby", headers=api.as_("worker_a"),
+                       params={"lat": "1" + "0" * 400, "lng": "121.45", "category_code": "E0101"})
+    assert r.status_code == 422, r.text
     assert counts(engine) == before

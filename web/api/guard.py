@@ -17,6 +17,8 @@ from typing import Any
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from grid.errors import InvalidInput
+
 SURROGATE = re.compile("[\ud800-\udfff]")
 LARGEST_INT = 2**63 - 1
 JSON_LIMIT = 1_000_000
@@ -40,6 +42,8 @@ def problem(body: bytes) -> tuple[str, str] | None:
 def _walk(value: Any, path: list[str]) -> tuple[str, str] | None:
     where = ".".join(path)
     if isinstance(value, str):
+        if "\x00" in value:  # PostgreSQL text cannot hold it
+            return where, f"{where or 'the body'} contains a NUL character"
         if SURROGATE.search(value):
             return where, f"{where or 'the body'}: contains a lone UTF-16 surrogate (an escape such as \\ud800 " \
                           "without its pair), which is not text; send valid Unicode"
@@ -53,7 +57,7 @@ def _walk(value: Any, path: list[str]) -> tuple[str, str] | None:
             return where, f"{where or 'the body'}: the number is too large to be stored"
     elif isinstance(value, dict):
         for key, item in value.items():
-            found = _walk(key, [*path, "(key)"]) if SURROGATE.search(key) else _walk(item, [*path, key])
+            found = _walk(key, [*path, "(key)"]) or _walk(item, [*path, key])
             if found:
                 return found
     elif isinstance(value, list):
@@ -63,12 +67,20 @@ def _walk(value: Any, path: list[str]) -> tuple[str, str] | None:
     return None
 
 
+def refuse_unusable(data: Any) -> None:
+    """The same rules for values that came another way (a multipart form's fields and its JSON payload)."""
+    found = _walk(data, [])
+    if found:
+        raise InvalidInput(found[1], field=found[0])
+
+
 def _is_json(scope: Scope) -> bool:
+    """JSON, or no content type at all (FastAPI reads such a body as JSON)."""
     for name, value in scope.get("headers", ()):
         if name == b"content-type":
             kind = value.split(b";")[0].strip().lower()
             return kind == b"application/json" or kind.endswith(b"+json")
-    return False
+    return True
 
 
 class JsonGuard:

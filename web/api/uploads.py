@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 
 from dispatch.photos import PhotoTooLarge, ProcessedImage, process_image
 from grid.errors import InvalidInput
+from web.api.guard import refuse_unusable
 from web.settings import Settings
 
 MULTIPART_DOC = {
@@ -40,20 +41,6 @@ def openapi_body(model: type[BaseModel]) -> dict:
     form = doc["requestBody"]["content"]["multipart/form-data"]["schema"]
     form["properties"] = {**schema.get("properties", {}), **form["properties"]}
     return doc
-
-
-def reject_nul(value: Any, where: str = "body") -> None:
-    """PostgreSQL text cannot hold NUL characters; refuse them up front rather than fail on insert."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise InvalidInput(f"{where} contains a NUL character", field=where)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            reject_nul(key, where)
-            reject_nul(item, f"{where}.{key}" if where != "body" else str(key))
-    elif isinstance(value, list):
-        for item in value:
-            reject_nul(item, where)
 
 
 async def read_body(request: Request, settings: Settings) -> tuple[dict[str, Any], list[ProcessedImage]]:
@@ -96,7 +83,7 @@ async def read_body(request: Request, settings: Settings) -> tuple[dict[str, Any
                 fields["payload"] = json.loads(fields["payload"] or "{}")
             except json.JSONDecodeError:
                 raise InvalidInput("payload must be a JSON object", field="payload") from None
-        reject_nul(fields)
+        refuse_unusable(fields)
         return fields, photos
     if ctype in ("application/json", ""):
         body = await request.body()
@@ -108,6 +95,6 @@ async def read_body(request: Request, settings: Settings) -> tuple[dict[str, Any
             raise InvalidInput("the body is not valid JSON") from None
         if not isinstance(data, dict):
             raise InvalidInput("the body must be a JSON object")
-        reject_nul(data)
+        refuse_unusable(data)
         return data, []
     raise InvalidInput(f"unsupported content type {ctype!r}; send application/json or multipart/form-data")
