@@ -95,3 +95,21 @@ def test_gives_up_after_the_last_attempt(api, engine, clock):
     with Session(engine) as session:
         log = session.exec(select(WebhookDelivery)).one()
         assert (log.status, log.attempts) == ("failed", 3) and "ConnectError" in log.last_error
+
+
+def test_a_webhook_is_write_only_admins_see_its_host(api, engine):
+    """Issue 11, defect 1: every role read each department's webhook URL (which may carry a token)."""
+    with Session(engine) as session:
+        dept = session.exec(select(Department).where(Department.code == "SANITATION")).one()
+        dept.webhook_url, dept.webhook_secret = "https://hooks.example.org/bot/T0KEN?key=abc", "s3cret"
+        session.add(dept)
+        session.commit()
+    for user in ("worker_a", "dispatcher", "sanitation", "supervisor"):
+        r = api.get(user, "/api/v1/departments")
+        assert r.status_code == 200 and "T0KEN" not in r.text and "s3cret" not in r.text
+        assert all(d["webhook"] is None for d in r.json())
+    r = api.get("admin", "/api/v1/departments")
+    assert "T0KEN" not in r.text and "abc" not in r.text and "s3cret" not in r.text
+    hooks = {d["code"]: d["webhook"] for d in r.json()}
+    assert hooks["SANITATION"] == {"host": "hooks.example.org", "secret_set": True}
+    assert hooks["WATER"] is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
@@ -12,7 +13,7 @@ from sqlmodel import select
 from geo.crs import normalize_crs, to_wgs84
 from grid.errors import OutsideManagedArea
 from grid.hierarchy import ancestors_of, areas_geojson
-from grid.models import AreaLevel, Category, CategoryKind, Department, RoutingRule, TimeBasis
+from grid.models import AreaLevel, Category, CategoryKind, Department, Role, RoutingRule, TimeBasis
 from web.api.deps import ActorDep, SessionDep, StateDep
 from web.api.params import parse_bbox
 
@@ -102,15 +103,21 @@ class CategoryOut(BaseModel):
     active: bool
 
 
-class DepartmentOut(BaseModel):
-    """A department; its webhook secret is write-only and never answered."""
+class WebhookOut(BaseModel):
+    """Where a department's case events are POSTed, as an admin may see it: the host only (a URL's path or
+    query may carry a token) and whether a signing secret is set. The URL and the secret are write-only."""
 
+    host: str
+    secret_set: bool
+
+
+class DepartmentOut(BaseModel):
     code: str
     name: str
     name_en: str
     phone: str
     calendar_code: str | None = Field(description="its working-time calendar; null: the standard one")
-    webhook_url: str | None
+    webhook: WebhookOut | None = Field(description="admins only (null for everyone else, or when none is set)")
 
 
 class RoutingRuleOut(BaseModel):
@@ -131,8 +138,15 @@ def categories(session: SessionDep, _: ActorDep) -> list[dict]:
 
 
 @router.get("/departments", response_model=list[DepartmentOut])
-def departments(session: SessionDep, _: ActorDep) -> list[dict]:
-    return [d.model_dump(exclude={"id", "webhook_secret"})
+def departments(session: SessionDep, actor: ActorDep) -> list[dict]:
+    """The departments; an admin also sees each webhook's host and whether it signs (never the secret)."""
+
+    def webhook(d: Department) -> dict | None:
+        if actor.role != Role.admin or not d.webhook_url:
+            return None
+        return {"host": urlsplit(d.webhook_url).hostname or "?", "secret_set": bool(d.webhook_secret)}
+
+    return [{**d.model_dump(include={"code", "name", "name_en", "phone", "calendar_code"}), "webhook": webhook(d)}
             for d in session.exec(select(Department).order_by(Department.code))]
 
 
