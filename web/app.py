@@ -25,7 +25,7 @@ from web.api import session as session_router
 from web.api import sla as sla_router
 from web.api import tickets as tickets_router
 from web.api.deps import resolve_actor
-from web.api.guard import JsonGuard
+from web.api.guard import BodyGuard
 from web.api.schemas import HealthOut
 from web.auth import SESSION_COOKIE
 from web.background.live import LiveHub
@@ -88,7 +88,9 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
     app.state.gridops = AppState.build(settings, engine)
     errors.install(app)
 
-    app.add_middleware(JsonGuard)
+    app.add_middleware(BodyGuard, multipart_limit=settings.max_photos * settings.max_photo_bytes + 1_000_000,
+                       multipart_advice=f"at most {settings.max_photos} photos of "
+                                        f"{settings.max_photo_bytes / 1e6:.1f} MB each are accepted")
     app.add_middleware(RefuseNul)
     app.include_router(tickets_router.router)
     app.include_router(lifecycle_router.router)

@@ -95,3 +95,25 @@ def test_the_same_rules_hold_for_a_form_and_a_body_without_a_content_type(api, e
                        params={"lat": "1" + "0" * 400, "lng": "121.45", "category_code": "E0101"})
     assert r.status_code == 422, r.text
     assert counts(engine) == before
+
+
+def test_a_chunked_upload_over_the_limit_is_refused_before_it_is_read_to_the_end(api, engine):
+    """Issue 11, defect 4: a multipart upload without a Content-Length was read to its end before its 413.
+    Now the count stops it at the limit (6 photos of 300 kB + 1 MB here)."""
+    before = counts(engine)
+    pulled = 0
+    boundary = "gridopsboundary"
+
+    def chunks():
+        nonlocal pulled
+        yield (f"--{boundary}\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"a.jpg\"\r\n"
+               "Content-Type: image/jpeg\r\n\r\n").encode()
+        for _ in range(200):  # 12.8 MB
+            pulled += 1
+            yield b"\xff" * 64_000
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    r = api.client.post("/api/v1/reports", content=chunks(),
+                        headers={**api.as_("worker_a"), "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert r.status_code == 413 and r.json()["error"] == "too_large", r.text
+    assert counts(engine) == before

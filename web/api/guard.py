@@ -1,11 +1,15 @@
-"""JSON bodies checked once, before any route reads them.
+"""Request bodies checked once, before any route reads them (issue 11).
 
-Python's JSON parser accepts what no route can use: a lone UTF-16 surrogate (``"\\ud800"``) becomes a
+Size: every body has a limit that holds while it streams in, also when it comes chunked without a
+Content-Length: JSON and other small bodies ``limit`` (1 MB), multipart uploads ``multipart_limit`` (the
+photos a report may carry). Past it the answer is 413 at once; nothing more is read.
+
+Values: Python's JSON parser accepts what no route can use: a lone UTF-16 surrogate (``"\\ud800"``) becomes a
 string the database cannot store and the JSON encoder cannot write, a number like ``1e400`` becomes
-infinity, a 400-digit integer overflows every float conversion. Each answered 500 somewhere deep
-(issue 11). Here every JSON body is read (at most ``limit`` bytes, also when it comes chunked without a
-Content-Length: the limit holds while it streams in) and refused with 422 naming the field, or 413,
-before the application sees it; a body that is not JSON at all is left to the route's own error."""
+infinity, a 400-digit integer overflows every float conversion. Each answered 500 somewhere deep. Every
+JSON body is read whole (it is small) and refused with 422 naming the field before the application sees
+it; a body that is not JSON at all is left to the route's own error. Multipart fields go through the same
+rules in ``web.api.uploads`` (``refuse_unusable``)."""
 
 from __future__ import annotations
 
@@ -74,25 +78,80 @@ def refuse_unusable(data: Any) -> None:
         raise InvalidInput(found[1], field=found[0])
 
 
-def _is_json(scope: Scope) -> bool:
-    """JSON, or no content type at all (FastAPI reads such a body as JSON)."""
+def _kind(scope: Scope) -> tuple[str, int | None]:
+    """("json" | "multipart" | "other", the Content-Length if given). No content type: JSON (FastAPI reads
+    such a body as JSON)."""
+    kind, length = "json", None
     for name, value in scope.get("headers", ()):
         if name == b"content-type":
-            kind = value.split(b";")[0].strip().lower()
-            return kind == b"application/json" or kind.endswith(b"+json")
-    return True
+            media = value.split(b";")[0].strip().lower()
+            kind = ("json" if media == b"application/json" or media.endswith(b"+json")
+                    else "multipart" if media == b"multipart/form-data" else "other")
+        elif name == b"content-length" and value.strip().isdigit():
+            length = int(value)
+    return kind, length
 
 
-class JsonGuard:
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodyGuard:
     """ASGI middleware: see the module's docstring."""
 
-    def __init__(self, app: ASGIApp, *, limit: int = JSON_LIMIT) -> None:
-        self.app, self.limit = app, limit
+    def __init__(self, app: ASGIApp, *, limit: int = JSON_LIMIT, multipart_limit: int = JSON_LIMIT,
+                 multipart_advice: str = "send fewer or smaller photos") -> None:
+        self.app, self.limit, self.multipart_limit = app, limit, multipart_limit
+        self.multipart_advice = multipart_advice
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        what = "an upload" if limit == self.multipart_limit else "a JSON body"
+        advice = self.multipart_advice if limit == self.multipart_limit else \
+            "send photos and files as multipart/form-data"
+        await JSONResponse({"error": "too_large", "message": f"{what} may be at most {limit / 1e6:.0f} MB; {advice}"},
+                           status_code=413)(scope, receive, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS") or not _is_json(scope):
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
+        kind, length = _kind(scope)
+        limit = self.multipart_limit if kind == "multipart" else self.limit
+        if length is not None and length > limit:
+            await self._too_large(scope, receive, send, limit)
+            return
+        if kind == "json":
+            await self._json(scope, receive, send)
+        else:
+            await self._counted(scope, receive, send, limit)
+
+    async def _counted(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        """Stream the body to the application, counting; past the limit, stop it and answer 413."""
+        size = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal size
+            message = await receive()
+            if message["type"] == "http.request":
+                size += len(message.get("body", b""))
+                if size > limit:
+                    raise BodyTooLarge
+            return message
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except BodyTooLarge:
+            if started:
+                raise
+            await self._too_large(scope, receive, send, limit)
+
+    async def _json(self, scope: Scope, receive: Receive, send: Send) -> None:
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -102,9 +161,7 @@ class JsonGuard:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.limit:
-                await JSONResponse({"error": "too_large", "message": f"a JSON body may be at most "
-                                    f"{self.limit / 1e6:.0f} MB; send photos and files as multipart/form-data"},
-                                   status_code=413)(scope, receive, send)
+                await self._too_large(scope, receive, send, self.limit)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
