@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
@@ -47,7 +48,8 @@ def _listing(codes: list[str], limit: int = 20) -> str:
 def _codes(series) -> list[str]:  # noqa: ANN001
     if series.dtype.kind == "f":
         return ["" if np.isnan(v) else format(int(v)) if float(v).is_integer() else str(v) for v in series]
-    return ["" if v is None else str(v).strip() for v in series]
+    # a feature without the property, or with null, reads as None, NaN or pd.NA: no code, not "nan"
+    return ["" if v is None or pd.isna(v) else str(v).strip() for v in series]
 
 
 def _polygonal(geom: shapely.Geometry) -> shapely.Geometry | None:
@@ -111,8 +113,9 @@ def read_grid_file(
     names = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip() for v in gdf[name_field]]
     blank = [str(i + 1) for i, c in enumerate(codes) if not c]
     if blank:
-        raise GridFileError(f"{len(blank)} feature(s) have no code (feature numbers {_listing(blank)})",
-                            feature_ids=blank)
+        which = [f"#{i} ({names[int(i) - 1]})" if names[int(i) - 1] else f"#{i} (no name)" for i in blank]
+        raise GridFileError(f"{len(blank)} feature(s) have no {code_field!r} (feature number and name: "
+                            f"{_listing(which)}); give every feature its cell code", feature_ids=blank)
     seen: dict[str, int] = {}
     for code in codes:
         seen[code] = seen.get(code, 0) + 1

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import zipfile
 
 import geopandas as gpd
 import pytest
+import shapely
 from shapely.geometry import Point, Polygon, box
 
 from geo.errors import GridFileError
@@ -128,3 +130,17 @@ def test_missing_fields_duplicates_points_and_garbage(tmp_path):
     empty.write_text('{"type": "FeatureCollection", "features": []}')
     with pytest.raises(GridFileError):
         read_grid_file(empty)
+
+
+def test_a_feature_without_a_code_is_named_not_read_as_nan(tmp_path):
+    """Issue 11, defect 7: a feature whose code was null or missing was reported with the code "nan"."""
+    path = tmp_path / "holes.geojson"
+    features = [{"type": "Feature", "geometry": shapely.geometry.mapping(g), "properties": p}
+                for g, p in zip(CELLS, [{"code": CODES[0], "name": "网格001"}, {"code": None, "name": "网格002"},
+                                        {"name": "网格003"}], strict=True)]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False))
+    with pytest.raises(GridFileError) as raised:
+        read_grid_file(path)
+    message = str(raised.value)
+    assert "nan" not in message and "2 feature(s)" in message
+    assert "#2 (网格002)" in message and "#3 (网格003)" in message
