@@ -26,3 +26,23 @@ def test_a_lower_id_committed_later_is_still_delivered_and_old_gaps_are_dropped(
     assert offered == [1, 2, 4, 6, 5, 7]
     hub._take([], now=GAP_SECONDS + 1)  # 3 never came: its transaction rolled back
     assert hub.gaps == {}
+
+
+def test_a_client_that_missed_more_than_a_replay_holds_is_told_to_load_again(api):
+    """Issue 11, defect 8: a reconnect with a ``since`` older than the replay window silently missed
+    events. Now it gets ``resync`` (the page reloads its data) and then what is new."""
+    hub = api.client.app.state.gridops.hub
+    hub.replay_limit = 2
+    token = api.tokens["dispatcher"]
+    first = api.report("worker_a").json()["ticket"]["id"]
+    for _ in range(3):
+        api.report("worker_a")
+    with api.client.websocket_connect(f"/ws?token={token}&since=0") as ws:
+        resync = ws.receive_json()
+        assert resync["kind"] == "resync" and resync["last_id"] >= 4 and "more than 2" in resync["reason"]
+        assert ws.receive_json()["kind"] == "hello"
+    with api.client.websocket_connect(f"/ws?token={token}&since={resync['last_id'] - 2}") as ws:  # within it
+        assert ws.receive_json()["kind"] == "hello"  # then the replay
+        replayed = [ws.receive_json() for _ in range(2)]
+        assert [e["kind"] for e in replayed] == ["ticket.created"] * 2
+        assert first not in {e["ticket_id"] for e in replayed}

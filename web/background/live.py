@@ -60,8 +60,10 @@ class Client:
 
 
 class LiveHub:
-    def __init__(self, engine: Engine, *, redis_url: str | None = None, poll_seconds: float = 1.0) -> None:
+    def __init__(self, engine: Engine, *, redis_url: str | None = None, poll_seconds: float = 1.0,
+                 replay_limit: int = REPLAY_LIMIT) -> None:
         self.engine, self.redis_url, self.poll_seconds = engine, redis_url, poll_seconds
+        self.replay_limit = replay_limit
         self.clients: set[Client] = set()
         self.recent: deque[LiveEvent] = deque(maxlen=BUFFER)
         self.seen: set[int] = set()
@@ -201,8 +203,15 @@ class LiveHub:
         self.clients.add(client)
         try:
             if since is not None:
-                missed = await asyncio.to_thread(self._read_since, since, REPLAY_LIMIT)
-                self._offer(client, missed)
+                missed = await asyncio.to_thread(self._read_since, since, self.replay_limit + 1)
+                if len(missed) > self.replay_limit:
+                    # more was missed than a replay holds: the page must load its data again rather than
+                    # silently lack some of it; from here on it gets what is new
+                    client.floor = max(self.last_id, missed[-1].id)
+                    reason = f"more than {self.replay_limit} events since {since}"
+                    await socket.send_text(json.dumps({"kind": "resync", "last_id": client.floor, "reason": reason}))
+                else:
+                    self._offer(client, missed)
             self._offer(client, list(self.recent))
             await socket.send_text(json.dumps({"kind": "hello", "last_id": self.last_id,
                                                "user": actor.username, "role": str(actor.role)}))

@@ -1,8 +1,9 @@
 // Live events over /ws. Reconnects by itself and resumes from the last event id it saw, so a network
 // drop loses nothing: the server replays what was missed.
 // `since`: the event id of the data the page has just loaded, so that nothing between that snapshot and
-// the connection is missed.
-export function connectLive(onEvent, { onStatus, since: snapshot } = {}) {
+// the connection is missed. When more was missed than the server replays (a laptop asleep for a day), it
+// sends `resync`: the page must load its data again (`onResync`; by default the page reloads).
+export function connectLive(onEvent, { onStatus, onResync, since: snapshot } = {}) {
   const key = `gridops.live.${location.pathname}`;
   let last = snapshot !== undefined && snapshot !== null ? String(snapshot) : sessionStorage.getItem(key);
   let socket = null;
@@ -18,6 +19,12 @@ export function connectLive(onEvent, { onStatus, since: snapshot } = {}) {
       const event = JSON.parse(message.data);
       if (event.kind === "hello") {
         if (!last) { last = String(event.last_id); sessionStorage.setItem(key, last); }
+        return;
+      }
+      if (event.kind === "resync") {
+        last = String(event.last_id);
+        sessionStorage.setItem(key, last);
+        (onResync ?? (() => location.reload()))();
         return;
       }
       last = String(event.id);
