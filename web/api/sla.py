@@ -19,6 +19,7 @@ from grid.errors import Forbidden, NotFound
 from grid.models import Calendar, Role
 from grid.people import Actor
 from web.api.deps import ActorDep, SessionDep, UnitDep
+from web.background import webhooks
 
 router = APIRouter(prefix="/api/v1", tags=["sla"])
 
@@ -203,3 +204,23 @@ def put_policy(body: PolicyIn, session: SessionDep, actor: ActorDep, unit: UnitD
                              urgency=body.urgency, limit_hours=body.limit_hours, basis=body.basis,
                              ladder=body.ladder, note=body.note)
     return row.model_dump()
+
+
+class WebhookReceiverOut(BaseModel):
+    department_code: str
+    receiver: str = Field(description="scheme, host and port the deliveries go to (never the path or secret)")
+    backlog: int = Field(description="deliveries waiting to be sent")
+    failed: int = Field(description="deliveries given up after the last attempt")
+    last_success_at: datetime | None
+    last_failure_at: datetime | None
+    last_error: str
+    circuit_open_until: datetime | None = Field(
+        description="this process leaves the receiver alone until then after failures in a row (null: closed)")
+
+
+@router.get("/webhooks", response_model=list[WebhookReceiverOut])
+def webhook_receivers(session: SessionDep, actor: ActorDep) -> list[dict]:
+    """Admins: each department's webhook receiver, its backlog, last success and last failure."""
+    if actor.role != Role.admin:
+        raise Forbidden(f"only an admin may see the webhook receivers; you are a {actor.role}")
+    return webhooks.receivers(session=session)

@@ -1,4 +1,4 @@
-"""The SLA scheduler: one APScheduler job per process, not one per case.
+"""The SLA scheduler: one APScheduler job per process, not one per case (and one for webhooks).
 
 Deadlines live in the database. The job runs a pass (escalations, then webhook deliveries), asks the
 database for the next deadline and sets its own next run to it, or to the safety sweep if that comes
@@ -20,13 +20,15 @@ from sqlmodel import Session
 
 from dispatch import escalation
 from grid.clock import utcnow
-from web.background.webhooks import deliver_due, next_attempt
+from web.background.webhooks import deliver_due
 from web.unit import Unit
 
 log = logging.getLogger("gridops.scheduler")
 # a nudge that lands while a pass runs is skipped with a warning; the pass reschedules itself anyway
 logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
 JOB = "sla-pass"
+WEBHOOK_JOB = "webhooks"
+WEBHOOK_EVERY_S = 2.0  # how often pending deliveries are looked for (an indexed query)
 
 
 class SlaScheduler:
@@ -43,6 +45,9 @@ class SlaScheduler:
     def start(self) -> None:
         self._scheduler.add_job(self._run, IntervalTrigger(seconds=self.sweep.total_seconds()), id=JOB,
                                 next_run_time=datetime.now(UTC))
+        # webhooks are their own job: a receiver that does not answer never holds up the escalation pass
+        self._scheduler.add_job(self._deliver, IntervalTrigger(seconds=WEBHOOK_EVERY_S), id=WEBHOOK_JOB,
+                                next_run_time=datetime.now(UTC))
         self._scheduler.start()
 
     def shutdown(self) -> None:
@@ -51,15 +56,19 @@ class SlaScheduler:
 
     def nudge(self, when: datetime | None) -> None:
         """Wake no later than ``when`` (a deadline an act just created or moved)."""
+        self._wake(JOB, when)
+
+    def _wake(self, job_id: str, when: datetime | None) -> None:
         if when is None or not self._scheduler.running:
             return
         with self._lock:
-            job = self._scheduler.get_job(JOB)
+            job = self._scheduler.get_job(job_id)
             if job is not None and (job.next_run_time is None or when < job.next_run_time):
                 job.modify(next_run_time=max(when, datetime.now(UTC)))
 
     def run_once(self) -> int:
-        """One pass: all due escalations (in batches, a transaction each), then due webhooks."""
+        """One pass: all due escalations (in batches, a transaction each). Their webhooks go out with the
+        webhook job (``deliver_once``)."""
         fired = 0
         while True:
             with Session(self.engine, expire_on_commit=False) as session, Unit(session):
@@ -67,9 +76,18 @@ class SlaScheduler:
             fired += count
             if count == 0:
                 break
-        deliver_due(self.engine, timeout=self.webhook_timeout, max_attempts=self.webhook_max_attempts)
         self.passes += 1
         return fired
+
+    def deliver_once(self) -> int:
+        """Send the webhook deliveries that are due. Returns how many were delivered."""
+        return deliver_due(self.engine, timeout=self.webhook_timeout, max_attempts=self.webhook_max_attempts)
+
+    def _deliver(self) -> None:
+        try:
+            self.deliver_once()
+        except Exception:  # the database or the network is away: the next run retries
+            log.exception("webhook delivery failed")
 
     def _run(self) -> None:
         try:
@@ -78,12 +96,12 @@ class SlaScheduler:
                 log.info("SLA pass: %d escalation(s) fired", fired)
                 if self.on_fired:
                     self.on_fired()
+                self._wake(WEBHOOK_JOB, datetime.now(UTC))  # their webhooks, now
         except Exception:  # a failed pass must not kill the job; the next one retries
             log.exception("SLA pass failed")
         try:
             with Session(self.engine) as session:
-                wake = min(filter(None, [escalation.next_deadline(session=session), next_attempt(session=session)]),
-                           default=None)
+                wake = escalation.next_deadline(session=session)
         except Exception as exc:  # the database is away: the sweep comes back to it
             log.warning("SLA pass could not read the next deadline: %s", exc)
             return

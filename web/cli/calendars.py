@@ -102,10 +102,12 @@ def sla_policy(
 
 @sla_app.command("run")
 def sla_run() -> None:
-    """Run one escalation pass now (the server does this by itself)."""
+    """Run one escalation pass now and send the webhooks that are due (the server does this by itself)."""
     from web.background.scheduler import SlaScheduler
 
     engine = _engine()
     require_migrated(engine)
-    fired = SlaScheduler(engine).run_once()
-    console.print(f"{fired} escalation(s) fired")
+    scheduler = SlaScheduler(engine)
+    fired = scheduler.run_once()
+    delivered = scheduler.deliver_once()
+    console.print(f"{fired} escalation(s) fired, {delivered} webhook(s) delivered")
