@@ -1,19 +1,29 @@
-"""Photos: checked by content (not by name), size-capped, re-encoded without EXIF, stored on disk."""
+"""Photos: checked by content (not by name), size-capped, re-encoded with nothing but their pixels (no EXIF,
+GPS, XMP, comment or colour profile; the orientation is applied to the pixels), stored on disk. Files a
+crash left without a row are swept (``sweep_orphans``); a row whose file is gone is reported by
+``missing_files`` (evidence lost: nothing deletes the row)."""
 
 from __future__ import annotations
 
 import hashlib
 import io
+import os
+import re
+import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlmodel import Session, col, select
 
+from dispatch.models import Photo
 from grid.clock import utcnow
 from grid.errors import InvalidInput
 
 FORMATS = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "WEBP": ("image/webp", ".webp")}
+SAME_AS = {"MPO": "JPEG"}  # the multi-picture JPEG of many Android cameras: its first picture is kept
 MAX_PIXELS = 50_000_000
 
 
@@ -23,6 +33,14 @@ class NotAnImage(InvalidInput):
 
 class PhotoTooLarge(InvalidInput):
     code = "photo_too_large"
+
+
+def _too_many_pixels(name: str, pixels: int | None, size: str = "") -> PhotoTooLarge:
+    said = f"{size} = {pixels:,} pixels" if size and pixels else f"{pixels:,} pixels" if pixels else \
+        "more pixels than can be read"
+    return PhotoTooLarge(f"{name} is {said}; photos may have at most {MAX_PIXELS:,} pixels "
+                         f"({MAX_PIXELS / 1e6:g} megapixels): a lower camera setting or a resize fixes it",
+                         max_pixels=MAX_PIXELS)
 
 
 @dataclass(frozen=True)
@@ -45,19 +63,23 @@ def process_image(data: bytes, *, name: str = "photo", max_bytes: int) -> Proces
         raise NotAnImage(f"{name} is empty")
     try:
         with Image.open(io.BytesIO(data)) as probe:
-            fmt = probe.format
+            fmt = SAME_AS.get(probe.format, probe.format)
             probe.verify()
         if fmt not in FORMATS:
             raise NotAnImage(f"{name} is a {fmt} image; send JPEG, PNG or WebP")
         img = Image.open(io.BytesIO(data))
         if img.width * img.height > MAX_PIXELS:
-            raise NotAnImage(f"{name} has too many pixels ({img.width}×{img.height})")
+            raise _too_many_pixels(name, img.width * img.height, f"{img.width}×{img.height}")
         img.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:  # refused by Pillow before its size could be read
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        raise _too_many_pixels(name, int(found.group(1)) if found else None) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         if isinstance(exc, InvalidInput):
             raise
         raise NotAnImage(f"{name} is not an image this service can read (JPEG, PNG or WebP)") from None
     img = ImageOps.exif_transpose(img)
+    img.info = {}  # nothing but pixels: Pillow would write a JPEG comment, a profile or PNG text back
     content_type, extension = FORMATS[fmt]
     out = io.BytesIO()
     if fmt == "JPEG":
@@ -104,3 +126,43 @@ class MediaStore:
         if self.root.resolve() not in path.parents:
             raise InvalidInput("bad media path")
         return path
+
+
+ORPHAN_AGE_S = 3600
+
+
+def _files(root: Path) -> Iterator[Path]:
+    for folder, _, names in os.walk(root):
+        for name in names:
+            yield Path(folder) / name
+
+
+def sweep_orphans(*, session: Session, root: Path, older_than_s: float = ORPHAN_AGE_S, batch: int = 500) -> int:
+    """Delete the files under ``root`` that no photo row names and that are older than ``older_than_s`` (a
+    crash between writing a file and committing its row, or an interrupted write). Returns how many."""
+    root = Path(root)
+    if not root.is_dir():
+        return 0
+    cutoff = time.time() - older_than_s
+    removed = 0
+    candidates = [p for p in _files(root) if p.stat().st_mtime < cutoff]
+    for i in range(0, len(candidates), batch):
+        chunk = {p.relative_to(root).as_posix(): p for p in candidates[i:i + batch]}
+        kept = set(session.exec(select(Photo.path).where(col(Photo.path).in_(list(chunk)))))
+        for rel, path in chunk.items():
+            if rel not in kept:
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed
+
+
+def missing_files(*, session: Session, root: Path, listed: int = 100) -> list[tuple[int, str]]:
+    """(case id, path) of photo rows whose file is gone: evidence lost, reported, never deleted."""
+    root = Path(root)
+    gone = []
+    for ticket_id, rel in session.exec(select(Photo.ticket_id, Photo.path).order_by(Photo.id)):
+        if not (root / rel).is_file():
+            gone.append((ticket_id, rel))
+            if len(gone) >= listed:
+                break
+    return gone

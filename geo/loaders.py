@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
@@ -48,6 +47,8 @@ def _listing(codes: list[str], limit: int = 20) -> str:
 def _codes(series) -> list[str]:  # noqa: ANN001
     if series.dtype.kind == "f":
         return ["" if np.isnan(v) else format(int(v)) if float(v).is_integer() else str(v) for v in series]
+    import pandas as pd  # (loaded with geopandas, when a file is read)
+
     # a feature without the property, or with null, reads as None, NaN or pd.NA: no code, not "nan"
     return ["" if v is None or pd.isna(v) else str(v).strip() for v in series]
 

@@ -71,7 +71,7 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
             state.scheduler = SlaScheduler(engine, sweep_seconds=settings.sla_sweep_seconds,
                                            webhook_timeout=settings.webhook_timeout_seconds,
                                            webhook_max_attempts=settings.webhook_max_attempts,
-                                           on_fired=state.hub.notify)
+                                           on_fired=state.hub.notify, media_dir=settings.media_dir)
             state.scheduler.start()
         yield
         if state.scheduler is not None:

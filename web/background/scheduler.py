@@ -12,6 +12,7 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -19,6 +20,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from dispatch import escalation
+from dispatch.photos import sweep_orphans
 from grid.clock import utcnow
 from web.background.webhooks import deliver_due
 from web.unit import Unit
@@ -29,11 +31,15 @@ logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
 JOB = "sla-pass"
 WEBHOOK_JOB = "webhooks"
 WEBHOOK_EVERY_S = 2.0  # how often pending deliveries are looked for (an indexed query)
+SWEEP_JOB = "photo-sweep"
+SWEEP_EVERY_S = 3600.0  # photo files a crash left without a row
 
 
 class SlaScheduler:
     def __init__(self, engine: Engine, *, sweep_seconds: float = 30.0, webhook_timeout: float = 5.0,
-                 webhook_max_attempts: int = 8, on_fired: Callable[[], None] | None = None) -> None:
+                 webhook_max_attempts: int = 8, on_fired: Callable[[], None] | None = None,
+                 media_dir: Path | None = None) -> None:
+        self.media_dir = media_dir
         self.on_fired = on_fired
         self.engine, self.sweep = engine, timedelta(seconds=sweep_seconds)
         self.webhook_timeout, self.webhook_max_attempts = webhook_timeout, webhook_max_attempts
@@ -48,6 +54,8 @@ class SlaScheduler:
         # webhooks are their own job: a receiver that does not answer never holds up the escalation pass
         self._scheduler.add_job(self._deliver, IntervalTrigger(seconds=WEBHOOK_EVERY_S), id=WEBHOOK_JOB,
                                 next_run_time=datetime.now(UTC))
+        if self.media_dir is not None:
+            self._scheduler.add_job(self._sweep_photos, IntervalTrigger(seconds=SWEEP_EVERY_S), id=SWEEP_JOB)
         self._scheduler.start()
 
     def shutdown(self) -> None:
@@ -82,6 +90,15 @@ class SlaScheduler:
     def deliver_once(self) -> int:
         """Send the webhook deliveries that are due. Returns how many were delivered."""
         return deliver_due(self.engine, timeout=self.webhook_timeout, max_attempts=self.webhook_max_attempts)
+
+    def _sweep_photos(self) -> None:
+        try:
+            with Session(self.engine) as session:
+                removed = sweep_orphans(session=session, root=self.media_dir)
+            if removed:
+                log.info("removed %d photo file(s) that no case names (left by a crash)", removed)
+        except Exception:
+            log.exception("photo sweep failed")
 
     def _deliver(self) -> None:
         try:

@@ -205,11 +205,20 @@ def labels(
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Recompute every case's hash chain; exit 1 if any event was edited or deleted."""
-    from dispatch.audit import verify
+    """Recompute every case's hash chain and look for every photo's file; exit 1 if any event was edited or
+    deleted, or a photo's file is gone."""
+    from sqlmodel import select
+
+    from dispatch.audit import AuditProblem, verify
+    from dispatch.models import Ticket
+    from dispatch.photos import missing_files
 
     with _session() as session:
         cases, events, problems = verify(session=session)
+        numbers = dict(session.exec(select(Ticket.id, Ticket.case_number)).all()) if (
+            gone := missing_files(session=session, root=get_settings().media_dir)) else {}
+    problems += [AuditProblem(numbers.get(tid, str(tid)), None, f"photo file {rel} is missing (evidence lost)")
+                 for tid, rel in gone]
     if problems:
         table = Table("case", "event", "problem", title="audit trail: tampering detected", style="red")
         for p in problems[:200]:
