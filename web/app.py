@@ -114,6 +114,7 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
         cookie = websocket.cookies.get(SESSION_COOKIE)
         origin = websocket.headers.get("origin")
         if cookie and not (token or bearer) and origin and urlsplit(origin).netloc != websocket.headers.get("host"):
+            await websocket.accept()  # then a close code the page can read (a refused handshake is only 403)
             await websocket.close(code=4403, reason="cross-site websocket refused")
             return
 
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
         try:
             actor = await run_in_threadpool(who)
         except HTTPException as exc:
+            await websocket.accept()
             await websocket.close(code=4401, reason=str(exc.detail)[:120])
             return
         await websocket.accept()

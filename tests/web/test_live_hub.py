@@ -46,3 +46,25 @@ def test_a_client_that_missed_more_than_a_replay_holds_is_told_to_load_again(api
         replayed = [ws.receive_json() for _ in range(2)]
         assert [e["kind"] for e in replayed] == ["ticket.created"] * 2
         assert first not in {e["ticket_id"] for e in replayed}
+
+
+def test_a_refused_websocket_gets_a_close_code_the_page_can_read(api):
+    """Issue 11: refusals were a failed handshake (HTTP 403, seen by the page as 1006); now 4401 / 4403."""
+    from starlette.websockets import WebSocketDisconnect
+
+    with api.client.websocket_connect("/ws?token=gro_not-a-token") as ws:
+        try:
+            ws.receive_text()
+            raise AssertionError("the socket stayed open")
+        except WebSocketDisconnect as closed:
+            assert closed.code == 4401
+    api.client.cookies.set("gridops_session", "whatever")
+    try:
+        with api.client.websocket_connect("/ws", headers={"origin": "http://evil.example"}) as ws:
+            try:
+                ws.receive_text()
+                raise AssertionError("the socket stayed open")
+            except WebSocketDisconnect as closed:
+                assert closed.code == 4403
+    finally:
+        api.client.cookies.clear()

@@ -31,8 +31,10 @@ export function connectLive(onEvent, { onStatus, onResync, since: snapshot } = {
       sessionStorage.setItem(key, last);
       onEvent(event);
     };
-    socket.onclose = () => {
+    socket.onclose = (event) => {
       onStatus?.("offline");
+      if (event.code === 4401) { location.href = "/login"; return; } // signed out, expired or deactivated
+      if (event.code === 4403) return; // not allowed: trying again will not help
       if (!closed) setTimeout(open, delay = Math.min(delay * 2, 10000));
     };
   }
