@@ -26,7 +26,7 @@ from web.api import sla as sla_router
 from web.api import tickets as tickets_router
 from web.api.deps import resolve_actor
 from web.api.guard import BodyGuard
-from web.api.headers import SecurityHeaders
+from web.api.headers import DocsGate, SecurityHeaders
 from web.api.schemas import HealthOut
 from web.auth import SESSION_COOKIE
 from web.background.live import LiveHub
@@ -93,6 +93,17 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
                        multipart_advice=f"at most {settings.max_photos} photos of "
                                         f"{settings.max_photo_bytes / 1e6:.1f} MB each are accepted")
     app.add_middleware(RefuseNul)
+    if not settings.public_docs:
+
+        def signed_in(token: str | None, cookie: str | None) -> bool:
+            with Session(engine) as session:
+                try:
+                    resolve_actor(session, token=token, cookie=cookie, method="GET", csrf=None)
+                except HTTPException:
+                    return False
+            return True
+
+        app.add_middleware(DocsGate, who=signed_in)
     app.add_middleware(SecurityHeaders, tiles_url=settings.map_tiles_url, hsts=settings.cookie_secure)
     app.include_router(tickets_router.router)
     app.include_router(lifecycle_router.router)

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = 8
     session_hours: float = 12.0
     cookie_secure: bool = Field(default=False, description="send the session cookie over HTTPS only")
+    public_docs: bool = Field(default=False, description="serve /docs and /openapi.json to anyone, not only to "
+                                                         "signed-in users")
     redis_url: str | None = Field(default=None, description="redis://… to carry live events between processes")
     live_poll_seconds: float = Field(default=1.0, description="the live hub's safety-net poll of the outbox")
     map_tiles_url: str | None = Field(

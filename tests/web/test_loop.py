@@ -198,4 +198,6 @@ def test_locate_cells_catalogue_and_health(api):
     assert api.client.get("/healthz").json()["status"] == "ok"
     assert api.client.get("/api/v1/tickets").status_code == 401
     assert api.client.get("/api/v1/cells", headers={"Authorization": "Bearer nope"}).status_code == 401
-    assert api.client.get("/openapi.json").status_code == 200
+    assert api.client.get("/openapi.json").status_code == 401  # the schema for signed-in users only
+    assert api.client.get("/docs", follow_redirects=False).headers["location"] == "/login"
+    assert api.get("worker_a", "/openapi.json").status_code == 200 and api.get("worker_a", "/docs").status_code == 200

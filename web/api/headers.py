@@ -7,10 +7,16 @@ itself with an inline script, so /docs alone allows that. HSTS is sent when cook
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from web.auth import SESSION_COOKIE
 
 DOCS = ("/docs", "/redoc")
 
@@ -52,3 +58,32 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+DOC_PATHS = ("/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json")
+
+
+class DocsGate:
+    """The API's documentation for signed-in users only (a Bearer token or the session cookie) unless
+    GRIDOPS_PUBLIC_DOCS opens it: a page asks the browser to sign in first, the schema answers 401."""
+
+    def __init__(self, app: ASGIApp, *, who: Callable[[str | None, str | None], bool]) -> None:
+        self.app, self.who = app, who
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] not in DOC_PATHS:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        header = request.headers.get("authorization", "")
+        token = header[7:].strip() if header.lower().startswith("bearer ") else None
+        if await run_in_threadpool(self.who, token, request.cookies.get(SESSION_COOKIE)):
+            await self.app(scope, receive, send)
+            return
+        if scope["path"] == "/openapi.json":
+            response: Response = JSONResponse({"error": "unauthorized", "message": "sign in first (or send "
+                                               "Authorization: Bearer <token>) to read the API's schema"},
+                                              status_code=401)
+        else:
+            response = RedirectResponse("/login", status_code=303)
+        await response(scope, receive, send)
