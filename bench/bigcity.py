@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
-from dispatch.sla import DEFAULT_LADDER
+from dispatch.policies import DEFAULT_LADDER
 from grid.models import Category
 
 X0, Y0 = 121.40, 31.15

@@ -27,7 +27,7 @@ from sqlmodel import Session  # noqa: E402
 from throwaway import database  # noqa: E402
 
 from dispatch.escalation import process_due  # noqa: E402
-from dispatch.sla import DEFAULT_LADDER  # noqa: E402
+from dispatch.policies import DEFAULT_LADDER  # noqa: E402
 from geo.loaders import GridFeature  # noqa: E402
 from grid.hierarchy import import_areas  # noqa: E402
 from grid.models import AreaLevel, Role  # noqa: E402
@@ -119,7 +119,7 @@ def latency(url: str, cases: int) -> None:
     import httpx
 
     from dispatch.models import Escalation
-    from dispatch.sla import set_policy
+    from dispatch.policies import set_policy
     from web.auth import issue_token
 
     engine = make_engine(url)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from dispatch import lifecycle, service, sla
+from dispatch import lifecycle, policies, service
 from dispatch.lifecycle import PREVIOUS, SAME, STAGES, STATES, TABLE, Act, Timers
 from dispatch.models import TERMINAL, Status, Ticket
 
@@ -84,7 +84,7 @@ def test_requests_are_answered_and_answers_go_back_only_to_where_the_request_was
 
 
 def test_timers_are_consistent_with_the_sla_stages():
-    assert sla.STAGES is STAGES and set(sla.DEFAULT_LIMITS) | {"handle"} == set(STAGES)
+    assert policies.STAGES is STAGES and set(policies.DEFAULT_LIMITS) | {"handle"} == set(STAGES)
     started = {"verify", "register"}  # a report starts one of these (sla.on_report)
     fulfilled: set[str] = set()
     for act in TABLE:

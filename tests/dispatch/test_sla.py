@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, select
 
-from dispatch import escalation, service, sla
+from dispatch import escalation, policies, service, sla
 from dispatch.models import Escalation, Notification, SlaTimer
 from dispatch.options import DispatchOptions
 from geo.index import CellIndex
@@ -171,7 +171,7 @@ def test_each_level_fires_exactly_once_and_missed_levels_fire_late(session, worl
 def test_policy_is_snapshotted_when_the_timer_starts(session, world, clock):
     clock.set(local(2026, 11, 23, 8))
     t = report(session, world)
-    sla.set_policy(session=session, stage="handle", category="E0101", limit_hours=1, basis="natural")
+    policies.set_policy(session=session, stage="handle", category="E0101", limit_hours=1, basis="natural")
     session.commit()
     assert timer(session, t, "handle").due_at == local(2026, 11, 23, 12)  # unchanged
     later = report(session, world)
@@ -253,14 +253,14 @@ def test_a_timer_that_cannot_be_processed_does_not_hold_up_the_others(session, w
     {"max_overdue_steps": 2.5}, {"colour": "red"}, ["owner"],
 ])
 def test_a_ladder_the_pass_could_not_follow_is_refused(session, world, ladder):
-    with pytest.raises(sla.InvalidInput, match="ladder|yellow_ratio|overdue|max_overdue"):
-        sla.set_policy(session=session, stage="handle", category="E0101", limit_hours=4, ladder=ladder)
+    with pytest.raises(policies.InvalidInput, match="ladder|yellow_ratio|overdue|max_overdue"):
+        policies.set_policy(session=session, stage="handle", category="E0101", limit_hours=4, ladder=ladder)
 
 
 @pytest.mark.parametrize("category", ["E", "E010", "Z01"])
 def test_a_policy_for_a_category_that_could_never_match_is_refused(session, world, category):
-    with pytest.raises(sla.UnknownCategory):
-        sla.set_policy(session=session, stage="handle", category=category, limit_hours=4)
+    with pytest.raises(policies.UnknownCategory):
+        policies.set_policy(session=session, stage="handle", category=category, limit_hours=4)
 
 
 def test_a_department_hears_when_a_case_leaves_it(session, world, clock):

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from dispatch.models import Escalation, Notification, SlaTimer
-from dispatch.sla import set_policy
+from dispatch.policies import set_policy
 from tests.support.city import COMMUNITY_A, build_city, cell_centre
 from tests.support.server import Server, observe, wait_until
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dispatch.sla import DEFAULT_LADDER
+from dispatch.policies import DEFAULT_LADDER
 from web.api.grid import DepartmentOut
 from web.api.map import MapAreasOut, MapTicketsOut
 from web.app import create_app

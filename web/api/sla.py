@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from dispatch import sla
+from dispatch import policies as sla_policy
 from dispatch.models import Notification, SlaPolicy
 from dispatch.worktime import changes as calendar_changes
 from grid import calendars
@@ -146,12 +146,12 @@ def delete_day(code: str, day: date, session: SessionDep, actor: ActorDep, unit:
 
 
 class PolicyIn(BaseModel):
-    stage: str = Field(description=", ".join(sla.STAGES))
+    stage: str = Field(description=", ".join(sla_policy.STAGES))
     category: str = Field(default="", description="minor (E0101), major (E01) or empty for any")
     urgency: str = Field(default="", description="normal, urgent, critical or empty for any")
     limit_hours: float
     basis: str = Field(default="working", description="working or natural")
-    ladder: dict[str, Any] | None = Field(default=None, description=f"overrides of {sla.DEFAULT_LADDER}")
+    ladder: dict[str, Any] | None = Field(default=None, description=f"overrides of {sla_policy.DEFAULT_LADDER}")
     note: str = ""
 
 
@@ -191,8 +191,8 @@ def policies(session: SessionDep, _: ActorDep) -> dict[str, Any]:
     """Explicit policies, and the defaults that apply where none matches."""
     rows = session.exec(select(SlaPolicy).order_by(SlaPolicy.stage, SlaPolicy.category, SlaPolicy.urgency)).all()
     return {"policies": [r.model_dump() for r in rows],
-            "defaults": {"stages": sla.DEFAULT_LIMITS, "handle": "the category's limit for the urgency",
-                         "ladder": sla.DEFAULT_LADDER}}
+            "defaults": {"stages": sla_policy.DEFAULT_LIMITS, "handle": "the category's limit for the urgency",
+                         "ladder": sla_policy.DEFAULT_LADDER}}
 
 
 @router.put("/sla-policies", response_model=SlaPolicyOut)
@@ -200,7 +200,7 @@ def put_policy(body: PolicyIn, session: SessionDep, actor: ActorDep, unit: UnitD
     """Set a policy. Running timers keep the limits they started with."""
     require_admin(actor)
     with unit:
-        row = sla.set_policy(session=session, stage=body.stage, category=body.category.upper(),
+        row = sla_policy.set_policy(session=session, stage=body.stage, category=body.category.upper(),
                              urgency=body.urgency, limit_hours=body.limit_hours, basis=body.basis,
                              ladder=body.ladder, note=body.note)
     return row.model_dump()

@@ -92,7 +92,7 @@ def sla_policy(
     urgency: Annotated[str, typer.Option(help="normal, urgent, critical; empty for any")] = "",
 ) -> None:
     """Set an SLA policy. Running timers keep the limits they started with."""
-    from dispatch.sla import set_policy
+    from dispatch.policies import set_policy
 
     with _transaction() as session:
         row = set_policy(session=session, stage=stage, limit_hours=hours, basis=basis,
