@@ -253,13 +253,6 @@ def area_counts_json(*, session: Session, actor: Actor, length: int, within: str
     return session.connection().execute(select(body)).scalar() or "{}"
 
 
-def area_counts(*, session: Session, actor: Actor, length: int, within: str | None, now: datetime,
-                codes: list[str] | None = None) -> dict[str, list]:
-    """``area_counts_json`` as a dict: ``{code: [open, worst light]}``."""
-    return json.loads(area_counts_json(session=session, actor=actor, length=length, within=within, now=now,
-                                       codes=codes))
-
-
 def today_counters(*, session: Session, actor: Actor, now: datetime, timezone: tzinfo) -> dict:
     """The control room's counters for today (local): open cases, due today (the earliest running deadline
     falls today), yellow, red, closed today and today's on-time rate of handling, each one SQL aggregate

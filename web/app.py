@@ -89,7 +89,7 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
     app.state.gridops = AppState.build(settings, engine)
     errors.install(app)
 
-    app.add_middleware(BodyGuard, multipart_limit=settings.max_photos * settings.max_photo_bytes + 1_000_000,
+    app.add_middleware(BodyGuard, multipart_limit=settings.max_upload_bytes,
                        multipart_advice=f"at most {settings.max_photos} photos of "
                                         f"{settings.max_photo_bytes / 1e6:.1f} MB each are accepted")
     app.add_middleware(RefuseNul)

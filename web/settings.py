@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
 
+    @property
+    def max_upload_bytes(self) -> int:
+        """The largest multipart body: every photo a report may carry, and its fields."""
+        return self.max_photos * self.max_photo_bytes + 1_000_000
+
     @field_validator("map_tiles_url")
     @classmethod
     def _tile_template(cls, value: str | None) -> str | None:

@@ -18,7 +18,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from web.auth import SESSION_COOKIE
 
-DOCS = ("/docs", "/redoc")
+DOC_PAGES = ("/docs", "/docs/oauth2-redirect", "/redoc")
+DOC_PATHS = (*DOC_PAGES, "/openapi.json")
 
 
 def content_security_policy(*, tiles_url: str | None, docs: bool) -> str:
@@ -48,7 +49,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = self.docs if scope["path"].startswith(DOCS) else self.pages
+        extra = self.docs if scope["path"] in DOC_PAGES else self.pages
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -58,9 +59,6 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
-
-
-DOC_PATHS = ("/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json")
 
 
 class DocsGate:

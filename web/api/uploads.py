@@ -44,12 +44,8 @@ def openapi_body(model: type[BaseModel]) -> dict:
 
 
 async def read_body(request: Request, settings: Settings) -> tuple[dict[str, Any], list[ProcessedImage]]:
-    """Fields and validated photos. Oversized bodies are refused before they are read."""
-    limit = settings.max_photos * settings.max_photo_bytes + 1_000_000
-    length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > limit:
-        raise PhotoTooLarge(f"the upload is {int(length) / 1e6:.1f} MB; at most {settings.max_photos} photos of "
-                            f"{settings.max_photo_bytes / 1e6:.1f} MB each are accepted")
+    """Fields and validated photos. The body's size and a JSON body's values were checked before any route
+    read it (``web.api.guard.BodyGuard``); a form's fields and its JSON payload are checked here."""
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype == "multipart/form-data":
         try:
@@ -87,14 +83,11 @@ async def read_body(request: Request, settings: Settings) -> tuple[dict[str, Any
         return fields, photos
     if ctype in ("application/json", ""):
         body = await request.body()
-        if len(body) > 1_000_000:
-            raise PhotoTooLarge("a JSON body may be at most 1 MB; send photos as multipart/form-data")
         try:
             data = json.loads(body or b"{}")
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise InvalidInput("the body is not valid JSON") from None
         if not isinstance(data, dict):
             raise InvalidInput("the body must be a JSON object")
-        refuse_unusable(data)
         return data, []
     raise InvalidInput(f"unsupported content type {ctype!r}; send application/json or multipart/form-data")
