@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from dispatch import newcase
 from dispatch.models import Ticket, TicketCounter, TicketEvent
 from grid.people import Actor
 
@@ -63,8 +64,8 @@ def append(
     )
     event.hash = event_hash(event)
     ticket.audit_head, ticket.audit_count = event.hash, event.seq
-    session.add(event)
-    session.add(ticket)
+    newcase.keep(session, event)
+    newcase.keep(session, ticket)
     return event
 
 

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 from sqlmodel import Session, select
 
+from dispatch import newcase
 from dispatch.models import TERMINAL, RoutingDecisionRecord, Ticket, TicketEvent
 from dispatch.options import DispatchOptions
 from grid import catalogue, routing
@@ -99,7 +100,7 @@ def route(*, session: Session, ticket: Ticket, at: datetime) -> routing.RouteDec
     """Decide the department by the routing rules and keep the decision with its reason."""
     category = category_of(session, ticket.category_code)
     decision = routing.route(session=session, category=category, cell_code=ticket.cell_code, urgency=ticket.urgency)
-    session.add(RoutingDecisionRecord(ticket_id=ticket.id, rule_id=decision.rule_id,
+    newcase.keep(session, RoutingDecisionRecord(ticket_id=ticket.id, rule_id=decision.rule_id,
                                       department_code=decision.department_code, reason=decision.reason,
                                       decided_at=at))
     ticket.suggested_department_code = decision.suggested_department_code
@@ -127,7 +128,7 @@ def dispatch(ctx: ActContext) -> dict:
     code = _department(ctx.session, ctx.payload.department_code or ticket.suggested_department_code)
     ticket.department_code = code
     if ctx.actor.role != Role.system:  # the system dispatches by the rule register already put on record
-        ctx.session.add(RoutingDecisionRecord(
+        newcase.keep(ctx.session, RoutingDecisionRecord(
             ticket_id=ticket.id, rule_id=None, department_code=code, decided_at=ctx.at,
             reason=f"dispatched by {ctx.actor.username}"
             + (" (as suggested)" if code == ticket.suggested_department_code

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import event as sa_event
 from sqlmodel import Session
 
+from dispatch import newcase
 from dispatch.models import LiveEvent, Ticket
 
 
@@ -22,7 +23,7 @@ def emit(*, session: Session, kind: str, at: datetime, ticket: Ticket | None = N
         user_id=user_id,
         payload=_dumps(payload or {}), created_at=at,
     )
-    session.add(event)
+    newcase.keep(session, event)
     session.info.setdefault(_WRITTEN, []).append(event)
     return event
 
@@ -62,6 +63,11 @@ def _ticket_payload(ticket: Ticket, action: str) -> dict[str, Any]:
             "lat": ticket.lat, "lng": ticket.lng, "category_code": ticket.category_code}
 
 
+def forget(session: Session, ticket: Ticket) -> None:
+    """The case's event is written: a later act in this transaction makes a new one."""
+    session.info.get(_CASES, {}).pop(ticket.id, None)
+
+
 def ticket_changed(*, session: Session, ticket: Ticket, action: str, at: datetime) -> LiveEvent:
     """The case's event. Several acts in one transaction (a report auto-registered and dispatched) make
     one event with the case as it ends up: its kind from the first act (created), its scope and payload
@@ -71,7 +77,7 @@ def ticket_changed(*, session: Session, ticket: Ticket, action: str, at: datetim
     if earlier is not None:
         earlier.department_code, earlier.cell_code = ticket.department_code, ticket.cell_code
         earlier.payload, earlier.created_at = _dumps(_ticket_payload(ticket, action)), at
-        session.add(earlier)
+        newcase.keep(session, earlier)
         return earlier
     cases[ticket.id] = event = emit(session=session, kind="ticket.created" if action == "report" else "ticket.changed",
                                     at=at, ticket=ticket, payload=_ticket_payload(ticket, action))

@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import BigInteger, bindparam, text, update
-from sqlalchemy.dialects import sqlite
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import update
 from sqlmodel import Session, select
 
-from dispatch import audit, live, sla
+from dispatch import audit, live, newcase, sla
 from dispatch.effects import ActContext, DispatchPayload, category_of
 from dispatch.lifecycle import TABLE, Act, Timers, find_act
-from dispatch.models import LiveEvent, Photo, Source, Status, Ticket, TicketCounter, TicketEvent
+from dispatch.models import Photo, SlaTimer, Source, Status, Ticket, TicketEvent
 from dispatch.nearby import open_nearby
 from dispatch.options import DispatchOptions
 from dispatch.photos import MediaStore, ProcessedImage
@@ -40,6 +37,7 @@ class ReportResult:
     ticket: Ticket
     duplicates: list[tuple[Ticket, float]]
     created: bool  # False when the idempotency key matched an earlier report
+    timers: list[SlaTimer] = field(default_factory=list)  # the new case's, as the report left them
 
 
 def _clean_text(value: str | None, *, field: str, limit: int, required: bool) -> str:
@@ -66,51 +64,27 @@ def case_prefix(*, category: Category, at: datetime, options: DispatchOptions) -
     return f"{category.code}{at.astimezone(options.timezone):%Y%m%d}"
 
 
-# PostgreSQL: the counter, the case and its live events in one statement, so the counter row is locked
-# for that statement and the commit that follows it, not for round trips in between
-_NUMBER_PG = text(f"""
-WITH n AS (
-    INSERT INTO {TicketCounter.__tablename__} (prefix, value) VALUES (:prefix, 1)
-    ON CONFLICT (prefix) DO UPDATE SET value = {TicketCounter.__tablename__}.value + 1
-    RETURNING :prefix || lpad(value::text, greatest(4, length(value::text)), '0') AS number
-), t AS (
-    UPDATE {Ticket.__tablename__} SET case_number = n.number FROM n WHERE {Ticket.__tablename__}.id = :ticket_id
-    RETURNING 1
-), l AS (
-    UPDATE {LiveEvent.__tablename__} SET payload = replace(payload, :pending, n.number) FROM n
-    WHERE {LiveEvent.__tablename__}.id = ANY(:live_ids)
-    RETURNING 1
-)
-SELECT number FROM n""").bindparams(bindparam("live_ids", type_=ARRAY(BigInteger)))
-
-
 def number_case(*, session: Session, ticket: Ticket, pending: str, prefix: str) -> None:
     """Give a new case its number: the daily counter of its prefix, bumped with an atomic upsert, so
     concurrent reports never share a number and a rolled-back report leaves no gap. The last write before
-    the commit: everything else is flushed first, because the counter row stays locked until the commit.
-    The live events written so far name the case by ``pending`` until then; they get the number too."""
-    session.flush()
+    the commit (on PostgreSQL together with every row of the new case: ``dispatch.newcase``), because the
+    counter row stays locked until the commit. The live events written so far name the case by
+    ``pending`` until then; they get the number too."""
     live_rows = [row for row in live.written(session) if row.ticket_id == ticket.id and pending in row.payload]
-    if session.get_bind().dialect.name == "postgresql":
-        number = session.execute(_NUMBER_PG, {"prefix": prefix, "ticket_id": ticket.id, "pending": pending,
-                                              "live_ids": [row.id for row in live_rows]}).scalar_one()
-    else:  # SQLite: one writer at a time anyway
-        value = session.execute(
-            sqlite.insert(TicketCounter).values(prefix=prefix, value=1)
-            .on_conflict_do_update(index_elements=["prefix"], set_={"value": TicketCounter.value + 1})
-            .returning(TicketCounter.value)
-        ).scalar_one()
-        number = f"{prefix}{value:04d}"
-        session.execute(update(Ticket).where(Ticket.id == ticket.id).values(case_number=number)
-                        .execution_options(synchronize_session=False))
-        for row in live_rows:
-            session.execute(update(LiveEvent).where(LiveEvent.id == row.id)
-                            .values(payload=row.payload.replace(pending, number))
-                            .execution_options(synchronize_session=False))
-    # what the rows now hold, without making them look changed (nothing more to flush)
-    set_committed_value(ticket, "case_number", number)
+    kept = newcase.take(session)
+    if kept is None:
+        newcase.number_sqlite(session, ticket, live_rows, pending=pending, prefix=prefix)
+        return
+    number = newcase.insert_numbered(session, kept, pending=pending, prefix=prefix)
+    sla.note_written(session, kept.of(SlaTimer))
+    ticket.case_number = number
     for row in live_rows:
-        set_committed_value(row, "payload", row.payload.replace(pending, number))
+        row.payload = row.payload.replace(pending, number)
+    # the case is in the session from here as if loaded; a later act in this transaction reads its timers
+    # and makes a new live event (the rows written stay plain objects)
+    newcase.attach(session, ticket)
+    sla.forget(session, ticket)
+    live.forget(session, ticket)
 
 
 def _attach(
@@ -120,7 +94,7 @@ def _attach(
     if photos and store is None:
         raise InvalidInput("photos cannot be stored: no media directory configured")
     for image in photos:
-        session.add(Photo(ticket_id=ticket.id, event_seq=event_seq, stage=stage, path=store.save(image),
+        newcase.keep(session, Photo(ticket_id=ticket.id, event_seq=event_seq, stage=stage, path=store.save(image),
                           content_type=image.content_type, size=len(image.data), width=image.width,
                           height=image.height, sha256=image.sha256, uploaded_by=actor.user_id))
 
@@ -170,7 +144,7 @@ def report(
             select(Ticket).where(Ticket.reporter_id == actor.user_id, Ticket.idempotency_key == key)
         ).first()
         if earlier is not None:
-            return ReportResult(earlier, [], created=False)
+            return ReportResult(earlier, [], created=False, timers=list(sla.case_timers(session, earlier).values()))
 
     cell_code = index.locate(wgs_lng, wgs_lat)
     if cell_code is None:
@@ -197,8 +171,7 @@ def report(
         reporter_id=actor.user_id, reporter_name=actor.username, idempotency_key=key,
         suggested_department_code=category.default_department_code, created_at=now, updated_at=now,
     )
-    session.add(ticket)
-    session.flush()  # its id, for the rows that follow
+    newcase.begin(session, ticket)  # its id, for the rows that follow
     sla.new_case(session, ticket)
     event = audit.append(
         session=session, ticket=ticket, actor=actor, action="report", from_status=None, to_status=ticket.status,
@@ -218,9 +191,10 @@ def report(
             dispatch = find_act(ticket.status, "dispatch", Role.system)
             _take(session=session, ticket=ticket, actor=SYSTEM, act=dispatch, options=options, at=now,
                   reason=routed["routing"], payload=DispatchPayload(department_code=department))
+    timers = list(sla.case_timers(session, ticket).values())
     number_case(session=session, ticket=ticket, pending=pending,
                 prefix=case_prefix(category=category, at=now, options=options))
-    return ReportResult(ticket, duplicates, created=True)
+    return ReportResult(ticket, duplicates, created=True, timers=timers)
 
 
 def _bump_version(session: Session, ticket: Ticket, expected: int | None) -> None:
@@ -246,7 +220,7 @@ def _record(
 ) -> TicketEvent:
     """Put an act on the case's record, apply its timers and tell the live feed."""
     ticket.updated_at = at
-    session.add(ticket)
+    newcase.keep(session, ticket)
     event = audit.append(
         session=session, ticket=ticket, actor=actor, action=action, from_status=before,
         to_status=ticket.status, at=at, reason=reason, payload=record,

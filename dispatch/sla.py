@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import event
 from sqlmodel import Session, select
 
+from dispatch import newcase
 from dispatch.lifecycle import DEPARTMENT_STAGES, Timers
 from dispatch.models import SlaTimer, Ticket
 from dispatch.policies import policy_for
@@ -131,6 +132,11 @@ def case_timers(session: Session, ticket: Ticket) -> dict[str, SlaTimer]:
     return timers
 
 
+def forget(session: Session, ticket: Ticket) -> None:
+    """Read the case's timers again when next asked (they were written without the ORM)."""
+    session.info.get(_KNOWN, {}).pop(ticket.id, None)
+
+
 def new_case(session: Session, ticket: Ticket) -> None:
     """A case created in this transaction has no timers yet: nothing to read."""
     session.info.setdefault(_KNOWN, {})[ticket.id] = {}
@@ -149,10 +155,19 @@ _EARLIEST = "gridops.sla_earliest"
 def _note_earliest(session: Session, context: Any) -> None:
     """Keep the earliest escalation moment among the timers this session wrote (new or changed), for the
     scheduler's wake-up after the commit (``written_earliest``): no query after each act."""
-    times = [o.next_fire_at for o in (*session.new, *session.dirty) if isinstance(o, SlaTimer) and o.next_fire_at]
+    _note_earliest_of(session, [o.next_fire_at for o in (*session.new, *session.dirty)
+                                if isinstance(o, SlaTimer) and o.next_fire_at])
+
+
+def _note_earliest_of(session: Session, times: list[datetime]) -> None:
     if times:
         known = session.info.get(_EARLIEST)
         session.info[_EARLIEST] = min(times) if known is None else min(known, *times)
+
+
+def note_written(session: Session, timers: Iterable[SlaTimer]) -> None:
+    """The same for timers written without the ORM (``dispatch.newcase``)."""
+    _note_earliest_of(session, [t.next_fire_at for t in timers if t.next_fire_at])
 
 
 def written_earliest(session: Session) -> datetime | None:
@@ -185,7 +200,7 @@ def start(*, session: Session, ticket: Ticket, stage: str, at: datetime) -> SlaT
     timer.fulfilled_at = timer.breached_at = timer.stopped_at = None
     timer.warning_level = 0
     schedule_next(timer, cal)
-    session.add(timer)
+    newcase.keep(session, timer)
     return timer
 
 
@@ -206,7 +221,7 @@ def _finish(session: Session, timer: SlaTimer, at: datetime, *, fulfilled: bool)
         timer.breached_at = timer.due_at
     timer.active = False
     schedule_next(timer, cal)
-    session.add(timer)
+    newcase.keep(session, timer)
 
 
 def pause(*, session: Session, timer: SlaTimer, at: datetime) -> None:
@@ -216,7 +231,7 @@ def pause(*, session: Session, timer: SlaTimer, at: datetime) -> None:
     timer.anchor_remaining_s = remaining_s(timer, cal, at)
     timer.anchor_at = timer.paused_at = at
     schedule_next(timer, cal)
-    session.add(timer)
+    newcase.keep(session, timer)
 
 
 def resume(*, session: Session, timer: SlaTimer, at: datetime) -> None:
@@ -228,7 +243,7 @@ def resume(*, session: Session, timer: SlaTimer, at: datetime) -> None:
     timer.anchor_at = at
     timer.due_at = cal.shift(at, timer.anchor_remaining_s)
     schedule_next(timer, cal)
-    session.add(timer)
+    newcase.keep(session, timer)
 
 
 def extend(*, session: Session, timer: SlaTimer, hours: float, at: datetime) -> None:
@@ -240,7 +255,7 @@ def extend(*, session: Session, timer: SlaTimer, hours: float, at: datetime) -> 
     if timer.paused_at is None:
         timer.due_at = cal.shift(at, timer.anchor_remaining_s)
     schedule_next(timer, cal)
-    session.add(timer)
+    newcase.keep(session, timer)
 
 
 def on_act(*, session: Session, ticket: Ticket, timers: Timers, at: datetime,

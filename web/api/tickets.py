@@ -110,10 +110,9 @@ async def create_report(
                 description=body.description, urgency=body.urgency, source=body.source, address=body.address,
                 idempotency_key=idempotency_key, photos=photos, store=unit.media,
             )
-            # the answer's timers from the ones the report wrote, before the commit forgets them
+            # the answer's timers: the ones the report wrote
             now = utcnow()
-            views = [sla.view(session=session, timer=t, now=now)
-                     for t in sla.case_timers(session, result.ticket).values()]
+            views = [sla.view(session=session, timer=t, now=now) for t in result.timers]
         return result, views
 
     def work() -> ReportOut:

@@ -1,0 +1,172 @@
+"""A new case's rows, written at once.
+
+A report creates a case with its events, timers, routing decision, live event and photos: new rows, all
+of them. On PostgreSQL they do not go through the ORM's unit of work (an INSERT per table, an UPDATE of
+the case for what changed after its INSERT, and the bookkeeping of every object): the case takes its id
+from its sequence (``begin``), its rows are kept while the report is built (``keep``, which every write
+site calls instead of ``session.add``) and ``write`` puts them in the database in one statement that also
+takes the case number from the day's counter. It is the transaction's last write, so the counter row is
+locked from that statement to the commit only. On SQLite (one writer at a time) the ORM writes them as
+usual and the number takes its own statements.
+
+Rows written this way are not in the session: the caller reads them as plain objects (the answer to the
+report), and a later act on the case loads it from the database like any other."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Table, text, update
+from sqlalchemy import event as sa_event
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session
+
+from dispatch.models import LiveEvent, Photo, RoutingDecisionRecord, SlaTimer, Ticket, TicketCounter, TicketEvent
+from grid.dbtypes import Row
+
+_NEW = "gridops.new_case"
+#: the tables of a case's rows, parents first (the statement inserts them together; the order only
+#: makes the SQL read naturally, PostgreSQL checks the foreign keys when the statement ends)
+_ORDER = (Ticket, TicketEvent, SlaTimer, RoutingDecisionRecord, Photo, LiveEvent)
+
+
+@dataclass
+class _Kept:
+    ticket: Ticket
+    rows: dict[int, Row] = field(default_factory=dict)  # id(row) → row, in the order kept
+
+    def of(self, model: type[Row]) -> list[Row]:
+        return [row for row in self.rows.values() if isinstance(row, model)]
+
+
+def begin(session: Session, ticket: Ticket) -> None:
+    """A new case: give it its id. On PostgreSQL from the sequence, and its rows are kept for ``write``;
+    on SQLite the ORM inserts it now."""
+    if session.get_bind().dialect.name == "postgresql":
+        ticket.id = session.execute(_NEXT_ID).scalar_one()
+        session.info[_NEW] = _Kept(ticket)
+    else:
+        session.add(ticket)
+        session.flush()
+
+
+_NEXT_ID = text(f"SELECT nextval(pg_get_serial_sequence('{Ticket.__tablename__}', 'id'))")
+
+
+def keep(session: Session, row: Row) -> None:
+    """``session.add``, except for a new case and its new rows on PostgreSQL: kept for ``write``."""
+    kept: _Kept | None = session.info.get(_NEW)
+    if kept is not None and (row is kept.ticket or getattr(row, "ticket_id", None) == kept.ticket.id):
+        if row is not kept.ticket:
+            kept.rows.setdefault(id(row), row)
+        return
+    session.add(row)
+
+
+def is_new(session: Session, ticket: Ticket) -> bool:
+    """Whether the case is being created in this transaction and not written yet (no other transaction
+    can see it, so there is nothing to guard against)."""
+    kept: _Kept | None = session.info.get(_NEW)
+    return kept is not None and kept.ticket is ticket
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_NEW, None)
+
+
+def attach(session: Session, ticket: Ticket) -> None:
+    """The case written by ``insert_numbered`` into the session, as if loaded (nothing to write)."""
+    make_transient_to_detached(ticket)
+    session.add(ticket)
+
+
+def take(session: Session) -> _Kept | None:
+    """What is kept of the new case (None on SQLite, or when nothing is), for ``insert_numbered``."""
+    return session.info.pop(_NEW, None)
+
+
+# --- PostgreSQL: one statement -------------------------------------------------------------------------
+
+_COUNTER = (f"INSERT INTO {TicketCounter.__tablename__} (prefix, value) VALUES (%s, 1) "
+            f"ON CONFLICT (prefix) DO UPDATE SET value = {TicketCounter.__tablename__}.value + 1 "
+            "RETURNING %s || lpad(value::text, greatest(4, length(value::text)), '0') AS number")
+_NUMBER = "(SELECT number FROM n)"
+_columns: dict[tuple[Table, str], list[tuple[str, Any]]] = {}
+
+
+def _binds(table: Table, dialect: Dialect) -> list[tuple[str, Any]]:
+    """The table's columns with their bind processors (the column types' own conversion: enums to their
+    values, datetimes to UTC), as SQLAlchemy would apply them."""
+    key = (table, dialect.name)
+    if key not in _columns:
+        _columns[key] = [(c.key, c.type._cached_bind_processor(dialect)) for c in table.columns]
+    return _columns[key]
+
+
+def insert_numbered(session: Session, kept: _Kept, *, pending: str, prefix: str) -> str:
+    """Number the new case and write its kept rows, in one statement; returns the number. Its live events'
+    payloads name the case by ``pending``: the statement writes the number there instead."""
+    dialect = session.get_bind().dialect
+    by_table: dict[type, list[Row]] = {}
+    for row in (kept.ticket, *kept.rows.values()):
+        by_table.setdefault(type(row), []).append(row)
+    unknown = set(by_table) - set(_ORDER)
+    if unknown:
+        raise TypeError(f"no way to write a new case's {sorted(t.__name__ for t in unknown)}")
+    parts, params = [f"n AS ({_COUNTER})"], [prefix, prefix]
+    for model in _ORDER:
+        rows = by_table.get(model)
+        if not rows:
+            continue
+        columns = [(name, process) for name, process in _binds(model.__table__, dialect)
+                   if name != "id" or model is Ticket]  # the others take theirs from their sequences
+        tuples = []
+        for row in rows:
+            values = []
+            for name, process in columns:
+                if model is Ticket and name == "case_number":
+                    values.append(_NUMBER)
+                    continue
+                value = getattr(row, name)
+                if model is LiveEvent and name == "payload" and pending in value:
+                    values.append(f"replace(%s, %s, {_NUMBER})")
+                    params += [value, pending]
+                    continue
+                values.append("%s")
+                params.append(process(value) if process is not None else value)
+            tuples.append(f"({', '.join(values)})")
+        names = ", ".join(name for name, _ in columns)
+        parts.append(f"w{len(parts)} AS (INSERT INTO {model.__tablename__} ({names}) VALUES {', '.join(tuples)})")
+    sql = f"WITH {', '.join(parts)} SELECT number FROM n"
+    return session.connection().exec_driver_sql(sql, tuple(params)).scalar_one()
+
+
+# --- SQLite: the ORM wrote the rows; the number in its own statements ----------------------------------
+
+def number_sqlite(session: Session, ticket: Ticket, live_rows: list[LiveEvent], *, pending: str, prefix: str) -> str:
+    """Number the new case the ORM has written, and its live events (which name it by ``pending``)."""
+    session.flush()  # everything else first: the counter row stays locked until the commit
+    value = session.execute(
+        sqlite.insert(TicketCounter).values(prefix=prefix, value=1)
+        .on_conflict_do_update(index_elements=["prefix"], set_={"value": TicketCounter.value + 1})
+        .returning(TicketCounter.value)
+    ).scalar_one()
+    number = f"{prefix}{value:04d}"
+    session.execute(update(Ticket).where(Ticket.id == ticket.id).values(case_number=number)
+                    .execution_options(synchronize_session=False))
+    for row in live_rows:
+        session.execute(update(LiveEvent).where(LiveEvent.id == row.id)
+                        .values(payload=row.payload.replace(pending, number))
+                        .execution_options(synchronize_session=False))
+    # what the rows now hold, without making them look changed (nothing more to flush)
+    set_committed_value(ticket, "case_number", number)
+    for row in live_rows:
+        set_committed_value(row, "payload", row.payload.replace(pending, number))
+    return number
+
