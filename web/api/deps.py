@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -71,17 +72,35 @@ def resolve_actor(session: Session, *, token: str | None, cookie: str | None, me
                         headers={"WWW-Authenticate": "Bearer"})
 
 
-def get_actor(
-    request: Request,
-    session: Annotated[Session, Depends(get_session)],
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Actor:
+@dataclass(frozen=True)
+class Caller:
+    """Who a request says it is, not checked yet. ``actor`` checks it (401/403 when it cannot); a route
+    that works in the thread pool anyway calls it there (``CallerDep``), saving a hand-over to the pool."""
+
+    token: str | None
+    cookie: str | None
+    method: str
+    csrf: str | None
+
+    def actor(self, session: Session) -> Actor:
+        return resolve_actor(session, token=self.token, cookie=self.cookie, method=self.method, csrf=self.csrf)
+
+
+async def get_caller(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Caller:
     token = credentials.credentials.strip() if credentials else None
-    return resolve_actor(session, token=token or None, cookie=request.cookies.get(SESSION_COOKIE),
-                         method=request.method, csrf=request.headers.get(CSRF_HEADER))
+    return Caller(token=token or None, cookie=request.cookies.get(SESSION_COOKIE), method=request.method,
+                  csrf=request.headers.get(CSRF_HEADER))
+
+
+def get_actor(session: Annotated[Session, Depends(get_session)],
+              caller: Annotated[Caller, Depends(get_caller)]) -> Actor:
+    return caller.actor(session)
 
 
 StateDep = Annotated[AppState, Depends(get_state)]
 SessionDep = Annotated[Session, Depends(get_session)]
 ActorDep = Annotated[Actor, Depends(get_actor)]
+CallerDep = Annotated[Caller, Depends(get_caller)]
 UnitDep = Annotated[Unit, Depends(get_unit)]

@@ -20,7 +20,7 @@ from geo.crs import normalize_crs, to_wgs84
 from grid.clock import utcnow
 from grid.errors import InvalidInput, NotFound, UnknownCategory
 from grid.models import Category
-from web.api.deps import ActorDep, SessionDep, StateDep, UnitDep
+from web.api.deps import ActorDep, CallerDep, SessionDep, StateDep, UnitDep
 from web.api.params import aware, parse_bbox
 from web.api.schemas import (
     ActionIn,
@@ -33,7 +33,7 @@ from web.api.schemas import (
     ticket_detail,
     ticket_out,
 )
-from web.api.uploads import openapi_body, read_body
+from web.api.uploads import is_form, openapi_body, read_body
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -94,15 +94,19 @@ def nearby(
 @router.post("/reports", status_code=201, response_model=ReportOut, openapi_extra=openapi_body(ReportIn),
              responses={200: {"description": "the same Idempotency-Key was seen before: the earlier case"}})
 async def create_report(
-    request: Request, state: StateDep, session: SessionDep, actor: ActorDep, unit: UnitDep,
+    request: Request, state: StateDep, session: SessionDep, caller: CallerDep, unit: UnitDep,
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> Response:
     """File a report. JSON, or multipart with up to 6 `photos`. Returns the case and open cases of the
     same category nearby ("support the existing case" instead of filing a duplicate)."""
+    # the caller is checked in the thread pool where the report is filed (one hand-over, not two); photos
+    # are decoded for a known caller only, so a form's caller is checked before it is read
+    known = await run_in_threadpool(caller.actor, session) if is_form(request) else None
     fields, photos = await read_body(request, state.settings)
-    body: ReportIn = _validated(ReportIn, fields)
 
     def file() -> tuple[service.ReportResult, list]:
+        actor = known or caller.actor(session)
+        body: ReportIn = _validated(ReportIn, fields)
         with unit:
             result = service.report(
                 session=session, actor=actor, index=state.index.get(session), options=state.options,

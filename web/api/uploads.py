@@ -43,10 +43,19 @@ def openapi_body(model: type[BaseModel]) -> dict:
     return doc
 
 
+def _content_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def is_form(request: Request) -> bool:
+    """A multipart form (fields and photos) rather than JSON."""
+    return _content_type(request) == "multipart/form-data"
+
+
 async def read_body(request: Request, settings: Settings) -> tuple[dict[str, Any], list[ProcessedImage]]:
     """Fields and validated photos. The body's size and a JSON body's values were checked before any route
     read it (``web.api.guard.BodyGuard``); a form's fields and its JSON payload are checked here."""
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    ctype = _content_type(request)
     if ctype == "multipart/form-data":
         try:
             form = await request.form(max_files=settings.max_photos + 1, max_fields=50)
