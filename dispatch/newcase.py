@@ -14,11 +14,13 @@ report), and a later act on the case loads it from the database like any other."
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, text, update
 from sqlalchemy import event as sa_event
+from sqlalchemy import text, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import make_transient_to_detached
@@ -92,59 +94,65 @@ def take(session: Session) -> _Kept | None:
 
 
 # --- PostgreSQL: one statement -------------------------------------------------------------------------
+# Each table's rows go as one JSON parameter, made into rows by json_populate_recordset with the table's
+# own row type: a few parameters instead of hundreds, and a statement text that depends only on which
+# tables have rows (a handful of shapes, each prepared once per connection).
 
-_COUNTER = (f"INSERT INTO {TicketCounter.__tablename__} (prefix, value) VALUES (%s, 1) "
+_COUNTER = (f"INSERT INTO {TicketCounter.__tablename__} (prefix, value) VALUES (%(prefix)s, 1) "
             f"ON CONFLICT (prefix) DO UPDATE SET value = {TicketCounter.__tablename__}.value + 1 "
-            "RETURNING %s || lpad(value::text, greatest(4, length(value::text)), '0') AS number")
+            "RETURNING %(prefix)s || lpad(value::text, greatest(4, length(value::text)), '0') AS number")
 _NUMBER = "(SELECT number FROM n)"
-_columns: dict[tuple[Table, str], list[tuple[str, Any]]] = {}
+_statements: dict[tuple[type, ...], str] = {}
 
 
-def _binds(table: Table, dialect: Dialect) -> list[tuple[str, Any]]:
-    """The table's columns with their bind processors (the column types' own conversion: enums to their
-    values, datetimes to UTC), as SQLAlchemy would apply them."""
-    key = (table, dialect.name)
-    if key not in _columns:
-        _columns[key] = [(c.key, c.type._cached_bind_processor(dialect)) for c in table.columns]
-    return _columns[key]
+def _columns(model: type[Row]) -> list[str]:
+    """What a row of the table is written with: every column but the id, which the rows other than the
+    case's take from their sequences."""
+    return [c.key for c in model.__table__.columns if c.key != "id" or model is Ticket]
+
+
+def _statement(models: tuple[type[Row], ...], dialect: Dialect) -> str:
+    if models not in _statements:
+        quote = dialect.identifier_preparer.quote
+        parts = [f"n AS ({_COUNTER})"]
+        for model in models:
+            table, names = model.__tablename__, _columns(model)
+            values = [_NUMBER if (model is Ticket and name == "case_number")
+                      else f"replace(r.payload, %(pending)s, {_NUMBER})" if (model is LiveEvent and name == "payload")
+                      else f"r.{quote(name)}" for name in names]
+            parts.append(f"w_{table} AS (INSERT INTO {quote(table)} ({', '.join(quote(n) for n in names)}) "
+                         f"SELECT {', '.join(values)} FROM json_populate_recordset(NULL::{quote(table)}, "
+                         f"%({table})s::json) AS r)")
+        _statements[models] = f"WITH {', '.join(parts)} SELECT number FROM n"
+    return _statements[models]
+
+
+def _json_value(value: Any) -> str:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware one is required")
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
 def insert_numbered(session: Session, kept: _Kept, *, pending: str, prefix: str) -> str:
     """Number the new case and write its kept rows, in one statement; returns the number. Its live events'
     payloads name the case by ``pending``: the statement writes the number there instead."""
-    dialect = session.get_bind().dialect
     by_table: dict[type, list[Row]] = {}
     for row in (kept.ticket, *kept.rows.values()):
         by_table.setdefault(type(row), []).append(row)
     unknown = set(by_table) - set(_ORDER)
     if unknown:
         raise TypeError(f"no way to write a new case's {sorted(t.__name__ for t in unknown)}")
-    parts, params = [f"n AS ({_COUNTER})"], [prefix, prefix]
-    for model in _ORDER:
-        rows = by_table.get(model)
-        if not rows:
-            continue
-        columns = [(name, process) for name, process in _binds(model.__table__, dialect)
-                   if name != "id" or model is Ticket]  # the others take theirs from their sequences
-        tuples = []
-        for row in rows:
-            values = []
-            for name, process in columns:
-                if model is Ticket and name == "case_number":
-                    values.append(_NUMBER)
-                    continue
-                value = getattr(row, name)
-                if model is LiveEvent and name == "payload" and pending in value:
-                    values.append(f"replace(%s, %s, {_NUMBER})")
-                    params += [value, pending]
-                    continue
-                values.append("%s")
-                params.append(process(value) if process is not None else value)
-            tuples.append(f"({', '.join(values)})")
-        names = ", ".join(name for name, _ in columns)
-        parts.append(f"w{len(parts)} AS (INSERT INTO {model.__tablename__} ({names}) VALUES {', '.join(tuples)})")
-    sql = f"WITH {', '.join(parts)} SELECT number FROM n"
-    return session.connection().exec_driver_sql(sql, tuple(params)).scalar_one()
+    models = tuple(model for model in _ORDER if model in by_table)
+    params: dict[str, Any] = {"prefix": prefix, "pending": pending}
+    for model in models:
+        names = _columns(model)
+        params[model.__tablename__] = json.dumps([{name: getattr(row, name) for name in names}
+                                                  for row in by_table[model]],
+                                                 ensure_ascii=False, default=_json_value)
+    sql = _statement(models, session.get_bind().dialect)
+    return session.connection().exec_driver_sql(sql, params).scalar_one()
 
 
 # --- SQLite: the ORM wrote the rows; the number in its own statements ----------------------------------
