@@ -46,11 +46,21 @@ def watch(*tables: type) -> None:
     WATCHED.update(tables)
 
 
+#: the read, for a connection pool that reads the version when it hands a connection out (``web.db``
+#: checks a connection is alive that way, so the read costs no round trip of its own) and leaves it in the
+#: connection's info under ``AT_CHECKOUT`` for the first transaction on that connection
+VERSION_SQL = f"SELECT value FROM {ReferenceVersion.__tablename__} WHERE id = 1"
+AT_CHECKOUT = "gridops.reference_version_at_checkout"
+
+
 def version(session: Session) -> int:
-    """The reference version this transaction sees (read once per transaction)."""
+    """The reference version this transaction sees (read once per transaction, or taken from what the pool
+    read when it handed the connection out for this transaction)."""
     current = session.info.get(_INFO_KEY)
     if current is None:
-        current = session.execute(select(ReferenceVersion.value).where(ReferenceVersion.id == 1)).scalar() or 0
+        current = session.connection().info.pop(AT_CHECKOUT, None)
+        if current is None:
+            current = session.execute(select(ReferenceVersion.value).where(ReferenceVersion.id == 1)).scalar() or 0
         session.info[_INFO_KEY] = current
     return current
 

@@ -10,7 +10,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import SQLModel
+
+from grid import refcache
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -26,7 +29,8 @@ def import_models() -> type[SQLModel]:
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """SQLite: WAL, foreign keys on, and every transaction opened with BEGIN IMMEDIATE so that writers
-    queue on the lock instead of failing to upgrade a read snapshot. PostgreSQL: a pre-pinged pool, no JIT."""
+    queue on the lock instead of failing to upgrade a read snapshot. PostgreSQL: a pool that checks a
+    connection as it hands it out, no JIT."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -51,8 +55,41 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     # JIT off: the control room's aggregates over many open cases are just past the JIT threshold, where
     # compiling costs 50–100 ms and saves less; every other statement is far below it. Time zone UTC: the
     # driver then returns datetimes in datetime.UTC, which need no conversion (grid.dbtypes.UTCDateTime)
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20,
-                         connect_args={"options": "-c jit=off -c timezone=UTC"})
+    engine = create_engine(url, echo=echo, pool_size=10, max_overflow=20,
+                           connect_args={"options": "-c jit=off -c timezone=UTC"})
+    _ping_with_version(engine)
+    return engine
+
+
+def _ping_with_version(engine: Engine) -> None:
+    """Check a pooled connection is alive as it is handed out (a restarted database leaves dead ones) with
+    a read that is of use: the reference version (``grid.refcache``), kept in the connection's info for
+    the first transaction that asks. SQLAlchemy's own pre-ping would send a ``SELECT 1`` and the version
+    would cost another round trip. A connection that cannot answer is replaced (the pool retries)."""
+    import psycopg  # PostgreSQL's driver: only where it is the database
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection, record, _proxy):  # noqa: ANN001, ANN202
+        record.info.pop(refcache.AT_CHECKOUT, None)
+        autocommit = dbapi_connection.autocommit
+        try:
+            dbapi_connection.autocommit = True  # no transaction for the ping
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute(refcache.VERSION_SQL)
+                row = cursor.fetchone()
+        except psycopg.OperationalError as exc:  # the connection is gone
+            raise DisconnectionError(str(exc)) from exc
+        except psycopg.Error:  # alive, but no version table (a database before its migrations)
+            return
+        finally:
+            if not dbapi_connection.closed:
+                dbapi_connection.autocommit = autocommit
+        record.info[refcache.AT_CHECKOUT] = row[0] if row else 0
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _spent(conn):  # noqa: ANN001, ANN202
+        conn.info.pop(refcache.AT_CHECKOUT, None)  # it served the first transaction only
 
 
 def alembic_config(engine: Engine) -> Config:

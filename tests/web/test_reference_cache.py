@@ -65,3 +65,34 @@ def test_live_events_carry_the_case_number_taken_last_warm_or_cold(api, engine):
             events = session.exec(select(LiveEvent).where(LiveEvent.ticket_id == case["id"])).all()
         assert len(events) == 1 and case["case_number"].startswith("E0101")  # report, register, dispatch: one
         assert {json.loads(e.payload)["case_number"] for e in events} == {case["case_number"]}, cold
+
+
+def test_the_pool_reads_the_version_as_it_checks_a_connection(api, engine):
+    """On PostgreSQL the pool checks each connection it hands out with the version read itself: a request
+    sends no separate version statement, and connections the database has dropped (a restart) are
+    replaced before a request sees them."""
+    import pytest
+    from sqlalchemy import event, text
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no pool to check: the version is read in the transaction")
+    app_engine = api.client.app.state.gridops.engine
+    assert api.get("worker_a", "/api/v1/me").status_code == 200  # the caller is cached
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        seen.append(statement)
+
+    event.listen(app_engine, "before_cursor_execute", note)
+    try:
+        assert api.get("worker_a", "/api/v1/me").status_code == 200
+    finally:
+        event.remove(app_engine, "before_cursor_execute", note)
+    assert not [s for s in seen if "reference_version" in s], seen
+    with engine.connect() as conn:  # the database drops the app's connections, as a restart would
+        dropped = conn.execute(text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                    "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
+    assert dropped >= 1
+    for _ in range(3):
+        assert api.get("worker_a", "/api/v1/me").status_code == 200
+    assert api.report("worker_a").status_code == 201
