@@ -184,21 +184,17 @@ def start(*, session: Session, ticket: Ticket, stage: str, at: datetime) -> SlaT
     cal = calendar_for(session=session, code=code)
     due = cal.add_working(at, timedelta(seconds=limit.seconds))
     timers = case_timers(session, ticket)
+    fresh = dict(active=True, calendar_code=code, basis=limit.basis, limit_s=limit.seconds, extension_s=0.0,
+                 ladder=json.dumps(limit.ladder, sort_keys=True), started_at=at, anchor_at=at,
+                 anchor_remaining_s=limit.seconds, due_at=due, original_due_at=due, paused_at=None,
+                 paused_total_s=0.0, fulfilled_at=None, breached_at=None, stopped_at=None, warning_level=0)
     timer = timers.get(stage)
     if timer is None:
-        timer = timers[stage] = SlaTimer(
-            ticket_id=ticket.id, stage=stage, cycle=0, calendar_code=code, basis=limit.basis,
-            limit_s=limit.seconds, ladder="", started_at=at, anchor_at=at, anchor_remaining_s=limit.seconds,
-            due_at=due, original_due_at=due)
-    timer.cycle += 1
-    timer.active, timer.calendar_code, timer.basis = True, code, limit.basis
-    timer.limit_s, timer.extension_s, timer.ladder = limit.seconds, 0.0, json.dumps(limit.ladder, sort_keys=True)
-    timer.started_at = timer.anchor_at = at
-    timer.anchor_remaining_s = limit.seconds
-    timer.due_at = timer.original_due_at = due
-    timer.paused_at, timer.paused_total_s = None, 0.0
-    timer.fulfilled_at = timer.breached_at = timer.stopped_at = None
-    timer.warning_level = 0
+        timer = timers[stage] = SlaTimer(ticket_id=ticket.id, stage=stage, cycle=1, **fresh)
+    else:  # a new cycle
+        timer.cycle += 1
+        for name, value in fresh.items():
+            setattr(timer, name, value)
     schedule_next(timer, cal)
     newcase.keep(session, timer)
     return timer

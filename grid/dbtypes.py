@@ -57,6 +57,36 @@ class Row(SQLModel):
     table model validates nothing and costs as much again (a report sets a few hundred columns)."""
 
     __row_columns__: ClassVar[frozenset[str] | None] = None
+    __row_defaults__: ClassVar[dict[str, Any] | None] = None
+
+    def __init__(self, **values: Any) -> None:
+        """A new row: its values and the fields' defaults go straight into the instance's dict, which is
+        what the ORM inserts for a new object. SQLModel would set each field through the instrumented
+        attribute (history, events) and ask pydantic for every default: a report makes a dozen rows of
+        up to forty columns."""
+        cls = type(self)
+        if not values:  # pydantic's model_validate makes an empty one, then sets the fields
+            super().__init__()
+            return
+        defaults = cls.__dict__.get("__row_defaults__")
+        if defaults is None:
+            if not hasattr(cls, "__table__"):  # not a table: SQLModel's own
+                super().__init__(**values)
+                return
+            defaults = {name: field for name, field in cls.model_fields.items() if not field.is_required()}
+            type.__setattr__(cls, "__row_defaults__", defaults)
+        fields = cls.model_fields
+        unknown = [name for name in values if name not in fields]
+        if unknown:
+            raise TypeError(f"{cls.__name__} has no field {', '.join(unknown)}")
+        given = set(values)
+        for name, field in defaults.items():
+            if name not in values:
+                values[name] = field.get_default(call_default_factory=True)
+        self.__dict__.update(values)
+        object.__setattr__(self, "__pydantic_fields_set__", given)
+        object.__setattr__(self, "__pydantic_extra__", None)
+        object.__setattr__(self, "__pydantic_private__", None)
 
     def __setattr__(self, name: str, value: Any) -> None:
         cls = type(self)
