@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import and_, bindparam, func, text
 from sqlmodel import Session, select
 
 from dispatch.models import TERMINAL, Ticket
@@ -20,12 +21,32 @@ def haversine_m(lng1: float, lat1: float, lng2: float, lat2: float) -> float:
 
 
 # built once: a statement made per call costs its construction and cache key on every report
-_OPEN_IN_BOX = select(Ticket).where(
+_IN_BOX = and_(
     Ticket.category_code == bindparam("category_code"),
     text(f"{Ticket.__tablename__}.status NOT IN ({', '.join(repr(str(s)) for s in sorted(TERMINAL))})"),
     Ticket.lng >= bindparam("min_lng"), Ticket.lng <= bindparam("max_lng"),
     Ticket.lat >= bindparam("min_lat"), Ticket.lat <= bindparam("max_lat"),
-).limit(500)
+)
+_OPEN_IN_BOX = select(Ticket).where(_IN_BOX).limit(500)
+# PostgreSQL: the same and the next case id (a row even when nothing is near), a report's two reads in one
+_NEXT_ID = select(func.nextval(func.pg_get_serial_sequence(Ticket.__tablename__, "id")).label("id")).cte("next_id")
+_NEXT_ID_AND_OPEN_IN_BOX = (select(_NEXT_ID.c.id, Ticket).select_from(_NEXT_ID).outerjoin(Ticket, _IN_BOX)
+                            .limit(500))
+
+
+def _box(category_code: str, lng: float, lat: float, radius_m: float) -> dict[str, object]:
+    dlat = radius_m / 111_320.0
+    dlng = radius_m / (111_320.0 * max(0.01, math.cos(math.radians(lat))))
+    return {"category_code": category_code, "min_lng": lng - dlng, "max_lng": lng + dlng,
+            "min_lat": lat - dlat, "max_lat": lat + dlat}
+
+
+def _nearest(tickets: Iterable[Ticket], lng: float, lat: float, radius_m: float,
+             limit: int) -> list[tuple[Ticket, float]]:
+    found = [(t, haversine_m(lng, lat, t.lng, t.lat)) for t in tickets]
+    found = [(t, d) for t, d in found if d <= radius_m]
+    found.sort(key=lambda pair: pair[1])
+    return found[:limit]
 
 
 def open_nearby(
@@ -33,11 +54,13 @@ def open_nearby(
 ) -> list[tuple[Ticket, float]]:
     """Open cases of the category within ``radius_m``, nearest first: a bounding-box query on the
     indexed coordinates, then the exact great-circle distance."""
-    dlat = radius_m / 111_320.0
-    dlng = radius_m / (111_320.0 * max(0.01, math.cos(math.radians(lat))))
-    rows = session.exec(_OPEN_IN_BOX, params={"category_code": category_code, "min_lng": lng - dlng,
-                                               "max_lng": lng + dlng, "min_lat": lat - dlat, "max_lat": lat + dlat})
-    found = [(t, haversine_m(lng, lat, t.lng, t.lat)) for t in rows]
-    found = [(t, d) for t, d in found if d <= radius_m]
-    found.sort(key=lambda pair: pair[1])
-    return found[:limit]
+    rows = session.exec(_OPEN_IN_BOX, params=_box(category_code, lng, lat, radius_m))
+    return _nearest(rows, lng, lat, radius_m, limit)
+
+
+def next_id_and_open_nearby(
+    *, session: Session, category_code: str, lng: float, lat: float, radius_m: float, limit: int = 10,
+) -> tuple[int, list[tuple[Ticket, float]]]:
+    """PostgreSQL: the id a new case takes from its sequence, and ``open_nearby``, in one round trip."""
+    rows = session.execute(_NEXT_ID_AND_OPEN_IN_BOX, _box(category_code, lng, lat, radius_m)).all()
+    return rows[0][0], _nearest((t for _, t in rows if t is not None), lng, lat, radius_m, limit)

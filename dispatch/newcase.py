@@ -45,11 +45,17 @@ class _Kept:
         return [row for row in self.rows.values() if isinstance(row, model)]
 
 
-def begin(session: Session, ticket: Ticket) -> None:
-    """A new case: give it its id. On PostgreSQL from the sequence, and its rows are kept for ``write``;
-    on SQLite the ORM inserts it now."""
-    if session.get_bind().dialect.name == "postgresql":
-        ticket.id = session.execute(_NEXT_ID).scalar_one()
+def takes_id_first(session: Session) -> bool:
+    """Whether a new case takes its id before it is written (PostgreSQL, from the sequence: its rows are
+    then kept and written at once) rather than from the ORM's INSERT (SQLite)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def begin(session: Session, ticket: Ticket, *, next_id: int | None = None) -> None:
+    """A new case: give it its id. Where it ``takes_id_first``, ``next_id`` from the sequence (read here
+    when not given), and its rows are kept for ``write``; elsewhere the ORM inserts it now."""
+    if takes_id_first(session):
+        ticket.id = next_id if next_id is not None else session.execute(_NEXT_ID).scalar_one()
         session.info[_NEW] = _Kept(ticket)
     else:
         session.add(ticket)

@@ -17,7 +17,7 @@ from dispatch import audit, live, newcase, sla
 from dispatch.effects import ActContext, DispatchPayload, category_of
 from dispatch.lifecycle import TABLE, Act, Timers, find_act
 from dispatch.models import Photo, SlaTimer, Source, Status, Ticket, TicketEvent
-from dispatch.nearby import open_nearby
+from dispatch.nearby import next_id_and_open_nearby, open_nearby
 from dispatch.options import DispatchOptions
 from dispatch.photos import MediaStore, ProcessedImage
 from dispatch.scope import can_see, get_visible
@@ -156,9 +156,14 @@ def report(
         )
     # every read first (the duplicates; nothing after them reads), and the case number last: its daily
     # counter row stays locked from its upsert to the commit, so it is taken when everything else is done
-    duplicates = [(t, d) for t, d in open_nearby(session=session, category_code=category.code, lng=wgs_lng,
-                                                 lat=wgs_lat, radius_m=options.duplicate_radius_m)
-                  if can_see(actor, t)]  # only cases the reporter may see (and so support)
+    near = dict(session=session, category_code=category.code, lng=wgs_lng, lat=wgs_lat,
+                radius_m=options.duplicate_radius_m)
+    next_id = None
+    if newcase.takes_id_first(session):  # the new case's id comes with the duplicates
+        next_id, found = next_id_and_open_nearby(**near)
+    else:
+        found = open_nearby(**near)
+    duplicates = [(t, d) for t, d in found if can_see(actor, t)]  # only cases the reporter may see (and so support)
     district, street, community, _ = ancestor_codes(cell_code)
     now = utcnow()
     pending = f"~{secrets.token_hex(8)}"  # until the number is taken; never a case number's shape
@@ -171,7 +176,7 @@ def report(
         reporter_id=actor.user_id, reporter_name=actor.username, idempotency_key=key,
         suggested_department_code=category.default_department_code, created_at=now, updated_at=now,
     )
-    newcase.begin(session, ticket)  # its id, for the rows that follow
+    newcase.begin(session, ticket, next_id=next_id)  # its id, for the rows that follow
     sla.new_case(session, ticket)
     event = audit.append(
         session=session, ticket=ticket, actor=actor, action="report", from_status=None, to_status=ticket.status,

@@ -134,7 +134,7 @@ def test_database_failure_after_saving_photos_leaves_no_files(api, engine, media
     def broken(**kwargs):  # noqa: ANN003, ANN202
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(service, "open_nearby", broken)
+    monkeypatch.setattr(service, "number_case", broken)  # the last step: the photos are saved by then
     with pytest.raises(RuntimeError):
         _multipart(api, [("photos", ("ok.jpg", jpeg(), "image/jpeg"))])
     assert counts(engine) == (0, 0, 0)
