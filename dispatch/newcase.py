@@ -15,14 +15,16 @@ report), and a later act on the case loads it from the database like any other."
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event as sa_event
+from sqlalchemy import exc as exc_
 from sqlalchemy import text, update
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
@@ -141,9 +143,16 @@ def _json_value(value: Any) -> str:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
-def insert_numbered(session: Session, kept: _Kept, *, pending: str, prefix: str) -> str:
-    """Number the new case and write its kept rows, in one statement; returns the number. Its live events'
-    payloads name the case by ``pending``: the statement writes the number there instead."""
+def insert_numbered(session: Session, kept: _Kept, *, pending: str, prefix: str,
+                    numbered: Callable[[str], None]) -> None:
+    """Number the new case and write its kept rows, in one statement; ``numbered`` gets the number once
+    the statement has run. Its live events' payloads name the case by ``pending``: the statement writes
+    the number there instead.
+
+    The statement goes to the database with the COMMIT, in one round trip (psycopg's pipeline mode): the
+    counter row is then locked for the time the database takes to run the two, not for a round trip and
+    for the wait of a busy process's thread in between. Should anything else run in the transaction first,
+    the statement runs before it."""
     by_table: dict[type, list[Row]] = {}
     for row in (kept.ticket, *kept.rows.values()):
         by_table.setdefault(type(row), []).append(row)
@@ -157,8 +166,65 @@ def insert_numbered(session: Session, kept: _Kept, *, pending: str, prefix: str)
         params[model.__tablename__] = json.dumps([{name: getattr(row, name) for name in names}
                                                   for row in by_table[model]],
                                                  ensure_ascii=False, default=_json_value)
-    sql = _statement(models, session.get_bind().dialect)
-    return session.connection().exec_driver_sql(sql, params).scalar_one()
+    connection = session.connection()
+    if _FINAL in connection.info:
+        raise RuntimeError("a new case is already waiting to be written in this transaction")
+    connection.info[_FINAL] = _Final(_statement(models, session.get_bind().dialect), params, numbered)
+
+
+@dataclass
+class _Final:
+    """The statement that ends a report's transaction, and who wants its number."""
+
+    sql: str
+    params: dict[str, Any]
+    numbered: Callable[[str], None]
+
+
+_FINAL = "gridops.new_case_final"
+
+
+def _wrapped(conn: Connection, final: _Final, exc: Exception) -> Exception:
+    """A driver error as SQLAlchemy would have raised it (callers catch IntegrityError: a concurrent retry
+    of the same Idempotency-Key)."""
+    dbapi_error = conn.dialect.loaded_dbapi.Error
+    if not isinstance(exc, dbapi_error):
+        return exc
+    return exc_.DBAPIError.instance(final.sql, final.params, exc, dbapi_error)
+
+
+@sa_event.listens_for(Engine, "before_cursor_execute")
+def _final_first(conn: Connection, *_args: Any) -> None:
+    final = conn.info.pop(_FINAL, None) if _FINAL in conn.info else None
+    if final is not None:  # something else runs in this transaction after the report: the case first
+        with conn.connection.driver_connection.cursor() as cursor:
+            try:
+                cursor.execute(final.sql, final.params)
+            except Exception as exc:
+                raise _wrapped(conn, final, exc) from exc
+            final.numbered(cursor.fetchone()[0])
+
+
+@sa_event.listens_for(Engine, "commit")
+def _final_with_commit(conn: Connection) -> None:
+    final = conn.info.pop(_FINAL, None) if _FINAL in conn.info else None
+    if final is None:
+        return
+    driver = conn.connection.driver_connection
+    cursor = driver.cursor()
+    try:
+        with driver.pipeline():
+            cursor.execute(final.sql, final.params)
+            driver.commit()  # sent with the statement; SQLAlchemy's own COMMIT then finds nothing to do
+    except Exception as exc:
+        raise _wrapped(conn, final, exc) from exc
+    final.numbered(cursor.fetchone()[0])
+    cursor.close()
+
+
+@sa_event.listens_for(Engine, "rollback")
+def _final_dropped(conn: Connection) -> None:
+    conn.info.pop(_FINAL, None)
 
 
 # --- SQLite: the ORM wrote the rows; the number in its own statements ----------------------------------

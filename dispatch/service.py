@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from dispatch import audit, live, newcase, sla
@@ -75,11 +76,13 @@ def number_case(*, session: Session, ticket: Ticket, pending: str, prefix: str) 
     if kept is None:
         newcase.number_sqlite(session, ticket, live_rows, pending=pending, prefix=prefix)
         return
-    number = newcase.insert_numbered(session, kept, pending=pending, prefix=prefix)
+    def numbered(number: str) -> None:  # with the commit, unless the transaction goes on
+        set_committed_value(ticket, "case_number", number)
+        for row in live_rows:
+            row.payload = row.payload.replace(pending, number)
+
+    newcase.insert_numbered(session, kept, pending=pending, prefix=prefix, numbered=numbered)
     sla.note_written(session, kept.of(SlaTimer))
-    ticket.case_number = number
-    for row in live_rows:
-        row.payload = row.payload.replace(pending, number)
     # the case is in the session from here as if loaded; a later act in this transaction reads its timers
     # and makes a new live event (the rows written stay plain objects)
     newcase.attach(session, ticket)
