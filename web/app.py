@@ -6,6 +6,7 @@ import contextlib
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
+import anyio
 from fastapi import FastAPI, HTTPException, WebSocket, WebSocketDisconnect
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # noqa: ANN202
         state: AppState = app.state.gridops
+        state.filing = anyio.CapacityLimiter(settings.report_threads)  # bound to this event loop
         state.hub = LiveHub(engine, redis_url=settings.redis_url, poll_seconds=settings.live_poll_seconds)
         await state.hub.start()
         if settings.scheduler_enabled:

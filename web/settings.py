@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     map_case_limit: int = Field(
         default=20_000, ge=1, description="most cases one /map/cases answer lists (its default and maximum limit); "
         "past it the control-room map shows area counts and the cases in view")
+    report_threads: int = Field(
+        default=4, ge=1, le=64, description="reports one process files at once; more wait their turn (threads "
+        "beyond a few only contend for the interpreter: fewer reports a second, not more)")
     host: str = "127.0.0.1"
     port: int = 8000
 

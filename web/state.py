@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from anyio import CapacityLimiter
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
@@ -61,6 +62,7 @@ class AppState:
     options: DispatchOptions = field(default_factory=DispatchOptions)
     scheduler: SlaScheduler | None = None
     hub: LiveHub | None = None
+    filing: CapacityLimiter | None = None  # reports filed at once (Settings.report_threads), made by the lifespan
 
     def committed(self, session: Session) -> None:
         """After a commit that changed cases: wake the SLA scheduler for any earlier deadline and the

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field, ValidationError
@@ -136,7 +137,8 @@ async def create_report(
                         for t, d in result.duplicates],
         )
 
-    out = await run_in_threadpool(work)
+    # a few reports at a time (Settings.report_threads), the others wait here rather than in threads
+    out = await anyio.to_thread.run_sync(work, limiter=state.filing)
     # pydantic writes the JSON itself (no dict in between)
     return Response(out.model_dump_json(), media_type="application/json", status_code=201 if out.created else 200)
 
