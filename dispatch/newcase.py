@@ -4,13 +4,14 @@ A report creates a case with its events, timers, routing decision, live event an
 of them. On PostgreSQL they do not go through the ORM's unit of work (an INSERT per table, an UPDATE of
 the case for what changed after its INSERT, and the bookkeeping of every object): the case takes its id
 from its sequence (``begin``), its rows are kept while the report is built (``keep``, which every write
-site calls instead of ``session.add``) and ``write`` puts them in the database in one statement that also
-takes the case number from the day's counter. It is the transaction's last write, so the counter row is
-locked from that statement to the commit only. On SQLite (one writer at a time) the ORM writes them as
-usual and the number takes its own statements.
+site calls instead of ``session.add``) and ``insert_numbered`` puts them in the database in one statement
+that also takes the case number from the day's counter, sent with the COMMIT: the counter row is locked
+for the database's time only. On SQLite (one writer at a time) the ORM writes them as usual and the
+number takes its own statements.
 
-Rows written this way are not in the session: the caller reads them as plain objects (the answer to the
-report), and a later act on the case loads it from the database like any other."""
+The rows written this way other than the case are not in the session: the caller reads them as plain
+objects (the answer to the report); the case is, as if loaded, so a later act in the same transaction
+finds it (and runs the pending statement first)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.pool import Pool
 from sqlmodel import Session
 
 from dispatch.models import LiveEvent, Photo, RoutingDecisionRecord, SlaTimer, Ticket, TicketCounter, TicketEvent
@@ -55,7 +57,7 @@ def takes_id_first(session: Session) -> bool:
 
 def begin(session: Session, ticket: Ticket, *, next_id: int | None = None) -> None:
     """A new case: give it its id. Where it ``takes_id_first``, ``next_id`` from the sequence (read here
-    when not given), and its rows are kept for ``write``; elsewhere the ORM inserts it now."""
+    when not given), and its rows are kept for ``insert_numbered``; elsewhere the ORM inserts it now."""
     if takes_id_first(session):
         ticket.id = next_id if next_id is not None else session.execute(_NEXT_ID).scalar_one()
         session.info[_NEW] = _Kept(ticket)
@@ -68,20 +70,13 @@ _NEXT_ID = text(f"SELECT nextval(pg_get_serial_sequence('{Ticket.__tablename__}'
 
 
 def keep(session: Session, row: Row) -> None:
-    """``session.add``, except for a new case and its new rows on PostgreSQL: kept for ``write``."""
+    """``session.add``, except for a new case and its new rows on PostgreSQL: kept for ``insert_numbered``."""
     kept: _Kept | None = session.info.get(_NEW)
     if kept is not None and (row is kept.ticket or getattr(row, "ticket_id", None) == kept.ticket.id):
         if row is not kept.ticket:
             kept.rows.setdefault(id(row), row)
         return
     session.add(row)
-
-
-def is_new(session: Session, ticket: Ticket) -> bool:
-    """Whether the case is being created in this transaction and not written yet (no other transaction
-    can see it, so there is nothing to guard against)."""
-    kept: _Kept | None = session.info.get(_NEW)
-    return kept is not None and kept.ticket is ticket
 
 
 @sa_event.listens_for(Session, "after_transaction_end")
@@ -91,7 +86,7 @@ def _forget(session: Session, transaction: Any) -> None:
 
 
 def attach(session: Session, ticket: Ticket) -> None:
-    """The case written by ``insert_numbered`` into the session, as if loaded (nothing to write)."""
+    """The case ``insert_numbered`` writes into the session, as if loaded (nothing for the ORM to write)."""
     make_transient_to_detached(ticket)
     session.add(ticket)
 
@@ -225,6 +220,11 @@ def _final_with_commit(conn: Connection) -> None:
 @sa_event.listens_for(Engine, "rollback")
 def _final_dropped(conn: Connection) -> None:
     conn.info.pop(_FINAL, None)
+
+
+@sa_event.listens_for(Pool, "checkin")
+def _final_never_outlives_its_checkout(_dbapi_connection: Any, record: Any) -> None:
+    record.info.pop(_FINAL, None)  # a connection given back however it ended (invalidated, reset)
 
 
 # --- SQLite: the ORM wrote the rows; the number in its own statements ----------------------------------
