@@ -150,10 +150,9 @@ def count_statements(url: str, workers: list[Worker]) -> None:
     status = resp.json()["ticket"]["status"]
     during = [s for who, s in seen if not _background(who)]
     print(f"statements of one report (in-process, after a warm-up report): {len(during)} through SQLAlchemy in the "
-          f"request + {len(seen) - len(during)} in background threads after its commit; the case ended {status}; "
+          f"request + {len(seen) - len(during)} in background threads after its commit (the driver sends the pool's "
+          f"check, BEGIN and the case's rows with the COMMIT itself); the case ended {status}; "
           f"{took * 1000:.0f} ms in TestClient (issue 10: 52 before)")
-    print("  plus, sent by the driver directly: the pool's check of the connection (it reads the reference "
-          "version), BEGIN, and the new case's rows with its number, sent with the COMMIT in one round trip")
     shapes = Counter(_shape(s) + " (background)" * _background(who) for who, s in seen)
     print("  " + ", ".join(f"{k} ×{n}" for k, n in shapes.most_common()))
 
