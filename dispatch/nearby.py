@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from sqlalchemy import and_, bindparam, func, text
+from sqlalchemy import and_, bindparam, text
 from sqlmodel import Session, select
 
 from dispatch.models import TERMINAL, Ticket
+from dispatch.newcase import NEXT_ID
 
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -29,7 +30,7 @@ _IN_BOX = and_(
 )
 _OPEN_IN_BOX = select(Ticket).where(_IN_BOX).limit(500)
 # PostgreSQL: the same and the next case id (a row even when nothing is near), a report's two reads in one
-_NEXT_ID = select(func.nextval(func.pg_get_serial_sequence(Ticket.__tablename__, "id")).label("id")).cte("next_id")
+_NEXT_ID = select(NEXT_ID).cte("next_id")
 _NEXT_ID_AND_OPEN_IN_BOX = (select(_NEXT_ID.c.id, Ticket).select_from(_NEXT_ID).outerjoin(Ticket, _IN_BOX)
                             .limit(500))
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import event as sa_event
 from sqlalchemy import exc as exc_
-from sqlalchemy import text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.orm import make_transient_to_detached
@@ -59,14 +59,16 @@ def begin(session: Session, ticket: Ticket, *, next_id: int | None = None) -> No
     """A new case: give it its id. Where it ``takes_id_first``, ``next_id`` from the sequence (read here
     when not given), and its rows are kept for ``insert_numbered``; elsewhere the ORM inserts it now."""
     if takes_id_first(session):
-        ticket.id = next_id if next_id is not None else session.execute(_NEXT_ID).scalar_one()
+        ticket.id = next_id if next_id is not None else session.execute(select(NEXT_ID)).scalar_one()
         session.info[_NEW] = _Kept(ticket)
     else:
         session.add(ticket)
         session.flush()
 
 
-_NEXT_ID = text(f"SELECT nextval(pg_get_serial_sequence('{Ticket.__tablename__}', 'id'))")
+#: the next case id from the case table's sequence (PostgreSQL); ``dispatch.nearby`` reads it with the
+#: nearby open cases, a report's two reads in one
+NEXT_ID = func.nextval(func.pg_get_serial_sequence(Ticket.__tablename__, "id")).label("id")
 
 
 def keep(session: Session, row: Row) -> None:
@@ -190,7 +192,7 @@ def _wrapped(conn: Connection, final: _Final, exc: Exception) -> Exception:
 
 @sa_event.listens_for(Engine, "before_cursor_execute")
 def _final_first(conn: Connection, *_args: Any) -> None:
-    final = conn.info.pop(_FINAL, None) if _FINAL in conn.info else None
+    final = conn.info.pop(_FINAL, None)
     if final is not None:  # something else runs in this transaction after the report: the case first
         with conn.connection.driver_connection.cursor() as cursor:
             try:
@@ -202,7 +204,7 @@ def _final_first(conn: Connection, *_args: Any) -> None:
 
 @sa_event.listens_for(Engine, "commit")
 def _final_with_commit(conn: Connection) -> None:
-    final = conn.info.pop(_FINAL, None) if _FINAL in conn.info else None
+    final = conn.info.pop(_FINAL, None)
     if final is None:
         return
     driver = conn.connection.driver_connection

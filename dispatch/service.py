@@ -76,6 +76,7 @@ def number_case(*, session: Session, ticket: Ticket, pending: str, prefix: str) 
     if kept is None:
         newcase.number_sqlite(session, ticket, live_rows, pending=pending, prefix=prefix)
         return
+
     def numbered(number: str) -> None:  # with the commit, unless the transaction goes on
         set_committed_value(ticket, "case_number", number)
         for row in live_rows:
@@ -98,8 +99,8 @@ def _attach(
         raise InvalidInput("photos cannot be stored: no media directory configured")
     for image in photos:
         newcase.keep(session, Photo(ticket_id=ticket.id, event_seq=event_seq, stage=stage, path=store.save(image),
-                          content_type=image.content_type, size=len(image.data), width=image.width,
-                          height=image.height, sha256=image.sha256, uploaded_by=actor.user_id))
+                                    content_type=image.content_type, size=len(image.data), width=image.width,
+                                    height=image.height, sha256=image.sha256, uploaded_by=actor.user_id))
 
 
 def report(

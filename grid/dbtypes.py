@@ -52,7 +52,8 @@ def enum_type(enum_cls: type[enum.Enum], length: int = 24) -> Enum:
 
 
 class Row(SQLModel):
-    """The base of every table model. Setting a column goes to SQLAlchemy's instrumentation only, which
+    """The base of every table model. A new row is built without SQLModel's per-field work (``__init__``);
+    setting a column goes to SQLAlchemy's instrumentation only, which
     keeps the value and notes the change; SQLModel would then run pydantic's assignment as well, which for a
     table model validates nothing and costs as much again (a report sets a few hundred columns)."""
 
