@@ -124,7 +124,9 @@ class User(Row, table=True):
     department_code: str | None = Field(default=None, foreign_key="department.code", max_length=32)
     is_leader: bool = False  # a department's leader gets the red-light escalations
     password_hash: str | None = None  # argon2; None: API tokens only
-    active: bool = True
+    active: bool = True  # deactivated users are kept (the audit trail names them) and refused at once
+    must_change_password: bool = False  # set by an admin: the next sign-in may only change the password
+    password_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
