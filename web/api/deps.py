@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from dispatch.photos import MediaStore
 from grid.people import Actor
 from web.auth import CSRF_HEADER, SESSION_COOKIE, actor_for_token, csrf_ok, signed_for_cookie
+from web.seclog import Source
 from web.state import AppState
 from web.unit import Unit
 
@@ -104,3 +105,13 @@ SessionDep = Annotated[Session, Depends(get_session)]
 ActorDep = Annotated[Actor, Depends(get_actor)]
 CallerDep = Annotated[Caller, Depends(get_caller)]
 UnitDep = Annotated[Unit, Depends(get_unit)]
+
+
+async def get_source(request: Request) -> Source:
+    """Where a request comes from, for the security log: ``api`` with a Bearer token, else ``web``, and the
+    client's address (behind a proxy, uvicorn's --forwarded-allow-ips makes it the real client's)."""
+    channel = "api" if request.headers.get("authorization", "").lower().startswith("bearer ") else "web"
+    return Source(channel, request.client.host if request.client else "")
+
+
+SourceDep = Annotated[Source, Depends(get_source)]

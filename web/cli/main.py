@@ -10,6 +10,7 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlmodel import Session
 
+from web.cli.accounts import token_app, user_app
 from web.cli.calendars import calendar_app, sla_app
 from web.cli.support import _engine, _fail, _session, _transaction, console, err
 from web.db import NotMigrated, require_migrated, upgrade
@@ -22,12 +23,11 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 grid_app = typer.Typer(help="The governance map: import areas.", no_args_is_help=True)
 catalogue_app = typer.Typer(help="Departments and categories.", no_args_is_help=True)
 rule_app = typer.Typer(help="Routing rules.", no_args_is_help=True)
-user_app = typer.Typer(help="Users and API tokens.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
 department_app = typer.Typer(help="Departments: calendars and webhooks.", no_args_is_help=True)
 for sub, name in [(db_app, "db"), (grid_app, "grid"), (catalogue_app, "catalogue"), (rule_app, "rule"),
                   (user_app, "user"), (audit_app, "audit"), (calendar_app, "calendar"), (sla_app, "sla"),
-                  (department_app, "department")]:
+                  (department_app, "department"), (token_app, "token")]:
     app.add_typer(sub, name=name)
 
 @db_app.command("upgrade")
@@ -137,51 +137,6 @@ def rule_add(
         rule = add_rule(session=session, department_code=department, category=category, area_code=area,
                         urgency=urgency, note=note)
         console.print(describe(rule))
-
-
-@user_app.command("create")
-def user_create(
-    name: Annotated[str, typer.Argument(help="user name")],
-    role: Annotated[str, typer.Option(help="worker, dispatcher, shift_lead, department, supervisor or admin")],
-    department: Annotated[str | None, typer.Option(help="department code (department users)")] = None,
-    cells: Annotated[str | None, typer.Option(help="comma-separated cell codes (grid workers)")] = None,
-    display_name: str = "",
-    leader: Annotated[bool, typer.Option(help="the department's leader (gets red-light escalations)")] = False,
-    password: Annotated[bool, typer.Option("--password", help="ask for a password to sign in to the pages")] = False,
-) -> None:
-    """Create a user and print an API token (shown only once)."""
-    secret = typer.prompt("password", hide_input=True, confirmation_prompt=True) if password else None
-    from grid.people import create_user
-    from web.auth import hash_password, issue_token
-
-    with _transaction() as session:
-        user = create_user(session=session, username=name, role=role, display_name=display_name,
-                           department_code=department,
-                           cell_codes=[c.strip() for c in (cells or "").split(",") if c.strip()])
-        user.is_leader = leader
-        if secret:
-            user.password_hash = hash_password(secret)
-        token = issue_token(session=session, user=user, name="cli")
-    console.print(f"user {name} ({role}) created. API token (keep it, it is shown once):")
-    print(token)
-
-
-@user_app.command("password")
-def user_password(name: str) -> None:
-    """Set a user's password (asked twice, never echoed)."""
-    from sqlmodel import select as sm_select
-
-    from grid.models import User
-    from web.auth import hash_password
-
-    secret = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
-    with _transaction() as session:
-        user = session.exec(sm_select(User).where(User.username == name)).first()
-        if user is None:
-            _fail(f"no user {name!r}")
-        user.password_hash = hash_password(secret)
-        session.add(user)
-    console.print(f"password set for {name}")
 
 
 @app.command("labels")
