@@ -81,6 +81,13 @@ def check_ladder(ladder: Any) -> None:
         raise InvalidInput("max_overdue_steps must be a whole number from 0 to 1000", field="ladder")
 
 
+def find_policy(session: Session, *, stage: str, category: str = "", urgency: str = "") -> SlaPolicy | None:
+    """The policy row with these keys (what ``set_policy`` would replace), or None."""
+    category = (category or "").strip().upper()
+    return session.exec(select(SlaPolicy).where(SlaPolicy.stage == stage, SlaPolicy.category == category,
+                                                SlaPolicy.urgency == urgency)).first()
+
+
 def set_policy(*, session: Session, stage: str, limit_hours: float, basis: str = "working", category: str = "",
                urgency: str = "", ladder: dict[str, Any] | None = None, note: str = "") -> SlaPolicy:
     if stage not in STAGES:
@@ -97,9 +104,8 @@ def set_policy(*, session: Session, stage: str, limit_hours: float, basis: str =
         raise UnknownCategory(f"unknown category {category!r}: give a minor class (E0101) or a major class (E01)")
     if ladder is not None:
         check_ladder(ladder)
-    row = session.exec(select(SlaPolicy).where(SlaPolicy.stage == stage, SlaPolicy.category == category,
-                                               SlaPolicy.urgency == urgency)).first()
-    row = row or SlaPolicy(stage=stage, category=category, urgency=urgency, limit_hours=limit_hours)
+    row = find_policy(session, stage=stage, category=category, urgency=urgency) or SlaPolicy(
+        stage=stage, category=category, urgency=urgency, limit_hours=limit_hours)
     row.limit_hours, row.basis, row.note = limit_hours, basis, note
     row.ladder = json.dumps(ladder) if ladder is not None else None
     session.add(row)

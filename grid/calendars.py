@@ -71,6 +71,17 @@ def get_calendar(session: Session, code: str) -> Calendar:
     return cal
 
 
+def find_calendar(session: Session, code: str) -> Calendar | None:
+    """The calendar a code names, or None."""
+    return session.exec(select(Calendar).where(Calendar.code == code)).first()
+
+
+def find_day(session: Session, calendar_code: str, day: date) -> CalendarDay | None:
+    """The calendar's own entry for a day (a holiday or a make-up working day), or None for an ordinary day."""
+    return session.exec(select(CalendarDay).where(CalendarDay.calendar_code == calendar_code,
+                                                  CalendarDay.day == day)).first()
+
+
 def touch(session: Session, code: str) -> None:
     """Mark the calendar changed."""
     cal = get_calendar(session, code)
@@ -87,9 +98,7 @@ def set_day(*, session: Session, calendar_code: str, day: date, kind: str, name:
     except ValueError:
         raise InvalidInput(f"kind must be holiday or workday, not {kind!r}", field="kind") from None
     get_calendar(session, calendar_code)
-    row = session.exec(select(CalendarDay).where(CalendarDay.calendar_code == calendar_code,
-                                                 CalendarDay.day == day)).first()
-    row = row or CalendarDay(calendar_code=calendar_code, day=day, kind=kind)
+    row = find_day(session, calendar_code, day) or CalendarDay(calendar_code=calendar_code, day=day, kind=kind)
     row.kind, row.name, row.source = kind, name.strip()[:100], "admin"
     session.add(row)
     touch(session, calendar_code)
@@ -98,8 +107,7 @@ def set_day(*, session: Session, calendar_code: str, day: date, kind: str, name:
 
 
 def remove_day(*, session: Session, calendar_code: str, day: date) -> None:
-    row = session.exec(select(CalendarDay).where(CalendarDay.calendar_code == calendar_code,
-                                                 CalendarDay.day == day)).first()
+    row = find_day(session, calendar_code, day)
     if row is None:
         raise NotFound(f"{day.isoformat()} is an ordinary day in calendar {calendar_code!r}")
     session.delete(row)

@@ -67,6 +67,14 @@ def route(*, session: Session, category: Category, cell_code: str, urgency: str)
     )
 
 
+def find_rule(session: Session, *, category: str = "", area_code: str = "", urgency: str = "") -> RoutingRule | None:
+    """The rule with these keys (what ``add_rule`` would replace), or None."""
+    category = (category or "").strip().upper()
+    return session.exec(select(RoutingRule).where(RoutingRule.category == category,
+                                                  RoutingRule.area_code == area_code,
+                                                  RoutingRule.urgency == urgency)).first()
+
+
 def add_rule(
     *,
     session: Session,
@@ -95,11 +103,8 @@ def add_rule(
         raise UnknownArea(f"unknown area code {area_code!r}")
     if urgency and urgency not in Urgency.__members__:
         raise InvalidInput(f"unknown urgency {urgency!r}; use one of {', '.join(Urgency.__members__)}")
-    rule = session.exec(
-        select(RoutingRule).where(
-            RoutingRule.category == category, RoutingRule.area_code == area_code, RoutingRule.urgency == urgency
-        )
-    ).first() or RoutingRule(category=category, area_code=area_code, urgency=urgency, department_code="")
+    rule = find_rule(session, category=category, area_code=area_code, urgency=urgency) or RoutingRule(
+        category=category, area_code=area_code, urgency=urgency, department_code="")
     rule.department_code, rule.note = department_code, note
     session.add(rule)
     session.flush()

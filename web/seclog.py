@@ -5,7 +5,9 @@ hash chain beside the cases' chains, verified by ``gridops audit verify``.
 Each entry says who (the user, or nobody for a failed sign-in), when, from where (``Source``: the channel,
 ``web`` for a browser session, ``api`` for a token, ``cli`` for the command line, and the client's address
 or the operating-system user) and what changed (``detail``: before → after, only the fields that changed).
-An entry is written in the transaction of the change it records: both land, or neither."""
+An entry is written in the transaction of the change it records: both land, or neither. A configuration
+change is recorded when something changed (``record_change``): saving what is already there writes nothing.
+Secrets never reach the log: a webhook's secret is "set", "rotated" or "removed", its URL only its receiver."""
 
 from __future__ import annotations
 
@@ -15,9 +17,10 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from enum import StrEnum
+from datetime import UTC, date, datetime
+from enum import Enum, StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
@@ -79,6 +82,105 @@ def changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, An
     """``{"before": {...}, "after": {...}}`` with only the fields whose value differs."""
     keys = [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
     return {"before": {k: before.get(k) for k in keys}, "after": {k: after.get(k) for k in keys}}
+
+
+# The fields of each kind of configuration row the log shows before → after (never a secret).
+CALENDAR_FIELDS = ("name", "timezone", "periods", "weekdays", "always_on")
+CALENDAR_DAY_FIELDS = ("kind", "name")
+POLICY_FIELDS = ("limit_hours", "basis", "ladder", "note")
+RULE_FIELDS = ("department_code", "note")
+DEPARTMENT_FIELDS = ("name", "name_en", "phone", "calendar_code")
+CATEGORY_FIELDS = ("kind", "major", "minor", "major_name", "major_name_en", "name", "name_en",
+                   "default_department_code", "limit_hours_normal", "limit_hours_urgent", "limit_hours_critical",
+                   "time_basis", "active")
+
+
+def state(row: Any, fields: tuple[str, ...]) -> dict[str, Any] | None:
+    """A row's fields as the log shows them (enums as their value, dates as ISO text); None for no row.
+    Take it before the change: a service changes the very object the session holds."""
+    if row is None:
+        return None
+    values = {f: getattr(row, f) for f in fields}
+    return {f: v.value if isinstance(v, Enum) else v.isoformat() if isinstance(v, date) else v
+            for f, v in values.items()}
+
+
+def policy_state(row: Any) -> dict[str, Any] | None:
+    """An SLA policy's fields, its ladder as the object it stands for (stored as JSON text)."""
+    values = state(row, POLICY_FIELDS)
+    if values and values["ladder"]:
+        values["ladder"] = json.loads(values["ladder"])
+    return values
+
+
+def policy_subject(row: Any) -> str:
+    """``sla_policy:handle/E01/urgent``; ``*`` for any category or urgency."""
+    return f"sla_policy:{row.stage}/{row.category or '*'}/{row.urgency or '*'}"
+
+
+def rule_subject(row: Any) -> str:
+    """``routing_rule:E01/310101/*``; ``*`` for any category, everywhere or any urgency."""
+    return f"routing_rule:{row.category or '*'}/{row.area_code or '*'}/{row.urgency or '*'}"
+
+
+def delta(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """before → after of one thing: created (``before`` null, every field after), removed (``after`` null,
+    every field before) or changed (``changes``: only the fields that differ); None when nothing changed."""
+    if before is None and after is None:
+        return None
+    if before is None or after is None:
+        return {"before": None if before is None else dict(before), "after": None if after is None else dict(after)}
+    diff = changes(before, after)
+    return diff if diff["after"] else None
+
+
+def record_change(
+    session: Session,
+    *,
+    kind: SecurityKind,
+    source: Source,
+    actor: Actor | None,
+    subject: str,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+    **context: Any,
+) -> SecurityEvent | None:
+    """Record a configuration change (``delta``, after the ``context`` such as the day a calendar entry is
+    for) when something changed; nothing when nothing did."""
+    detail = delta(before, after)
+    if detail is None:
+        return None
+    return record(session, kind=kind, source=source, actor=actor, subject=subject, detail={**context, **detail})
+
+
+def collection_changes(before: Mapping[str, Mapping[str, Any]],
+                       after: Mapping[str, Mapping[str, Any]]) -> dict[str, Any] | None:
+    """What changed in a set of rows by code (a catalogue load): the codes added and removed, and each
+    changed row's fields before → after. None when nothing changed. Its size is bounded by the set's."""
+    added = sorted(set(after) - set(before))
+    removed = sorted(set(before) - set(after))
+    changed = {code: changes(before[code], after[code]) for code in sorted(set(before) & set(after))
+               if before[code] != after[code]}
+    if not (added or removed or changed):
+        return None
+    return {"added": added, "removed": removed, "changed": changed}
+
+
+def receiver(url: str | None) -> str | None:
+    """The part of a webhook URL the log may show: scheme, host and port (a path or user info may hold a
+    token)."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname or ''}{port}"
+
+
+def secret_change(before: str | None, after: str | None) -> str | None:
+    """What happened to a secret, never its value: "set", "rotated", "removed", or None (unchanged)."""
+    if before == after:
+        return None
+    return "set" if not before else "removed" if not after else "rotated"
 
 
 def record(
@@ -169,3 +271,39 @@ def verify(session: Session, *, batch: int = 1000) -> tuple[int, list[str]]:
     if head_seq != count or head_hash != prev:
         problems.append(f"the security log records {head_seq} entries but holds {count}: entries were removed")
     return count, problems
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "-"
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _before_after(before: Any, after: Any) -> str:
+    if isinstance(after, Mapping) and before is None:
+        return "created: " + ", ".join(f"{k}={_text(v)}" for k, v in after.items())
+    if isinstance(before, Mapping) and after is None:
+        return "removed: " + ", ".join(f"{k}={_text(v)}" for k, v in before.items())
+    if isinstance(before, Mapping) and isinstance(after, Mapping):
+        keys = dict.fromkeys([*before, *after])
+        return "; ".join(f"{k}: {_text(before.get(k))} → {_text(after.get(k))}" for k in keys)
+    return f"{_text(before)} → {_text(after)}"
+
+
+def describe(detail: Mapping[str, Any]) -> str:
+    """An entry's detail for a person at a terminal, a line per fact: ``periods: 08:00-12:00 → 07:00-19:00``."""
+    lines = []
+    for key, value in detail.items():
+        if key in ("before", "after"):
+            continue
+        if key == "changed" and isinstance(value, Mapping):
+            lines += [f"{code}: {_before_after(d.get('before'), d.get('after'))}" for code, d in value.items()
+                      if isinstance(d, Mapping)]
+        elif isinstance(value, list):
+            if value:
+                lines.append(f"{key}: {', '.join(_text(v) for v in value)}")
+        else:
+            lines.append(f"{key}: {_text(value)}")
+    if "before" in detail or "after" in detail:
+        lines.append(_before_after(detail.get("before"), detail.get("after")))
+    return "\n".join(lines)

@@ -43,15 +43,21 @@ def _current(session: Session, code: str) -> WorkCalendar:
     return calendar_for(session=session, code=code)
 
 
-def save_calendar(*, session: Session, code: str, name: str = "", timezone: str = "Asia/Shanghai",
-                  periods: str = "08:00-12:00,14:00-18:00", weekdays: str = "1,2,3,4,5") -> Calendar:
-    """Create or change a working calendar (e.g. a department working 07:00–19:00 seven days a week). A new
-    one starts with the official holidays and make-up days; running deadlines on it are recomputed."""
+def calendar_code(code: str) -> str:
+    """A calendar code as ``save_calendar`` stores it (lower case), or InvalidInput saying what one looks like."""
     code = (code or "").strip().lower()
     if not CALENDAR_CODE.fullmatch(code):
         raise InvalidInput("a calendar code is 2–32 lower-case letters, digits, - or _", field="code")
     if code == ALWAYS:
         raise InvalidInput(f"{ALWAYS} is natural time (always on) and cannot be changed", field="code")
+    return code
+
+
+def save_calendar(*, session: Session, code: str, name: str = "", timezone: str = "Asia/Shanghai",
+                  periods: str = "08:00-12:00,14:00-18:00", weekdays: str = "1,2,3,4,5") -> Calendar:
+    """Create or change a working calendar (e.g. a department working 07:00–19:00 seven days a week). A new
+    one starts with the official holidays and make-up days; running deadlines on it are recomputed."""
+    code = calendar_code(code)
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -64,7 +70,7 @@ def save_calendar(*, session: Session, code: str, name: str = "", timezone: str 
     if not days or any(d not in "1234567" or len(d) != 1 for d in days) or len(set(days)) != len(days):
         raise InvalidInput("weekdays are ISO numbers 1 (Monday) … 7 (Sunday), comma-separated, e.g. 1,2,3,4,5",
                            field="weekdays")
-    row = session.exec(select(Calendar).where(Calendar.code == code)).first()
+    row = calendars.find_calendar(session, code)
     created = row is None
     before = None if created else calendar_for(session=session, code=code)
     row = row or Calendar(code=code, name=name or code)

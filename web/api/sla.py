@@ -18,8 +18,10 @@ from grid.clock import utcnow
 from grid.errors import Forbidden, NotFound
 from grid.models import Calendar, Role
 from grid.people import Actor
-from web.api.deps import ActorDep, SessionDep, UnitDep
+from web import seclog
+from web.api.deps import ActorDep, SessionDep, SourceDep, UnitDep
 from web.background import webhooks
+from web.seclog import SecurityKind
 
 router = APIRouter(prefix="/api/v1", tags=["sla"])
 
@@ -99,14 +101,20 @@ class CalendarIn(BaseModel):
 
 
 @router.put("/calendars/{code}", response_model=CalendarOut)
-def put_calendar(code: str, body: CalendarIn, session: SessionDep, actor: ActorDep, unit: UnitDep) -> dict[str, Any]:
+def put_calendar(code: str, body: CalendarIn, session: SessionDep, actor: ActorDep, source: SourceDep,
+                 unit: UnitDep) -> dict[str, Any]:
     """Create or change a calendar (admin): a department's own working hours, say. A new calendar starts
     with the official holidays; running deadlines on it are recomputed. Give a department a calendar
     with ``gridops department calendar CODE CALENDAR``."""
     require_admin(actor)
     with unit:
+        code = calendar_changes.calendar_code(code)
+        before = seclog.state(calendars.find_calendar(session, code), seclog.CALENDAR_FIELDS)
         row = calendar_changes.save_calendar(session=session, code=code, name=body.name, timezone=body.timezone,
-                                     periods=body.periods, weekdays=body.weekdays)
+                                             periods=body.periods, weekdays=body.weekdays)
+        seclog.record_change(session, kind=SecurityKind.calendar_change, source=source, actor=actor,
+                             subject=f"calendar:{row.code}", before=before,
+                             after=seclog.state(row, seclog.CALENDAR_FIELDS))
     return row.model_dump(exclude={"id"})
 
 
@@ -129,20 +137,28 @@ def calendar_days(code: str, session: SessionDep, _: ActorDep,
 
 
 @router.put("/calendars/{code}/days/{day}", response_model=DayOut)
-def put_day(code: str, day: date, body: DayIn, session: SessionDep, actor: ActorDep, unit: UnitDep) -> DayOut:
+def put_day(code: str, day: date, body: DayIn, session: SessionDep, actor: ActorDep, source: SourceDep,
+            unit: UnitDep) -> DayOut:
     """Admins add next year's holidays and make-up working days once the State Council publishes them."""
     require_admin(actor)
     with unit:
+        before = seclog.state(calendars.find_day(session, code, day), seclog.CALENDAR_DAY_FIELDS)
         row = calendar_changes.set_calendar_day(session=session, calendar_code=code, day=day, kind=body.kind,
-                                        name=body.name)
+                                                name=body.name)
+        seclog.record_change(session, kind=SecurityKind.calendar_change, source=source, actor=actor,
+                             subject=f"calendar:{code}", day=day.isoformat(), before=before,
+                             after=seclog.state(row, seclog.CALENDAR_DAY_FIELDS))
     return DayOut(**row.model_dump())
 
 
 @router.delete("/calendars/{code}/days/{day}", status_code=204)
-def delete_day(code: str, day: date, session: SessionDep, actor: ActorDep, unit: UnitDep) -> None:
+def delete_day(code: str, day: date, session: SessionDep, actor: ActorDep, source: SourceDep, unit: UnitDep) -> None:
     require_admin(actor)
     with unit:
+        before = seclog.state(calendars.find_day(session, code, day), seclog.CALENDAR_DAY_FIELDS)
         calendar_changes.remove_calendar_day(session=session, calendar_code=code, day=day)
+        seclog.record_change(session, kind=SecurityKind.calendar_change, source=source, actor=actor,
+                             subject=f"calendar:{code}", day=day.isoformat(), before=before, after=None)
 
 
 class PolicyIn(BaseModel):
@@ -196,13 +212,18 @@ def policies(session: SessionDep, _: ActorDep) -> dict[str, Any]:
 
 
 @router.put("/sla-policies", response_model=SlaPolicyOut)
-def put_policy(body: PolicyIn, session: SessionDep, actor: ActorDep, unit: UnitDep) -> dict[str, Any]:
+def put_policy(body: PolicyIn, session: SessionDep, actor: ActorDep, source: SourceDep,
+               unit: UnitDep) -> dict[str, Any]:
     """Set a policy. Running timers keep the limits they started with."""
     require_admin(actor)
     with unit:
+        before = seclog.policy_state(sla_policy.find_policy(session, stage=body.stage, category=body.category,
+                                                            urgency=body.urgency))
         row = sla_policy.set_policy(session=session, stage=body.stage, category=body.category.upper(),
-                             urgency=body.urgency, limit_hours=body.limit_hours, basis=body.basis,
-                             ladder=body.ladder, note=body.note)
+                                    urgency=body.urgency, limit_hours=body.limit_hours, basis=body.basis,
+                                    ladder=body.ladder, note=body.note)
+        seclog.record_change(session, kind=SecurityKind.sla_policy_change, source=source, actor=actor,
+                             subject=seclog.policy_subject(row), before=before, after=seclog.policy_state(row))
     return row.model_dump()
 
 

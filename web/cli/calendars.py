@@ -2,27 +2,60 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from web.cli.support import _day, _engine, _session, _transaction, console
+from web.cli.support import _day, _engine, _transaction, console
 from web.db import require_migrated
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 calendar_app = typer.Typer(help="Working-time calendars: holidays and make-up working days.", no_args_is_help=True)
 sla_app = typer.Typer(help="SLA policies and the escalation pass.", no_args_is_help=True)
 
 
+def seed_calendars(session: Session) -> int:
+    """Create the standard and 24x7 calendars if missing and seed the standard one's official days, each
+    calendar created or given days on the security log. Returns the days added."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from grid.calendars import STANDARD, ensure_calendars, seed_official_days
+    from grid.models import Calendar, CalendarDay
+    from web import seclog
+
+    def calendars() -> tuple[dict, dict]:
+        rows = {c.code: seclog.state(c, seclog.CALENDAR_FIELDS) for c in session.exec(select(Calendar))}
+        days = dict(session.exec(select(CalendarDay.calendar_code, func.count())
+                                 .group_by(CalendarDay.calendar_code)).all())
+        return rows, days
+
+    before, days_before = calendars()
+    ensure_calendars(session=session)
+    seed_official_days(session=session, calendar_code=STANDARD)
+    after, days_after = calendars()
+    source, total = seclog.Source.cli(), 0
+    for code, values in sorted(after.items()):
+        added = days_after.get(code, 0) - days_before.get(code, 0)
+        total += added
+        if code not in before or added:
+            detail = {**(seclog.delta(before.get(code), values) or {}),
+                      **({"official_days_added": added} if added else {})}
+            seclog.record(session, kind=seclog.SecurityKind.calendar_change, source=source,
+                          subject=f"calendar:{code}", detail=detail)
+    return total
+
+
 @calendar_app.command("seed")
 def calendar_seed() -> None:
     """Create the standard and 24x7 calendars and seed holidays from the holidays package."""
-    from grid.calendars import STANDARD, ensure_calendars, official_years, seed_official_days
+    from grid.calendars import official_years
 
-    with _session() as session:
-        ensure_calendars(session=session)
-        added = seed_official_days(session=session, calendar_code=STANDARD)
-        session.commit()
+    with _transaction() as session:
+        added = seed_calendars(session)
     years = official_years()
     console.print(f"{added} days added; the package knows {years.start}–{years.stop - 1}. "
                   "Add later years with: gridops calendar set-day DATE --kind holiday|workday")
@@ -40,11 +73,18 @@ def calendar_save(
     timezone: str = "Asia/Shanghai",
 ) -> None:
     """Create or change a working calendar (new ones start with the official holidays)."""
-    from dispatch.worktime.changes import save_calendar
+    from dispatch.worktime.changes import calendar_code, save_calendar
+    from grid.calendars import find_calendar
+    from web import seclog
 
     with _transaction() as session:
+        code = calendar_code(code)
+        before = seclog.state(find_calendar(session, code), seclog.CALENDAR_FIELDS)
         row = save_calendar(session=session, code=code, name=name, timezone=timezone, periods=periods,
                             weekdays=weekdays)
+        seclog.record_change(session, kind=seclog.SecurityKind.calendar_change, source=seclog.Source.cli(),
+                             actor=None, subject=f"calendar:{row.code}", before=before,
+                             after=seclog.state(row, seclog.CALENDAR_FIELDS))
     console.print(f"calendar {row.code}: {row.periods}, weekdays {row.weekdays}, {row.timezone}")
 
 
@@ -56,18 +96,32 @@ def calendar_set_day(
     calendar: str = "standard",
 ) -> None:
     from dispatch.worktime.changes import set_calendar_day
+    from grid.calendars import find_day
+    from web import seclog
 
+    when = _day(day)
     with _transaction() as session:
-        set_calendar_day(session=session, calendar_code=calendar, day=_day(day), kind=kind, name=name)
+        before = seclog.state(find_day(session, calendar, when), seclog.CALENDAR_DAY_FIELDS)
+        row = set_calendar_day(session=session, calendar_code=calendar, day=when, kind=kind, name=name)
+        seclog.record_change(session, kind=seclog.SecurityKind.calendar_change, source=seclog.Source.cli(),
+                             actor=None, subject=f"calendar:{calendar}", day=when.isoformat(), before=before,
+                             after=seclog.state(row, seclog.CALENDAR_DAY_FIELDS))
     console.print(f"{day} is a {kind} in calendar {calendar}; running deadlines on it follow")
 
 
 @calendar_app.command("remove-day")
 def calendar_remove_day(day: str, calendar: str = "standard") -> None:
     from dispatch.worktime.changes import remove_calendar_day
+    from grid.calendars import find_day
+    from web import seclog
 
+    when = _day(day)
     with _transaction() as session:
-        remove_calendar_day(session=session, calendar_code=calendar, day=_day(day))
+        before = seclog.state(find_day(session, calendar, when), seclog.CALENDAR_DAY_FIELDS)
+        remove_calendar_day(session=session, calendar_code=calendar, day=when)
+        seclog.record_change(session, kind=seclog.SecurityKind.calendar_change, source=seclog.Source.cli(),
+                             actor=None, subject=f"calendar:{calendar}", day=when.isoformat(), before=before,
+                             after=None)
     console.print(f"{day} is an ordinary day again in calendar {calendar}; running deadlines on it follow")
 
 
@@ -92,11 +146,16 @@ def sla_policy(
     urgency: Annotated[str, typer.Option(help="normal, urgent, critical; empty for any")] = "",
 ) -> None:
     """Set an SLA policy. Running timers keep the limits they started with."""
-    from dispatch.policies import set_policy
+    from dispatch.policies import find_policy, set_policy
+    from web import seclog
 
     with _transaction() as session:
+        before = seclog.policy_state(find_policy(session, stage=stage, category=category, urgency=urgency))
         row = set_policy(session=session, stage=stage, limit_hours=hours, basis=basis,
                          category=category.upper(), urgency=urgency)
+        seclog.record_change(session, kind=seclog.SecurityKind.sla_policy_change, source=seclog.Source.cli(),
+                             actor=None, subject=seclog.policy_subject(row), before=before,
+                             after=seclog.policy_state(row))
     console.print(f"policy #{row.id}: {stage} {category or 'any'} {urgency or 'any'} → {hours:g} {basis} hours")
 
 

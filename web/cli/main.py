@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Annotated
 
@@ -102,10 +103,19 @@ def grid_import(
         err.print(f"[yellow]repaired invalid geometry of {code}[/yellow]")
     for a, b, area in loaded.overlaps:
         err.print(f"[yellow]{a} and {b} overlap by {area:,.1f} m²[/yellow]")
+    from web import seclog
+
     with _transaction() as session, Progress(console=err) as progress:
         task = progress.add_task(f"importing {len(loaded.features)} {lvl}s", total=len(loaded.features))
         stats = import_areas(session=session, level=lvl, features=loaded.features,
                              progress=lambda n: progress.advance(task, n))
+        if stats.added or stats.updated or stats.derived:
+            seclog.record(session, kind=seclog.SecurityKind.grid_import, source=seclog.Source.cli(),
+                          subject=f"grid:{lvl}", detail={
+                              "file": file.name, "sha256": hashlib.sha256(file.read_bytes()).hexdigest(),
+                              "features": len(loaded.features), "added": stats.added, "changed": stats.updated,
+                              "unchanged": stats.unchanged, "removed": 0,  # an import never removes an area
+                              "parents_derived": len(stats.derived)})
     console.print(f"{stats.added} added, {stats.updated} updated, {stats.unchanged} unchanged"
                   + (f"; {len(stats.derived)} parent areas derived from their children" if stats.derived else ""))
 
@@ -113,12 +123,27 @@ def grid_import(
 @catalogue_app.command("load")
 def catalogue_load() -> None:
     """Load (or refresh) the default departments and category catalogue."""
-    from grid.calendars import ensure_calendars
+    from sqlmodel import select
+
     from grid.catalogue import load_default_catalogue
+    from grid.models import Category, Department
+    from web import seclog
+    from web.cli.calendars import seed_calendars
+
+    def catalogue(session: Session) -> list[dict[str, dict]]:
+        return [{d.code: seclog.state(d, seclog.DEPARTMENT_FIELDS) for d in session.exec(select(Department))},
+                {c.code: seclog.state(c, seclog.CATEGORY_FIELDS) for c in session.exec(select(Category))}]
 
     with _transaction() as session:
-        ensure_calendars(session=session)
+        seed_calendars(session)
+        before = catalogue(session)
         departments, categories = load_default_catalogue(session=session)
+        kinds = [(seclog.SecurityKind.department_change, "departments"),
+                 (seclog.SecurityKind.category_change, "categories")]
+        for (kind, name), old, new in zip(kinds, before, catalogue(session), strict=True):
+            if detail := seclog.collection_changes(old, new):  # one entry per table: what was added, what changed
+                seclog.record(session, kind=kind, source=seclog.Source.cli(), subject=f"catalogue:{name}",
+                              detail={"from": "the default catalogue", **detail})
     console.print(f"{departments} departments and {categories} categories loaded (and the standard calendars)")
 
 
@@ -131,11 +156,17 @@ def rule_add(
     note: str = "",
 ) -> None:
     """Add or replace a routing rule: (category, area, urgency) → department."""
-    from grid.routing import add_rule, describe
+    from grid.routing import add_rule, describe, find_rule
+    from web import seclog
 
     with _transaction() as session:
+        before = seclog.state(find_rule(session, category=category, area_code=area, urgency=urgency),
+                              seclog.RULE_FIELDS)
         rule = add_rule(session=session, department_code=department, category=category, area_code=area,
                         urgency=urgency, note=note)
+        seclog.record_change(session, kind=seclog.SecurityKind.routing_rule_change, source=seclog.Source.cli(),
+                             actor=None, subject=seclog.rule_subject(rule), before=before,
+                             after=seclog.state(rule, seclog.RULE_FIELDS))
         console.print(describe(rule))
 
 
@@ -167,11 +198,13 @@ def audit_verify() -> None:
     from dispatch.audit import AuditProblem, verify
     from dispatch.models import Ticket
     from dispatch.photos import missing_files
+    from web import seclog
 
     with _session() as session:
         cases, events, problems = verify(session=session)
         numbers = dict(session.exec(select(Ticket.id, Ticket.case_number)).all()) if (
             gone := missing_files(session=session, root=get_settings().media_dir)) else {}
+        entries, security_problems = seclog.verify(session)
     problems += [AuditProblem(numbers.get(tid, str(tid)), None, f"photo file {rel} is missing (evidence lost)")
                  for tid, rel in gone]
     if problems:
@@ -180,8 +213,55 @@ def audit_verify() -> None:
             table.add_row(p.case_number, str(p.seq or "-"), p.problem)
         console.print(table)
         err.print(f"[red]FAILED[/red]: {len(problems)} case(s) with a broken trail out of {cases}")
+    for problem in security_problems:
+        console.print(f"[red]security log tampered with:[/red] {problem}")
+    if security_problems:
+        err.print(f"[red]FAILED[/red]: the security log's hash chain is broken ({entries} entries checked)")
+    if problems or security_problems:
         raise typer.Exit(1)
-    console.print(f"OK: {cases} cases, {events} events, every hash chain intact")
+    console.print(f"OK: {cases} cases, {events} events, every case's hash chain intact; "
+                  f"security log: {entries} entries, its hash chain intact")
+
+
+@audit_app.command("security")
+def audit_security(
+    user: Annotated[str | None, typer.Option(help="the user who acted or was acted on")] = None,
+    kind: Annotated[str | None, typer.Option(help="sign_in, calendar_change, webhook_change …")] = None,
+    since: Annotated[str | None, typer.Option(help="from this time, e.g. 2026-11-01 or 2026-11-01T08:00+08:00")] = None,
+    until: Annotated[str | None, typer.Option(help="before this time (local time when no zone is given)")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500, help="newest entries shown")] = 100,
+) -> None:
+    """The security log, newest first: sign-ins, accounts and every configuration change, who made it,
+    from where, and what changed."""
+    import json
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from web import seclog
+
+    zone = ZoneInfo(get_settings().timezone)
+    if kind is not None and kind not in seclog.SecurityKind.__members__:
+        _fail(f"unknown kind {kind!r}; kinds are: {', '.join(seclog.SecurityKind)}")
+
+    def when(value: str | None, name: str) -> datetime | None:
+        if value is None:
+            return None
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            _fail(f"--{name} {value!r} is not a time: write it as 2026-11-01 or 2026-11-01T08:00+08:00")
+        return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+    with _session() as session:
+        rows = seclog.entries(session, user=user, kind=seclog.SecurityKind(kind) if kind else None,
+                              since=when(since, "since"), until=when(until, "until"), limit=limit)
+    table = Table("#", "when", "kind", "who", "from", "subject", "what", title=f"security log ({zone.key})")
+    for e in rows:
+        table.add_row(str(e.seq), e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"), e.kind, e.actor_name or "-",
+                      f"{e.channel} {e.client}".strip(), e.subject, seclog.describe(json.loads(e.detail)))
+    console.print(table)
+    if not rows:
+        console.print("no entries match")
 
 
 @department_app.command("webhook")
@@ -196,6 +276,7 @@ def department_webhook(
     from sqlmodel import select as sm_select
 
     from grid.models import Department
+    from web import seclog
 
     if url and not url.startswith(("http://", "https://")):
         _fail("the webhook URL must start with http:// or https://")
@@ -203,20 +284,39 @@ def department_webhook(
         dept = session.exec(sm_select(Department).where(Department.code == code)).first()
         if dept is None:
             _fail(f"unknown department {code!r}")
+        old_url, old_secret = dept.webhook_url, dept.webhook_secret
         dept.webhook_url = url or None
         dept.webhook_secret = (secret or secrets_mod.token_hex(16)) if url else None
         session.add(dept)
         shown = dept.webhook_secret
+        # the receiver (scheme, host, port) before → after, never the path (it may hold a token) nor the secret
+        detail = seclog.delta({"receiver": seclog.receiver(old_url)}, {"receiver": seclog.receiver(dept.webhook_url)})
+        if detail is None and old_url != dept.webhook_url:
+            detail = {"receiver": seclog.receiver(dept.webhook_url), "path": "changed"}
+        if secret_change := seclog.secret_change(old_secret, dept.webhook_secret):
+            detail = {**(detail or {}), "secret": secret_change}
+        if detail:
+            seclog.record(session, kind=seclog.SecurityKind.webhook_change, source=seclog.Source.cli(),
+                          subject=f"department:{code}", detail=detail)
     console.print(f"{code}: webhook {'set' if url else 'removed'}" + (f"; secret {shown}" if url else ""))
 
 
 @department_app.command("calendar")
 def department_calendar(code: str, calendar: Annotated[str, typer.Argument(help="e.g. 24x7; empty: standard")]) -> None:
     """Count the department's time limits on its own calendar (e.g. a 24x7 emergency crew)."""
+    from sqlmodel import select
+
     from grid.calendars import set_department_calendar
+    from grid.models import Department
+    from web import seclog
 
     with _transaction() as session:
+        dept = session.exec(select(Department).where(Department.code == code)).first()
+        before = seclog.state(dept, ("calendar_code",))
         set_department_calendar(session=session, department_code=code, calendar_code=calendar or None)
+        seclog.record_change(session, kind=seclog.SecurityKind.department_change, source=seclog.Source.cli(),
+                             actor=None, subject=f"department:{code}", before=before,
+                             after=seclog.state(dept, ("calendar_code",)))
     console.print(f"{code} now counts working time on calendar {calendar or 'standard'}")
 
 
