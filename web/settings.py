@@ -28,7 +28,17 @@ class Settings(BaseSettings):
     sla_sweep_seconds: float = Field(default=30.0, description="safety sweep between deadline wake-ups")
     webhook_timeout_seconds: float = 5.0
     webhook_max_attempts: int = 8
-    session_hours: float = 12.0
+    session_hours: float = Field(default=12.0, gt=0, description="a browser session ends this long after sign-in")
+    session_idle_minutes: float = Field(default=60.0, gt=0, description="… or after this long without a request")
+    token_days: float = Field(default=365.0, gt=0, description="the longest an API token lives (a token may be "
+                                                               "made to live less)")
+    token_idle_days: float = Field(default=90.0, gt=0, description="an API token unused this long stops working")
+    login_lock_failures: int = Field(default=5, ge=1, le=100, description="failed sign-ins for one user name within "
+                                     "login_lock_minutes that lock it for the rest of that time")
+    login_lock_minutes: float = Field(default=15.0, ge=1, le=24 * 60)
+    login_address_failures: int = Field(default=30, ge=1, le=10_000, description="failed sign-ins from one client "
+                                        "address within login_lock_minutes, whatever the user names, before it is "
+                                        "refused for the rest of that time")
     cookie_secure: bool = Field(default=False, description="send the session cookie over HTTPS only")
     public_docs: bool = Field(default=False, description="serve /docs and /openapi.json to anyone, not only to "
                                                          "signed-in users")
@@ -46,6 +56,11 @@ class Settings(BaseSettings):
     report_threads: int = Field(
         default=4, ge=1, le=64, description="reports one process files at once; more wait their turn (threads "
         "beyond a few only contend for the interpreter: fewer reports a second, not more)")
+    request_timeout_seconds: float = Field(
+        default=30.0, ge=0, le=24 * 3600, allow_inf_nan=False, description="how long an ordinary request may "
+        "take until its answer starts (the time its body takes to arrive not counted): past it the answer is 503 "
+        "and the request saves nothing; on PostgreSQL also the longest a statement may run. Streamed downloads and "
+        "websockets are not cut. 0: no limit")
     host: str = "127.0.0.1"
     port: int = 8000
 

@@ -16,9 +16,11 @@ from dispatch.options import DispatchOptions
 from geo.index import CellIndex
 from grid.hierarchy import cell_geometries
 from grid.models import Area, AreaLevel
+from web.auth import Limits
 from web.background.live import LiveHub
 from web.background.scheduler import SlaScheduler
 from web.settings import Settings
+from web.throttle import LoginThrottle
 
 
 class IndexCache:
@@ -63,6 +65,8 @@ class AppState:
     scheduler: SlaScheduler | None = None
     hub: LiveHub | None = None
     filing: CapacityLimiter | None = None  # reports filed at once (Settings.report_threads), made by the lifespan
+    limits: Limits = field(default_factory=Limits)  # how long sessions and tokens live
+    throttle: LoginThrottle | None = None  # failed sign-ins, counted per user name and address
 
     def committed(self, session: Session) -> None:
         """After a commit that changed cases: wake the SLA scheduler for any earlier deadline and the
@@ -85,4 +89,8 @@ class AppState:
                 duplicate_radius_m=settings.duplicate_radius_m,
                 max_description_chars=settings.max_description_chars,
             ),
+            limits=Limits.of(settings),
+            throttle=LoginThrottle(redis_url=settings.redis_url, lock_failures=settings.login_lock_failures,
+                                   lock_minutes=settings.login_lock_minutes,
+                                   address_failures=settings.login_address_failures),
         )

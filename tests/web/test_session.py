@@ -35,7 +35,9 @@ def test_login_cookie_csrf_and_logout(api, engine):
     ok = client.post("/api/v1/reports", json=body, headers={"X-CSRF-Token": me["csrf_token"]})
     assert ok.status_code == 201
     assert client.get("/api/v1/me").json()["csrf_token"] == me["csrf_token"]
-    assert client.post("/api/v1/logout").status_code == 204
+    assert client.post("/api/v1/logout").status_code == 403  # a cross-site page cannot sign anyone out
+    assert client.get("/api/v1/tickets").status_code == 200
+    assert client.post("/api/v1/logout", headers={"X-CSRF-Token": me["csrf_token"]}).status_code == 204
     assert client.get("/api/v1/tickets").status_code == 401
 
 

@@ -12,8 +12,18 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from dispatch.photos import MediaStore
+from grid.errors import Forbidden
 from grid.people import Actor
-from web.auth import CSRF_HEADER, SESSION_COOKIE, actor_for_token, csrf_ok, signed_for_cookie
+from web.auth import (
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    Limits,
+    actor_for_token,
+    csrf_ok,
+    has_touches,
+    signed_for_cookie,
+    write_touches,
+)
 from web.seclog import Source
 from web.state import AppState
 from web.unit import Unit
@@ -35,6 +45,8 @@ async def get_session(state: Annotated[AppState, Depends(get_state)]) -> AsyncIt
             await run_in_threadpool(session.close)
         else:
             session.close()
+        if has_touches(session):  # when the caller's session or token was last seen (once a minute at most)
+            await run_in_threadpool(write_touches, state.engine, session)
 
 
 async def get_unit(state: Annotated[AppState, Depends(get_state)],
@@ -53,21 +65,32 @@ bearer = HTTPBearer(auto_error=False, description="an API token from `gridops us
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
+class PasswordChangeRequired(Forbidden):
+    code = "password_change_required"
+
+
+#: what a user whom an admin told to change their password may do before they have
+WHILE_PASSWORD_CHANGE = frozenset({"/api/v1/me", "/api/v1/me/password", "/api/v1/logout"})
+
+
 def resolve_actor(session: Session, *, token: str | None, cookie: str | None, method: str,
-                  csrf: str | None) -> Actor:
+                  csrf: str | None, path: str = "", limits: Limits | None = None) -> Actor:
     """A Bearer token, or a session cookie (with the CSRF token echoed on state-changing requests)."""
     if token:
-        actor = actor_for_token(session=session, token=token)
+        actor = actor_for_token(session=session, token=token, limits=limits)
         if actor is None:
-            raise HTTPException(401, "the token is unknown or revoked; ask an admin for a new one",
+            raise HTTPException(401, "the token is unknown, expired or revoked; ask an admin for a new one",
                                 headers={"WWW-Authenticate": "Bearer"})
         return actor
     if cookie:
-        signed = signed_for_cookie(session=session, token=cookie)
+        signed = signed_for_cookie(session=session, token=cookie, limits=limits)
         if signed is None:
             raise HTTPException(401, "your session has ended; sign in again")
         if method not in SAFE_METHODS and not csrf_ok(signed.csrf_token, csrf):
             raise HTTPException(403, f"missing or wrong {CSRF_HEADER} header; reload the page")
+        if signed.must_change_password and path not in WHILE_PASSWORD_CHANGE:
+            raise PasswordChangeRequired("an administrator asked you to choose a new password before going on: "
+                                         "change it at /login")
         return signed.actor
     raise HTTPException(401, "sign in first (or send Authorization: Bearer <token>)",
                         headers={"WWW-Authenticate": "Bearer"})
@@ -82,9 +105,12 @@ class Caller:
     cookie: str | None
     method: str
     csrf: str | None
+    path: str = ""
+    limits: Limits | None = None
 
     def actor(self, session: Session) -> Actor:
-        return resolve_actor(session, token=self.token, cookie=self.cookie, method=self.method, csrf=self.csrf)
+        return resolve_actor(session, token=self.token, cookie=self.cookie, method=self.method, csrf=self.csrf,
+                             path=self.path, limits=self.limits)
 
 
 async def get_caller(
@@ -92,7 +118,8 @@ async def get_caller(
 ) -> Caller:
     token = credentials.credentials.strip() if credentials else None
     return Caller(token=token or None, cookie=request.cookies.get(SESSION_COOKIE), method=request.method,
-                  csrf=request.headers.get(CSRF_HEADER))
+                  csrf=request.headers.get(CSRF_HEADER), path=request.url.path,
+                  limits=request.app.state.gridops.limits)
 
 
 def get_actor(session: Annotated[Session, Depends(get_session)],

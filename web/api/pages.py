@@ -35,7 +35,7 @@ def home(request: Request, state: StateDep) -> RedirectResponse:
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         with Session(state.engine) as session:
-            found = session_for_cookie(session=session, token=cookie)
+            found = session_for_cookie(session=session, token=cookie, limits=state.limits)
         if found:
             return RedirectResponse(LANDING.get(found[1].role, "/map"))
     return RedirectResponse("/login")

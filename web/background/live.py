@@ -4,7 +4,12 @@ Every change writes a row to the ``live_event`` outbox in its own transaction (d
 in each app process reads new rows after a wake-up — a local nudge after a commit in this process, a
 Redis message from another process (``GRIDOPS_REDIS_URL``), or a one-second poll as the safety net —
 and sends each connected client what its role and scope may see. A client reconnects with
-``?since=<last event id>`` and is sent everything it missed from the outbox first."""
+``?since=<last event id>`` and is sent everything it missed from the outbox first.
+
+A socket lives only as long as its credential: whenever the reference version changes (a sign-out, a revoked
+token, a deactivated user, a changed role or cells: web.auth, grid.refcache), and at least once a minute
+for expiry, the hub asks again who each client's session or token stands for; a client whose credential no
+longer stands for anyone is closed with 4401, and a client whose user changed is served as the user is now."""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ import json
 import logging
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, func, or_
@@ -22,8 +27,10 @@ from sqlmodel import Session, col, select
 from starlette.websockets import WebSocket
 
 from dispatch.models import LiveEvent
+from grid import refcache
 from grid.models import Role
 from grid.people import Actor
+from web.auth import NO_TOUCH
 
 log = logging.getLogger("gridops.live")
 CHANNEL = "gridops:live"
@@ -31,6 +38,8 @@ BUFFER = 5000
 GAP_SECONDS = 30.0  # an id skipped this long belongs to a transaction that rolled back
 MAX_GAPS = 1000
 REPLAY_LIMIT = 2000
+RECHECK_SECONDS = 60.0  # clients' credentials are checked again at least this often (expiry), and on changes
+
 
 
 def visible(actor: Actor, event: LiveEvent) -> bool:
@@ -57,6 +66,8 @@ class Client:
     floor: int  # events at or below were dealt with
     sent: set[int] = field(default_factory=set)
     queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(maxsize=10_000))
+    #: who the client's credential stands for now; raises when it stands for no one any more
+    recheck: Callable[[Session], Actor] | None = None
 
 
 class LiveHub:
@@ -74,6 +85,8 @@ class LiveHub:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: list[asyncio.Task] = []
         self._redis = None
+        self._checked_version: int | None = None
+        self._checked_at = 0.0
 
     # --- lifecycle ---------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -150,9 +163,11 @@ class LiveHub:
                 continue
             try:
                 rows = await asyncio.to_thread(self._read_since, self.last_id, 5000, tuple(self.gaps))
+                verdicts = await asyncio.to_thread(self._recheck, list(self.clients))
             except Exception as exc:
                 log.warning("reading live events failed: %s", exc)
                 continue
+            await self._apply(verdicts)
             self._take(rows, time.monotonic())
 
     def _take(self, rows: list[LiveEvent], now: float) -> None:
@@ -180,6 +195,34 @@ class LiveHub:
             for client in list(self.clients):
                 self._offer(client, fresh)
 
+    def _recheck(self, clients: list[Client]) -> list[tuple[Client, Actor | None, str]]:
+        """(client, who it stands for now or None, why not) for every client, when the reference version
+        changed since the last check or a minute passed; else nothing."""
+        with Session(self.engine) as session:
+            seen, now = refcache.version(session), time.monotonic()
+            if seen == self._checked_version and now - self._checked_at < RECHECK_SECONDS:
+                return []
+            self._checked_version, self._checked_at = seen, now
+            session.info[NO_TOUCH] = True
+            verdicts: list[tuple[Client, Actor | None, str]] = []
+            for client in clients:
+                if client.recheck is None:
+                    continue
+                try:
+                    verdicts.append((client, client.recheck(session), ""))
+                except Exception as exc:  # (an HTTPException: signed out, revoked, deactivated, expired)
+                    verdicts.append((client, None, str(getattr(exc, "detail", exc))))
+            return verdicts
+
+    async def _apply(self, verdicts: list[tuple[Client, Actor | None, str]]) -> None:
+        for client, actor, why in verdicts:
+            if actor is not None:
+                client.actor = actor
+                continue
+            self.clients.discard(client)
+            with contextlib.suppress(Exception):
+                await client.socket.close(code=4401, reason=(why or "signed out")[:120])
+
     def _offer(self, client: Client, events: list[LiveEvent]) -> None:
         for event in events:
             if event.id > client.floor and event.id not in client.sent and visible(client.actor, event):
@@ -195,11 +238,12 @@ class LiveHub:
             client.sent = {i for i in client.sent if i > client.floor}
 
     # --- a connection ------------------------------------------------------------------------------
-    async def serve(self, socket: WebSocket, actor: Actor, since: int | None) -> None:
+    async def serve(self, socket: WebSocket, actor: Actor, since: int | None,
+                    recheck: Callable[[Session], Actor] | None = None) -> None:
         if not self.clients:  # the hub does not read while nobody listens: catch up to now first
             self.last_id = max(self.last_id, await asyncio.to_thread(self._max_id))
             self.gaps.clear()
-        client = Client(socket=socket, actor=actor, floor=self.last_id if since is None else since)
+        client = Client(socket=socket, actor=actor, floor=self.last_id if since is None else since, recheck=recheck)
         self.clients.add(client)
         try:
             if since is not None:

@@ -1,15 +1,34 @@
-"""``gridops user …`` and ``gridops token …``: accounts, passwords and API tokens."""
+"""``gridops user …`` and ``gridops token …``: accounts, passwords and API tokens. Every change is on the
+security log with the channel ``cli`` and the operating-system user who ran the command."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
-from web.cli.support import _fail, _transaction, console
+from web.cli.support import _transaction, console, err
+from web.settings import get_settings
 
-user_app = typer.Typer(help="Users: create, passwords, deactivate, unlock.", no_args_is_help=True)
+user_app = typer.Typer(help="Users: create, list, passwords, deactivate, reactivate, unlock.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens: create, list, revoke.", no_args_is_help=True)
+
+
+def _source():  # noqa: ANN202
+    from web.seclog import Source
+
+    return Source.cli()
+
+
+def _limits():  # noqa: ANN202
+    from web.auth import Limits
+
+    return Limits.of(get_settings())
+
+
+def _when(value) -> str:  # noqa: ANN001
+    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else "-"
 
 
 @user_app.command("create")
@@ -21,39 +40,169 @@ def user_create(
     display_name: str = "",
     leader: Annotated[bool, typer.Option(help="the department's leader (gets red-light escalations)")] = False,
     password: Annotated[bool, typer.Option("--password", help="ask for a password to sign in to the pages")] = False,
+    must_change: Annotated[bool, typer.Option(help="with --password: the user chooses their own at first "
+                                                   "sign-in")] = True,
 ) -> None:
     """Create a user and print an API token (shown only once)."""
-    secret = typer.prompt("password", hide_input=True, confirmation_prompt=True) if password else None
     from grid.people import create_user
-    from web.auth import hash_password, issue_token
+    from web.auth import issue_token
+    from web.passwords import check_policy, hash_password
+    from web.seclog import SecurityKind, record
 
+    secret = typer.prompt("password", hide_input=True, confirmation_prompt=True) if password else None
+    cell_codes = [c.strip() for c in (cells or "").split(",") if c.strip()]
     with _transaction() as session:
+        if secret:
+            check_policy(secret, username=name)
         user = create_user(session=session, username=name, role=role, display_name=display_name,
-                           department_code=department,
-                           cell_codes=[c.strip() for c in (cells or "").split(",") if c.strip()])
+                           department_code=department, cell_codes=cell_codes)
         user.is_leader = leader
         if secret:
             user.password_hash = hash_password(secret)
-        token = issue_token(session=session, user=user, name="cli")
+            user.must_change_password = must_change
+        token = issue_token(session=session, user=user, name="cli", limits=_limits())
+        source = _source()
+        record(session, kind=SecurityKind.user_create, source=source, subject=f"user:{user.username}",
+               detail={"after": {"role": str(user.role), "department": department, "display_name": user.display_name,
+                                 "leader": leader, "password": bool(secret), "must_change_password":
+                                     user.must_change_password}})
+        if cell_codes:
+            record(session, kind=SecurityKind.cells_assign, source=source, subject=f"user:{user.username}",
+                   detail={"before": {"cells": []}, "after": {"cells": sorted(set(cell_codes))}})
+        record(session, kind=SecurityKind.token_create, source=source, subject=f"user:{user.username}",
+               detail={"name": "cli"})
     console.print(f"user {name} ({role}) created. API token (keep it, it is shown once):")
     print(token)
 
 
 @user_app.command("password")
-def user_password(name: str) -> None:
-    """Set a user's password (asked twice, never echoed)."""
-    from sqlmodel import select as sm_select
-
-    from grid.models import User
-    from web.auth import hash_password
+def user_password(
+    name: str,
+    must_change: Annotated[bool, typer.Option(help="the user must choose their own at the next sign-in")] = False,
+) -> None:
+    """Set a user's password (asked twice, never echoed). Every session and API token of the user ends."""
+    from web.accounts import reset_password
 
     secret = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
     with _transaction() as session:
-        user = session.exec(sm_select(User).where(User.username == name)).first()
-        if user is None:
-            _fail(f"no user {name!r}")
-        user.password_hash = hash_password(secret)
-        session.add(user)
-    console.print(f"password set for {name}")
+        reset_password(session, username=name, password=secret, must_change=must_change, by=None, source=_source())
+    console.print(f"password set for {name}; their sessions and tokens have ended")
 
 
+@user_app.command("require-password-change")
+def user_require_password_change(name: str) -> None:
+    """The user must choose a new password at the next request before doing anything else."""
+    from web.accounts import require_password_change
+
+    with _transaction() as session:
+        require_password_change(session, username=name, by=None, source=_source())
+    console.print(f"{name} must change their password before going on")
+
+
+@user_app.command("deactivate")
+def user_deactivate(
+    name: str, reason: Annotated[str, typer.Option(help="why, for the security log")] = "",
+) -> None:
+    """Deactivate a user at once: refused on the next request, sessions ended, live connections closed."""
+    from web.accounts import deactivate
+
+    with _transaction() as session:
+        deactivate(session, username=name, by=None, source=_source(), reason=reason)
+    console.print(f"{name} is deactivated")
+
+
+@user_app.command("reactivate")
+def user_reactivate(name: str) -> None:
+    """Let a deactivated user sign in again (their old tokens work again unless revoked or expired)."""
+    from web.accounts import reactivate
+
+    with _transaction() as session:
+        reactivate(session, username=name, by=None, source=_source())
+    console.print(f"{name} is active")
+
+
+@user_app.command("unlock")
+def user_unlock(
+    name: str, address: Annotated[str, typer.Option(help="also forget this client address's failures")] = "",
+) -> None:
+    """Forget a user name's failed sign-ins. The failures are counted in Redis (GRIDOPS_REDIS_URL); without it
+    they live in the server process's memory, where only the API (POST /api/v1/users/NAME/unlock) reaches."""
+    from web.accounts import unlock
+    from web.throttle import LoginThrottle
+
+    settings = get_settings()
+    if not settings.redis_url:
+        err.print("[yellow]GRIDOPS_REDIS_URL is not set: failed sign-ins are counted in the server's memory; "
+                  "unlock with the API (POST /api/v1/users/NAME/unlock) or wait for the lock to pass[/yellow]")
+    throttle = LoginThrottle(redis_url=settings.redis_url, lock_failures=settings.login_lock_failures,
+                             lock_minutes=settings.login_lock_minutes, address_failures=settings.login_address_failures)
+    with _transaction() as session:
+        unlock(session, throttle, username=name, address=address, by=None, source=_source())
+    console.print(f"{name} may sign in again")
+
+
+@user_app.command("list")
+def user_list(
+    q: Annotated[str, typer.Option(help="part of the user or display name")] = "",
+    inactive: Annotated[bool, typer.Option(help="only deactivated users")] = False,
+) -> None:
+    """Users with their role, department, state and when their password last changed."""
+    from web.accounts import list_users
+    from web.cli.support import _session
+
+    with _session() as session:
+        rows = list_users(session, q=q, active=False if inactive else None, limit=1000)
+    table = Table("user", "name", "role", "department", "state", "password changed")
+    for u in rows:
+        state = "active" if u.active else "[red]deactivated[/red]"
+        if u.must_change_password:
+            state += " (must change password)"
+        table.add_row(u.username, u.display_name, str(u.role), u.department_code or "-", state,
+                      _when(u.password_changed_at))
+    console.print(table)
+
+
+@token_app.command("create")
+def token_create(
+    user: str,
+    name: Annotated[str, typer.Option(help="what the token is for")],
+    days: Annotated[float | None, typer.Option(help="how long it lives (at most GRIDOPS_TOKEN_DAYS)")] = None,
+) -> None:
+    """Make an API token for a user and print it (shown only once)."""
+    from web.accounts import create_token, find_user
+
+    with _transaction() as session:
+        token, row = create_token(session, user=find_user(session, user), name=name, days=days, limits=_limits(),
+                                  by=None, source=_source())
+        expires = _when(row.expires_at)
+    console.print(f"token {row.id} for {user}, expires {expires} (keep it, it is shown once):")
+    print(token)
+
+
+@token_app.command("list")
+def token_list(
+    user: Annotated[str | None, typer.Argument(help="a user name; all users when left out")] = None,
+    revoked: Annotated[bool, typer.Option(help="also revoked tokens")] = False,
+) -> None:
+    """API tokens (never the tokens themselves): name, owner, made, expires, last used."""
+    from web.accounts import find_user, tokens
+    from web.cli.support import _session
+
+    with _session() as session:
+        user_id = find_user(session, user).id if user else None
+        rows = tokens(session, user_id=user_id, include_revoked=revoked)
+    table = Table("id", "user", "name", "created", "expires", "last used", "state")
+    for row, owner in rows:
+        table.add_row(str(row.id), owner, row.name, _when(row.created_at), _when(row.expires_at),
+                      _when(row.last_used_at), f"revoked {_when(row.revoked_at)}" if row.revoked else "active")
+    console.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: int) -> None:
+    """Revoke a token: refused from the next request on, in every process."""
+    from web.accounts import revoke_token
+
+    with _transaction() as session:
+        row = revoke_token(session, token_id=token_id, by=None, source=_source())
+    console.print(f"token {row.id} ({row.name}) is revoked")

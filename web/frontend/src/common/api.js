@@ -25,6 +25,11 @@ export async function currentUser() {
     throw new ApiError(401, { message: t("error.session") });
   }
   me = await r.json();
+  if (me.must_change_password) {  // signed in, but an administrator wants a new password first
+    await fetch("/api/v1/logout", { method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": me.csrf_token || "" } });
+    location.href = `/login?next=${encodeURIComponent(location.pathname)}`;
+    throw new ApiError(403, { message: t("error.session") });
+  }
   return me;
 }
 

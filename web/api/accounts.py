@@ -1,0 +1,225 @@
+"""Accounts over HTTP: users (admins), API tokens and browser sessions (their owners and admins)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from grid.errors import Forbidden
+from grid.models import Role
+from grid.people import Actor
+from web import accounts
+from web.api.deps import ActorDep, SessionDep, SourceDep, StateDep, UnitDep
+from web.auth import SESSION_COOKIE, hash_token, live_sessions
+from web.models import ApiToken, WebSession
+
+router = APIRouter(prefix="/api/v1", tags=["accounts"])
+
+UserName = Annotated[str, Path(min_length=1, max_length=64)]
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+NOT_FOUND = {404: {"description": "no such user, token or session (or not yours)"}}
+
+
+def _admin(actor: Actor) -> None:
+    if actor.role != Role.admin:
+        raise Forbidden(f"only an admin may do this; you are a {actor.role}")
+
+
+class UserOut(BaseModel):
+    username: str
+    display_name: str
+    role: str
+    department_code: str | None
+    active: bool
+    must_change_password: bool
+    has_password: bool
+    created_at: datetime
+    password_changed_at: datetime | None
+
+
+def _user_out(u) -> UserOut:  # noqa: ANN001
+    return UserOut(username=u.username, display_name=u.display_name, role=str(u.role),
+                   department_code=u.department_code, active=u.active, must_change_password=u.must_change_password,
+                   has_password=bool(u.password_hash), created_at=u.created_at,
+                   password_changed_at=u.password_changed_at)
+
+
+class DeactivateIn(BaseModel):
+    reason: str = Field(default="", max_length=500)
+
+
+class PasswordResetIn(BaseModel):
+    password: str = Field(max_length=256)
+    must_change: bool = Field(default=True, description="the user must choose their own at the next sign-in")
+
+
+class UnlockIn(BaseModel):
+    address: str = Field(default="", max_length=64, description="also forget this client address's failures")
+
+
+@router.get("/users", response_model=list[UserOut])
+def users(session: SessionDep, actor: ActorDep,
+          q: Annotated[str, Query(max_length=64, description="part of the user or display name")] = "",
+          role: Role | None = None, active: bool | None = None) -> list[UserOut]:
+    """Users (admin), by name; filters by role and active."""
+    _admin(actor)
+    return [_user_out(u) for u in accounts.list_users(session, q=q, role=role, active=active)]
+
+
+@router.post("/users/{username}/deactivate", response_model=UserOut, responses=NOT_FOUND)
+def deactivate(username: UserName, body: DeactivateIn, session: SessionDep, unit: UnitDep, actor: ActorDep,
+               source: SourceDep) -> UserOut:
+    """Deactivate a user (admin): refused from the next request on, their sessions end and their live
+    connections close. Users are never deleted."""
+    _admin(actor)
+    with unit:
+        user = accounts.deactivate(session, username=username, by=actor, source=source, reason=body.reason)
+    return _user_out(user)
+
+
+@router.post("/users/{username}/reactivate", response_model=UserOut, responses=NOT_FOUND)
+def reactivate(username: UserName, session: SessionDep, unit: UnitDep, actor: ActorDep,
+               source: SourceDep) -> UserOut:
+    _admin(actor)
+    with unit:
+        user = accounts.reactivate(session, username=username, by=actor, source=source)
+    return _user_out(user)
+
+
+@router.post("/users/{username}/password", response_model=UserOut, responses=NOT_FOUND)
+def reset_password(username: UserName, body: PasswordResetIn, session: SessionDep, unit: UnitDep, actor: ActorDep,
+                   source: SourceDep) -> UserOut:
+    """Set a user's password (admin); by default they must choose their own at the next sign-in. Every
+    session and API token of the user ends."""
+    _admin(actor)
+    with unit:
+        user = accounts.reset_password(session, username=username, password=body.password,
+                                       must_change=body.must_change, by=actor, source=source)
+    return _user_out(user)
+
+
+@router.post("/users/{username}/require-password-change", response_model=UserOut, responses=NOT_FOUND)
+def require_password_change(username: UserName, session: SessionDep, unit: UnitDep, actor: ActorDep,
+                            source: SourceDep) -> UserOut:
+    """The user must choose a new password before doing anything else (admin)."""
+    _admin(actor)
+    with unit:
+        user = accounts.require_password_change(session, username=username, by=actor, source=source)
+    return _user_out(user)
+
+
+@router.post("/users/{username}/unlock", status_code=204, responses=NOT_FOUND)
+def unlock(username: UserName, body: UnlockIn, session: SessionDep, unit: UnitDep, actor: ActorDep,
+           source: SourceDep, state: StateDep) -> None:
+    """Forget a user name's failed sign-ins (admin), and an address's when given: they may sign in at once."""
+    _admin(actor)
+    with unit:
+        accounts.unlock(session, state.throttle, username=username, address=body.address, by=actor, source=source)
+
+
+# --- tokens ------------------------------------------------------------------------------------------------
+
+class TokenOut(BaseModel):
+    id: int
+    username: str
+    name: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked: bool
+    revoked_at: datetime | None
+
+
+class TokenIn(BaseModel):
+    name: str = Field(min_length=1, max_length=80, description="what the token is for, e.g. the program using it")
+    days: float | None = Field(default=None, gt=0, le=3650, description="how long it lives (at most the setting "
+                                                                          "GRIDOPS_TOKEN_DAYS)")
+    username: str | None = Field(default=None, max_length=64, description="admins: make it for this user")
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(description="the token itself: shown this once, never again")
+
+
+def _token_out(row: ApiToken, username: str) -> TokenOut:
+    return TokenOut(id=row.id, username=username, name=row.name, created_at=row.created_at,
+                    expires_at=row.expires_at, last_used_at=row.last_used_at, revoked=row.revoked,
+                    revoked_at=row.revoked_at)
+
+
+@router.get("/tokens", response_model=list[TokenOut])
+def list_tokens(session: SessionDep, actor: ActorDep,
+                username: Annotated[str | None, Query(max_length=64, description="admins: this user's; "
+                                                      "'*' for everyone's")] = None,
+                include_revoked: bool = False) -> list[TokenOut]:
+    """The caller's API tokens (never the tokens themselves), or, for admins, a user's or everyone's."""
+    user_id = actor.user_id
+    if username and username != actor.username:
+        _admin(actor)
+        user_id = None if username == "*" else accounts.find_user(session, username).id
+    return [_token_out(row, name) for row, name in
+            accounts.tokens(session, user_id=user_id, include_revoked=include_revoked)]
+
+
+@router.post("/tokens", status_code=201, response_model=TokenCreated, responses=NOT_FOUND)
+def create_token(body: TokenIn, session: SessionDep, unit: UnitDep, actor: ActorDep, source: SourceDep,
+                 state: StateDep) -> TokenCreated:
+    """A new API token for the caller (or, for admins, another user); the answer is the only time it is seen."""
+    user = accounts.find_user(session, body.username or actor.username)
+    accounts.may_manage(actor, user)
+    with unit:
+        token, row = accounts.create_token(session, user=user, name=body.name, days=body.days, limits=state.limits,
+                                           by=actor, source=source)
+    return TokenCreated(token=token, **_token_out(row, user.username).model_dump())
+
+
+@router.delete("/tokens/{token_id}", status_code=204, responses=NOT_FOUND)
+def revoke_token(token_id: RowId, session: SessionDep, unit: UnitDep, actor: ActorDep, source: SourceDep) -> None:
+    """Revoke a token (its owner or an admin): refused from the next request on, in every process."""
+    with unit:
+        accounts.revoke_token(session, token_id=token_id, by=actor, source=source)
+
+
+# --- sessions ----------------------------------------------------------------------------------------------
+
+class SessionOut(BaseModel):
+    id: int
+    username: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    client: str
+    user_agent: str
+    current: bool = Field(description="the session of this very request")
+
+
+@router.get("/sessions", response_model=list[SessionOut])
+def list_sessions(request: Request, session: SessionDep, actor: ActorDep, state: StateDep,
+                  username: Annotated[str | None, Query(max_length=64, description="admins: this user's; '*' for "
+                                                        "everyone's")] = None) -> list[SessionOut]:
+    """Signed-in browsers that have not ended: the caller's, or for admins a user's or everyone's."""
+    user_id = actor.user_id
+    if username and username != actor.username:
+        _admin(actor)
+        user_id = None if username == "*" else accounts.find_user(session, username).id
+    cookie = request.cookies.get(SESSION_COOKIE)
+    mine = hash_token(cookie) if cookie else None
+    return [SessionOut(id=row.id, username=name, created_at=row.created_at, last_seen_at=row.last_seen_at,
+                       expires_at=row.expires_at, client=row.client, user_agent=row.user_agent,
+                       current=row.token_hash == mine)
+            for row, name in live_sessions(session=session, user_id=user_id, limits=state.limits)]
+
+
+@router.delete("/sessions/{session_id}", status_code=204, responses=NOT_FOUND)
+def end_session(session_id: RowId, request: Request, response: Response, session: SessionDep, unit: UnitDep,
+                actor: ActorDep, source: SourceDep) -> None:
+    """End a session (its owner or an admin): that browser is signed out and its live connections close."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    row = session.get(WebSession, session_id)
+    with unit:
+        accounts.end_session(session, session_id=session_id, by=actor, source=source)
+    if cookie and row is not None and row.token_hash == hash_token(cookie):
+        response.delete_cookie(SESSION_COOKIE, path="/")
