@@ -160,6 +160,8 @@ def test_only_admins_read_the_log_newest_first_with_filters(api, city, engine):
     assert wrong.status_code == 422 and "calendar_change" in wrong.json()["message"]
     naive = api.get("admin", "/api/v1/security-events", params={"since": "2026-11-23T09:00:00"})
     assert naive.status_code == 422 and "time zone" in naive.json()["message"]
+    edge = api.get("admin", "/api/v1/security-events", params={"since": "0001-01-01T00:00:00+01:00"})
+    assert edge.status_code == 422 and "since is out of range" in edge.json()["message"]
     for limit in (0, 501):
         assert api.get("admin", "/api/v1/security-events", params={"limit": limit}).status_code == 422
 
