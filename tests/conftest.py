@@ -157,3 +157,18 @@ def media_dir(tmp_path: Path) -> Path:
 
 
 __all__ = ["SQLModel"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _quick_password_hashes() -> Iterator[None]:
+    """Argon2 at its production cost takes ~0.3 s a hash on this machine, and sign-in tests hash and verify
+    dozens of times: in-process tests hash at the lowest cost (a hash records its own parameters, so checks
+    of either kind still work). Servers the tests start as processes keep the production cost."""
+    from argon2 import PasswordHasher
+
+    import web.passwords
+
+    production = web.passwords._hasher
+    web.passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    web.passwords._hasher = production
