@@ -63,6 +63,66 @@ def assign_cells(*, session: Session, user: User, cell_codes: Sequence[str]) -> 
     session.flush()
 
 
+def set_cells(*, session: Session, user: User, cell_codes: Sequence[str]) -> None:
+    """The user walks exactly these cells from now on."""
+    codes = set(cell_codes)
+    assign_cells(session=session, user=user, cell_codes=sorted(codes))
+    for row in session.exec(select(WorkerCell).where(WorkerCell.user_id == user.id)).all():
+        if row.cell_code not in codes:
+            session.delete(row)
+    session.flush()
+
+
+def profile(*, session: Session, user: User) -> dict[str, object]:
+    """What an admin may change about a user, as plain values (for the security log's before → after)."""
+    return {"role": str(user.role), "display_name": user.display_name, "department_code": user.department_code,
+            "is_leader": user.is_leader, "cells": sorted(cells_of(session=session, user_id=user.id))}
+
+
+def update_user(
+    *,
+    session: Session,
+    user: User,
+    role: Role | str | None = None,
+    display_name: str | None = None,
+    department_code: str | None = None,
+    clear_department: bool = False,
+    cell_codes: Sequence[str] | None = None,
+    is_leader: bool | None = None,
+) -> User:
+    """Change a user's role, name, department, leadership or cells (what is None stays)."""
+    if role is not None:
+        try:
+            role = Role(role)
+        except ValueError:
+            raise InvalidInput(f"unknown role {role!r}; use one of " + ", ".join(r for r in Role if r != Role.system),
+                               field="role") from None
+        if role == Role.system:
+            raise InvalidInput("the system role is reserved for automatic acts", field="role")
+        user.role = role
+    if display_name is not None:
+        if not display_name.strip() or len(display_name) > 64:
+            raise InvalidInput("a display name needs 1 to 64 characters", field="display_name")
+        user.display_name = display_name.strip()
+    if clear_department:
+        user.department_code = None
+    elif department_code is not None:
+        if not session.exec(select(Department).where(Department.code == department_code)).first():
+            raise UnknownDepartment(f"unknown department {department_code!r}", field="department_code")
+        user.department_code = department_code
+    if is_leader is not None:
+        user.is_leader = is_leader
+    if user.role == Role.department and not user.department_code:
+        raise InvalidInput("a department user needs a department", field="department_code")
+    if cell_codes is not None:
+        set_cells(session=session, user=user, cell_codes=cell_codes)
+    if user.role == Role.worker and not cells_of(session=session, user_id=user.id):
+        raise InvalidInput("a grid worker needs the cells they walk", field="cell_codes")
+    session.add(user)
+    session.flush()
+    return user
+
+
 def cells_of(*, session: Session, user_id: int) -> list[str]:
     return list(session.exec(select(WorkerCell.cell_code).where(WorkerCell.user_id == user_id)).all())
 

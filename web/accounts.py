@@ -9,11 +9,12 @@ from sqlmodel import Session, col, select
 from grid.clock import utcnow
 from grid.errors import Conflict, Forbidden, NotFound
 from grid.models import Role, User
-from grid.people import Actor
+from grid.people import Actor, create_user, profile, update_user
 from web.auth import Limits, end_sessions, issue_token, revoke_tokens
 from web.models import ApiToken, WebSession
 from web.passwords import check_policy, hash_password
 from web.seclog import SecurityKind, Source, record
+from web.seclog import changes as changes_of
 from web.throttle import LoginThrottle
 
 
@@ -39,6 +40,50 @@ def list_users(session: Session, *, q: str = "", role: Role | None = None, activ
 
 def _subject(user: User) -> str:
     return f"user:{user.username}"
+
+
+def create_account(session: Session, *, username: str, role: Role | str, display_name: str = "",
+                   department_code: str | None = None, cell_codes: list[str] | None = None, is_leader: bool = False,
+                   password: str | None = None, must_change: bool = True, by: Actor | None, source: Source) -> User:
+    """A new user (with a password to sign in to the pages, or none: API tokens only)."""
+    if password:
+        check_policy(password, username=username)
+    user = create_user(session=session, username=username, role=role, display_name=display_name,
+                       department_code=department_code, cell_codes=cell_codes or [])
+    user.is_leader = is_leader
+    if password:
+        user.password_hash = hash_password(password)
+        user.password_changed_at = utcnow()
+        user.must_change_password = must_change
+    session.add(user)
+    session.flush()
+    after = profile(session=session, user=user)
+    record(session, kind=SecurityKind.user_create, source=source, actor=by, subject=_subject(user),
+           detail={"before": None, "after": {**after, "password": bool(password),
+                                             "must_change_password": user.must_change_password}})
+    if after["cells"]:
+        record(session, kind=SecurityKind.cells_assign, source=source, actor=by, subject=_subject(user),
+               detail={"before": {"cells": []}, "after": {"cells": after["cells"]}})
+    return user
+
+
+def update_account(session: Session, *, username: str, by: Actor | None, source: Source, **changes: object) -> User:
+    """Change a user's role, display name, department, leadership or cells (``grid.people.update_user``); the
+    role/department/name change and the cell change are separate entries on the security log."""
+    user = find_user(session, username)
+    before = profile(session=session, user=user)
+    update_user(session=session, user=user, **changes)
+    after = profile(session=session, user=user)
+    plain = changes_of({k: v for k, v in before.items() if k != "cells"},
+                       {k: v for k, v in after.items() if k != "cells"})
+    if plain["before"]:
+        record(session, kind=SecurityKind.user_change, source=source, actor=by, subject=_subject(user), detail=plain)
+    if before["cells"] != after["cells"]:
+        added = sorted(set(after["cells"]) - set(before["cells"]))
+        removed = sorted(set(before["cells"]) - set(after["cells"]))
+        record(session, kind=SecurityKind.cells_assign, source=source, actor=by, subject=_subject(user),
+               detail={"added": added, "removed": removed, "after": {"cells": after["cells"]}})
+    return user
 
 
 def deactivate(session: Session, *, username: str, by: Actor | None, source: Source, reason: str = "") -> User:

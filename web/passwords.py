@@ -1,4 +1,4 @@
-"""Passwords: argon2 hashes, and the policy a new password must meet (at least 10 characters, not the user
+"""Passwords: argon2 hashes, and the policy a new password must meet (at least 10 characters, not containing the user
 name, not a common password: zxcvbn's list of the 30,000 most used, and its estimate of how guessable it is)."""
 
 from __future__ import annotations
@@ -38,9 +38,8 @@ def check_policy(password: str, *, username: str) -> None:
         raise InvalidInput(f"a password may have at most {MAX_LENGTH} characters", field="password")
     folded = password.strip().lower()
     name = username.strip().lower()
-    if name and (folded == name or name in folded and len(folded) - len(name) < 4):
-        raise InvalidInput("a password must not be the user name (or the user name with a few characters added)",
-                           field="password")
+    if name and (folded == name or len(name) >= 3 and name in folded):
+        raise InvalidInput("a password must not contain the user name", field="password")
     if folded in _common():
         raise InvalidInput("this password is on the list of the most common passwords; choose another",
                            field="password")
@@ -48,9 +47,9 @@ def check_policy(password: str, *, username: str) -> None:
 
     verdict = zxcvbn(password, user_inputs=[username, "gridops"])
     if verdict["score"] < 2:
-        hint = verdict["feedback"].get("warning") or "it is easy to guess"
-        raise InvalidInput(f"this password is too easy to guess ({hint.rstrip('.')}); use a longer phrase",
-                           field="password")
+        hint = (verdict["feedback"].get("warning") or "").rstrip(".")
+        raise InvalidInput(f"this password is too easy to guess{f' ({hint})' if hint else ''}; use a longer phrase "
+                           "of unrelated words", field="password")
 
 
 def check_password(user: User, password: str) -> bool:

@@ -12,6 +12,8 @@ from sqlmodel import Session, select
 from starlette.websockets import WebSocketDisconnect
 
 from grid.models import User
+from tests.support.city import COMMUNITY_A, cell_code
+from tests.web.conftest import OS_USER
 from web.models import SecurityEvent
 from web.passwords import hash_password
 from web.throttle import LoginThrottle
@@ -283,3 +285,62 @@ def test_sessions_are_listed_and_ended_by_their_owner(api, engine):
     assert laptop.get("/api/v1/me").status_code == 200
     assert api.get("dispatcher", "/api/v1/sessions", params={"username": "supervisor"}).status_code == 403
     assert len(api.get("admin", "/api/v1/sessions", params={"username": "supervisor"}).json()) == 1
+
+
+# --- users: create and change (API and CLI) -------------------------------------------------------------------
+
+def test_admins_create_and_change_users_and_the_log_says_what_changed(api, engine):
+    body = {"username": "worker_c", "role": "worker", "display_name": "王五", "password": "short"}
+    cells = [cell_code(COMMUNITY_A, k) for k in (1, 2)]
+    refused = api.post("admin", "/api/v1/users", json={**body, "cell_codes": cells})
+    assert refused.status_code == 422 and "10 characters" in refused.json()["message"]
+    assert api.post("admin", "/api/v1/users", json={**body, "password": None}).status_code == 422  # no cells
+    r = api.post("admin", "/api/v1/users", json={**body, "password": "patrol-morning-route", "cell_codes": cells})
+    assert r.status_code == 201 and r.json()["must_change_password"] is True and r.json()["has_password"] is True
+    assert api.post("admin", "/api/v1/users", json={**body, "password": None, "cell_codes": cells}).status_code == 409
+    assert api.post("dispatcher", "/api/v1/users", json={**body, "username": "x", "cell_codes": cells}
+                    ).status_code == 403
+
+    moved = [cell_code(COMMUNITY_A, 3)]
+    r = api.client.patch("/api/v1/users/worker_c", json={"display_name": "王五（东片）", "cell_codes": moved},
+                         headers=api.as_("admin"))
+    assert r.status_code == 200 and r.json()["display_name"] == "王五（东片）"
+    r = api.client.patch("/api/v1/users/worker_c", json={"role": "department"}, headers=api.as_("admin"))
+    assert r.status_code == 422 and "needs a department" in r.json()["message"]
+    r = api.client.patch("/api/v1/users/worker_c", json={"role": "dispatcher"}, headers=api.as_("admin"))
+    assert r.status_code == 200 and r.json()["role"] == "dispatcher"
+
+    created = log(engine, "user_create")[-1]
+    assert created.subject == "user:worker_c" and '"password":true' in created.detail
+    assert "patrol-morning-route" not in created.detail and "$argon2" not in created.detail
+    cells_changed = log(engine, "cells_assign")
+    assert [e.subject for e in cells_changed] == ["user:worker_c"] * 2
+    assert f'"removed":["{cells[0]}","{cells[1]}"]' in cells_changed[1].detail
+    changed = log(engine, "user_change")
+    assert len(changed) == 2  # the refused change left nothing
+    assert '"before":{"role":"worker"}' in changed[1].detail and '"after":{"role":"dispatcher"}' in changed[1].detail
+
+
+def test_the_command_line_manages_users_and_tokens_and_names_the_operating_system_user(api, engine, gridops):
+    made = gridops("token", "create", "water", "--name", "night sync", "--days", "30")
+    assert made.exit_code == 0, made.output
+    token = made.output.strip().splitlines()[-1]
+    assert api.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    listed = gridops("token", "list", "water")
+    assert "night sync" in listed.output and token not in listed.output
+    token_id = next(line.strip("│ ").split()[0] for line in listed.output.splitlines() if "night sync" in line)
+    assert gridops("token", "revoke", token_id).exit_code == 0
+    assert api.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+    assert gridops("user", "deactivate", "water", "--reason", "retired").exit_code == 0
+    assert api.get("water", "/api/v1/me").status_code == 401
+    assert "deactivated" in gridops("user", "list", "--inactive").output
+    assert gridops("user", "reactivate", "water").exit_code == 0
+    weak = gridops("user", "password", "water", input="water12345\nwater12345\n")
+    assert weak.exit_code == 1 and "user name" in weak.output
+    assert gridops("user", "update", "water", "--display-name", "供水公司", "--leader").exit_code == 0
+    assert gridops("user", "update", "nobody", "--leader").exit_code == 1
+
+    entries = [e for kind in ("token_create", "token_revoke", "user_deactivate", "user_reactivate", "user_change")
+               for e in log(engine, kind)]
+    assert entries and all((e.channel, e.client, e.actor_name) == ("cli", OS_USER, "") for e in entries)

@@ -13,18 +13,14 @@ import pytest
 from shapely.geometry import mapping
 from sqlalchemy import Engine, text
 from sqlmodel import Session
-from typer.testing import CliRunner
 
 from tests.support.city import COMMUNITY_A, DISTRICT, cell_box, cell_code, city_features
+from tests.web.conftest import OS_USER
 from web import seclog
-from web.cli import support
-from web.cli.main import app as cli
 from web.models import SecurityEvent
 from web.seclog import SecurityKind, Source
-from web.settings import get_settings
 
 SH = ZoneInfo("Asia/Shanghai")
-OS_USER = "ops-wang"
 
 
 def log(engine: Engine, **filters) -> list[SecurityEvent]:  # noqa: ANN003
@@ -35,23 +31,6 @@ def log(engine: Engine, **filters) -> list[SecurityEvent]:  # noqa: ANN003
 
 def detail(entry: SecurityEvent) -> dict:
     return json.loads(entry.detail)
-
-
-@pytest.fixture
-def gridops(monkeypatch: pytest.MonkeyPatch, database_url: str):  # noqa: ANN201
-    """Run ``gridops …`` against the test database as the operating-system user ops-wang."""
-    monkeypatch.setenv("LOGNAME", OS_USER)  # what getpass.getuser() reads first
-    monkeypatch.setattr(support.console, "width", 250)  # a table row per line
-
-    def run(*args: str):  # noqa: ANN202
-        monkeypatch.setenv("GRIDOPS_DATABASE_URL", database_url)
-        get_settings.cache_clear()
-        try:
-            return CliRunner().invoke(cli, [str(a) for a in args])
-        finally:
-            get_settings.cache_clear()
-
-    return run
 
 
 def by_cli(entry: SecurityEvent) -> bool:

@@ -33,6 +33,7 @@ class UserOut(BaseModel):
     display_name: str
     role: str
     department_code: str | None
+    is_leader: bool
     active: bool
     must_change_password: bool
     has_password: bool
@@ -42,9 +43,34 @@ class UserOut(BaseModel):
 
 def _user_out(u) -> UserOut:  # noqa: ANN001
     return UserOut(username=u.username, display_name=u.display_name, role=str(u.role),
-                   department_code=u.department_code, active=u.active, must_change_password=u.must_change_password,
-                   has_password=bool(u.password_hash), created_at=u.created_at,
+                   department_code=u.department_code, is_leader=u.is_leader, active=u.active,
+                   must_change_password=u.must_change_password, has_password=bool(u.password_hash),
+                   created_at=u.created_at,
                    password_changed_at=u.password_changed_at)
+
+
+CellCode = Annotated[str, Field(pattern=r"^\d{15}$", description="a 15-digit cell code")]
+
+
+class UserIn(BaseModel):
+    username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$",
+                          description="letters, digits and _ . @ - (it is typed at sign-in)")
+    role: Role
+    display_name: str = Field(default="", max_length=64)
+    department_code: str | None = Field(default=None, max_length=32)
+    cell_codes: list[CellCode] = Field(default_factory=list, max_length=2000)
+    is_leader: bool = False
+    password: str | None = Field(default=None, max_length=256, description="to sign in to the pages; none: "
+                                                                          "API tokens only")
+    must_change_password: bool = True
+
+
+class UserChangeIn(BaseModel):
+    role: Role | None = None
+    display_name: str | None = Field(default=None, max_length=64)
+    department_code: str | None = Field(default=None, max_length=32, description="'' removes it")
+    cell_codes: list[CellCode] | None = Field(default=None, max_length=2000, description="the full set from now on")
+    is_leader: bool | None = None
 
 
 class DeactivateIn(BaseModel):
@@ -67,6 +93,34 @@ def users(session: SessionDep, actor: ActorDep,
     """Users (admin), by name; filters by role and active."""
     _admin(actor)
     return [_user_out(u) for u in accounts.list_users(session, q=q, role=role, active=active)]
+
+
+@router.post("/users", status_code=201, response_model=UserOut, responses={409: {"description": "the user "
+                                                                                          "name is taken"}})
+def create_user(body: UserIn, session: SessionDep, unit: UnitDep, actor: ActorDep, source: SourceDep) -> UserOut:
+    """Create a user (admin): role, department, the cells a grid worker walks, and optionally a password
+    (by default to be changed at the first sign-in). API tokens are made with POST /tokens."""
+    _admin(actor)
+    with unit:
+        user = accounts.create_account(session, username=body.username, role=body.role, display_name=body.display_name,
+                                       department_code=body.department_code or None, cell_codes=body.cell_codes,
+                                       is_leader=body.is_leader, password=body.password,
+                                       must_change=body.must_change_password, by=actor, source=source)
+    return _user_out(user)
+
+
+@router.patch("/users/{username}", response_model=UserOut, responses=NOT_FOUND)
+def change_user(username: UserName, body: UserChangeIn, session: SessionDep, unit: UnitDep, actor: ActorDep,
+                source: SourceDep) -> UserOut:
+    """Change a user's role, display name, department, leadership or cells (admin); what is left out stays.
+    Takes effect on the user's next request and live connection."""
+    _admin(actor)
+    with unit:
+        user = accounts.update_account(
+            session, username=username, by=actor, source=source, role=body.role, display_name=body.display_name,
+            department_code=body.department_code or None, clear_department=body.department_code == "",
+            cell_codes=body.cell_codes, is_leader=body.is_leader)
+    return _user_out(user)
 
 
 @router.post("/users/{username}/deactivate", response_model=UserOut, responses=NOT_FOUND)

@@ -44,35 +44,38 @@ def user_create(
                                                    "sign-in")] = True,
 ) -> None:
     """Create a user and print an API token (shown only once)."""
-    from grid.people import create_user
-    from web.auth import issue_token
-    from web.passwords import check_policy, hash_password
-    from web.seclog import SecurityKind, record
+    from web.accounts import create_account, create_token
 
     secret = typer.prompt("password", hide_input=True, confirmation_prompt=True) if password else None
     cell_codes = [c.strip() for c in (cells or "").split(",") if c.strip()]
     with _transaction() as session:
-        if secret:
-            check_policy(secret, username=name)
-        user = create_user(session=session, username=name, role=role, display_name=display_name,
-                           department_code=department, cell_codes=cell_codes)
-        user.is_leader = leader
-        if secret:
-            user.password_hash = hash_password(secret)
-            user.must_change_password = must_change
-        token = issue_token(session=session, user=user, name="cli", limits=_limits())
         source = _source()
-        record(session, kind=SecurityKind.user_create, source=source, subject=f"user:{user.username}",
-               detail={"after": {"role": str(user.role), "department": department, "display_name": user.display_name,
-                                 "leader": leader, "password": bool(secret), "must_change_password":
-                                     user.must_change_password}})
-        if cell_codes:
-            record(session, kind=SecurityKind.cells_assign, source=source, subject=f"user:{user.username}",
-                   detail={"before": {"cells": []}, "after": {"cells": sorted(set(cell_codes))}})
-        record(session, kind=SecurityKind.token_create, source=source, subject=f"user:{user.username}",
-               detail={"name": "cli"})
+        user = create_account(session, username=name, role=role, display_name=display_name,
+                              department_code=department, cell_codes=cell_codes, is_leader=leader, password=secret,
+                              must_change=must_change, by=None, source=source)
+        token, _ = create_token(session, user=user, name="cli", days=None, limits=_limits(), by=None, source=source)
     console.print(f"user {name} ({role}) created. API token (keep it, it is shown once):")
     print(token)
+
+
+@user_app.command("update")
+def user_update(
+    name: str,
+    role: Annotated[str | None, typer.Option(help="a new role")] = None,
+    display_name: Annotated[str | None, typer.Option(help="a new display name")] = None,
+    department: Annotated[str | None, typer.Option(help="a department code; '' to remove it")] = None,
+    cells: Annotated[str | None, typer.Option(help="comma-separated cell codes: the full set from now on")] = None,
+    leader: Annotated[bool | None, typer.Option("--leader/--not-leader", help="the department's leader")] = None,
+) -> None:
+    """Change a user's role, display name, department, leadership or cells (what is left out stays)."""
+    from web.accounts import update_account
+
+    with _transaction() as session:
+        update_account(session, username=name, by=None, source=_source(), role=role, display_name=display_name,
+                       department_code=department or None, clear_department=department == "",
+                       cell_codes=None if cells is None else [c.strip() for c in cells.split(",") if c.strip()],
+                       is_leader=leader)
+    console.print(f"{name} updated")
 
 
 @user_app.command("password")
