@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from web.api.deps import StateDep
 from web.api.session import LANDING
-from web.auth import SESSION_COOKIE, session_for_cookie
+from web.auth import SESSION_COOKIE, session_for_cookie, write_touches
 
 HERE = Path(__file__).resolve().parents[1]
 PAGES = HERE / "frontend" / "pages"
@@ -36,7 +36,8 @@ def home(request: Request, state: StateDep) -> RedirectResponse:
     if cookie:
         with Session(state.engine) as session:
             found = session_for_cookie(session=session, token=cookie, limits=state.limits)
-        if found:
+        write_touches(state.engine, session)
+        if found and not found[1].must_change_password:  # (else the sign-in page asks for the new password)
             return RedirectResponse(LANDING.get(found[1].role, "/map"))
     return RedirectResponse("/login")
 
