@@ -1,4 +1,7 @@
-"""Domain errors → HTTP, in one place. Every error body is {"error", "message", ...details}."""
+"""Domain errors → HTTP, in one place. Every error body is {"error", "message", ...details}, and the OpenAPI
+document says so: ``ErrorOut`` is the body of every 4xx it declares. What the shared machinery answers on any
+route is declared here for every operation it applies to (``declare_errors``); what a route answers itself
+(403 for a role, 404, 409) its router declares with ``responses=errors.responses(...)``."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dispatch.photos import PhotoTooLarge
@@ -16,6 +20,75 @@ from grid.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 log = logging.getLogger("gridops")
 
 STATUS = [(PhotoTooLarge, 413), (NotFound, 404), (Forbidden, 403), (Conflict, 409), (InvalidInput, 422)]
+
+
+class ErrorOut(BaseModel):
+    """The body of every error answer. Some carry more: ``field`` (the value at fault), ``details`` (each
+    invalid value), ``status`` and ``allowed_actions`` (an act the case's state does not allow) ..."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"additionalProperties": True})
+    error: str = Field(description="a stable code: unauthorized, forbidden, not_found, conflict, invalid_input, "
+                                   "too_large, ...")
+    message: str = Field(description="what is wrong and what to do about it, for a person")
+
+
+DESCRIPTIONS = {
+    400: "the request could not be read",
+    401: "not signed in: no credentials, or a token or session that is unknown, expired or revoked",
+    403: "signed in, but not allowed to do this (a browser session also: a change without its X-CSRF-Token, or "
+         "any request but /me and /me/password while the user must choose a new password)",
+    404: "no such thing, or not one the caller may see",
+    409: "the state of what it changes does not allow it now",
+    413: "the body is larger than its limit",
+    422: "a value is not usable: the message names it",
+    429: "too many attempts: wait for Retry-After seconds",
+}
+
+
+def responses(*statuses: int, **descriptions: str) -> dict[int | str, dict]:
+    """``responses=`` for a route: its own error statuses with the error body, each described generically
+    or in the route's words (``not_found="no such case"``: 404)."""
+    names = {"bad_request": 400, "forbidden": 403, "not_found": 404, "conflict": 409, "too_large": 413,
+             "invalid_input": 422}
+    described = {names[name]: text for name, text in descriptions.items()}
+    return {status: {"model": ErrorOut, "description": described.get(status, DESCRIPTIONS[status])}
+            for status in (*statuses, *described)}
+
+
+UNSAFE = {"post", "put", "patch", "delete"}
+ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
+
+
+def declare_errors(document: dict) -> dict:
+    """Declare in an OpenAPI document what every route may answer besides its own: 401 and 403 where a caller
+    is needed (``web.api.deps``: no or unknown credentials; a browser session's missing CSRF token or pending
+    password change), 413 and 422 on a change (``web.api.guard.BodyGuard`` reads every body first), 422 where
+    a route takes parameters; and the error body for each. FastAPI's own 422 model (``{"detail": [...]}``) is
+    not what ``validation_error`` answers: it is replaced. Idempotent: the document is changed in place."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("ErrorOut", ErrorOut.model_json_schema())
+    for item in document.get("paths", {}).values():
+        for method, operation in item.items():
+            if method not in UNSAFE | {"get", "head", "options"}:
+                continue
+            answers = operation.setdefault("responses", {})
+            statuses = set()
+            if operation.get("security"):
+                statuses |= {401, 403}
+            if method in UNSAFE:
+                statuses |= {413, 422}
+            if operation.get("parameters") or operation.get("requestBody"):
+                statuses.add(422)
+            for status in statuses:
+                answers.setdefault(str(status), {"description": DESCRIPTIONS[status]})
+            for status, answer in answers.items():
+                if status.startswith("4"):
+                    answer["content"] = {"application/json": {"schema": ERROR_REF}}
+                    if answer.get("description") == "Validation Error":  # FastAPI's
+                        answer["description"] = DESCRIPTIONS[422]
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    return document
 
 
 def _body(error: str, message: str, **details: object) -> dict:
@@ -28,6 +101,13 @@ def _describe(err: dict) -> str:
 
 
 def install(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict:
+        return declare_errors(generate())
+
+    app.openapi = openapi  # FastAPI's way to extend its document (it keeps the document between calls)
+
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
         status = next((code for cls, code in STATUS if isinstance(exc, cls)), 422)

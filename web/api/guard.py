@@ -8,8 +8,9 @@ Values: Python's JSON parser accepts what no route can use: a lone UTF-16 surrog
 string the database cannot store and the JSON encoder cannot write, a number like ``1e400`` becomes
 infinity, a 400-digit integer overflows every float conversion. Each answered 500 somewhere deep. Every
 JSON body is read whole (it is small) and refused with 422 naming the field before the application sees
-it; a body that is not JSON at all is left to the route's own error. Multipart fields go through the same
-rules in ``web.api.uploads`` (``refuse_unusable``)."""
+it; so is a body that is not text (FastAPI answered it with a bare 400); a body that is text but not JSON
+is left to the route's own error (a 422 too). Multipart fields go through the same rules in
+``web.api.uploads`` (``refuse_unusable``)."""
 
 from __future__ import annotations
 
@@ -36,10 +37,12 @@ def problem(body: bytes) -> tuple[str, str] | None:
     """(field, message) for the first value no route can take, or None."""
     try:
         data = json.loads(body, parse_constant=_not_a_number)
+    except UnicodeDecodeError:  # FastAPI would answer a bare 400 "There was an error parsing the body"
+        return "", "the body is not text in UTF-8 (or UTF-16/32); send JSON in UTF-8"
     except ValueError as exc:
         if str(exc) in ("NaN", "Infinity", "-Infinity"):
             return "", f"{exc} is not a JSON number; send a finite number"
-        return None  # not JSON (or not UTF-8): the route says so in its own words
+        return None  # not JSON: the route says so in its own words
     return _walk(data, [])
 
 

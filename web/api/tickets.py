@@ -15,12 +15,13 @@ from starlette.concurrency import run_in_threadpool
 
 from dispatch import audit, markers, queries, service, sla
 from dispatch.nearby import open_nearby
-from dispatch.photos import MediaStore
+from dispatch.photos import FORMATS, MediaStore
 from dispatch.scope import can_see, get_visible
 from geo.crs import normalize_crs, to_wgs84
 from grid.clock import utcnow
 from grid.errors import InvalidInput, NotFound, UnknownCategory
 from grid.models import Category
+from web.api import errors
 from web.api.deps import ActorDep, CallerDep, SessionDep, StateDep, UnitDep
 from web.api.params import aware, parse_bbox
 from web.api.schemas import (
@@ -177,7 +178,10 @@ def stats_today(state: StateDep, session: SessionDep, actor: ActorDep) -> dict:
     return markers.today_counters(session=session, actor=actor, now=utcnow(), timezone=state.options.timezone)
 
 
-@router.get("/tickets/{ticket_id}", response_model=TicketDetail)
+NO_CASE = "no case with this id, or not one the caller may see"
+
+
+@router.get("/tickets/{ticket_id}", response_model=TicketDetail, responses=errors.responses(not_found=NO_CASE))
 def get_ticket(ticket_id: Id, session: SessionDep, actor: ActorDep) -> TicketDetail:
     """A case with its timeline (from the audit trail), photos, routing decisions and the actions the
     caller may take now."""
@@ -185,7 +189,11 @@ def get_ticket(ticket_id: Id, session: SessionDep, actor: ActorDep) -> TicketDet
 
 
 @router.post("/tickets/{ticket_id}/actions/{action}", response_model=TicketDetail,
-             openapi_extra=openapi_body(ActionIn))
+             openapi_extra=openapi_body(ActionIn), responses=errors.responses(
+                 forbidden="the caller's role may never take this act (or a browser session sent no CSRF token)",
+                 not_found=NO_CASE + "; or no such action",
+                 conflict="the case's state does not allow the act now (the answer has its status and the allowed "
+                          "actions), or the case changed since `version`"))
 async def act(ticket_id: Id, action: str, request: Request, state: StateDep, session: SessionDep,
               actor: ActorDep, unit: UnitDep) -> TicketDetail:
     """Take one act of the lifecycle (see GET /api/v1/lifecycle). 409 with the current status and the
@@ -203,7 +211,9 @@ async def act(ticket_id: Id, action: str, request: Request, state: StateDep, ses
     return await run_in_threadpool(work)
 
 
-@router.get("/tickets/{ticket_id}/photos/{photo_id}", response_class=FileResponse)
+@router.get("/tickets/{ticket_id}/photos/{photo_id}", response_class=FileResponse,
+            responses={200: {"content": {media: {} for media, _ in FORMATS.values()}},
+                       **errors.responses(not_found=NO_CASE + "; or the case has no such photo")})
 def get_photo(ticket_id: Id, photo_id: Id, state: StateDep, session: SessionDep, actor: ActorDep) -> FileResponse:
     get_visible(session=session, actor=actor, ticket_id=ticket_id)
     photo = next((p for p in queries.photos_of(session=session, ticket_id=ticket_id) if p.id == photo_id), None)
