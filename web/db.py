@@ -27,10 +27,14 @@ def import_models() -> type[SQLModel]:
     return SQLModel
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+def make_engine(url: str, *, echo: bool = False, statement_timeout: float = 0) -> Engine:
     """SQLite: WAL, foreign keys on, and every transaction opened with BEGIN IMMEDIATE so that writers
     queue on the lock instead of failing to upgrade a read snapshot. PostgreSQL: a pool that checks a
-    connection as it hands it out, no JIT."""
+    connection as it hands it out, no JIT, and with ``statement_timeout`` (seconds; 0: none) each statement
+    stopped by the database once it has run that long (the app passes its request time limit: a statement
+    longer than that serves no one, see ``web.api.lifetime``; the background jobs on the same engine run
+    far shorter ones). Set when a connection is made, so it costs no request anything; SQLite has no such
+    limit."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -55,8 +59,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     # JIT off: the control room's aggregates over many open cases are just past the JIT threshold, where
     # compiling costs 50–100 ms and saves less; every other statement is far below it. Time zone UTC: the
     # driver then returns datetimes in datetime.UTC, which need no conversion (grid.dbtypes.UTCDateTime)
-    engine = create_engine(url, echo=echo, pool_size=10, max_overflow=20,
-                           connect_args={"options": "-c jit=off -c timezone=UTC"})
+    options = "-c jit=off -c timezone=UTC"
+    if statement_timeout:
+        options += f" -c statement_timeout={max(1, round(statement_timeout * 1000))}"  # milliseconds
+    engine = create_engine(url, echo=echo, pool_size=10, max_overflow=20, connect_args={"options": options})
     _ping_with_version(engine)
     return engine
 
