@@ -16,20 +16,24 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from grid.errors import DomainError
 from grid.people import Actor
+from web.api import accounts as accounts_router
 from web.api import errors
 from web.api import grid as grid_router
 from web.api import lifecycle as lifecycle_router
 from web.api import map as map_router
 from web.api import pages as pages_router
+from web.api import security as security_router
 from web.api import session as session_router
 from web.api import sla as sla_router
 from web.api import tickets as tickets_router
 from web.api.deps import resolve_actor
 from web.api.guard import BodyGuard
 from web.api.headers import DocsGate, SecurityHeaders
+from web.api.lifetime import Lifetime
 from web.api.schemas import HealthOut
-from web.auth import SESSION_COOKIE
+from web.auth import SESSION_COOKIE, write_touches
 from web.background.live import LiveHub
 from web.background.scheduler import SlaScheduler
 from web.db import make_engine, require_migrated
@@ -60,7 +64,7 @@ class RefuseNul:
 
 def create_app(settings: Settings | None = None, *, check_migrations: bool = True) -> FastAPI:
     settings = settings or get_settings()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, statement_timeout=settings.request_timeout_seconds)
     if check_migrations:
         require_migrated(engine)
 
@@ -106,6 +110,7 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
             return True
 
         app.add_middleware(DocsGate, who=signed_in)
+    app.add_middleware(Lifetime, seconds=settings.request_timeout_seconds)  # a time limit; clients that leave
     app.add_middleware(SecurityHeaders, tiles_url=settings.map_tiles_url, hsts=settings.cookie_secure)
     app.include_router(tickets_router.router)
     app.include_router(lifecycle_router.router)
@@ -113,6 +118,8 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
     app.include_router(map_router.router)
     app.include_router(sla_router.router)
     app.include_router(session_router.router)
+    app.include_router(accounts_router.router)
+    app.include_router(security_router.router)
     app.include_router(pages_router.router)
     pages_router.STATIC.mkdir(parents=True, exist_ok=True)
     app.mount("/static", StaticFiles(directory=pages_router.STATIC), name="static")
@@ -131,19 +138,30 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
             await websocket.close(code=4403, reason="cross-site websocket refused")
             return
 
+        def recheck(session: Session) -> Actor:
+            """Who the socket's credential stands for now (HTTPException when it no longer stands for anyone:
+            the hub asks again whenever accounts change, and closes the socket then)."""
+            return resolve_actor(session, token=token or bearer, cookie=cookie, method="GET", csrf=None,
+                                 path="/ws", limits=state.limits)
+
         def who() -> Actor:
-            with Session(engine) as session:
-                return resolve_actor(session, token=token or bearer, cookie=cookie, method="GET", csrf=None)
+            session = Session(engine)
+            try:
+                return recheck(session)
+            finally:
+                session.close()  # (first: on SQLite its transaction holds the write lock)
+                write_touches(engine, session)
 
         try:
             actor = await run_in_threadpool(who)
-        except HTTPException as exc:
+        except (HTTPException, DomainError) as exc:
             await websocket.accept()
-            await websocket.close(code=4401, reason=str(exc.detail)[:120])
+            code = 4401 if getattr(exc, "status_code", 403) == 401 else 4403
+            await websocket.close(code=code, reason=str(getattr(exc, "detail", exc))[:120])
             return
         await websocket.accept()
         with contextlib.suppress(WebSocketDisconnect):
-            await state.hub.serve(websocket, actor, since)
+            await state.hub.serve(websocket, actor, since, recheck=recheck)
 
     @app.get("/healthz", tags=["ops"], response_model=HealthOut)
     def healthz() -> HealthOut:
