@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
 from dispatch import audit, markers, queries, service, sla
@@ -21,8 +21,9 @@ from geo.crs import normalize_crs, to_wgs84
 from grid.clock import utcnow
 from grid.errors import InvalidInput, NotFound, UnknownCategory
 from grid.models import Category
+from grid.people import Actor
 from web.api import errors
-from web.api.deps import ActorDep, CallerDep, SessionDep, StateDep, UnitDep
+from web.api.deps import ActorDep, Caller, CallerDep, SessionDep, StateDep, UnitDep
 from web.api.params import aware, parse_bbox
 from web.api.schemas import (
     ActionIn,
@@ -93,6 +94,16 @@ def nearby(
     return NearbyOut(radius_m=radius, items=items[:10])
 
 
+def _check_and_let_go(caller: Caller, session: Session) -> Actor:
+    """The caller, checked before a form's photos are read, and the transaction of the check ended: the
+    photos of a phone on a bad line may take minutes to arrive, and meanwhile the transaction would hold
+    SQLite's write lock (every other write waits) or a PostgreSQL connection idle in a transaction."""
+    try:
+        return caller.actor(session)
+    finally:
+        session.rollback()
+
+
 @router.post("/reports", status_code=201, response_model=ReportOut, openapi_extra=openapi_body(ReportIn),
              responses={200: {"description": "the same Idempotency-Key was seen before: the earlier case"}})
 async def create_report(
@@ -103,7 +114,7 @@ async def create_report(
     same category nearby ("support the existing case" instead of filing a duplicate)."""
     # the caller is checked in the thread pool where the report is filed (one hand-over, not two); photos
     # are decoded for a known caller only, so a form's caller is checked before it is read
-    known = await run_in_threadpool(caller.actor, session) if is_form(request) else None
+    known = await run_in_threadpool(_check_and_let_go, caller, session) if is_form(request) else None
     fields, photos = await read_body(request, state.settings)
 
     def file() -> tuple[service.ReportResult, list]:
@@ -195,13 +206,15 @@ def get_ticket(ticket_id: Id, session: SessionDep, actor: ActorDep) -> TicketDet
                  conflict="the case's state does not allow the act now (the answer has its status and the allowed "
                           "actions), or the case changed since `version`"))
 async def act(ticket_id: Id, action: str, request: Request, state: StateDep, session: SessionDep,
-              actor: ActorDep, unit: UnitDep) -> TicketDetail:
+              caller: CallerDep, unit: UnitDep) -> TicketDetail:
     """Take one act of the lifecycle (see GET /api/v1/lifecycle). 409 with the current status and the
     allowed actions when the case's state does not allow it; 403 when the role never may."""
+    known = await run_in_threadpool(_check_and_let_go, caller, session) if is_form(request) else None
     fields, photos = await read_body(request, state.settings)
-    body: ActionIn = _validated(ActionIn, fields)
 
     def work() -> TicketDetail:
+        actor = known or caller.actor(session)
+        body: ActionIn = _validated(ActionIn, fields)
         with unit:
             ticket = service.act(session=session, actor=actor, ticket_id=ticket_id, action=action,
                                  options=state.options, reason=body.reason, payload=body.payload,
