@@ -34,11 +34,12 @@ def create_user(
     if session.exec(select(User).where(User.username == username)).first():
         raise Conflict(f"user {username!r} already exists")
     if role == Role.department and not department_code:
-        raise InvalidInput("a department user needs --department CODE")
+        raise InvalidInput("a department user needs a department (--department CODE)", field="department_code")
     if department_code and not session.exec(select(Department).where(Department.code == department_code)).first():
         raise UnknownDepartment(f"unknown department {department_code!r}")
     if role == Role.worker and not cell_codes:
-        raise InvalidInput("a grid worker needs the cells they walk: --cells CODE,CODE")
+        raise InvalidInput("a grid worker needs the cells they walk (cell_codes; --cells CODE,CODE on the command "
+                           "line)", field="cell_codes")
     user = User(username=username, role=role, display_name=display_name or username, department_code=department_code)
     session.add(user)
     session.flush()

@@ -12,6 +12,7 @@ from grid.errors import Forbidden
 from grid.models import Role
 from grid.people import Actor
 from web import accounts
+from web.api import errors
 from web.api.deps import ActorDep, SessionDep, SourceDep, StateDep, UnitDep
 from web.auth import SESSION_COOKIE, hash_token, live_sessions
 from web.models import ApiToken, WebSession
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
 UserName = Annotated[str, Path(min_length=1, max_length=64)]
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-NOT_FOUND = {404: {"description": "no such user, token or session (or not yours)"}}
+NOT_FOUND = errors.responses(not_found="no such user, token or session (or not yours)")
 
 
 def _admin(actor: Actor) -> None:
@@ -95,8 +96,8 @@ def users(session: SessionDep, actor: ActorDep,
     return [_user_out(u) for u in accounts.list_users(session, q=q, role=role, active=active)]
 
 
-@router.post("/users", status_code=201, response_model=UserOut, responses={409: {"description": "the user "
-                                                                                          "name is taken"}})
+@router.post("/users", status_code=201, response_model=UserOut,
+             responses=errors.responses(conflict="the user name is taken"))
 def create_user(body: UserIn, session: SessionDep, unit: UnitDep, actor: ActorDep, source: SourceDep) -> UserOut:
     """Create a user (admin): role, department, the cells a grid worker walks, and optionally a password
     (by default to be changed at the first sign-in). API tokens are made with POST /tokens."""
@@ -123,7 +124,8 @@ def change_user(username: UserName, body: UserChangeIn, session: SessionDep, uni
     return _user_out(user)
 
 
-@router.post("/users/{username}/deactivate", response_model=UserOut, responses=NOT_FOUND)
+@router.post("/users/{username}/deactivate", response_model=UserOut,
+             responses={**NOT_FOUND, **errors.responses(conflict="one's own account: ask another admin")})
 def deactivate(username: UserName, body: DeactivateIn, session: SessionDep, unit: UnitDep, actor: ActorDep,
                source: SourceDep) -> UserOut:
     """Deactivate a user (admin): refused from the next request on, their sessions end and their live
@@ -155,7 +157,8 @@ def reset_password(username: UserName, body: PasswordResetIn, session: SessionDe
     return _user_out(user)
 
 
-@router.post("/users/{username}/require-password-change", response_model=UserOut, responses=NOT_FOUND)
+@router.post("/users/{username}/require-password-change", response_model=UserOut,
+             responses={**NOT_FOUND, **errors.responses(conflict="the user has no password (API tokens only)")})
 def require_password_change(username: UserName, session: SessionDep, unit: UnitDep, actor: ActorDep,
                             source: SourceDep) -> UserOut:
     """The user must choose a new password before doing anything else (admin)."""
@@ -204,7 +207,7 @@ def _token_out(row: ApiToken, username: str) -> TokenOut:
                     revoked_at=row.revoked_at)
 
 
-@router.get("/tokens", response_model=list[TokenOut])
+@router.get("/tokens", response_model=list[TokenOut], responses=errors.responses(not_found="no such user"))
 def list_tokens(session: SessionDep, actor: ActorDep,
                 username: Annotated[str | None, Query(max_length=64, description="admins: this user's; "
                                                       "'*' for everyone's")] = None,
@@ -218,7 +221,8 @@ def list_tokens(session: SessionDep, actor: ActorDep,
             accounts.tokens(session, user_id=user_id, include_revoked=include_revoked)]
 
 
-@router.post("/tokens", status_code=201, response_model=TokenCreated, responses=NOT_FOUND)
+@router.post("/tokens", status_code=201, response_model=TokenCreated,
+             responses={**NOT_FOUND, **errors.responses(conflict="the user is deactivated")})
 def create_token(body: TokenIn, session: SessionDep, unit: UnitDep, actor: ActorDep, source: SourceDep,
                  state: StateDep) -> TokenCreated:
     """A new API token for the caller (or, for admins, another user); the answer is the only time it is seen."""
@@ -250,7 +254,7 @@ class SessionOut(BaseModel):
     current: bool = Field(description="the session of this very request")
 
 
-@router.get("/sessions", response_model=list[SessionOut])
+@router.get("/sessions", response_model=list[SessionOut], responses=errors.responses(not_found="no such user"))
 def list_sessions(request: Request, session: SessionDep, actor: ActorDep, state: StateDep,
                   username: Annotated[str | None, Query(max_length=64, description="admins: this user's; '*' for "
                                                         "everyone's")] = None) -> list[SessionOut]:

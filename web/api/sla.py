@@ -19,6 +19,7 @@ from grid.errors import Forbidden, NotFound
 from grid.models import Calendar, Role
 from grid.people import Actor
 from web import seclog
+from web.api import errors
 from web.api.deps import ActorDep, SessionDep, SourceDep, UnitDep
 from web.background import webhooks
 from web.seclog import SecurityKind
@@ -65,7 +66,8 @@ def notifications(
     return NotificationPage(unread=count, items=[NotificationOut(**n.model_dump()) for n in rows])
 
 
-@router.post("/notifications/{notification_id}/read", response_model=NotificationOut)
+@router.post("/notifications/{notification_id}/read", response_model=NotificationOut,
+             responses=errors.responses(not_found="no such notification, or someone else's"))
 def mark_read(notification_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session: SessionDep,
               actor: ActorDep, unit: UnitDep) -> NotificationOut:
     note = session.get(Notification, notification_id)
@@ -130,13 +132,15 @@ class DayIn(BaseModel):
     name: str = ""
 
 
-@router.get("/calendars/{code}/days", response_model=list[DayOut])
+@router.get("/calendars/{code}/days", response_model=list[DayOut],
+            responses=errors.responses(not_found="no such calendar"))
 def calendar_days(code: str, session: SessionDep, _: ActorDep,
                   year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> list[DayOut]:
     return [DayOut(**d.model_dump()) for d in calendars.days(session=session, calendar_code=code, year=year)]
 
 
-@router.put("/calendars/{code}/days/{day}", response_model=DayOut)
+@router.put("/calendars/{code}/days/{day}", response_model=DayOut,
+            responses=errors.responses(not_found="no such calendar"))
 def put_day(code: str, day: date, body: DayIn, session: SessionDep, actor: ActorDep, source: SourceDep,
             unit: UnitDep) -> DayOut:
     """Admins add next year's holidays and make-up working days once the State Council publishes them."""
@@ -151,7 +155,8 @@ def put_day(code: str, day: date, body: DayIn, session: SessionDep, actor: Actor
     return DayOut(**row.model_dump())
 
 
-@router.delete("/calendars/{code}/days/{day}", status_code=204)
+@router.delete("/calendars/{code}/days/{day}", status_code=204,
+               responses=errors.responses(not_found="no such calendar, or the day is an ordinary one"))
 def delete_day(code: str, day: date, session: SessionDep, actor: ActorDep, source: SourceDep, unit: UnitDep) -> None:
     require_admin(actor)
     with unit:
