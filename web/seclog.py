@@ -230,10 +230,12 @@ def entries(
     before_seq: int | None = None,
     limit: int = 100,
 ) -> list[SecurityEvent]:
-    """The newest entries first, filtered by user (the actor, or the user acted on), kind and time."""
+    """The newest entries first, filtered by user (the actor, the user acted on, or the operating-system user
+    of a command-line change), kind and time."""
     query = select(SecurityEvent)
     if user:
-        query = query.where((SecurityEvent.actor_name == user) | (SecurityEvent.subject == f"user:{user}"))
+        query = query.where((SecurityEvent.actor_name == user) | (SecurityEvent.subject == f"user:{user}")
+                            | ((SecurityEvent.channel == "cli") & (SecurityEvent.client == user)))
     if kind:
         query = query.where(SecurityEvent.kind == str(kind))
     if since:

@@ -316,3 +316,6 @@ def test_audit_security_prints_the_log_filtered(api, engine, gridops):
     assert "sla_policy:accept/*/*" in gridops("audit", "security", "--limit", "1").output
     wrong = gridops("audit", "security", "--kind", "calendar")
     assert wrong.exit_code == 1 and "calendar_change" in wrong.output
+    by_os_user = gridops("audit", "security", "--user", OS_USER)  # what this person did on the command line
+    assert "periods: 20:00-23:59 → 19:00-23:59" in by_os_user.output and "sla_policy:accept" in by_os_user.output
+    assert "no entries match" in gridops("audit", "security", "--user", "somebody-else").output
