@@ -6,21 +6,15 @@ the 404 of a case that is not there and the refusals of an act are declared; a J
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.support.city import Api
-from web.app import create_app
-from web.settings import Settings
+from tests.support.openapi import openapi_document
 
 
 @pytest.fixture(scope="module")
-def document(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    root: Path = tmp_path_factory.mktemp("openapi")
-    settings = Settings(database_url=f"sqlite:///{root / 'unused.db'}", media_dir=root / "media",
-                        scheduler_enabled=False)
-    return create_app(settings, check_migrations=False).openapi()
+def document() -> dict:
+    return openapi_document()
 
 
 def declared(document: dict, method: str, path: str, status: int) -> dict | None:

@@ -12,10 +12,7 @@ derandomized generation, a few examples per operation and mode, no example datab
 
 from __future__ import annotations
 
-import json
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import schemathesis
@@ -30,6 +27,7 @@ from dispatch.lifecycle import ACTIONS
 from tests.conftest import BACKENDS, Databases
 from tests.support import database
 from tests.support.city import COMMUNITY_A, Api, City, build_city, cell_centre
+from tests.support.openapi import openapi_document
 from tests.web.test_route_access import file_cases
 from web.app import create_app
 from web.settings import Settings
@@ -59,38 +57,7 @@ CONFIG = schemathesis.Config.from_dict({
 })
 
 
-# Answers the app gives but its document does not declare, in routers others were changing when this test was
-# written (web/api/sla.py, web/api/accounts.py): the fuzzed document has them added, so that the rest of those
-# operations is checked meanwhile. Once a router declares one, test_pending_declarations_are_still_missing
-# fails: then it goes from here.
-PENDING: dict[str, dict[int, str]] = {}
-
-
-def app_document() -> dict:
-    """The app's OpenAPI document (it does not depend on a database)."""
-    root = Path(tempfile.mkdtemp(prefix="gridops-openapi-"))
-    settings = Settings(database_url=f"sqlite:///{root / 'unused.db'}", media_dir=root / "media",
-                        scheduler_enabled=False)
-    return json.loads(json.dumps(create_app(settings, check_migrations=False).openapi()))
-
-
-def operation(document: dict, key: str) -> dict | None:
-    method, path = key.split(" ", 1)
-    return document["paths"].get(path, {}).get(method.lower())
-
-
-def fuzzed_document() -> dict:
-    document = app_document()
-    for key, statuses in PENDING.items():
-        if (found := operation(document, key)) is not None:
-            for status, description in statuses.items():
-                found["responses"].setdefault(str(status), {
-                    "description": description,
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}})
-    return document
-
-
-schema = schemathesis.openapi.from_dict(fuzzed_document(), config=CONFIG)
+schema = schemathesis.openapi.from_dict(openapi_document(), config=CONFIG)
 EXISTING: dict[str, list] = {}  # path parameter → values that exist (filled by `served`)
 
 
@@ -112,15 +79,6 @@ def flatmap_body(context: schemathesis.HookContext, body: object) -> st.SearchSt
     lng, lat = cell_centre(COMMUNITY_A, 2)
     placed = {**body, "lat": lat, "lng": lng, "category_code": "E0101", "description": body.get("description") or "x"}
     return st.sampled_from([body, placed])
-
-
-def test_pending_declarations_are_still_missing() -> None:
-    document = app_document()
-    gone = [key for key in PENDING if operation(document, key) is None]
-    declared = [f"{key} {status}" for key, statuses in PENDING.items() if key not in gone
-                for status in statuses if str(status) in operation(document, key)["responses"]]
-    assert not gone and not declared, ("remove from PENDING in tests/web/test_fuzz_openapi.py what the app now "
-                                       f"declares ({', '.join(declared)}) or no longer has ({', '.join(gone)})")
 
 
 @pytest.fixture(scope="module")

@@ -3,15 +3,12 @@ dict shows up there as an untyped body, so a client cannot know what it gets and
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from dispatch.policies import DEFAULT_LADDER
+from tests.support.openapi import openapi_document
 from web.api.grid import DepartmentOut
 from web.api.map import MapAreasOut, MapTicketsOut
-from web.app import create_app
-from web.settings import Settings
 
 PRIMITIVES = {"string", "integer", "number", "boolean"}
 CHECKED_PREFIXES = ("/api/", "/open/")
@@ -45,11 +42,8 @@ def untyped_answers(document: dict) -> set[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def document(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    root: Path = tmp_path_factory.mktemp("openapi")
-    settings = Settings(database_url=f"sqlite:///{root / 'unused.db'}", media_dir=root / "media",
-                        scheduler_enabled=False)
-    return create_app(settings, check_migrations=False).openapi()
+def document() -> dict:
+    return openapi_document()
 
 
 def test_every_json_answer_has_a_typed_schema(document: dict) -> None:
