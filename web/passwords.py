@@ -30,26 +30,28 @@ def _common() -> frozenset[str]:
 
 
 def check_policy(password: str, *, username: str) -> None:
-    """Refuse a new password that is too short, too long, the user name, or common/easily guessed."""
+    """Refuse a new password that is too short, too long, contains the user name, or is common or easily
+    guessed: a 422 naming the ``rule`` broken (the pages say it in their language)."""
     if len(password) < MIN_LENGTH:
         raise InvalidInput(f"a password needs at least {MIN_LENGTH} characters (this one has {len(password)})",
-                           field="password")
+                           field="password", rule="too_short", min_length=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        raise InvalidInput(f"a password may have at most {MAX_LENGTH} characters", field="password")
+        raise InvalidInput(f"a password may have at most {MAX_LENGTH} characters", field="password",
+                           rule="too_long", max_length=MAX_LENGTH)
     folded = password.strip().lower()
     name = username.strip().lower()
     if name and (folded == name or len(name) >= 3 and name in folded):
-        raise InvalidInput("a password must not contain the user name", field="password")
+        raise InvalidInput("a password must not contain the user name", field="password", rule="contains_username")
     if folded in _common():
         raise InvalidInput("this password is on the list of the most common passwords; choose another",
-                           field="password")
+                           field="password", rule="common")
     from zxcvbn import zxcvbn
 
     verdict = zxcvbn(password, user_inputs=[username, "gridops"])
     if verdict["score"] < 2:
         hint = (verdict["feedback"].get("warning") or "").rstrip(".")
         raise InvalidInput(f"this password is too easy to guess{f' ({hint})' if hint else ''}; use a longer phrase "
-                           "of unrelated words", field="password")
+                           "of unrelated words", field="password", rule="guessable")
 
 
 def check_password(user: User, password: str) -> bool:

@@ -50,3 +50,35 @@ def test_every_page_works_under_its_content_security_policy(browser, live_server
         violations += page.evaluate("window.__csp || []")
         assert violations == [], (user, violations)
         context.close()
+
+
+def test_a_user_told_to_change_their_password_chooses_one_at_sign_in(browser, live_server, web_city):
+    """Issue 11: an admin can force a change at the next sign-in; the sign-in page then asks for the new
+    password (twice, with the policy in words), and the user lands on their page with it."""
+    import httpx
+
+    admin = {"Authorization": f"Bearer {web_city.tokens['admin']}"}
+    r = httpx.post(f"{live_server.url}/api/v1/users/worker_b/require-password-change", headers=admin)
+    assert r.status_code == 200 and r.json()["must_change_password"] is True
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login")
+    page.fill("#username", "worker_b")
+    page.fill("#password", PASSWORD)
+    page.click("form:not(#change) button[type=submit]")
+    page.wait_for_selector("#change:not([hidden])")
+    assert "至少 10 个字符" in page.inner_text("#change")
+    page.fill("#new_password", "password123")
+    page.fill("#confirm_password", "password123")
+    page.click("#change button[type=submit]")
+    page.wait_for_selector("#change-error:not(:empty)")  # a common password: the server's reason, in Chinese
+    assert "最常见的密码" in page.inner_text("#change-error")
+    shot(page, "login-change-password")
+    page.fill("#new_password", "harbour-lantern-quiet")
+    page.fill("#confirm_password", "harbour-lantern-quiet")
+    page.click("#change button[type=submit]")
+    page.wait_for_url(lambda url: url.endswith("/m/"))
+    context.close()
+    again = httpx.post(f"{live_server.url}/api/v1/login", json={"username": "worker_b",
+                                                                 "password": "harbour-lantern-quiet"})
+    assert again.status_code == 200 and again.json()["must_change_password"] is False

@@ -210,7 +210,8 @@ def test_a_new_password_meets_the_policy(api, engine, new, says):
     me = sign_in(client, "dispatcher")
     r = client.post("/api/v1/me/password", json={"current_password": PASSWORD, "new_password": new},
                     headers={"X-CSRF-Token": me["csrf_token"]})
-    assert r.status_code == 422 and says in r.json()["message"]
+    assert r.status_code == 422 and says in r.json()["message"] and r.json()["field"] == "password"
+    assert r.json()["rule"] in ("too_short", "contains_username", "common", "guessable")  # the pages translate it
 
 
 def test_a_password_change_ends_every_other_session_and_token(api, engine):

@@ -69,7 +69,7 @@ change.addEventListener("submit", async (event) => {
   }
   if (!r.ok) {
     const body = await r.json().catch(() => ({}));
-    changeError.textContent = body.message || `HTTP ${r.status}`;
+    changeError.textContent = body.rule ? t(`password.${body.rule}`, body) : body.message || `HTTP ${r.status}`;
     return;
   }
   go(await r.json());
