@@ -154,6 +154,7 @@ class Category(Row, table=True):
     limit_hours_urgent: float
     limit_hours_critical: float
     time_basis: TimeBasis = Field(default=TimeBasis.working, sa_type=enum_type(TimeBasis, 16))
+    after_photo_required: bool = True  # resolving a case of this class needs a photo of the result
     active: bool = True
 
     @property

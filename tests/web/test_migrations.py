@@ -88,7 +88,8 @@ def names_in_database(engine: Engine) -> set[tuple[str, str, tuple[str, ...], st
         for uq in inspector.get_unique_constraints(table):
             names.add((table, "UniqueConstraint", tuple(uq["column_names"]), uq["name"]))
         for index in inspector.get_indexes(table):
-            if not index.get("duplicates_constraint"):  # PostgreSQL's index behind a unique constraint
+            # PostgreSQL's index behind a unique constraint; the trigram indexes only PostgreSQL has (0010)
+            if not index.get("duplicates_constraint") and not index["name"].startswith("ix_trgm_"):
                 names.add((table, "Index", tuple(index["column_names"]), index["name"]))
     return names
 

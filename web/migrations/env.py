@@ -23,6 +23,12 @@ def compare_type(_context, _inspected_column, _metadata_column,  # noqa: ANN001
     return None
 
 
+def include_object(obj, name: str | None, type_: str, reflected: bool, compare_to) -> bool:  # noqa: ANN001
+    """Leave out of autogenerate what the models do not describe on purpose: PostgreSQL's trigram indexes for
+    search (migration 0010, ``ix_trgm_…``)."""
+    return not (type_ == "index" and reflected and compare_to is None and (name or "").startswith("ix_trgm_"))
+
+
 def run_migrations_online() -> None:
     engine = config.attributes.get("engine") or make_engine(config.get_main_option("sqlalchemy.url"))
     with engine.connect() as connection:
@@ -40,6 +46,7 @@ def run_migrations_online() -> None:
                 # SQLite too (on PostgreSQL a batch is plain ALTER statements)
                 render_as_batch=True,
                 compare_type=compare_type,
+                include_object=include_object,
             )
             with context.begin_transaction():
                 context.run_migrations()
