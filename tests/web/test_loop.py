@@ -194,6 +194,8 @@ def test_locate_cells_catalogue_and_health(api):
     assert cells["features"][0]["geometry"]["type"] == "Polygon"
     cats = api.get("worker_a", "/api/v1/categories").json()
     assert len(cats) >= 30 and {c["kind"] for c in cats} == {"component", "event"}
+    # issue 12: the control-room filter groups by major class; it read a major_code the answer lacked
+    assert {c["major_code"] for c in cats if c["code"].startswith("E01")} == {"E01"}
     assert len(api.get("worker_a", "/api/v1/departments").json()) >= 6
     assert api.client.get("/healthz").json()["status"] == "ok"
     assert api.client.get("/api/v1/tickets").status_code == 401

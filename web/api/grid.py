@@ -90,6 +90,8 @@ class CategoryOut(BaseModel):
     code: str = Field(description="kind letter + major + minor, e.g. E0101")
     kind: CategoryKind
     major: str
+    major_code: str = Field(description="kind letter + major, e.g. E01: what filters and routing rules name to "
+                                        "mean a whole major class")
     minor: str
     major_name: str
     major_name_en: str
@@ -133,8 +135,8 @@ class RoutingRuleOut(BaseModel):
 @router.get("/categories", response_model=list[CategoryOut])
 def categories(session: SessionDep, _: ActorDep) -> list[dict]:
     """The category catalogue: kind, major and minor class, names, default department and limits."""
-    return [c.model_dump(exclude={"id"}) for c in session.exec(select(Category).where(Category.active)
-                                                               .order_by(Category.code))]
+    return [{**c.model_dump(exclude={"id"}), "major_code": c.major_code}
+            for c in session.exec(select(Category).where(Category.active).order_by(Category.code))]
 
 
 @router.get("/departments", response_model=list[DepartmentOut])
