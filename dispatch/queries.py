@@ -5,13 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from dispatch.models import Photo, RoutingDecisionRecord, SlaTimer, Status, Ticket
 from dispatch.scope import visible
 from grid.errors import InvalidInput
+from grid.models import CODE_LENGTH, Area, AreaLevel
 from grid.people import Actor
+
+MAX_QUERY = 100  # characters of a search
+MAX_AREAS = 200  # areas a name search turns into cell-code ranges; beyond, one subquery over the codes
 
 
 @dataclass
@@ -25,6 +30,67 @@ class TicketFilter:
     created_to: datetime | None = None
     urgency: str | None = None
     mine: bool = False
+    q: str | None = None  # search: case number (or its last digits), area name or code, description words
+
+
+def clean_query(q: str | None) -> str | None:
+    """The search text stripped, or None for no search; refused past MAX_QUERY characters."""
+    text = (q or "").strip()
+    if len(text) > MAX_QUERY:
+        raise InvalidInput(f"a search is at most {MAX_QUERY} characters", field="q", max_length=MAX_QUERY)
+    return text or None
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _matcher(session: Session):  # noqa: ANN202
+    """``match(column, pattern)``: ILIKE on PostgreSQL (the pg_trgm GIN indexes of migration 0010 serve it),
+    LIKE on SQLite (case-insensitive for ASCII); the pattern's user text is escaped by the caller."""
+    if session.get_bind().dialect.name == "postgresql":
+        return lambda column, pattern: col(column).ilike(pattern, escape="\\")
+    return lambda column, pattern: col(column).like(pattern, escape="\\")
+
+
+def _under(code: str) -> ColumnElement[bool]:
+    """Cases in the area ``code`` (any level): a range of cell codes, which the cell_code index serves in
+    any collation (codes are digits of one length), unlike LIKE 'prefix%'."""
+    if len(code) >= CODE_LENGTH[AreaLevel.cell]:
+        return col(Ticket.cell_code) == code
+    return and_(col(Ticket.cell_code) >= code, col(Ticket.cell_code) <= code.ljust(CODE_LENGTH[AreaLevel.cell], "9"))
+
+
+def _areas_named(session: Session, match, text: str) -> ColumnElement[bool] | None:  # noqa: ANN001
+    """Cases in the areas (any level) whose name holds ``text``: the areas are read first (an indexed query on
+    area names), then each becomes a range of cell codes; a very common name falls back to a subquery."""
+    named = match(Area.name, f"%{_escape(text)}%")
+    codes = list(session.exec(select(Area.code).where(named).limit(MAX_AREAS + 1)))
+    if not codes:
+        return None
+    if len(codes) > MAX_AREAS:
+        matched = select(Area.code).where(named)
+        return or_(*(func.substr(Ticket.cell_code, 1, n).in_(matched) for n in sorted(set(CODE_LENGTH.values()))))
+    codes.sort()
+    kept = [c for c in codes if not any(c != o and c.startswith(o) for o in codes)]  # an ancestor covers it
+    return or_(*(_under(c) for c in kept))
+
+
+def search_condition(*, session: Session, q: str) -> ColumnElement[bool]:
+    """The cases one search box finds: by case number (the whole number, or its last digits), by the name
+    of a cell, community, street or district (the cases in it), by an area code (a prefix of the cell code),
+    or by words of the description (every word must appear). The user's ``%`` and ``_`` are literal."""
+    match = _matcher(session)
+    found = [match(Ticket.case_number, _escape(q))]
+    if q.isdigit():
+        found.append(match(Ticket.case_number, f"%{_escape(q)}"))
+        if len(q) <= CODE_LENGTH[AreaLevel.cell]:
+            found.append(_under(q))
+    if (area := _areas_named(session, match, q)) is not None:
+        found.append(area)
+    words = q.split()
+    found.append(and_(*(match(Ticket.description, f"%{_escape(w)}%") for w in words)))
+    return or_(*found)
 
 
 def list_tickets(
@@ -56,6 +122,8 @@ def list_tickets(
         query = query.where(Ticket.urgency == filters.urgency)
     if filters.mine:
         query = query.where(Ticket.reporter_id == actor.user_id)
+    if filters.q:
+        query = query.where(search_condition(session=session, q=filters.q))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(query.order_by(col(Ticket.created_at).desc(), col(Ticket.id).desc())
                         .limit(limit).offset(offset)).all()

@@ -167,6 +167,9 @@ def list_tickets(
     created_to: datetime | None = None,
     urgency: str | None = None,
     mine: bool = False,
+    q: Annotated[str | None, Query(description="search: a case number or its last digits, a cell, community or "
+                                               "street name or code, or words of the description (all must "
+                                               "appear); at most 100 characters")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> TicketPage:
@@ -174,7 +177,7 @@ def list_tickets(
     filters = queries.TicketFilter(
         status=statuses, category=category, department=department, area=area, bbox=parse_bbox(bbox),
         created_from=aware(created_from, "created_from"), created_to=aware(created_to, "created_to"),
-        urgency=urgency, mine=mine,
+        urgency=urgency, mine=mine, q=queries.clean_query(q),
     )
     rows, total = queries.list_tickets(session=session, actor=actor, filters=filters, limit=limit, offset=offset)
     views = _views(session, [t.id for t in rows])
