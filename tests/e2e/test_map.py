@@ -96,6 +96,12 @@ def test_filters_narrow_the_list_and_the_map(browser, live_server, web_city):
     page.select_option("select[data-filter=category]", "C")
     page.wait_for_selector("#map[data-markers='1']")
     list_shows(page, [cover["id"]])
+    # a major class (issue 12: every major showed "undefined 其他事件" and matched nothing)
+    labels = page.eval_on_selector_all("select[data-filter=category] option", "os => os.map(o => o.textContent)")
+    assert "E01 市容环境" in labels and not any("undefined" in label for label in labels)
+    page.select_option("select[data-filter=category]", "E01")
+    page.wait_for_selector("#map[data-markers='1']")
+    list_shows(page, [rubbish["id"]])
 
     page.select_option("select[data-filter=category]", "")
     page.select_option("select[data-filter=department]", "-")  # not dispatched yet
@@ -125,6 +131,39 @@ def test_language_switch_shows_english(browser, live_server, web_city):
     page.click("#list .row")
     page.wait_for_selector("#panel h3:has-text('Timeline')")
     shot(page, "map-english")
+    context.close()
+
+
+CONTRAST = """el => {
+  const rgb = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lin = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+  const lum = (c) => { const [r, g, b] = rgb(c).map(lin); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const s = getComputedStyle(el);
+  const [a, b] = [lum(s.color), lum(s.backgroundColor)].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}"""
+
+
+def test_on_a_laptop_the_header_is_one_line_and_every_control_is_big_enough_and_reachable(browser, live_server,
+                                                                                         web_city):
+    """Issue 12: the header wrapped at 1366 px, the live badge had a contrast of 1.97:1, the language switch,
+    logout and zoom were 36–40 px targets, and list rows could not be reached with the keyboard."""
+    case = report(live_server, web_city, "worker_a", COMMUNITY_A, 1, "E0101", "暴露垃圾")
+    context, page = sign_in(browser, live_server, "dispatcher", viewport={"width": 1366, "height": 768})
+    page.wait_for_selector("#map[data-ready='1']", timeout=30_000)
+    page.wait_for_selector("#live[data-state='online']")
+    tops = page.eval_on_selector_all(".map-top > *", "els => els.map(e => Math.round(e.getBoundingClientRect().top))")
+    assert max(tops) - min(tops) <= 12, tops  # one line
+    sizes = page.eval_on_selector_all(".map-top button, .maplibregl-ctrl-group button",
+                                      "els => els.map(e => [e.id || e.className, e.offsetWidth, e.offsetHeight])")
+    small = [s for s in sizes if s[1] < 44 or s[2] < 44]
+    assert len(sizes) >= 6 and not small, small
+    assert page.eval_on_selector("#live", CONTRAST) >= 4.5
+    page.focus(f"#list .row[data-id='{case['id']}']")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#panel:not([hidden])")
+    assert case["case_number"] in page.inner_text("#panel")
+    shot(page, "map-laptop")
     context.close()
 
 

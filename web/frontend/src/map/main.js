@@ -299,7 +299,7 @@ function renderList() {
     const light = c.light || "none";
     const left = remainingNow(c);
     const flashing = (state.breached.get(c.id) || 0) > now;
-    return `<div class="row ${selected === c.id ? "on" : ""} ${flashing ? "breach" : ""}" role="listitem" data-id="${c.id}" data-light="${light}">
+    return `<div class="row ${selected === c.id ? "on" : ""} ${flashing ? "breach" : ""}" role="listitem" tabindex="0" data-id="${c.id}" data-light="${light}">
       <span class="light ${light}"></span>
       <span class="row-main"><span class="case">${escapeHtml(c.case_number)}</span>
         <span class="row-sub">${escapeHtml(categoryName(c.category))} · ${escapeHtml(statusLabel(c.status))}</span></span>
@@ -494,6 +494,17 @@ async function main() {
   $("#list").addEventListener("click", (e) => {
     const row = e.target.closest(".row[data-id]");
     if (row) openCase(Number(row.dataset.id), true);
+  });
+  $("#list").addEventListener("keydown", (e) => {  // the list by keyboard: Enter/Space open, arrows move
+    const row = e.target.closest(".row[data-id]");
+    if (!row) return;
+    if (e.key === "Enter" || e.key === " ") {
+      e.preventDefault();
+      openCase(Number(row.dataset.id), true);
+    } else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      e.preventDefault();
+      (e.key === "ArrowDown" ? row.nextElementSibling : row.previousElementSibling)?.focus();
+    }
   });
   map.once("idle", () => refreshCounters());
   setInterval(tick, 1000);
