@@ -11,7 +11,7 @@ from dispatch.audit import verify
 from dispatch.models import Ticket
 from grid.models import Area, AreaLevel
 from web.app import create_app
-from web.cli.demo import build_demo
+from web.cli.demo import DESCRIPTIONS, build_demo
 from web.db import NotMigrated
 from web.settings import Settings
 
@@ -23,14 +23,17 @@ def test_refuses_an_unmigrated_database(tmp_path):
 
 def test_demo_city(engine, database_url, tmp_path):
     with Session(engine, expire_on_commit=False) as session:
-        tokens = build_demo(session=session, tickets=120, progress=lambda _: None)
+        tokens = build_demo(session=session, media_dir=tmp_path, tickets=120, progress=lambda _: None)
         cells = session.exec(select(func.count()).select_from(Area).where(Area.level == AreaLevel.cell)).one()
         streets = session.exec(select(func.count()).select_from(Area).where(Area.level == AreaLevel.street)).one()
         statuses = set(session.exec(select(Ticket.status)).all())
+        described = session.exec(select(Ticket.category_code, Ticket.description)).all()
         cases, events, problems = verify(session=session)
     assert cells > 800 and streets == 6
     assert cases == 120 and events > 400 and problems == []
     assert {"closed", "dispatched", "accepted", "verifying", "registered", "checked"} <= statuses
+    # issue 12: the descriptions match their categories (a gas leak no longer reads "a burst water main")
+    assert all(text in DESCRIPTIONS[code] for code, text in described)
     assert {role for _, role, _ in tokens} == {"worker", "dispatcher", "shift_lead", "department", "supervisor",
                                                "admin"}
     settings = Settings(database_url=database_url, media_dir=tmp_path)
@@ -39,7 +42,14 @@ def test_demo_city(engine, database_url, tmp_path):
             r = client.get("/api/v1/tickets", headers={"Authorization": f"Bearer {token}"})
             assert r.status_code == 200, (user, r.text)
             assert r.json()["total"] > 0, (user, role)
+        # every handled case shows its after-photo (resolving needs one)
+        admin = dict((role, token) for _, role, token in tokens)["admin"]
+        auth = {"Authorization": f"Bearer {admin}"}
+        closed = client.get("/api/v1/tickets", params={"status": "closed", "limit": 1}, headers=auth).json()["items"]
+        photos = client.get(f"/api/v1/tickets/{closed[0]['id']}", headers=auth).json()["photos"]
+        after = [p for p in photos if p["stage"] == "resolve"]
+        assert after and client.get(after[0]["url"], headers=auth).headers["content-type"] == "image/jpeg"
     with Session(engine) as session:  # running it again keeps the city and hands out new tokens
-        again = build_demo(session=session, tickets=120, progress=lambda _: None)
+        again = build_demo(session=session, media_dir=tmp_path, tickets=120, progress=lambda _: None)
         assert session.exec(select(func.count()).select_from(Ticket)).one() == 120
     assert {t for _, _, t in again}.isdisjoint({t for _, _, t in tokens})

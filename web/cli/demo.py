@@ -3,11 +3,14 @@ catalogue, routing rules, a user per role, and a few hundred cases in every stat
 
 from __future__ import annotations
 
+import io
 import random
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import shapely
+from PIL import Image, ImageDraw
 from shapely.geometry import Point, Polygon
 from sqlmodel import Session, SQLModel, select
 
@@ -15,6 +18,7 @@ from dispatch import service
 from dispatch.lifecycle import find_act
 from dispatch.models import Status, Ticket
 from dispatch.options import DispatchOptions
+from dispatch.photos import MediaStore, ProcessedImage, process_image
 from geo.generate import generate_grid
 from geo.index import CellIndex
 from geo.loaders import GridFeature
@@ -113,7 +117,18 @@ def _users(session: Session) -> dict[str, User]:
 PATH = ["verify", "register", "dispatch", "accept", "resolve", "check_pass", "close"]
 
 
-def _tickets(*, session: Session, users: dict[str, User], count: int, rng: random.Random) -> None:
+def after_photo() -> ProcessedImage:
+    """The demo's photo of a handled case: resolving needs one (the catalogue's categories require it)."""
+    img = Image.new("RGB", (640, 480), (86, 140, 96))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((40, 300, 600, 440), fill=(170, 170, 160))
+    draw.text((60, 60), "gridops demo: after", fill=(255, 255, 255))
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=80)
+    return process_image(out.getvalue(), name="after.jpg", max_bytes=1_000_000)
+
+
+def _tickets(*, session: Session, users: dict[str, User], count: int, rng: random.Random, store: MediaStore) -> None:
     actors = {name: Actor.of(session=session, user=u) for name, u in users.items()}
     workers = [a for a in actors.values() if a.role == Role.worker]
     by_cell = {c: a for a in workers for c in a.cell_codes}
@@ -121,6 +136,7 @@ def _tickets(*, session: Session, users: dict[str, User], count: int, rng: rando
     codes, geoms = cell_geometries(session=session)
     index = CellIndex(codes, geoms)
     options = DispatchOptions()
+    photo = after_photo()
     categories = [m[0] for m in MINORS]
     now = utcnow()
     clock = [now]
@@ -146,19 +162,21 @@ def _tickets(*, session: Session, users: dict[str, User], count: int, rng: rando
             category = rng.choice(categories)
             result = service.report(
                 session=session, actor=reporter, index=index, options=options, lat=point.y, lng=point.x,
-                category_code=category, description=rng.choice(DESCRIPTIONS[category[:3]]),
+                category_code=category, description=rng.choice(DESCRIPTIONS[category]),
                 urgency=rng.choices(["normal", "urgent", "critical"], [80, 15, 5])[0],
                 source=None if by_worker else rng.choice(["hotline", "citizen"]),
             )
             _advance(session=session, ticket=result.ticket, actors=actors, by_cell=by_cell, dept_actor=dept_actor,
-                     rng=rng, clock=clock, now=now, options=options, stop=stop, plain=n <= len(PATH))
+                     rng=rng, clock=clock, now=now, options=options, stop=stop, plain=n <= len(PATH),
+                     store=store, photo=photo)
             session.commit()
+            store.keep_written()
     finally:
         set_clock(None)
 
 
 def _advance(*, session, ticket: Ticket, actors, by_cell, dept_actor, rng, clock, now, options, stop: int,  # noqa: ANN001
-             plain: bool) -> None:
+             plain: bool, store: MediaStore, photo: ProcessedImage) -> None:
     """Walk the case along PATH up to step ``stop``, with random detours unless ``plain``."""
     detours = {} if plain else {
         "accept": rng.random() < 0.1, "resolve": rng.random() < 0.12, "register": rng.random() < 0.05}
@@ -186,7 +204,8 @@ def _advance(*, session, ticket: Ticket, actors, by_cell, dept_actor, rng, clock
         try:
             find_act(ticket.status, action, actor.role)
             service.act(session=session, actor=actor, ticket_id=ticket.id, action=action, options=options,
-                        reason=REASONS.get(action, ""), payload={"hours": 8} if action == "request_extension" else {})
+                        reason=REASONS.get(action, ""), payload={"hours": 8} if action == "request_extension" else {},
+                        photos=[photo] if action == "resolve" else (), store=store)
         except DomainError:
             break
         if action in ("request_extension", "request_suspension", "request_return") and rng.random() < 0.6:
@@ -208,19 +227,31 @@ REASONS = {
     "request_suspension": "需列入年度改造计划",
     "request_return": "不属于本单位职责", "resolve": "已处置完毕, 现场已恢复", "check_fail": "现场仍有残留, 需返工",
 }
+#: what a grid worker or a caller would write, for each minor class (issue 12: by major class, a gas leak
+#: could read "自来水管爆裂冒水")
 DESCRIPTIONS = {
-    "C01": ["井盖缺失, 存在安全隐患", "井盖破损下沉", "井盖松动, 车辆经过有响声"],
-    "C02": ["交通标志牌倾斜", "道路护栏被撞变形", "信号灯不亮"],
-    "C03": ["垃圾箱满溢未清运", "公厕门锁损坏", "店招牌匾破损有坠落风险"],
-    "C04": ["行道树枝干折断", "绿地被踩踏裸露", "花钵破损"],
-    "C05": ["老旧房屋外墙开裂"],
-    "C06": ["监控探头损坏"],
-    "E01": ["路边有暴露垃圾堆放", "道路不洁, 有大量落叶", "墙面乱涂乱画", "有人焚烧树叶"],
-    "E02": ["墙面、电线杆有小广告", "违规悬挂横幅"],
-    "E03": ["施工围挡破损, 渣土外溢", "夜间施工扰民", "违章搭建彩钢板房", "道路破损出现坑洼"],
-    "E04": ["无照游商在路口摆摊", "沿街商户店外经营占道", "机动车占用人行道停放", "共享单车乱停放"],
-    "E05": ["路面塌陷, 已设临时围挡", "自来水管爆裂冒水", "闻到燃气味", "下雨后路面积水严重"],
-    "E06": ["其他需要处理的问题"],
+    "C0101": ["上水井盖缺失, 存在安全隐患", "上水井盖破损下沉"],
+    "C0102": ["污水井盖松动, 车辆经过有响声", "污水井盖破裂"],
+    "C0103": ["雨水井盖缺失, 已用锥桶临时围挡", "雨水箅子被垃圾堵塞"], "C0104": ["电力井盖破损下沉", "电力井盖移位"],
+    "C0105": ["消防栓被撞歪, 有渗水", "消防栓被杂物遮挡"], "C0106": ["路灯夜间不亮", "路灯灯杆倾斜"],
+    "C0201": ["路口信号灯不亮", "信号灯黄灯一直闪烁"], "C0202": ["交通标志牌倾斜", "标志牌被树枝遮挡"],
+    "C0203": ["道路护栏被撞变形", "护栏缺失一段"], "C0204": ["隔离墩被撞倒在路中", "隔离墩破碎"],
+    "C0301": ["公厕门锁损坏", "公厕洗手池堵塞"], "C0302": ["垃圾箱满溢未清运", "垃圾箱破损"],
+    "C0303": ["报刊亭长期关闭, 外立面破旧"], "C0304": ["店招牌匾破损有坠落风险", "广告牌匾松动"],
+    "C0401": ["行道树枝干折断", "行道树倾斜压到电线"], "C0402": ["绿地被踩踏裸露", "绿地内有人种菜"],
+    "C0403": ["花钵破损", "花架倒伏"], "C0501": ["老旧房屋外墙开裂", "危房外墙有砖块掉落"],
+    "C0601": ["路口监控探头损坏", "电子眼被树枝遮挡"],
+    "E0101": ["路边有暴露垃圾堆放", "小区门口垃圾无人清运"], "E0102": ["道路不洁, 有大量落叶", "路面有油污"],
+    "E0103": ["空地积存建筑渣土", "楼道外积存生活垃圾"], "E0104": ["墙面乱涂乱画", "变电箱上被喷涂"],
+    "E0105": ["有人在绿地焚烧树叶", "路边焚烧垃圾冒黑烟"], "E0201": ["墙面、电线杆有小广告", "楼道内张贴小广告"],
+    "E0202": ["违规悬挂横幅", "过街横幅破损下垂"], "E0203": ["人行道上摆放广告牌", "店门口立式广告牌占道"],
+    "E0301": ["违章搭建彩钢板房", "屋顶违法加建"], "E0302": ["夜间施工扰民", "凌晨渣土车作业噪声大"],
+    "E0303": ["施工废弃料堆在路边", "装修垃圾随意丢弃"], "E0304": ["道路破损出现坑洼", "人行道地砖松动"],
+    "E0401": ["无照游商在路口摆摊", "流动摊贩占用盲道"], "E0402": ["沿街摊位占用机动车道", "早市占道经营"],
+    "E0403": ["机动车占用人行道停放", "消防通道被车辆堵塞"], "E0404": ["共享单车乱停放", "电动车堵住小区出入口"],
+    "E0405": ["沿街商户店外经营", "餐馆在店外摆桌"], "E0501": ["路面塌陷, 已设临时围挡", "路面出现下沉裂缝"],
+    "E0502": ["自来水管爆裂冒水", "路面有水不断涌出"], "E0503": ["闻到燃气味", "燃气管道接口漏气"],
+    "E0504": ["下雨后路面积水严重", "下穿通道积水"], "E0601": ["其他需要处理的问题"],
 }
 
 
@@ -234,10 +265,11 @@ DEMO_PASSWORD = "gridops-demo"
 
 
 def build_demo(
-    *, session: Session, tickets: int = 300, reset: bool = False, seed: int = 20261122,
+    *, session: Session, media_dir: Path, tickets: int = 300, reset: bool = False, seed: int = 20261122,
     progress: Callable[[str], None] = print,
 ) -> list[tuple[str, str, str]]:
-    """Build the demo city once (or again with reset) and return (user, role, fresh token) per role."""
+    """Build the demo city once (or again with reset) and return (user, role, fresh token) per role. The
+    handled cases' after-photos are written under ``media_dir`` (the app's media directory)."""
     if reset:
         reset_all(session)
     if session.exec(select(Area).where(Area.level == AreaLevel.cell)).first() is None:
@@ -253,7 +285,7 @@ def build_demo(
             user.password_hash = password
             session.add(user)
         session.commit()
-        _tickets(session=session, users=users, count=tickets, rng=rng)
+        _tickets(session=session, users=users, count=tickets, rng=rng, store=MediaStore(media_dir))
         progress(f"demo cases: {tickets}")
     out = []
     for name, role in DEMO_USERS:
