@@ -60,11 +60,12 @@ class State:
 STATES: dict[Status, State] = {s.status: s for s in (
     State(S.verifying, "待核实", "To verify", "核实中", "Being verified"),
     State(S.reported, "待立案", "To register", "已受理", "Received"),
+    State(S.verify_disputed, "核实不属实，待班长审核", "Not confirmed on site: to review", "核实中", "Being verified"),
     State(S.rejected, "不予立案", "Rejected", "不予受理", "Not accepted", "rejected_at"),
     State(S.registered, "待派遣", "To dispatch", "已受理", "Received", "registered_at"),
     State(S.dispatched, "待签收", "To accept", "处理中", "Being handled", "dispatched_at"),
     State(S.accepted, "处置中", "Being handled", "处理中", "Being handled", "accepted_at"),
-    State(S.return_requested, "回退申请", "Return requested", "处理中", "Being handled"),
+    State(S.return_requested, "回退审核中", "Return requested", "处理中", "Being handled"),
     State(S.extension_requested, "延期申请", "Extension requested", "处理中", "Being handled"),
     State(S.suspension_requested, "挂账申请", "Suspension requested", "处理中", "Being handled"),
     State(S.suspended, "挂账", "Suspended", "暂缓办理", "On hold", "suspended_at"),
@@ -112,6 +113,7 @@ class Act:
     timers: Timers = field(default_factory=Timers)
     stamp: str | None = None  # the timestamp column it sets (by default its target state's)
     photos: str | None = None  # the stage photos sent with it are filed under; None: no photos
+    needs_photo: bool = False  # at least one photo must come with it (evidence taken on site)
     request: bool = False  # puts the case on hold until another act answers it
     answers: str | None = None  # the request this act approves or denies
     effect: Effect | None = None
@@ -149,12 +151,16 @@ def _act(action: str, states, roles, to, zh: str, en: str, **kw) -> Act:  # noqa
 
 ALL = STAGES
 TABLE: tuple[Act, ...] = (
-    _act("verify", {S.verifying}, {R.worker}, S.reported, "核实", "Verify", on_site=True, stamp="verified_at",
+    _act("verify", {S.verifying}, {R.worker}, S.reported, "核实属实", "Verify: true", on_site=True,
+         stamp="verified_at", photos="verify", timers=Timers(fulfil=("verify",), start=("register",))),
+    # 不属实: the worker's reason and photo go on record and the shift lead decides (reject or register anyway)
+    _act("verify_untrue", {S.verifying}, {R.worker}, S.verify_disputed, "核实不属实", "Verify: not true",
+         needs_reason=True, needs_photo=True, on_site=True, stamp="verified_at", photos="verify",
          timers=Timers(fulfil=("verify",), start=("register",))),
-    _act("register", {S.reported}, {R.shift_lead, R.system}, S.registered, "立案", "Register",
+    _act("register", {S.reported, S.verify_disputed}, {R.shift_lead, R.system}, S.registered, "立案", "Register",
          timers=Timers(fulfil=("register",), start=("dispatch",)), effect=effects.register),
-    _act("reject", {S.verifying, S.reported}, {R.shift_lead}, S.rejected, "不予立案", "Reject", needs_reason=True,
-         timers=Timers(stop=ALL)),
+    _act("reject", {S.verifying, S.reported, S.verify_disputed}, {R.shift_lead}, S.rejected, "不予立案", "Reject",
+         needs_reason=True, timers=Timers(stop=ALL)),
     _act("dispatch", {S.registered}, CENTRE | {R.system}, S.dispatched, "派遣", "Dispatch",
          payload=effects.DispatchPayload, timers=Timers(fulfil=("dispatch",), start=DEPARTMENT_STAGES),
          effect=effects.dispatch),
@@ -198,8 +204,8 @@ TABLE: tuple[Act, ...] = (
     _act("merge", OPEN - REQUESTS, CENTRE, S.merged, "合并", "Merge", payload=effects.MergePayload,
          timers=Timers(stop=ALL), effect=effects.merge),
     _act("urge", OPEN, {R.supervisor, R.shift_lead}, SAME, "督办", "Urge", needs_reason=True),
-    _act("support", OPEN, {R.worker}, SAME, "附议", "Same problem", effect=effects.support),
-    _act("comment", frozenset(Status), HUMANS, SAME, "留言", "Comment", needs_reason=True),
+    _act("support", OPEN, {R.worker}, SAME, "同一问题", "Same problem", effect=effects.support),
+    _act("comment", frozenset(Status), HUMANS, SAME, "备注", "Comment", needs_reason=True),
 )
 
 #: Events on the record that are not acts a person takes from the table: the report that opens a case,

@@ -16,6 +16,7 @@ from grid.dbtypes import Row, UTCDateTime, enum_type
 class Status(StrEnum):
     verifying = "verifying"  # 待核实: a non-worker report waits for the cell's worker
     reported = "reported"  # 待立案: waits for the shift lead to register or reject
+    verify_disputed = "verify_disputed"  # 核实不属实: the worker found nothing; the shift lead rejects or registers
     rejected = "rejected"  # 不予立案
     registered = "registered"  # 已立案, waits for dispatch
     dispatched = "dispatched"  # 已派遣, waits for the department to accept

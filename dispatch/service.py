@@ -297,6 +297,8 @@ def act(
     if photos and entry.photos is None:
         takers = ", ".join(["report", *dict.fromkeys(a.action for a in TABLE if a.photos)])
         raise InvalidInput(f"photos cannot be attached to {action}; attach them to {takers}")
+    if entry.needs_photo and not photos:
+        raise InvalidInput(f"{action} needs a photo taken on site: attach one", field="photos")
     _bump_version(session, ticket, expected_version)
     now = utcnow()
     event, _ = _take(session=session, ticket=ticket, actor=actor, act=entry, options=options, at=now, reason=text,

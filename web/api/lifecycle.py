@@ -45,6 +45,7 @@ class ActOut(BaseModel):
     request: bool = Field(description="puts the case on hold until another act answers it")
     answers: str | None = Field(description="the request this act approves or denies")
     photos: str | None = Field(description="the stage photos sent with it are filed under; null: no photos")
+    needs_photo: bool = Field(description="at least one photo must come with it")
     stamp: str | None = Field(description="the timestamp it sets (besides its target state's)")
     payload: dict[str, Any] = Field(description="JSON schema of what its payload may carry")
     timers: TimersOut
@@ -66,7 +67,7 @@ def _act(a: Act) -> ActOut:
     return ActOut(
         action=a.action, from_=sorted(str(s) for s in a.from_states), roles=sorted(str(r) for r in a.roles),
         to=a.to, needs_reason=a.needs_reason, on_site=a.on_site, request=a.request, answers=a.answers,
-        photos=a.photos, stamp=a.stamp, payload=a.payload.model_json_schema(),
+        photos=a.photos, needs_photo=a.needs_photo, stamp=a.stamp, payload=a.payload.model_json_schema(),
         timers=TimersOut(fulfil=list(t.fulfil), stop=list(t.stop), start=list(t.start), pause=list(t.pause),
                          resume=list(t.resume), extend=list(t.extend)),
         label=Labels(zh_CN=a.zh, en=a.en),
