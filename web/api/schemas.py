@@ -12,7 +12,6 @@ from dispatch.lifecycle import STAMPS, TABLE, allowed_actions
 from dispatch.models import Photo, RoutingDecisionRecord, Ticket, TicketEvent
 from dispatch.sla import TimerView, headline
 from grid.people import Actor
-from grid.routing import reason_of
 
 
 class ReportIn(BaseModel):
@@ -64,13 +63,7 @@ class EventOut(BaseModel):
 class RoutingOut(BaseModel):
     rule_id: int | None
     department_code: str | None
-    reason: str = Field(description="why, in English")
-    reason_code: str = Field(description="why, as a stable code: rule (a routing rule chose the department), no_rule "
-                                         "(left to the dispatcher), manual (a dispatcher chose), other")
-    reason_params: dict[str, Any] = Field(
-        description="the code's parameters: rule: rule_id, category, area_code, urgency, department_code ('' for "
-                    "any); no_rule: category_code, cell_code, suggested_department_code; manual: username, "
-                    "as_suggested, suggested_department_code")
+    reason: str
     decided_at: datetime
 
 
@@ -180,12 +173,6 @@ def caller_actions(t: Ticket, actor: Actor) -> list[str]:
     return [a for a in names if a not in on_site or t.cell_code in actor.cell_codes]
 
 
-def routing_out(r: RoutingDecisionRecord) -> RoutingOut:
-    code, params = reason_of(r.reason)
-    return RoutingOut(rule_id=r.rule_id, department_code=r.department_code, reason=r.reason, reason_code=code,
-                      reason_params=params, decided_at=r.decided_at)
-
-
 def ticket_detail(
     t: Ticket, *, actor: Actor, events: list[TicketEvent], photos: list[Photo], routing: list[RoutingDecisionRecord],
     timers: list[TimerView],
@@ -198,7 +185,8 @@ def ticket_detail(
                          content_type=p.content_type, width=p.width, height=p.height, created_at=p.created_at,
                          event_seq=p.event_seq)
                 for p in photos],
-        routing=[routing_out(r) for r in routing],
+        routing=[RoutingOut(rule_id=r.rule_id, department_code=r.department_code, reason=r.reason,
+                            decided_at=r.decided_at) for r in routing],
         timeline=[EventOut(seq=e.seq, at=e.at, actor=e.actor_name, role=e.role, action=e.action,
                            from_status=e.from_status, to_status=e.to_status, reason=e.reason,
                            payload=json.loads(e.payload), hash=e.hash) for e in events],
