@@ -91,7 +91,7 @@ def category_of(session: Session, code: str | None) -> Category:
     if cat is None or not cat.active:
         raise UnknownCategory(
             f"unknown category {code!r}: pick a minor class from GET /api/v1/categories (e.g. E0101)",
-            field="category_code",
+            field="category_code", value=str(code or ""),
         )
     return cat
 
@@ -118,7 +118,8 @@ def register(ctx: ActContext) -> dict:
 def _department(session: Session, code: str | None) -> str:
     if not code or code not in catalogue.departments(session):
         raise UnknownDepartment(
-            f"unknown department {code!r}: pick one from GET /api/v1/departments", field="department_code"
+            f"unknown department {code!r}: pick one from GET /api/v1/departments", field="department_code",
+            value=str(code or ""),
         )
     return code
 
@@ -130,9 +131,8 @@ def dispatch(ctx: ActContext) -> dict:
     if ctx.actor.role != Role.system:  # the system dispatches by the rule register already put on record
         newcase.keep(ctx.session, RoutingDecisionRecord(
             ticket_id=ticket.id, rule_id=None, department_code=code, decided_at=ctx.at,
-            reason=f"dispatched by {ctx.actor.username}"
-            + (" (as suggested)" if code == ticket.suggested_department_code
-               else f" (suggested {ticket.suggested_department_code})")))
+            reason=routing.manual_reason(username=ctx.actor.username, department_code=code,
+                                         suggested_department_code=ticket.suggested_department_code)))
     return {"department_code": code, "suggested_department_code": ticket.suggested_department_code}
 
 
@@ -144,7 +144,8 @@ def approve_return(ctx: ActContext) -> dict:
 
 def _within_limit(hours: float, options: DispatchOptions) -> float:
     if hours > options.max_extension_hours:
-        raise InvalidInput(f"hours must be more than 0 and at most {options.max_extension_hours:g}", field="hours")
+        raise InvalidInput(f"hours must be more than 0 and at most {options.max_extension_hours:g}",
+                           code="extension_hours_out_of_range", field="hours", max_hours=options.max_extension_hours)
     return hours
 
 
@@ -160,7 +161,8 @@ def approve_extension(ctx: ActContext) -> dict:
     requested = json.loads(last.payload).get("hours") if last else None
     hours = ctx.payload.hours if ctx.payload.hours is not None else requested
     if hours is None:
-        raise InvalidInput("say how many working hours to approve: payload {\"hours\": 8}", field="hours")
+        raise InvalidInput("say how many working hours to approve: payload {\"hours\": 8}",
+                           code="extension_hours_required", field="hours")
     hours = _within_limit(hours, ctx.options)
     ctx.ticket.extension_hours += hours
     return {"hours": hours, "requested_hours": requested}
@@ -169,16 +171,20 @@ def approve_extension(ctx: ActContext) -> dict:
 def merge(ctx: ActContext) -> dict:
     session, ticket, into = ctx.session, ctx.ticket, ctx.payload.into
     if into is None or into == "":
-        raise InvalidInput("say which case to merge into: payload {\"into\": CASE_NUMBER}", field="into")
+        raise InvalidInput("say which case to merge into: payload {\"into\": CASE_NUMBER}",
+                           code="merge_target_required", field="into")
     target = session.exec(select(Ticket).where(Ticket.case_number == str(into))).first()
     if target is None and str(into).isdigit() and int(into) <= 2**31 - 1:
         target = session.get(Ticket, int(into))
     if target is None:
-        raise InvalidInput(f"no case {into!r} to merge into", field="into")
+        raise InvalidInput(f"no case {into!r} to merge into", code="merge_target_unknown", field="into",
+                           into=str(into))
     if target.id == ticket.id:
-        raise InvalidInput("a case cannot be merged into itself", field="into")
+        raise InvalidInput("a case cannot be merged into itself", code="merge_into_itself", field="into")
     if target.status in TERMINAL:
-        raise InvalidInput(f"case {target.case_number} is {target.status}; merge into an open case", field="into")
+        raise InvalidInput(f"case {target.case_number} is {target.status}; merge into an open case",
+                           code="merge_target_closed", field="into", into=target.case_number,
+                           status=str(target.status))
     target.support_count += ticket.support_count + 1
     ticket.merged_into_id = target.id
     ctx.record_on(ticket=target, action="merged_in", payload={"case_number": ticket.case_number})
@@ -189,7 +195,8 @@ def support(ctx: ActContext) -> dict:
     if ctx.actor.user_id is not None and ctx.session.exec(select(TicketEvent.id).where(
             TicketEvent.ticket_id == ctx.ticket.id, TicketEvent.action == "support",
             TicketEvent.actor_id == ctx.actor.user_id)).first() is not None:
-        raise Conflict("you already support this case; each person counts once", status=str(ctx.ticket.status))
+        raise Conflict("you already support this case; each person counts once", code="already_supported",
+                       status=str(ctx.ticket.status))
     ctx.ticket.support_count += 1
     return {}
 

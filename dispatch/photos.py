@@ -40,7 +40,7 @@ def _too_many_pixels(name: str, pixels: int | None, size: str = "") -> PhotoTooL
         "more pixels than can be read"
     return PhotoTooLarge(f"{name} is {said}; photos may have at most {MAX_PIXELS:,} pixels "
                          f"({MAX_PIXELS / 1e6:g} megapixels): a lower camera setting or a resize fixes it",
-                         max_pixels=MAX_PIXELS)
+                         code="photo_too_many_pixels", max_pixels=MAX_PIXELS, name=name)
 
 
 @dataclass(frozen=True)
@@ -58,15 +58,15 @@ def process_image(data: bytes, *, name: str = "photo", max_bytes: int) -> Proces
     The orientation EXIF carried is applied to the pixels first, so the photo still shows upright."""
     if len(data) > max_bytes:
         raise PhotoTooLarge(f"{name} is {len(data) / 1e6:.1f} MB; photos may be at most {max_bytes / 1e6:.1f} MB",
-                            max_bytes=max_bytes)
+                            max_bytes=max_bytes, limit_bytes=max_bytes, name=name)
     if not data:
-        raise NotAnImage(f"{name} is empty")
+        raise NotAnImage(f"{name} is empty", name=name)
     try:
         with Image.open(io.BytesIO(data)) as probe:
             fmt = SAME_AS.get(probe.format, probe.format)
             probe.verify()
         if fmt not in FORMATS:
-            raise NotAnImage(f"{name} is a {fmt} image; send JPEG, PNG or WebP")
+            raise NotAnImage(f"{name} is a {fmt} image; send JPEG, PNG or WebP", name=name)
         img = Image.open(io.BytesIO(data))
         if img.width * img.height > MAX_PIXELS:
             raise _too_many_pixels(name, img.width * img.height, f"{img.width}×{img.height}")
@@ -77,7 +77,7 @@ def process_image(data: bytes, *, name: str = "photo", max_bytes: int) -> Proces
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         if isinstance(exc, InvalidInput):
             raise
-        raise NotAnImage(f"{name} is not an image this service can read (JPEG, PNG or WebP)") from None
+        raise NotAnImage(f"{name} is not an image this service can read (JPEG, PNG or WebP)", name=name) from None
     img = ImageOps.exif_transpose(img)
     img.info = {}  # nothing but pixels: Pillow would write a JPEG comment, a profile or PNG text back
     content_type, extension = FORMATS[fmt]

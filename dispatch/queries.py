@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from dispatch.models import Photo, RoutingDecisionRecord, SlaTimer, Status, Ticket
 from dispatch.scope import visible
 from grid.errors import InvalidInput
-from grid.models import CODE_LENGTH, Area, AreaLevel
+from grid.models import CODE_LENGTH, Area, AreaLevel, User
 from grid.people import Actor
 
 MAX_QUERY = 100  # characters of a search
@@ -37,7 +37,8 @@ def clean_query(q: str | None) -> str | None:
     """The search text stripped, or None for no search; refused past MAX_QUERY characters."""
     text = (q or "").strip()
     if len(text) > MAX_QUERY:
-        raise InvalidInput(f"a search is at most {MAX_QUERY} characters", field="q", max_length=MAX_QUERY)
+        raise InvalidInput(f"a search is at most {MAX_QUERY} characters", code="query_too_long", field="q",
+                           max_length=MAX_QUERY)
     return text or None
 
 
@@ -141,6 +142,13 @@ def timers_by_ticket(*, session: Session, ticket_ids: list[int]) -> dict[int, li
 
 def photos_of(*, session: Session, ticket_id: int) -> list[Photo]:
     return list(session.exec(select(Photo).where(Photo.ticket_id == ticket_id).order_by(Photo.id)))
+
+
+def display_names(*, session: Session, user_ids: set[int]) -> dict[int, str]:
+    """The display names of the people on a timeline, by user id."""
+    if not user_ids:
+        return {}
+    return dict(session.exec(select(User.id, User.display_name).where(col(User.id).in_(user_ids))).all())
 
 
 def routing_of(*, session: Session, ticket_id: int) -> list[RoutingDecisionRecord]:

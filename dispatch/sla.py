@@ -301,19 +301,43 @@ class TimerView(BaseModel):
     remaining_s: float = Field(description="working seconds left; negative when overdue")
     limit_s: float
     extension_s: float
-    basis: str
+    basis: str = Field(description="working (工作时) or natural (自然时): the limit's own basis")
     calendar: str
+    day_s: float = Field(description="one day in the limit's basis: 86,400 s in natural time, the calendar's "
+                                     "working hours of a working day in working time (28,800 s for 8 hours)")
+    days: int = Field(description="|remaining_s| as whole days of day_s (working days in working time) ...")
+    rest_s: float = Field(description="... and the seconds left over, under one day: the pages say 剩余 2 小时 05 分, "
+                                      "超时 12 天 21 小时 or 超时 3 个工作日 2 小时 from basis, days and rest_s")
     warning_level: int
     fulfilled_at: datetime | None
     breached_at: datetime | None
     on_time: bool | None
 
 
+def day_s(cal: WorkCalendar) -> float:
+    """One day of a calendar's time: 24 hours when it is always on (natural time), else the working hours of
+    one of its working days (every working day has the calendar's periods)."""
+    if cal.always_on:
+        return 86_400.0
+    base = datetime(2000, 1, 3)
+    return float(sum((datetime.combine(base, b) - datetime.combine(base, a)).total_seconds() for a, b in cal.periods))
+
+
+def split_days(seconds: float, day: float) -> tuple[int, float]:
+    """|seconds| as (whole days of ``day`` seconds, the rest): 3 working days and 2 hours overdue on a calendar
+    of 8-hour days is (3, 7200) for -93,600 s."""
+    whole, rest = divmod(round(abs(seconds)), round(day))
+    return int(whole), float(rest)
+
+
 def view(*, session: Session, timer: SlaTimer, now: datetime) -> TimerView:
     cal = calendar_for(session=session, code=timer.calendar_code)
     left = remaining_s(timer, cal, now)
     finished = timer.fulfilled_at is not None
+    one_day = day_s(cal)
+    days, rest = split_days(left, one_day)
     return TimerView(
+        day_s=one_day, days=days, rest_s=rest,
         stage=timer.stage, cycle=timer.cycle, active=timer.active, paused=timer.paused_at is not None,
         light=light(timer, cal, now), due_at=timer.due_at, original_due_at=timer.original_due_at,
         remaining_s=round(left, 1), limit_s=timer.limit_s, extension_s=timer.extension_s, basis=timer.basis,

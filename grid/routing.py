@@ -15,7 +15,9 @@ default department as a suggestion."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -31,6 +33,45 @@ class RouteDecision:
     rule_id: int | None
     reason: str
     suggested_department_code: str | None
+
+
+# A decision's reason is kept as English text (routing_decision.reason, on record since the first release);
+# the three texts below are the only ones written, and ``reason_of`` reads them back as a stable code and
+# its parameters, which the pages put in their own words (common.js: routing.rule, routing.no_rule,
+# routing.manual).
+RULE_TEXT = re.compile(r"^rule #(?P<rule_id>\d+): (?P<category>\S+|any category) in (?P<area_code>\S+)"
+                       r"(?:, (?P<urgency>\w+))? → (?P<department_code>\S+)$")
+NO_RULE_TEXT = re.compile(r"^no routing rule matches (?P<category_code>\S+) in (?P<cell_code>\S+); left to the "
+                          r"dispatcher(?: \(the category's default department is "
+                          r"(?P<suggested_department_code>\S+)\))?$")
+MANUAL_TEXT = re.compile(r"^dispatched by (?P<username>\S+) \((?:(?P<as_suggested>as suggested)|suggested "
+                         r"(?P<suggested_department_code>\S+))\)$")
+
+
+def reason_of(text: str) -> tuple[str, dict[str, Any]]:
+    """A decision's reason as (code, parameters): ``rule`` (rule_id, category, area_code, urgency,
+    department_code; "" for any), ``no_rule`` (category_code, cell_code, suggested_department_code or None),
+    ``manual`` (username, as_suggested, suggested_department_code); ``other`` for a text none of them wrote."""
+    if found := RULE_TEXT.match(text):
+        params: dict[str, Any] = found.groupdict()
+        params["rule_id"] = int(params["rule_id"])
+        params["category"] = "" if params["category"] == "any category" else params["category"]
+        params["area_code"] = "" if params["area_code"] == "everywhere" else params["area_code"]
+        params["urgency"] = params["urgency"] or ""
+        return "rule", params
+    if found := NO_RULE_TEXT.match(text):
+        return "no_rule", found.groupdict()
+    if found := MANUAL_TEXT.match(text):
+        params = found.groupdict()
+        params["as_suggested"] = bool(params["as_suggested"])
+        return "manual", params
+    return "other", {}
+
+
+def manual_reason(*, username: str, department_code: str, suggested_department_code: str | None) -> str:
+    """The reason of a dispatcher's own choice of department."""
+    return f"dispatched by {username}" + (" (as suggested)" if department_code == suggested_department_code
+                                          else f" (suggested {suggested_department_code})")
 
 
 def specificity(rule: RoutingRule) -> tuple[int, int, int]:

@@ -78,4 +78,4 @@ def test_an_empty_search_is_no_filter_and_a_long_one_is_refused(api) -> None:  #
     assert _numbers(api, "dispatcher", "   ") >= {a, b}
     r = api.get("dispatcher", "/api/v1/tickets", params={"q": "x" * 101})
     assert r.status_code == 422
-    assert r.json()["error"] == "invalid_input" and r.json()["field"] == "q"
+    assert r.json()["error"] == "query_too_long" and r.json()["max_length"] == 100

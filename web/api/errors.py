@@ -6,6 +6,7 @@ route is declared here for every operation it applies to (``declare_errors``); w
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -27,9 +28,13 @@ class ErrorOut(BaseModel):
     invalid value), ``status`` and ``allowed_actions`` (an act the case's state does not allow) ..."""
 
     model_config = ConfigDict(extra="allow", json_schema_extra={"additionalProperties": True})
-    error: str = Field(description="a stable code: unauthorized, forbidden, not_found, conflict, invalid_input, "
-                                   "too_large, ...")
-    message: str = Field(description="what is wrong and what to do about it, for a person")
+    error: str = Field(description="a stable code the pages translate, its parameters beside it as fields: "
+                                   "illegal_transition (status, action, role, allowed_actions), version_conflict "
+                                   "(version, expected, status), outside_managed_area (nearest_cell, distance_m), "
+                                   "photo_too_large (limit_bytes), unknown_category (value), text_required and "
+                                   "text_too_long (field, length, limit), invalid_coordinates, unauthorized, "
+                                   "forbidden, not_found, invalid_input (field), too_large, ...")
+    message: str = Field(description="what is wrong and what to do about it, for a person, in English")
 
 
 DESCRIPTIONS = {
@@ -115,7 +120,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(GeoError)
     async def geo_error(_: Request, exc: GeoError) -> JSONResponse:
-        return JSONResponse(_body(type(exc).__name__, str(exc)), status_code=422)
+        # InvalidCoordinates → invalid_coordinates, UnsupportedCRS → unsupported_crs
+        code = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", type(exc).__name__).lower()
+        return JSONResponse(_body(code, str(exc)), status_code=422)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -72,13 +72,15 @@ async def read_body(request: Request, settings: Settings) -> tuple[dict[str, Any
             else:
                 fields[key] = value
         if len(uploads) > settings.max_photos:
-            raise InvalidInput(f"{len(uploads)} photos sent; at most {settings.max_photos} are accepted")
+            raise InvalidInput(f"{len(uploads)} photos sent; at most {settings.max_photos} are accepted",
+                               code="too_many_photos", field="photos", count=len(uploads), limit=settings.max_photos)
         raw: list[tuple[str, bytes]] = []
         for upload in uploads:
             data = await upload.read(settings.max_photo_bytes + 1)
             name = upload.filename or "photo"
             if len(data) > settings.max_photo_bytes:
-                raise PhotoTooLarge(f"{name} is larger than {settings.max_photo_bytes / 1e6:.1f} MB")
+                raise PhotoTooLarge(f"{name} is larger than {settings.max_photo_bytes / 1e6:.1f} MB",
+                                    limit_bytes=settings.max_photo_bytes, name=name)
             raw.append((name, data))
         photos = await run_in_threadpool(
             lambda: [process_image(d, name=n, max_bytes=settings.max_photo_bytes) for n, d in raw]
