@@ -3,9 +3,11 @@ cells of 0.001° × 0.001° (about 95 m × 111 m) near the Bund, plus the catalo
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 from fastapi.testclient import TestClient
+from PIL import Image
 from shapely.geometry import box
 from sqlmodel import Session
 
@@ -131,3 +133,15 @@ class Api:
 
     def act(self, user: str, ticket_id: int, action: str, **body):  # noqa: ANN003, ANN201
         return self.post(user, f"/api/v1/tickets/{ticket_id}/actions/{action}", json=body)
+
+    def resolve(self, user: str, ticket_id: int, reason: str = "已处置"):  # noqa: ANN201
+        """Resolve with one after-photo, as the default catalogue's categories require."""
+        return self.post(user, f"/api/v1/tickets/{ticket_id}/actions/resolve", data={"reason": reason},
+                         files=[("photos", ("after.jpg", after_photo(), "image/jpeg"))])
+
+
+def after_photo() -> bytes:
+    """A small JPEG: a photo of the result for a resolve."""
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (60, 140, 90)).save(out, "JPEG")
+    return out.getvalue()

@@ -18,7 +18,8 @@ def run_cli(monkeypatch, database_url: str, *args: str):  # noqa: ANN001, ANN201
         get_settings.cache_clear()
 
 
-def test_report_to_close_with_rework(api, engine, database_url, monkeypatch):
+def test_report_to_close_with_rework(api, engine, database_url, monkeypatch, media_dir):
+    monkeypatch.setenv("GRIDOPS_MEDIA_DIR", str(media_dir))  # where the after-photos are, for audit verify
     r = api.report("worker_a", description="路口暴露垃圾, 约两立方")
     assert r.status_code == 201, r.text
     ticket = r.json()["ticket"]
@@ -29,11 +30,11 @@ def test_report_to_close_with_rework(api, engine, database_url, monkeypatch):
     assert ticket["case_number"].startswith("E0101") and len(ticket["case_number"]) == 17
 
     assert api.act("sanitation", tid, "accept").json()["status"] == "accepted"
-    r = api.act("sanitation", tid, "resolve", reason="已清运")
+    r = api.resolve("sanitation", tid, reason="已清运")
     assert r.json()["status"] == "resolved"
     assert "check_fail" in api.get("worker_a", f"/api/v1/tickets/{tid}").json()["allowed_actions"]
     assert api.act("worker_a", tid, "check_fail", reason="仍有残留").json()["status"] == "rework"
-    assert api.act("sanitation", tid, "resolve", reason="已彻底清理").json()["status"] == "resolved"
+    assert api.resolve("sanitation", tid, reason="已彻底清理").json()["status"] == "resolved"
     assert api.act("worker_a", tid, "check_pass").json()["status"] == "checked"
     r = api.act("shift_lead", tid, "close")
     assert r.status_code == 200, r.text

@@ -67,7 +67,7 @@ def test_filters_and_ids_for_catching_up(api, clock):
     assert [r["id"] for r in rows(api.get("dispatcher", "/api/v1/map/cases?department=WATER"))] == [b]
     assert [r["id"] for r in rows(api.get("dispatcher", "/api/v1/map/cases?status=dispatched,accepted"))] == [a, b]
     api.act("sanitation", a, "accept")
-    api.act("sanitation", a, "resolve", reason="已清运")
+    api.resolve("sanitation", a, reason="已清运")
     api.act("worker_a", a, "check_pass")
     api.act("shift_lead", a, "close")
     # the snapshot names the newest event it includes: a live client resumes from there
@@ -236,7 +236,7 @@ def test_todays_counters_match_the_case_by_case_timers(api, clock, city, engine)
     api.report("worker_b", community=COMMUNITY_B, k=2, category_code="E0601", description="杂物")
     api.act("sanitation", first, "accept")
     clock.set(datetime(2026, 11, 23, 11, 30, tzinfo=SH))
-    api.act("sanitation", first, "resolve", reason="ok")
+    api.resolve("sanitation", first, reason="ok")
     clock.set(datetime(2026, 11, 23, 16, 10, tzinfo=SH))  # some yellow, some red by now
     start = datetime(2026, 11, 23, tzinfo=SH)
     for user in ("dispatcher", "water", "sanitation"):

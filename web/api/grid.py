@@ -102,6 +102,7 @@ class CategoryOut(BaseModel):
     limit_hours_urgent: float
     limit_hours_critical: float
     time_basis: TimeBasis
+    after_photo_required: bool = Field(description="resolving a case of this class needs a photo of the result")
     active: bool
 
 

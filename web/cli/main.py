@@ -353,7 +353,8 @@ def demo(
     engine = _engine()
     upgrade(engine)
     with Session(engine, expire_on_commit=False) as session:
-        tokens = build_demo(session=session, tickets=tickets, reset=reset, progress=console.print)
+        tokens = build_demo(session=session, media_dir=get_settings().media_dir, tickets=tickets, reset=reset,
+                            progress=console.print)
     from web.cli.demo import DEMO_PASSWORD
 
     table = Table("user", "role", "API token", title=f"demo users (password for the pages: {DEMO_PASSWORD})")
