@@ -5,15 +5,74 @@ let me = null;
 
 export class ApiError extends Error {
   constructor(status, body) {
-    super(body?.message || `HTTP ${status}`);
+    super(errorText(status, body));
     this.status = status;
     this.body = body || {};
   }
 }
 
+/** A label from the table, or the value itself when the table has none. */
+function label(prefix, value) {
+  if (value === undefined || value === null || value === "") return value;
+  const key = `${prefix}.${value}`;
+  const text = t(key);
+  return text === key ? String(value) : text;
+}
+
+/** An error body's parameters as the pages' words: states, acts, roles and fields by their labels, sizes in
+ * MB, distances in km. */
+function errorParams(body) {
+  const p = { ...body };
+  p.status = label("status", body.status);
+  p.action = label("action", body.action);
+  p.role = label("role", body.role);
+  p.field = label("field", body.field);
+  if (typeof body.limit_bytes === "number") p.limit_mb = (body.limit_bytes / 1e6).toFixed(1);
+  if (typeof body.max_pixels === "number") p.megapixels = Math.round(body.max_pixels / 1e6);
+  p.distance_km = typeof body.distance_m === "number" ? (body.distance_m / 1000).toFixed(1) : "?";
+  return p;
+}
+
+/** What an error says to a person: the table's words for its code ("error." + code) with its parameters,
+ * else the server's (English) message. */
+export function errorText(status, body) {
+  const code = body?.error;
+  if (code) {
+    const key = `error.${code}`;
+    const text = t(key, errorParams(body));
+    if (text !== key) return text;
+  }
+  return body?.message || `HTTP ${status}`;
+}
+
 /** A 409 because the case changed since it was loaded (not because the act is illegal in its state). */
 export function isStale(err) {
-  return err instanceof ApiError && err.status === 409 && err.body.error === "conflict" && err.body.version !== undefined;
+  return err instanceof ApiError && err.status === 409
+    && (err.body.error === "version_conflict" || err.body.error === "concurrent_change"
+      || (err.body.error === "conflict" && err.body.version !== undefined));
+}
+
+/** A routing decision's reason ({reason, reason_code, reason_params}) in the page's language; ``deptName``
+ * turns a department code into its name. A reason without a known code is shown as the server wrote it. */
+export function routingReason(decision, deptName = (code) => code) {
+  const p = decision?.reason_params || {};
+  const dept = (code) => (code ? deptName(code) || code : "");
+  switch (decision?.reason_code) {
+    case "rule":
+      return t(p.urgency ? "routing.rule_urgency" : "routing.rule", {
+        rule_id: p.rule_id, department: dept(p.department_code),
+        category: p.category || t("routing.any_category"), area: p.area_code || t("routing.everywhere"),
+        urgency: label("urgency", p.urgency),
+      });
+    case "no_rule":
+      return t(p.suggested_department_code ? "routing.no_rule_suggested" : "routing.no_rule",
+        { category: p.category_code, cell: p.cell_code, suggested: dept(p.suggested_department_code) });
+    case "manual":
+      return t(p.as_suggested || !p.suggested_department_code ? "routing.manual" : "routing.manual_other",
+        { username: p.username, suggested: dept(p.suggested_department_code) });
+    default:
+      return decision?.reason || "";
+  }
 }
 
 /** The signed-in user (with its CSRF token), or a redirect to the sign-in page. */
@@ -69,16 +128,32 @@ export async function logout() {
   location.href = "/login";
 }
 
-/** "2 h 05 min" from seconds (sign ignored). */
+/** "2 小时 05 分" from seconds (sign ignored). */
 export function hours(seconds) {
   const s = Math.abs(Math.round(seconds));
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
-  return h ? `${h} h ${String(m).padStart(2, "0")} min` : `${m} min`;
+  return h ? t("time.hours_minutes", { h, m: String(m).padStart(2, "0") }) : t("time.minutes", { m });
 }
 
-export function remainingText(seconds) {
-  return seconds >= 0 ? t("time.remaining", { h: hours(seconds) }) : t("time.overdue", { h: hours(seconds) });
+/** A time limit's distance in its own basis: under a day in hours and minutes ("2 小时 05 分"); from a day on,
+ * natural time in days and hours ("12 天 21 小时"), working time in working days of the calendar and hours
+ * ("3 个工作日 2 小时"). ``timer`` is the API's timer or ``sla`` ({basis, day_s}); without it, hours. */
+export function duration(seconds, timer) {
+  const s = Math.abs(Math.round(seconds));
+  const working = timer?.basis === "working" && timer.day_s > 0 && timer.day_s < 86400;
+  const day = working ? Math.round(timer.day_s) : 86400;
+  if (!timer || s < day) return hours(s);
+  const d = Math.floor(s / day);
+  const h = Math.floor((s % day) / 3600);
+  const key = working ? "time.workdays_hours" : "time.days_hours";
+  return t(d === 1 ? `${key}.one` : key, { d, h });
+}
+
+/** "剩余 2 小时 05 分", "超时 12 天 21 小时", "超时 3 个工作日 2 小时" (seconds negative when overdue). */
+export function remainingText(seconds, timer) {
+  const h = duration(seconds, timer);
+  return seconds >= 0 ? t("time.remaining", { h }) : t("time.overdue", { h });
 }
 
 /** A moment in the service's timezone (Asia/Shanghai by default), in the page's language. */
