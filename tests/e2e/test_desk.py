@@ -123,3 +123,98 @@ def test_an_sla_warning_shows_on_the_workbench_and_is_marked_read(browser, live_
 
     assert wait_until(read, timeout=5)
     context.close()
+
+
+def report(server, city, k: int, description: str, category: str = "E0101") -> dict:  # noqa: ANN001
+    lng, lat = cell_centre(COMMUNITY_A, k)
+    return api(server, city.tokens["worker_a"], "POST", "/reports",
+               json={"lat": lat, "lng": lng, "category_code": category, "description": description})["ticket"]
+
+
+def resolve(server, city, tid: int, tmp_path) -> dict:  # noqa: ANN001
+    """Accept and resolve with an after-photo, as the department would."""
+    api(server, city.tokens["sanitation"], "POST", f"/tickets/{tid}/actions/accept", json={})
+    with open(jpeg(tmp_path / f"after-{tid}.jpg"), "rb") as f:
+        return api(server, city.tokens["sanitation"], "POST", f"/tickets/{tid}/actions/resolve",
+                   data={"reason": "已清运"}, files=[("photos", ("after.jpg", f.read(), "image/jpeg"))])
+
+
+def box(page, selector: str) -> dict:  # noqa: ANN001
+    return page.eval_on_selector(selector, "e => { const r = e.getBoundingClientRect(); "
+                                           "return {x: r.x, y: r.y, w: r.width, h: r.height}; }")
+
+
+def test_the_resolve_form_requires_an_after_photo_and_says_why(browser, live_server, web_city, tmp_path):
+    case = report(live_server, web_city, 6, "人行道暴露垃圾")
+    api(live_server, web_city.tokens["sanitation"], "POST", f"/tickets/{case['id']}/actions/accept", json={})
+    context, page = sign_in(browser, live_server, "sanitation", viewport={"width": 1366, "height": 768})
+    page.click(f".row[data-id='{case['id']}']")
+    page.click("#actions button[data-action=resolve]")
+    form = page.wait_for_selector("[data-form=resolve]")
+    assert "（必填）" in form.inner_text() and "须上传处置后照片" in form.inner_text()
+    assert page.get_attribute("[data-form=resolve] input[name=photos]", "required") is not None
+    page.fill("[data-form=resolve] textarea[name=reason]", "已清运完毕")
+    page.click("[data-form=resolve] [data-go]")
+    page.wait_for_selector("[data-form=resolve] .error:has-text('请至少上传一张处置后照片')")
+    assert api(live_server, web_city.tokens["sanitation"], "GET", f"/tickets/{case['id']}")["status"] == "accepted"
+    page.set_input_files("[data-form=resolve] input[name=photos]", [jpeg(tmp_path / "a.jpg"), jpeg(tmp_path / "b.jpg")])
+    page.wait_for_selector("[data-form=resolve] .pick >> nth=1")
+    remove = box(page, "[data-form=resolve] .pick .remove")
+    assert remove["w"] >= 44 and remove["h"] >= 44
+    page.click("[data-form=resolve] .pick .remove")
+    assert page.locator("[data-form=resolve] .pick").count() == 1
+    shot(page, "desk-resolve-form")
+    page.click("[data-form=resolve] [data-go]")
+    page.wait_for_selector(".status-line .badge:has-text('待核查')")
+    detail = api(live_server, web_city.tokens["sanitation"], "GET", f"/tickets/{case['id']}")
+    assert [p["stage"] for p in detail["photos"]] == ["resolve"]
+
+
+def test_the_queue_puts_what_to_accept_first_and_rows_open_from_the_keyboard(browser, live_server, web_city,
+                                                                               tmp_path):
+    waiting = report(live_server, web_city, 1, "待核查的案件")
+    resolve(live_server, web_city, waiting["id"], tmp_path)
+    in_hand = report(live_server, web_city, 2, "处置中的案件")
+    api(live_server, web_city.tokens["sanitation"], "POST", f"/tickets/{in_hand['id']}/actions/accept", json={})
+    to_accept = report(live_server, web_city, 3, "待签收的案件")
+    api(live_server, web_city.tokens["admin"], "PATCH", "/users/sanitation", json={"display_name": "环卫所王工"})
+    context, page = sign_in(browser, live_server, "sanitation", viewport={"width": 1366, "height": 768})
+    page.wait_for_selector(".row")
+    order = page.eval_on_selector_all(".row", "rows => rows.map(r => Number(r.dataset.id))")
+    assert order == [to_accept["id"], in_hand["id"], waiting["id"]]
+    for _ in range(12):  # from the top of the page, Tab reaches the first case
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('row')"):
+            break
+    assert page.evaluate("Number(document.activeElement.dataset.id)") == to_accept["id"]
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"#detail h2:has-text('{in_hand['case_number']}')")
+    timeline = page.inner_text("#detail .timeline >> nth=1")
+    assert "环卫所王工（处置部门）" in timeline and "sanitation" not in timeline
+    for button in ("#logout", "button.lang-switch"):
+        size = box(page, button)
+        assert size["w"] >= 44 and size["h"] >= 44, button
+    shot(page, "desk-queue-keyboard")
+
+
+def test_the_closed_tab_shows_its_own_cases_cleanly(browser, live_server, web_city, tmp_path):
+    closed = report(live_server, web_city, 4, "已结案的案件")
+    resolve(live_server, web_city, closed["id"], tmp_path)
+    api(live_server, web_city.tokens["worker_a"], "POST", f"/tickets/{closed['id']}/actions/check_pass", json={})
+    api(live_server, web_city.tokens["shift_lead"], "POST", f"/tickets/{closed['id']}/actions/close", json={})
+    open_case = report(live_server, web_city, 5, "待签收的案件")
+    context, page = sign_in(browser, live_server, "sanitation", viewport={"width": 360, "height": 740},
+                            is_mobile=True, has_touch=True)
+    page.click(f".row[data-id='{open_case['id']}']")
+    page.wait_for_selector(f"#detail h2:has-text('{open_case['case_number']}')")
+    page.click(".tabs button[data-tab=history]")
+    row = page.wait_for_selector(f".row[data-id='{closed['id']}']")
+    assert open_case["case_number"] not in page.inner_text("#detail")
+    assert "选择左侧案件" in page.inner_text("#detail")
+    badge, line = box(page, f".row[data-id='{closed['id']}'] .badge"), box(page, f".row[data-id='{closed['id']}']")
+    assert badge["x"] + badge["w"] <= line["x"] + line["w"] and badge["h"] < 30  # one line, inside its row
+    assert "按时" in row.inner_text()
+    shot(page, "desk-closed-phone")
+    row.click()
+    page.wait_for_selector(f"#detail h2:has-text('{closed['case_number']}')")

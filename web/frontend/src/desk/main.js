@@ -13,7 +13,13 @@ const FORMS = {  // acts that need more than a click
   request_return: ["reason"], request_extension: ["hours", "reason"], request_suspension: ["reason"],
   resolve: ["reason", "photos"], comment: ["reason"],
 };
-const state = { tab: "queue", items: [], selected: null, detail: null, categories: {}, loadedAt: Date.now() };
+// The queue in the order of what the department must do first: cases to accept, then cases in hand (by
+// deadline), then cases waiting for someone else (the centre's check, an answer to a request, a suspension).
+const RANK = { dispatched: 0, accepted: 1, rework: 1 };
+const rank = (item) => RANK[item.status] ?? 2;
+const ROLES = ["worker", "dispatcher", "shift_lead", "department", "supervisor", "admin", "system", "public"];
+const state = { tab: "queue", items: [], selected: null, detail: null, categories: {}, loadedAt: Date.now(),
+  files: [] };
 
 function categoryName(code) {
   const c = state.categories[code];
@@ -44,6 +50,9 @@ function shell(me) {
   document.querySelectorAll(".tabs button").forEach((b) => b.addEventListener("click", () => {
     state.tab = b.dataset.tab;
     document.querySelectorAll(".tabs button").forEach((x) => x.classList.toggle("on", x === b));
+    state.selected = null; // a case of the other tab stays out of this one's detail pane
+    state.detail = null;
+    renderDetail();
     load();
   }));
   applyI18n();
@@ -55,7 +64,8 @@ async function load() {
   state.items = page.items;
   state.loadedAt = Date.now();
   if (state.tab === "queue") {
-    state.items.sort((a, b) => (a.sla?.remaining_s ?? Infinity) - (b.sla?.remaining_s ?? Infinity));
+    state.items.sort((a, b) => rank(a) - rank(b)
+      || (a.sla?.remaining_s ?? Infinity) - (b.sla?.remaining_s ?? Infinity));
   }
   renderList();
 }
@@ -74,21 +84,23 @@ function renderList() {
   list.innerHTML = state.items.map((item) => {
     const light = item.sla?.light || "green";
     const right = state.tab === "queue"
-      ? `<span class="countdown ${light}" data-id="${item.id}">${item.sla ? remainingText(left(item)) : ""}</span>`
-      : `<span class="badge">${item.on_time === false ? t("desk.late") : t("desk.on_time")}</span>`;
-    return `<div class="row ${state.selected === item.id ? "on" : ""}" data-id="${item.id}">
+      ? `<span class="countdown ${light}" data-id="${item.id}">${item.sla ? remainingText(left(item), item.sla) : ""}</span>`
+      : `<span class="badge ${item.on_time === false ? "late" : "ok"}">${item.on_time === false ? t("desk.late") : t("desk.on_time")}</span>`;
+    return `<button type="button" class="row ${state.selected === item.id ? "on" : ""}" data-id="${item.id}"
+        aria-current="${state.selected === item.id}">
         <span class="light ${state.tab === "queue" ? light : (item.on_time === false ? "red" : "green")}"></span>
-        <span><span class="case">${escapeHtml(item.case_number)}</span> · ${escapeHtml(categoryName(item.category_code))}<br>
+        <span class="text"><span class="case">${escapeHtml(item.case_number)}</span> · ${escapeHtml(categoryName(item.category_code))}<br>
           <span class="muted">${escapeHtml(statusLabel(item.status))} · ${escapeHtml(item.description.slice(0, 40))}</span></span>
-        ${right}</div>`;
+        ${right}</button>`;
   }).join("");
+  // a button: reached with Tab, opened with Enter or Space as well as a click
   list.querySelectorAll(".row").forEach((row) => row.addEventListener("click", () => select(Number(row.dataset.id))));
 }
 
 function tick() {
   document.querySelectorAll(".countdown[data-id]").forEach((el) => {
     const item = state.items.find((i) => i.id === Number(el.dataset.id));
-    if (item?.sla) el.textContent = remainingText(left(item));
+    if (item?.sla) el.textContent = remainingText(left(item), item.sla);
   });
 }
 
@@ -124,7 +136,7 @@ function renderDetail() {
   }
   const timers = d.timers.filter((x) => x.active || x.fulfilled_at).map((x) => `
       <li><span class="light ${x.light}"></span> ${escapeHtml(t(`stage.${x.stage}`))} · ${t("desk.due")} ${when(x.due_at)}
-      · ${x.active ? escapeHtml(remainingText(x.remaining_s)) : (x.on_time ? t("desk.on_time") : t("desk.late"))}</li>`).join("");
+      · ${x.active ? escapeHtml(remainingText(x.remaining_s, x)) : (x.on_time ? t("desk.on_time") : t("desk.late"))}</li>`).join("");
   main.innerHTML = `
     <div class="status-line"><h2 style="margin:0">${escapeHtml(d.case_number)}</h2>
       <span class="badge">${escapeHtml(statusLabel(d.status))}</span>
@@ -140,32 +152,70 @@ function renderDetail() {
     <h3 data-i18n="desk.timers"></h3><ul class="timeline">${timers}</ul>
     <h3 data-i18n="desk.timeline"></h3>
     <ul class="timeline">${d.timeline.map((e) => `<li>${when(e.at)} · <b>${escapeHtml(actionLabel(e.action))}</b>
-      · ${escapeHtml(e.actor)}${e.reason ? ` · ${escapeHtml(e.reason)}` : ""}</li>`).join("")}</ul>`;
+      · ${escapeHtml(person(e))}${e.reason ? ` · ${escapeHtml(e.reason)}` : ""}</li>`).join("")}</ul>`;
   applyI18n(main);
   main.querySelectorAll("#actions button").forEach((b) => b.addEventListener("click", () => start(b.dataset.action)));
+}
+
+/** "区环卫所（处置部门）": who acted, by display name and role, never the user name alone. */
+function person(e) {
+  const role = ROLES.includes(e.role) ? t(`desk.role.${e.role}`) : e.role;
+  if (e.role === "system") return role;
+  return `${e.actor_display_name || e.actor}（${role}）`;
+}
+
+function photoRequired() {
+  return state.categories[state.detail?.category_code]?.after_photo_required !== false;
+}
+
+function renderFiles(box) {
+  const list = box.querySelector(".picked");
+  if (!list) return;
+  list.innerHTML = state.files.map((f, i) => `<span class="pick"><img src="${URL.createObjectURL(f)}" alt="">
+      <button type="button" class="remove" data-remove="${i}" aria-label="${escapeHtml(t("desk.remove_photo"))}">×</button></span>`).join("");
+  list.querySelectorAll("[data-remove]").forEach((b) => b.addEventListener("click", () => {
+    state.files.splice(Number(b.dataset.remove), 1);
+    renderFiles(box);
+  }));
 }
 
 function start(action) {
   const fields = FORMS[action];
   if (!fields) return send(action, {});
   const box = document.querySelector("#form");
+  const needPhoto = action === "resolve" && photoRequired();
+  state.files = [];
   box.innerHTML = `<div class="card form" data-form="${action}">
       <h3>${escapeHtml(actionLabel(action))}</h3>
       ${fields.includes("hours") ? `<label>${t("desk.hours")}</label><input name="hours" type="number" min="1" max="720" value="8">` : ""}
       ${fields.includes("reason") ? `<label>${t(action === "resolve" ? "desk.note" : "reason")}</label><textarea name="reason" rows="3" required></textarea>` : ""}
-      ${fields.includes("photos") ? `<label>${t("desk.after_photos")}</label><input name="photos" type="file" accept="image/*" multiple>` : ""}
+      ${fields.includes("photos") ? `<label for="after-photos">${t("desk.after_photos")}${needPhoto
+        ? ` <span class="required">${t("desk.required")}</span>` : ""}</label>
+        ${needPhoto ? `<p class="hint" id="photo-rule">${t("desk.photo_rule")}</p>` : ""}
+        <input id="after-photos" name="photos" type="file" accept="image/*" multiple ${needPhoto
+          ? "required aria-describedby=\"photo-rule\"" : ""}>
+        <div class="picked"></div>` : ""}
       <div class="actions"><button class="primary" data-go>${t("confirm")}</button><button data-cancel>${t("cancel")}</button></div>
       <p class="error" role="alert"></p></div>`;
   box.querySelector("[data-cancel]").addEventListener("click", () => {
     box.innerHTML = "";
     if (state.selected) select(state.selected, { keepForm: true }); // what changed while the form was open
   });
+  box.querySelector("[name=photos]")?.addEventListener("change", (ev) => {
+    state.files.push(...ev.target.files);
+    ev.target.value = ""; // the list below holds them: choose more, remove one
+    renderFiles(box);
+  });
   box.querySelector("[data-go]").addEventListener("click", () => {
     const get = (n) => box.querySelector(`[name=${n}]`);
     const extra = {};
     if (get("reason")) extra.reason = get("reason").value;
     if (get("hours")) extra.payload = { hours: Number(get("hours").value) };
-    if (get("photos")) extra.photos = [...get("photos").files];
+    if (get("photos")) extra.photos = [...state.files];
+    if (needPhoto && !state.files.length) {
+      box.querySelector(".error").textContent = t("desk.error.after_photo_required");
+      return;
+    }
     send(action, extra, box.querySelector(".error"));
   });
 }
@@ -191,7 +241,8 @@ async function send(action, { reason, payload, photos } = {}, errorBox) {
       state.detail = await api(`/tickets/${d.id}`).catch(() => state.detail);
       if (!errorBox) renderDetail(); // a one-click act: show the case as it is now
     }
-    const message = isStale(err) ? t("error.changed", { status: statusLabel(state.detail.status) }) : err.message;
+    const message = isStale(err) ? t("error.changed", { status: statusLabel(state.detail.status) })
+      : (err.body?.error === "after_photo_required" ? t("desk.error.after_photo_required") : err.message);
     if (errorBox) errorBox.textContent = message;
     else alert(message);  // eslint-disable-line no-alert
   }
