@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy import Integer, Text, and_, case, cast, exists, func, literal, or_
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from dispatch import sla
@@ -57,6 +58,7 @@ class MarkerFilter:
     urgency: str | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
+    search: ColumnElement[bool] | None = None  # the search box's condition (dispatch.queries.search_condition)
 
 
 COLUMNS = (Ticket.id, Ticket.case_number, Ticket.lng, Ticket.lat, Ticket.status, Ticket.category_code,
@@ -94,6 +96,8 @@ def _conditions(actor: Actor, f: MarkerFilter) -> list:
         where.append(Ticket.created_at >= f.created_from)
     if f.created_to:
         where.append(Ticket.created_at < f.created_to)
+    if f.search is not None:
+        where.append(f.search)
     return where
 
 

@@ -79,3 +79,14 @@ def test_an_empty_search_is_no_filter_and_a_long_one_is_refused(api) -> None:  #
     r = api.get("dispatcher", "/api/v1/tickets", params={"q": "x" * 101})
     assert r.status_code == 422
     assert r.json()["error"] == "query_too_long" and r.json()["max_length"] == 100
+
+
+def test_the_map_finds_a_case_by_the_same_search(api) -> None:  # noqa: ANN001
+    wanted = _file(api, description="倒伏的树 fallen tree")
+    _file(api, description="other")
+    r = api.get("dispatcher", "/api/v1/map/cases", params={"q": "fallen tree"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    number = body["fields"].index("case_number")
+    assert [row[number] for row in body["rows"]] == [wanted] and body["total"] == 1
+    assert api.get("worker_b", "/api/v1/map/cases", params={"q": "fallen tree"}).json()["total"] == 0

@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from dispatch import markers
+from dispatch import markers, queries
 from grid import refcache
 from grid.clock import utcnow
 from grid.errors import InvalidInput
@@ -124,6 +124,8 @@ def cases(
     bbox: Annotated[str | None, Query(description="min_lng,min_lat,max_lng,max_lat (WGS-84)")] = None,
     limit: Annotated[int | None, Query(description="the most rows to return; default and maximum: "
                                       "GRIDOPS_MAP_CASE_LIMIT")] = None,
+    q: Annotated[str | None, Query(description="search, as on GET /tickets: a case number or its last digits, an "
+                                               "area's name or code, or words of the description")] = None,
 ) -> Response:
     """Open cases in the caller's scope as ``{"fields": [...], "rows": [[...], ...]}``: id, case number,
     lng, lat (WGS-84), status, category, urgency, department, suggested department, cell, created (epoch
@@ -150,6 +152,8 @@ def cases(
         statuses=statuses, ids=_ids(ids), category=category, department=department, area=area, urgency=urgency,
         created_from=aware(created_from, "created_from"), created_to=aware(created_to, "created_to"),
     )
+    if text := queries.clean_query(q):
+        filters.search = queries.search_condition(session=session, q=text)
     box = parse_bbox(bbox)
     now = utcnow()
     last_event = markers.last_event_id(session=session)
