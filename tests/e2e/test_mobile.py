@@ -1,6 +1,7 @@
 """The grid worker's phone page (/m/) in a real browser on a phone-sized screen: reporting in three steps
 with a photo (and the photo's own GPS position), the outside-the-area refusal, supporting a nearby case
-instead of filing a duplicate, the offline queue sent exactly once, and checking a resolved case."""
+instead of filing a duplicate, the offline queue sent exactly once, checking a resolved case, verifying
+true or not true with a photo, and opening one's own case with its timeline and photos."""
 
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ from tests.support.city import COMMUNITY_A, cell_centre, cell_code
 from tests.support.server import wait_until
 
 
-def phone(lng: float, lat: float) -> dict:
+def phone(lng: float, lat: float, size: tuple[int, int] = (390, 844)) -> dict:
     return dict(
-        viewport={"width": 390, "height": 844},
+        viewport={"width": size[0], "height": size[1]},
         is_mobile=True,
         has_touch=True,
         device_scale_factor=2,
@@ -54,8 +55,8 @@ def cases(server, city, **query) -> list[dict]:  # noqa: ANN001, ANN003
     return api(server, city.tokens["dispatcher"], "GET", "/tickets", params={"limit": 100, **query})["items"]
 
 
-def open_page(browser, server, lng: float, lat: float):  # noqa: ANN001, ANN201
-    context, page = sign_in(browser, server, "worker_a", **phone(lng, lat))
+def open_page(browser, server, lng: float, lat: float, size: tuple[int, int] = (390, 844)):  # noqa: ANN001, ANN201
+    context, page = sign_in(browser, server, "worker_a", **phone(lng, lat, size))
     assert page.url.endswith("/m/")
     page.wait_for_selector("body[data-ready='1']")
     page.wait_for_selector("#map[data-ready='1']", timeout=30_000)
@@ -74,6 +75,7 @@ def test_report_in_three_steps_with_a_photo_and_its_location(browser, live_serve
     place = page.wait_for_selector("#place[data-status=ok]")
     assert "网格001-2" in place.inner_text() and cell_code(COMMUNITY_A, 2) in place.inner_text()
     assert page.is_disabled("#submit")
+    assert page.inner_text("#use-gps") == "使用当前位置"
     shot(page, "mobile-1-where")
 
     pick_category(page, "垃圾", "E0101")
@@ -87,6 +89,8 @@ def test_report_in_three_steps_with_a_photo_and_its_location(browser, live_serve
     photo_lng, photo_lat = cell_centre(COMMUNITY_A, 3)
     page.set_input_files("#gallery", jpeg(tmp_path / "rubbish.jpg", gps=(photo_lng, photo_lat)))
     page.wait_for_selector("#thumbs img")
+    remove = page.locator("#thumbs button[data-remove]").bounding_box()
+    assert remove["width"] >= 44 and remove["height"] >= 44  # a target for gloves and older hands
     page.click("#use-photo")
     page.wait_for_selector(f"#place[data-status=ok]:has-text('{cell_code(COMMUNITY_A, 3)}')")
     assert "照片位置" in page.inner_text("#place")
@@ -183,6 +187,7 @@ def test_a_report_without_signal_waits_on_the_phone_and_is_sent_once(browser, li
 
     context.set_offline(True)
     page.wait_for_selector("#net.off")
+    assert page.inner_text("#net") == "离线"
     pick_category(page, "垃圾", "E0101")
     page.fill("#description", "离线上报：绿化带垃圾")
     page.click("#submit")
@@ -243,6 +248,7 @@ def test_a_resolved_case_in_my_cell_is_checked_from_the_tasks_tab(browser, live_
     page.click(".tabbar button[data-tab=tasks]")
     task = page.wait_for_selector(f"#tab-tasks .task[data-id='{tid}']")
     assert "待核查" in task.inner_text() and case["case_number"] in task.inner_text()
+    assert "区环卫所" in task.inner_text() and "SANITATION" not in task.inner_text()  # the department's name
     countdown = page.wait_for_selector(f"#tab-tasks .countdown[data-id='{tid}']")
     assert countdown.inner_text().startswith(("剩余", "超时"))
     assert page.is_visible(f"#tab-tasks .task[data-id='{tid}'] button[data-action=check_fail]")
@@ -285,4 +291,101 @@ def test_a_queued_report_the_server_refuses_stays_visible_until_deleted(browser,
     page.on("dialog", lambda dialog: dialog.accept())
     page.click("#outbox .failed button[data-delete]")
     page.wait_for_selector("#outbox", state="hidden")
+    context.close()
+
+
+def test_a_worker_verifies_true_and_not_true_on_site_with_photos(browser, live_server, web_city, tmp_path):
+    """属实 with a photo puts the case before the shift lead to register; 不属实 needs a reason and a photo,
+    and the shift lead then rejects it. The card saying an act was done outlives the next live refresh."""
+    lng, lat = cell_centre(COMMUNITY_A, 6)
+
+    def hotline(text: str) -> dict:
+        body = {"lat": lat, "lng": lng, "category_code": "E0101", "description": text}
+        return api(live_server, web_city.tokens["dispatcher"], "POST", "/reports", json=body)["ticket"]
+
+    untrue = hotline("市民来电：绿地里有垃圾")
+    context, page = open_page(browser, live_server, lng, lat, size=(360, 740))
+    page.click(".tabbar button[data-tab=tasks]")
+    card = page.wait_for_selector(f"#tab-tasks .task[data-id='{untrue['id']}']")
+    assert "核实属实" in card.inner_text() and "核实不属实" in card.inner_text()
+    page.click(f"#tab-tasks .task[data-id='{untrue['id']}'] button[data-action=verify_untrue]")
+    form = "[data-form=verify_untrue]"
+    page.fill(f"{form} textarea[name=reason]", "现场无垃圾，绿地整洁")
+    page.click(f"{form} [data-go]")
+    assert page.inner_text(f"{form} .error") == "请拍一张现场照片"  # the photo is required: nothing sent
+    page.set_input_files(f"{form} input[name=photos]", jpeg(tmp_path / "site.jpg"))
+    shot(page, "mobile-verify-untrue-form")
+    page.click(f"{form} [data-go]")
+    page.wait_for_selector("#tab-tasks [data-done=verify_untrue]")
+
+    # a new case in the cell comes in live: the list refreshes and the card stays until dismissed
+    true = hotline("市民来电：路口垃圾堆")
+    page.wait_for_selector(f"#tab-tasks .task[data-id='{true['id']}']")
+    assert page.is_visible("#tab-tasks [data-done=verify_untrue]")
+    page.click(f"#tab-tasks .task[data-id='{true['id']}'] button[data-action=verify]")
+    page.set_input_files("[data-form=verify] input[name=photos]", jpeg(tmp_path / "true.jpg"))
+    page.click("[data-form=verify] [data-go]")
+    page.wait_for_selector("#tab-tasks [data-done=verify]")
+    page.wait_for_selector(f"#tab-tasks .task[data-id='{true['id']}']", state="detached")
+    shot(page, "mobile-verified")
+    page.click("#tab-tasks [data-dismiss]")
+    page.wait_for_selector("#tab-tasks [data-done]", state="detached")
+
+    verified = api(live_server, web_city.tokens["shift_lead"], "GET", f"/tickets/{true['id']}")
+    assert verified["status"] == "reported" and [p["stage"] for p in verified["photos"]] == ["verify"]
+    disputed = api(live_server, web_city.tokens["shift_lead"], "GET", f"/tickets/{untrue['id']}")
+    assert disputed["status"] == "verify_disputed" and [p["stage"] for p in disputed["photos"]] == ["verify"]
+    assert disputed["timeline"][-1]["reason"] == "现场无垃圾，绿地整洁"
+    rejected = api(live_server, web_city.tokens["shift_lead"], "POST", f"/tickets/{untrue['id']}/actions/reject",
+                   json={"reason": "核实不属实"})
+    assert rejected["status"] == "rejected"
+    context.close()
+
+
+def test_a_worker_opens_their_closed_case_and_sees_the_after_photo(browser, live_server, web_city, tmp_path):
+    lng, lat = cell_centre(COMMUNITY_A, 2)
+    worker, photo = web_city.tokens["worker_a"], jpeg(tmp_path / "p.jpg")
+
+    def act(user: str, tid: int, action: str, reason: str = "") -> dict:
+        with open(photo, "rb") as f:
+            return api(live_server, web_city.tokens[user], "POST", f"/tickets/{tid}/actions/{action}",
+                       data={"reason": reason} if reason else {}, files=[("photos", ("p.jpg", f, "image/jpeg"))])
+
+    report = {"lat": lat, "lng": lng, "category_code": "E0101", "description": "河边垃圾堆"}
+    done = api(live_server, worker, "POST", "/reports", json=report)["ticket"]
+    still_open = api(live_server, worker, "POST", "/reports", json={**report, "description": "桥下垃圾"})["ticket"]
+    api(live_server, web_city.tokens["sanitation"], "POST", f"/tickets/{done['id']}/actions/accept", json={})
+    act("sanitation", done["id"], "resolve", "已清运完毕")
+    act("worker_a", done["id"], "check_pass")
+    api(live_server, web_city.tokens["shift_lead"], "POST", f"/tickets/{done['id']}/actions/close", json={})
+
+    context, page = open_page(browser, live_server, lng, lat, size=(360, 740))
+    page.click(".tabbar button[data-tab=mine]")
+    page.wait_for_selector(f"#tab-mine .item[data-id='{still_open['id']}'] .light.green")
+    row = page.wait_for_selector(f"#tab-mine .item[data-id='{done['id']}']:has(.status[data-status=closed])")
+    assert row.get_attribute("tabindex") == "0"
+    row.focus()  # reachable and opened with the keyboard
+    page.keyboard.press("Enter")
+    case = page.wait_for_selector(f".case-page[data-id='{done['id']}']")
+    text = case.inner_text()
+    assert done["case_number"] in text and "已结案" in text
+    assert "区环卫所" in text and "SANITATION" not in text
+    assert "已清运完毕" in page.inner_text(".case-reply")
+    after = page.locator(".case-photo[data-stage=resolve] figcaption").inner_text()
+    assert "处置后" in after and "处置反馈" in after and "sanitation" in after
+    assert page.locator(".case-photo[data-stage=check]").count() == 1
+    assert page.evaluate("document.querySelector('.case-photo[data-stage=resolve] img').naturalWidth") > 0
+    assert [a for a in page.locator(".timeline li").evaluate_all("els => els.map(e => e.dataset.action)")] == [
+        "report", "register", "dispatch", "accept", "resolve", "check_pass", "close"]
+    shot(page, "mobile-case")
+    page.evaluate("document.querySelector('.case-photo-groups').scrollIntoView()")
+    shot(page, "mobile-case-photos")
+    page.click("button.lang-switch")
+    page.wait_for_selector(".case-page .case-reply:has-text('Department')")
+    assert "Sanitation Office" in page.inner_text(".case-page")
+    assert "After" in page.locator(".case-photo[data-stage=resolve] figcaption").inner_text()
+    page.evaluate("window.scrollTo(0, 0)")
+    shot(page, "mobile-case-en")
+    page.click(".case-page [data-back]")
+    page.wait_for_selector(f"#tab-mine .item[data-id='{done['id']}']")
     context.close()

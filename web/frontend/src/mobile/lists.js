@@ -1,24 +1,32 @@
-// "My reports" (GET /tickets?mine=true) and "my tasks": cases in the worker's own cells waiting for them
-// on site, to verify (verifying) or to check (resolved), with live countdowns and the buttons the
-// lifecycle allows (each case's allowed_actions), check_fail with a reason and an optional photo.
+// "My cases" (GET /tickets?mine=true, each opening its case page) and "my tasks": cases in the worker's own
+// cells waiting for them on site, to verify (verifying: 属实 or 不属实) or to check (resolved), with live
+// countdowns and the buttons the lifecycle allows (each case's allowed_actions). The card saying an act was
+// done stays through live refreshes until the worker dismisses it or leaves the tab.
 import { api, escapeHtml, isStale, remainingText, when } from "../common/api.js";
-import { actionLabel, statusLabel, t } from "../i18n/index.js";
+import { actionLabel, lang, statusLabel, t } from "../i18n/index.js";
+import { casePage } from "./casepage.js";
 import { categoryName } from "./category.js";
 import { shrink } from "./photos.js";
 
 const TASK_STATUSES = ["verifying", "resolved"];
-const TASK_ACTIONS = ["verify", "check_pass", "check_fail", "comment"];
-const NEEDS_REASON = new Set(["check_fail", "comment"]);
-const TAKES_PHOTO = new Set(["verify", "check_pass", "check_fail"]);
+const TASK_ACTIONS = ["verify", "verify_untrue", "check_pass", "check_fail", "comment"];
+const NEEDS_REASON = new Set(["verify_untrue", "check_fail", "comment"]);
+const TAKES_PHOTO = new Set(["verify", "verify_untrue", "check_pass", "check_fail"]);
+const NEEDS_PHOTO = new Set(["verify_untrue"]);
+const PRIMARY = new Set(["verify", "check_pass"]);
+const DANGER = new Set(["verify_untrue", "check_fail"]);
 
 function left(item, loadedAt) {
   return item.sla.remaining_s - (Date.now() - loadedAt) / 1000;
 }
 
 export class Lists {
-  constructor({ me, categories, mineRoot, tasksRoot, onTasks }) {
+  constructor({ me, categories, departments = [], mineRoot, tasksRoot, onTasks }) {
     this.me = me;
     this.byCode = Object.fromEntries(categories.map((c) => [c.code, c]));
+    this.departments = Object.fromEntries(departments.map((d) => [d.code, d]));
+    this.opened = null;  // the case page shown in "my cases", or null for the list
+    this.done = null;  // the last act done from "my tasks", shown until dismissed
     this.mineRoot = mineRoot;
     this.tasksRoot = tasksRoot;
     this.onTasks = onTasks;
@@ -27,15 +35,61 @@ export class Lists {
     this.queued = [];
     this.loadedAt = Date.now();
     tasksRoot.addEventListener("click", (e) => this.click(e));
+    mineRoot.addEventListener("click", (e) => this.mineClick(e));
+    mineRoot.addEventListener("keydown", (e) => {
+      if ((e.key === "Enter" || e.key === " ") && e.target.matches(".item[data-id]")) {
+        e.preventDefault();
+        this.openCase(Number(e.target.dataset.id));
+      }
+    });
     setInterval(() => this.tick(), 1000);
   }
 
   category(code) { return categoryName(this.byCode[code]) || code; }
 
+  department(code) {
+    const d = this.departments[code];
+    return (d && (lang() === "en" ? d.name_en || d.name : d.name)) || code;
+  }
+
+  mineClick(e) {
+    if (e.target.closest("[data-back]")) { this.closeCase(); return; }
+    const row = e.target.closest(".item[data-id]");
+    if (row && !this.opened) this.openCase(Number(row.dataset.id));
+  }
+
+  async openCase(id) {
+    try {
+      this.opened = await api(`/tickets/${id}`);
+      this.openedError = null;
+    } catch (err) {
+      this.openedError = err.message;
+      this.renderMine();
+      return;
+    }
+    this.renderMine();
+    window.scrollTo(0, 0);
+    this.mineRoot.querySelector("#case-title")?.focus();
+  }
+
+  closeCase() {
+    const id = this.opened?.id;
+    this.opened = null;
+    this.renderMine();
+    this.mineRoot.querySelector(`.item[data-id="${id}"]`)?.focus();
+  }
+
+  /** Leaving a tab: the case page goes back to the list, the done card goes away. */
+  leave(tab) {
+    if (tab === "tasks" && this.done) { this.done = null; this.renderTasks(); }
+    if (tab === "mine" && this.opened) { this.opened = null; this.renderMine(); }
+  }
+
   async loadMine() {
     try {
       this.mine = (await api("/tickets", { query: { mine: true, limit: 50 } })).items;
       this.mineError = null;
+      if (this.opened) this.opened = await api(`/tickets/${this.opened.id}`).catch(() => this.opened);
     } catch (err) {
       this.mineError = err.message;
     }
@@ -67,6 +121,11 @@ export class Lists {
 
   renderMine() {
     const root = this.mineRoot;
+    if (this.opened) {
+      root.innerHTML = casePage(this.opened, { category: this.category(this.opened.category_code),
+        department: (code) => this.department(code) });
+      return;
+    }
     const waiting = this.queued.map((q) => `<div class="item queued ${q.failed ? "failed" : ""}">
         <div class="item-head"><b>${t(q.failed ? "m.outbox.failed_one" : "m.outbox.waiting_one")}</b>
         <span class="muted">${when(q.created_at)}</span></div>
@@ -75,10 +134,14 @@ export class Lists {
       root.innerHTML = waiting + `<p class="muted pad">${escapeHtml(this.mineError || t("m.loading"))}</p>`;
       return;
     }
-    root.innerHTML = waiting + (this.mineError ? `<p class="warn pad">${escapeHtml(this.mineError)}</p>` : "")
-      + (this.mine.length ? this.mine.map((i) => `<div class="item" data-id="${i.id}">
-        <div class="item-head"><b>${escapeHtml(i.case_number)}</b>
+    const problem = this.mineError || this.openedError;
+    root.innerHTML = waiting + (problem ? `<p class="warn pad">${escapeHtml(problem)}</p>` : "")
+      + (this.mine.length ? this.mine.map((i) => `<div class="item mine" data-id="${i.id}" tabindex="0" role="button"
+          aria-label="${escapeHtml(t("m.mine.open", { case: i.case_number }))}">
+        <div class="item-head">${i.sla ? `<span class="light ${i.sla.light}" title="${escapeHtml(t(`light.${i.sla.light}`))}"></span>` : ""}
+          <b>${escapeHtml(i.case_number)}</b>
           <span class="badge status" data-status="${i.status}">${escapeHtml(statusLabel(i.status))}</span></div>
+        ${i.sla ? `<div class="sla-line ${i.sla.light}" data-light="${i.sla.light}">${escapeHtml(t(`light.${i.sla.light}`))} · ${escapeHtml(remainingText(i.sla.remaining_s, i.sla))}</div>` : ""}
         <div>${escapeHtml(this.category(i.category_code))} · <span class="muted">${when(i.created_at)}</span></div>
         <div class="muted">${escapeHtml(i.description.slice(0, 80))}</div>
         ${i.support_count ? `<div class="muted">${t("m.nearby.supports", { n: i.support_count })}</div>` : ""}</div>`).join("")
@@ -92,20 +155,23 @@ export class Lists {
       return;
     }
     const error = this.tasksError ? `<p class="warn pad">${escapeHtml(this.tasksError)}</p>` : "";
-    if (!this.tasks.length) { root.innerHTML = `${error}<p class="muted pad">${t("m.tasks.empty")}</p>`; return; }
-    root.innerHTML = error + this.tasks.map((d) => {
+    const done = this.done ? `<div class="card ok-card" role="status" data-done="${this.done.action}">
+        <span>${t("m.task.done", { action: escapeHtml(actionLabel(this.done.action)), case: escapeHtml(this.done.case) })}</span>
+        <button type="button" data-dismiss>${t("m.task.dismiss")}</button></div>` : "";
+    if (!this.tasks.length) { root.innerHTML = `${done}${error}<p class="muted pad">${t("m.tasks.empty")}</p>`; return; }
+    root.innerHTML = done + error + this.tasks.map((d) => {
       const light = d.sla?.light || "green";
       const actions = d.allowed_actions.filter((a) => TASK_ACTIONS.includes(a));
-      const photos = d.photos.slice(-4).map((p) => `<a href="${p.url}" target="_blank"><img src="${p.url}" alt="${escapeHtml(p.stage)}"></a>`).join("");
+      const photos = d.photos.slice(-4).map((p) => `<a href="${p.url}" target="_blank"><img src="${p.url}" alt="${escapeHtml(t(["resolve", "check"].includes(p.stage) ? "m.case.after" : "m.case.before"))}"></a>`).join("");
       return `<div class="item task" data-id="${d.id}">
         <div class="item-head"><span class="light ${light}"></span><b>${escapeHtml(t(`m.task.${d.status}`))}</b>
-          ${d.sla ? `<span class="countdown ${light}" data-id="${d.id}">${remainingText(left(d, this.loadedAt))}</span>` : ""}</div>
+          ${d.sla ? `<span class="countdown ${light}" data-id="${d.id}">${remainingText(left(d, this.loadedAt), d.sla)}</span>` : ""}</div>
         <div><b>${escapeHtml(d.case_number)}</b> · ${escapeHtml(this.category(d.category_code))}</div>
         <div>${escapeHtml(d.description)}</div>
-        <div class="muted">${escapeHtml(d.cell_code)}${d.department_code ? ` · ${escapeHtml(d.department_code)}` : ""}</div>
+        <div class="muted">${escapeHtml(d.cell_code)}${d.department_code ? ` · <span class="department">${escapeHtml(this.department(d.department_code))}</span>` : ""}</div>
         ${photos ? `<div class="task-photos">${photos}</div>` : ""}
         <div class="buttons">${actions.map((a) => `<button type="button" data-action="${a}"
-          class="${a === "check_pass" || a === "verify" ? "primary" : a === "check_fail" ? "danger" : ""}">${escapeHtml(actionLabel(a))}</button>`).join("")}</div>
+          class="${PRIMARY.has(a) ? "primary" : DANGER.has(a) ? "danger" : ""}">${escapeHtml(actionLabel(a))}</button>`).join("")}</div>
         <div class="task-form-box"></div></div>`;
     }).join("");
   }
@@ -113,11 +179,12 @@ export class Lists {
   tick() {
     document.querySelectorAll(".countdown[data-id]").forEach((el) => {
       const item = this.tasks?.find((i) => i.id === Number(el.dataset.id));
-      if (item?.sla) el.textContent = remainingText(left(item, this.loadedAt));
+      if (item?.sla) el.textContent = remainingText(left(item, this.loadedAt), item.sla);
     });
   }
 
   click(e) {
+    if (e.target.closest("[data-dismiss]")) { this.done = null; this.renderTasks(); return; }
     const card = e.target.closest(".task");
     if (!card) return;
     const d = this.tasks.find((x) => x.id === Number(card.dataset.id));
@@ -125,15 +192,16 @@ export class Lists {
     const action = e.target.closest("button[data-action]")?.dataset.action;
     if (action) {
       box.innerHTML = `<div class="task-form" data-form="${action}">
-        <label>${t(NEEDS_REASON.has(action) ? "reason" : "m.task.note")}</label>
-        <textarea name="reason" rows="3" maxlength="2000"></textarea>
-        ${TAKES_PHOTO.has(action) ? `<label class="button"><span>${t("m.task.photo")}</span>
+        <label for="reason-${d.id}">${t(action === "verify_untrue" ? "m.task.reason_untrue" : NEEDS_REASON.has(action) ? "reason" : "m.task.note")}</label>
+        <textarea id="reason-${d.id}" name="reason" rows="3" maxlength="2000"></textarea>
+        ${TAKES_PHOTO.has(action) ? `<label class="button"><span>${t(NEEDS_PHOTO.has(action) ? "m.task.photo_needed" : "m.task.photo")}</span>
           <input name="photos" class="file" type="file" accept="image/*" capture="environment"></label><span class="muted file-name"></span>` : ""}
         <div class="buttons"><button type="button" class="primary" data-go>${escapeHtml(actionLabel(action))}</button>
           <button type="button" data-cancel>${t("cancel")}</button></div>
         <p class="error" role="alert"></p></div>`;
       box.querySelector("input[type=file]")?.addEventListener("change", (ev) => {
         box.querySelector(".file-name").textContent = ev.target.files[0]?.name || "";
+        box.querySelector(".error").textContent = "";
       });
       return;
     }
@@ -151,10 +219,11 @@ export class Lists {
     const reason = form.querySelector("[name=reason]").value.trim();
     const error = form.querySelector(".error");
     if (NEEDS_REASON.has(action) && !reason) { error.textContent = t("m.task.reason_needed"); return; }
+    const file = form.querySelector("[name=photos]")?.files[0];
+    if (NEEDS_PHOTO.has(action) && !file) { error.textContent = t("m.task.photo_missing"); return; }
     const go = form.querySelector("[data-go]");
     go.disabled = true;
     try {
-      const file = form.querySelector("[name=photos]")?.files[0];
       if (file) {
         const body = new FormData();
         if (reason) body.append("reason", reason);
@@ -167,8 +236,6 @@ export class Lists {
       this.done = { action, case: d.case_number };
       box.innerHTML = "";
       await this.loadTasks();
-      this.tasksRoot.insertAdjacentHTML("afterbegin",
-        `<div class="card ok-card" data-done="${action}">${t("m.task.done", { action: actionLabel(action), case: escapeHtml(d.case_number) })}</div>`);
     } catch (err) {
       go.disabled = false;
       error.textContent = err.message;

@@ -1,6 +1,6 @@
 // The grid worker's phone page (/m/): report in three steps (where, what, photo), open cases nearby,
-// an offline queue (PWA + IndexedDB, each report sent once with its idempotency key), my reports with
-// live status, and my verify/check tasks with countdowns. Large targets and high contrast for the sun.
+// an offline queue (PWA + IndexedDB, each report sent once with its idempotency key), my cases with
+// live status and a page per case, and my verify/check tasks with countdowns. Large targets and high contrast for the sun.
 import "./mobile.css";
 import { api, currentUser, escapeHtml, logout, when } from "../common/api.js";
 import { connectLive } from "../common/live.js";
@@ -48,6 +48,7 @@ function shell(me) {
 }
 
 function showTab(tab) {
+  if (state.tab !== tab) lists.leave(state.tab);
   state.tab = tab;
   document.querySelectorAll(".tabbar button").forEach((b) => b.classList.toggle("on", b.dataset.tab === tab));
   for (const name of ["report", "mine", "tasks"]) document.querySelector(`#tab-${name}`).hidden = name !== tab;
@@ -164,10 +165,10 @@ async function main() {
   const me = await currentUser();
   state.me = me;
   shell(me);
-  const categories = await api("/categories");
+  const [categories, departments] = await Promise.all([api("/categories"), api("/departments").catch(() => [])]);
   const seenCells = [];
   lists = new Lists({
-    me, categories, mineRoot: document.querySelector("#tab-mine"), tasksRoot: document.querySelector("#tab-tasks"),
+    me, categories, departments, mineRoot: document.querySelector("#tab-mine"), tasksRoot: document.querySelector("#tab-tasks"),
     onTasks: (n) => {
       const badge = document.querySelector("#task-count");
       badge.hidden = !n;
