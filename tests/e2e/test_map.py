@@ -4,11 +4,14 @@ answer lists (area counts, the cases in view)."""
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
-from tests.e2e.conftest import shot, sign_in
+from tests.e2e.conftest import ARTIFACTS, shot, sign_in
 from tests.support.city import COMMUNITY_A, COMMUNITY_B, cell_centre, cell_code
 from tests.support.server import Server
+from tests.web.test_bad_input import jpeg
 
 WALL = {"width": 1600, "height": 900}
 
@@ -198,3 +201,48 @@ def test_more_cases_than_the_limit_shows_area_counts_then_the_cases_in_view(brow
         context.close()
     finally:
         server.stop()
+
+
+def pdf_pages(page) -> int:  # noqa: ANN001
+    """How many A4 pages the browser prints the page on (the PDF is kept with the screenshots)."""
+    pdf = page.pdf(format="A4", print_background=True)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "case-sheet.pdf").write_bytes(pdf)
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+
+
+def test_a_case_prints_as_an_a4_case_sheet_on_one_page_then_continues_cleanly(browser, live_server, web_city):
+    """Issue 12: any case prints as a 案卷处理单; with 20 acts and 4 photos it fits one A4 page, and a longer one
+    continues on the next page (no row of the timeline cut in two)."""
+    lng, lat = cell_centre(COMMUNITY_A, 3)
+    token = web_city.tokens["worker_a"]
+    r = httpx.post(f"{live_server.url}/api/v1/reports", headers={"Authorization": f"Bearer {token}"}, timeout=20,
+                   data={"lat": str(lat), "lng": str(lng), "category_code": "E0101", "description": "桥下暴露垃圾一堆"},
+                   files=[("photos", (f"p{i}.jpg", jpeg((640, 480)), "image/jpeg")) for i in range(4)])
+    assert r.status_code == 201, r.text
+    case = r.json()["ticket"]
+    dispatcher = web_city.tokens["dispatcher"]
+    acts = len(api(live_server, dispatcher, "GET", f"/tickets/{case['id']}")["timeline"])
+    comment = f"/tickets/{case['id']}/actions/comment"
+    for i in range(20 - acts):
+        api(live_server, dispatcher, "POST", comment, json={"reason": f"跟进记录 {i + 1}"})
+
+    context, page = open_map(browser, live_server)
+    page.click(f".row[data-id='{case['id']}']")
+    with context.expect_page() as opened:
+        page.click("#panel .panel-sheet")
+    sheet = opened.value
+    sheet.wait_for_selector("#sheet[data-ready='1']", timeout=15_000)
+    text = sheet.inner_text("#sheet")
+    assert "案卷处理单" in text and case["case_number"] in text and "桥下暴露垃圾一堆" in text
+    assert sheet.locator(".acts tbody tr").count() == 20 and sheet.locator(".photos img").count() == 4
+    assert all(sheet.eval_on_selector_all(".photos img", "imgs => imgs.map(i => i.naturalWidth > 0)"))
+    shot(sheet, "case-sheet")
+    assert pdf_pages(sheet) == 1
+
+    for i in range(25):
+        api(live_server, dispatcher, "POST", comment, json={"reason": f"补充 {i + 1}"})
+    sheet.reload()
+    sheet.wait_for_selector("#sheet[data-ready='1']", timeout=15_000)
+    assert pdf_pages(sheet) == 2
+    context.close()

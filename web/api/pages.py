@@ -5,8 +5,10 @@ from web/frontend at install time into web/static; nothing is fetched from the i
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from fastapi import APIRouter, Request
+from fastapi import Path as FastPath
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
@@ -77,3 +79,9 @@ def map_page() -> Response:
 @router.get("/desk")
 def desk_page() -> Response:
     return page("desk")
+
+
+@router.get("/cases/{ticket_id}/sheet")
+def case_sheet(ticket_id: Annotated[int, FastPath(ge=1, le=2**31 - 1)]) -> Response:
+    """A case as an A4 sheet to print (案卷处理单); the page reads the case with the caller's own rights."""
+    return page("sheet")

@@ -15,6 +15,7 @@ await build({
     mobile: "src/mobile/main.js",
     map: "src/map/main.js",
     desk: "src/desk/main.js",
+    sheet: "src/sheet/main.js",
     sw: "src/mobile/sw.js",
     ui: "src/common/ui.css",
   },

@@ -6,10 +6,11 @@ import common from "./common.js";
 import mobile from "./mobile.js";
 import map from "./map.js";
 import desk from "./desk.js";
+import sheet from "./sheet.js";
 
 export const LANGS = ["zh-CN", "en"];
 const TABLE = {};
-for (const part of [lifecycle, common, mobile, map, desk]) {
+for (const part of [lifecycle, common, mobile, map, desk, sheet]) {
   for (const lang of LANGS) TABLE[lang] = { ...(TABLE[lang] || {}), ...(part[lang] || {}) };
 }
 

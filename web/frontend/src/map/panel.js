@@ -2,7 +2,7 @@
 // timeline, and the acts the lifecycle allows this user now (buttons from allowed_actions). Acts that need
 // more than a click get a small form: dispatch with the suggested department preselected, hours for an
 // extension, the target of a merge, a message for an urge, a reason where the lifecycle table asks one.
-import { api, escapeHtml, isStale, remainingText, when } from "../common/api.js";
+import { api, escapeHtml, isStale, remainingText, routingReason, when } from "../common/api.js";
 import { actionLabel, statusLabel, t } from "../i18n/index.js";
 import { metres } from "./data.js";
 
@@ -68,10 +68,10 @@ export class CasePanel {
     const timers = d.timers.filter((x) => x.active || x.fulfilled_at).map((x) => `
       <li><span class="light ${x.light}"></span> <b>${escapeHtml(t(`stage.${x.stage}`))}</b>
         · ${t("map.panel.due")} ${when(x.due_at)}
-        · ${x.active ? `${escapeHtml(remainingText(x.remaining_s))}${x.paused ? ` (${t("map.panel.paused")})` : ""}`
+        · ${x.active ? `${escapeHtml(remainingText(x.remaining_s, x))}${x.paused ? ` (${t("map.panel.paused")})` : ""}`
     : (x.on_time ? t("map.panel.on_time") : t("map.panel.late"))}</li>`).join("");
     const routing = d.routing.length ? d.routing.map((r) => `
-      <li>${when(r.decided_at)} · <b>${escapeHtml(this.deptName(r.department_code))}</b> · ${escapeHtml(r.reason)}</li>`).join("")
+      <li>${when(r.decided_at)} · <b>${escapeHtml(this.deptName(r.department_code))}</b> · ${escapeHtml(routingReason(r, (c) => this.deptName(c)))}</li>`).join("")
       : `<li class="muted">${t("map.panel.no_routing")}</li>`;
     root.innerHTML = `
       <div class="panel-head">
@@ -79,12 +79,15 @@ export class CasePanel {
           <div class="panel-case" data-case="${escapeHtml(d.case_number)}">${escapeHtml(d.case_number)}</div>
           <div class="chips">
             <span class="chip status" data-status="${d.status}">${escapeHtml(statusLabel(d.status))}</span>
-            ${head ? `<span class="chip light-${head.light}">${escapeHtml(t(`light.${head.light}`))} · ${escapeHtml(remainingText(head.remaining_s))}</span>` : ""}
+            ${head ? `<span class="chip light-${head.light}">${escapeHtml(t(`light.${head.light}`))} · ${escapeHtml(remainingText(head.remaining_s, head))}</span>` : ""}
             <span class="chip">${escapeHtml(this.ctx.categoryName(d.category_code))}</span>
             <span class="chip urgency-${d.urgency}">${escapeHtml(t(`urgency.${d.urgency}`))}</span>
           </div>
         </div>
-        <button class="panel-close" data-close title="${t("map.panel.close")}">✕</button>
+        <div class="panel-tools">
+          <a class="button panel-sheet" href="/cases/${d.id}/sheet" target="_blank" rel="noopener">${t("map.panel.sheet")}</a>
+          <button class="panel-close" data-close title="${t("map.panel.close")}">✕</button>
+        </div>
       </div>
       <div class="panel-actions" id="actions">${d.allowed_actions.length ? d.allowed_actions.map((a) =>
     `<button data-action="${a}" class="${PRIMARY.has(a) ? "primary" : DANGER.has(a) ? "danger" : ""}">${escapeHtml(actionLabel(a))}</button>`).join("")
