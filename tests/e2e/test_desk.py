@@ -8,7 +8,7 @@ import httpx
 from PIL import Image
 
 from tests.e2e.conftest import shot, sign_in
-from tests.support.city import COMMUNITY_A, cell_centre
+from tests.support.city import COMMUNITY_A, COMMUNITY_B, cell_centre
 from tests.support.server import wait_until
 
 
@@ -218,3 +218,106 @@ def test_the_closed_tab_shows_its_own_cases_cleanly(browser, live_server, web_ci
     shot(page, "desk-closed-phone")
     row.click()
     page.wait_for_selector(f"#detail h2:has-text('{closed['case_number']}')")
+
+
+def rows(page) -> list[int]:  # noqa: ANN001
+    return page.eval_on_selector_all("#list .row", "rows => rows.map(r => Number(r.dataset.id))")
+
+
+def filter_to(page, name: str, value: str, expected: list[int]) -> None:  # noqa: ANN001
+    page.select_option(f"#filters select[name={name}]", value)
+    page.wait_for_function("ids => JSON.stringify([...document.querySelectorAll('#list .row')]"
+                           ".map(r => Number(r.dataset.id)).sort()) === JSON.stringify(ids)", arg=sorted(expected))
+
+
+def test_filters_narrow_the_queue(browser, live_server, web_city):
+    plain = report(live_server, web_city, 1, "暴露垃圾")
+    street = report(live_server, web_city, 2, "道路不洁", category="E0102")
+    lng, lat = cell_centre(COMMUNITY_B, 1)
+    other = api(live_server, web_city.tokens["worker_b"], "POST", "/reports",
+                json={"lat": lat, "lng": lng, "category_code": "E0101", "description": "另一社区的垃圾",
+                      "urgency": "urgent"})["ticket"]
+    api(live_server, web_city.tokens["sanitation"], "POST", f"/tickets/{plain['id']}/actions/accept", json={})
+    context, page = sign_in(browser, live_server, "sanitation", viewport={"width": 1366, "height": 768})
+    page.wait_for_selector(f".row[data-id='{other['id']}']")
+    assert sorted(rows(page)) == sorted([plain["id"], street["id"], other["id"]])
+    filter_to(page, "category", "E0102", [street["id"]])
+    filter_to(page, "category", "", [plain["id"], street["id"], other["id"]])
+    filter_to(page, "area", COMMUNITY_B, [other["id"]])
+    filter_to(page, "area", "", [plain["id"], street["id"], other["id"]])
+    filter_to(page, "urgency", "urgent", [other["id"]])
+    filter_to(page, "urgency", "", [plain["id"], street["id"], other["id"]])
+    filter_to(page, "status", "accepted", [plain["id"]])
+    shot(page, "desk-filters")
+    filter_to(page, "status", "", [plain["id"], street["id"], other["id"]])
+    filter_to(page, "light", "red", [])
+    assert "暂无待办案件" in page.inner_text("#list")
+
+
+def test_several_cases_accepted_at_once_each_on_record(browser, live_server, web_city):
+    cases = [report(live_server, web_city, k, f"垃圾 {k}") for k in (1, 2, 3)]
+    context, page = sign_in(browser, live_server, "sanitation", viewport={"width": 1366, "height": 768})
+    for case in cases:
+        page.check(f"[data-pick='{case['id']}']")
+    # meanwhile a colleague accepts the second one
+    api(live_server, web_city.tokens["sanitation_chief"], "POST", f"/tickets/{cases[1]['id']}/actions/accept", json={})
+    page.wait_for_selector(f".row[data-id='{cases[1]['id']}']:has-text('处置中')")
+    page.click("#accept-picked:has-text('签收所选（3 件）')")
+    results = page.wait_for_selector(".bulk-results")
+    text = results.inner_text()
+    assert f"{cases[0]['case_number']} · 已签收" in text and f"{cases[2]['case_number']} · 已签收" in text
+    assert f"{cases[1]['case_number']} · 未签收：案件当前为“处置中”" in text
+    shot(page, "desk-bulk-accept")
+    for case, who in zip(cases, ["sanitation", "sanitation_chief", "sanitation"], strict=True):
+        detail = api(live_server, web_city.tokens["dispatcher"], "GET", f"/tickets/{case['id']}")
+        accepts = [e["actor"] for e in detail["timeline"] if e["action"] == "accept"]
+        assert detail["status"] == "accepted" and accepts == [who]
+
+
+def test_keyboard_shortcuts_move_accept_and_open_the_resolve_form(browser, live_server, web_city):
+    first, second = report(live_server, web_city, 1, "垃圾一"), report(live_server, web_city, 2, "垃圾二")
+    context, page = sign_in(browser, live_server, "sanitation", viewport={"width": 1366, "height": 768})
+    page.wait_for_selector(f".row[data-id='{second['id']}']")
+    assert "a 签收" in page.inner_text("#keys") and "r 处置反馈" in page.inner_text("#keys")
+    by_id = {first["id"]: first, second["id"]: second}
+    top, below = (by_id[i] for i in rows(page))
+    page.keyboard.press("j")
+    page.wait_for_selector(f"#detail h2:has-text('{top['case_number']}')")
+    page.keyboard.press("j")
+    page.wait_for_selector(f"#detail h2:has-text('{below['case_number']}')")
+    page.keyboard.press("k")
+    page.wait_for_selector(f"#detail h2:has-text('{top['case_number']}')")
+    page.keyboard.press("a")
+    page.wait_for_selector(".status-line .badge:has-text('处置中')")
+    page.keyboard.press("r")
+    page.wait_for_selector("[data-form=resolve]")
+    page.keyboard.type("ar")  # typed into the note, not taken as shortcuts
+    assert page.input_value("[data-form=resolve] textarea[name=reason]") == "ar"
+    assert api(live_server, web_city.tokens["sanitation"], "GET", f"/tickets/{top['id']}")["status"] == "accepted"
+    assert api(live_server, web_city.tokens["sanitation"], "GET", f"/tickets/{below['id']}")["status"] == "dispatched"
+
+
+def test_the_reporters_photos_beside_the_form_and_a_map_of_the_cell(browser, live_server, web_city, tmp_path):
+    api(live_server, web_city.tokens["admin"], "PATCH", "/users/worker_a", json={"display_name": "网格员张三"})
+    lng, lat = cell_centre(COMMUNITY_A, 2)
+    with open(jpeg(tmp_path / "before.jpg"), "rb") as f:
+        case = api(live_server, web_city.tokens["worker_a"], "POST", "/reports",
+                   files=[("photos", ("before.jpg", f.read(), "image/jpeg"))],
+                   data={"lat": str(lat), "lng": str(lng), "category_code": "E0101", "description": "桥下暴露垃圾"})
+    case = case["ticket"]
+    context, page = sign_in(browser, live_server, "sanitation", viewport={"width": 1366, "height": 768})
+    page.click(f".row[data-id='{case['id']}']")
+    page.click("#actions button[data-action=accept]")
+    page.click("#actions button[data-action=resolve]")
+    caption = page.inner_text(".gallery figure figcaption")
+    assert "上报（处置前）" in caption and "网格员张三（网格员）" in caption
+    form, photos = box(page, "[data-form=resolve]"), box(page, ".gallery")
+    assert photos["x"] >= form["x"] + form["w"] and photos["y"] < form["y"] + form["h"]  # beside it
+    minimap = page.wait_for_selector("#minimap[data-ready=true]", timeout=15_000)
+    assert minimap.get_attribute("data-cell") == case["cell_code"] and page.query_selector("#minimap canvas")
+    shot(page, "desk-photos-map")
+    page.set_viewport_size({"width": 360, "height": 740})  # a phone: the photos and the map follow the form
+    form, photos = box(page, "[data-form=resolve]"), box(page, ".gallery")
+    assert photos["y"] >= form["y"] + form["h"] and photos["x"] + photos["w"] <= 360
+    page.eval_on_selector(".case-side", "e => e.scrollIntoView()")
+    shot(page, "desk-photos-map-phone")

@@ -6,6 +6,8 @@ import { api, currentUser, escapeHtml, isStale, logout, remainingText, when } fr
 import { connectLive } from "../common/live.js";
 import { notify } from "../common/notify.js";
 import { actionLabel, applyI18n, langSwitch, statusLabel, t } from "../i18n/index.js";
+import { byLight, EMPTY, renderFilters, ticketQuery } from "./filters.js";
+import { dropMinimap, showMinimap } from "./minimap.js";
 
 const OPEN = ["dispatched", "accepted", "rework", "return_requested", "extension_requested",
   "suspension_requested", "suspended", "resolved"];
@@ -19,7 +21,7 @@ const RANK = { dispatched: 0, accepted: 1, rework: 1 };
 const rank = (item) => RANK[item.status] ?? 2;
 const ROLES = ["worker", "dispatcher", "shift_lead", "department", "supervisor", "admin", "system", "public"];
 const state = { tab: "queue", items: [], selected: null, detail: null, categories: {}, loadedAt: Date.now(),
-  files: [] };
+  files: [], filters: { ...EMPTY }, checked: new Set(), bulk: null };
 
 function categoryName(code) {
   const c = state.categories[code];
@@ -41,27 +43,44 @@ function shell(me) {
           <button data-tab="queue" class="on" data-i18n="desk.queue"></button>
           <button data-tab="history" data-i18n="desk.history"></button>
         </div>
+        <div class="filters" id="filters"></div>
+        <div class="bulk" id="bulk"></div>
         <div id="list"></div>
+        <p class="keys muted" id="keys" data-i18n="desk.keys"></p>
       </aside>
       <main id="detail"><p class="muted" data-i18n="desk.choose"></p></main>
     </div>`;
-  document.querySelector("#lang").append(langSwitch(() => { renderList(); renderDetail(); }));
+  document.querySelector("#lang").append(langSwitch(() => { drawFilters(); renderList(); renderDetail(); }));
   document.querySelector("#logout").addEventListener("click", logout);
   document.querySelectorAll(".tabs button").forEach((b) => b.addEventListener("click", () => {
     state.tab = b.dataset.tab;
     document.querySelectorAll(".tabs button").forEach((x) => x.classList.toggle("on", x === b));
     state.selected = null; // a case of the other tab stays out of this one's detail pane
     state.detail = null;
+    state.checked.clear();
+    state.bulk = null;
+    if (state.tab !== "queue") state.filters = { ...state.filters, status: "", light: "" };
     renderDetail();
+    drawFilters();
     load();
   }));
   applyI18n();
 }
 
+function drawFilters() {
+  renderFilters(document.querySelector("#filters"), {
+    tab: state.tab, statuses: OPEN, categories: state.categories, categoryName, filters: state.filters,
+    onChange: (filters) => { state.filters = filters; load(); },
+  });
+}
+
 async function load() {
-  const query = state.tab === "queue" ? { status: OPEN.join(","), limit: 300 } : { status: "closed", limit: 100 };
+  const statuses = state.tab === "queue" ? OPEN : ["closed"];
+  const query = { ...ticketQuery(state.filters, statuses), limit: state.tab === "queue" ? 300 : 100 };
   const page = await api("/tickets", { query });
-  state.items = page.items;
+  state.items = state.tab === "queue" ? byLight(page.items, state.filters.light) : page.items;
+  const ids = new Set(state.items.map((i) => i.id));
+  state.checked.forEach((id) => { if (!ids.has(id)) state.checked.delete(id); });
   state.loadedAt = Date.now();
   if (state.tab === "queue") {
     state.items.sort((a, b) => rank(a) - rank(b)
@@ -77,6 +96,7 @@ function left(item) {  // remaining working seconds now, counting down between r
 
 function renderList() {
   const list = document.querySelector("#list");
+  renderBulk();
   if (!state.items.length) {
     list.innerHTML = `<p class="muted" style="padding:16px">${t(state.tab === "queue" ? "desk.empty" : "desk.history_empty")}</p>`;
     return;
@@ -86,15 +106,64 @@ function renderList() {
     const right = state.tab === "queue"
       ? `<span class="countdown ${light}" data-id="${item.id}">${item.sla ? remainingText(left(item), item.sla) : ""}</span>`
       : `<span class="badge ${item.on_time === false ? "late" : "ok"}">${item.on_time === false ? t("desk.late") : t("desk.on_time")}</span>`;
-    return `<button type="button" class="row ${state.selected === item.id ? "on" : ""}" data-id="${item.id}"
+    // a case to accept can be picked; one picked before it changed stays picked, to be reported on
+    const pick = state.tab === "queue" && (item.status === "dispatched" || state.checked.has(item.id))
+      ? `<label class="check" title="${escapeHtml(t("desk.pick"))}"><input type="checkbox" data-pick="${item.id}"
+          ${state.checked.has(item.id) ? "checked" : ""} aria-label="${escapeHtml(t("desk.pick_case", { n: item.case_number }))}"></label>`
+      : `<span class="check"></span>`;
+    return `<div class="item">${state.tab === "queue" ? pick : ""}<button type="button" class="row ${state.selected === item.id ? "on" : ""}" data-id="${item.id}"
         aria-current="${state.selected === item.id}">
         <span class="light ${state.tab === "queue" ? light : (item.on_time === false ? "red" : "green")}"></span>
         <span class="text"><span class="case">${escapeHtml(item.case_number)}</span> · ${escapeHtml(categoryName(item.category_code))}<br>
           <span class="muted">${escapeHtml(statusLabel(item.status))} · ${escapeHtml(item.description.slice(0, 40))}</span></span>
-        ${right}</button>`;
+        ${right}</button></div>`;
   }).join("");
+  list.classList.toggle("picking", state.tab === "queue");
+  list.querySelectorAll("[data-pick]").forEach((box) => box.addEventListener("change", () => {
+    const id = Number(box.dataset.pick);
+    if (box.checked) state.checked.add(id); else state.checked.delete(id);
+    renderBulk();
+  }));
   // a button: reached with Tab, opened with Enter or Space as well as a click
   list.querySelectorAll(".row").forEach((row) => row.addEventListener("click", () => select(Number(row.dataset.id))));
+}
+
+/** The bar for several cases accepted at once: one accept act per case, each on record; per-case results. */
+function renderBulk() {
+  const bar = document.querySelector("#bulk");
+  const n = state.checked.size;
+  const results = state.bulk ? `<ul class="bulk-results">${state.bulk.map((r) => `<li class="${r.ok ? "ok" : "failed"}">
+      ${escapeHtml(r.case_number)} · ${escapeHtml(r.ok ? t("desk.bulk_ok") : r.message)}</li>`).join("")}</ul>` : "";
+  bar.innerHTML = (n ? `<button type="button" class="primary" id="accept-picked">${escapeHtml(t("desk.accept_picked", { n }))}</button>` : "")
+    + (n || state.bulk ? `<button type="button" id="clear-picked">${escapeHtml(t(n ? "desk.clear_picked" : "desk.bulk_dismiss"))}</button>` : "")
+    + results;
+  bar.hidden = !n && !state.bulk;
+  bar.querySelector("#accept-picked")?.addEventListener("click", acceptPicked);
+  bar.querySelector("#clear-picked")?.addEventListener("click", () => { state.checked.clear(); state.bulk = null; renderList(); });
+}
+
+async function acceptPicked() {
+  const picked = state.items.filter((i) => state.checked.has(i.id));
+  document.querySelector("#accept-picked").disabled = true;
+  const results = [];
+  for (const item of picked) { // one after the other: each its own act, refused or not on its own
+    try {
+      await api(`/tickets/${item.id}/actions/accept`, { json: { reason: null, version: item.version, payload: {} } });
+      results.push({ case_number: item.case_number, ok: true });
+    } catch (err) {
+      results.push({ case_number: item.case_number, ok: false, message: errorText(err) });
+    }
+  }
+  state.checked.clear();
+  state.bulk = results;
+  await load();
+  if (state.selected && picked.some((i) => i.id === state.selected)) await select(state.selected, { keepForm: true });
+}
+
+function errorText(err) {
+  if (isStale(err) || err.status === 409) return t("desk.error.changed_state", { status: statusLabel(err.body?.status || "") });
+  if (err.body?.error === "after_photo_required") return t("desk.error.after_photo_required");
+  return err.message;
 }
 
 function tick() {
@@ -131,13 +200,14 @@ function renderDetail() {
   const d = state.detail;
   const main = document.querySelector("#detail");
   if (!d) {
+    dropMinimap();
     main.innerHTML = `<p class="muted">${t("desk.choose")}</p>`;
     return;
   }
   const timers = d.timers.filter((x) => x.active || x.fulfilled_at).map((x) => `
       <li><span class="light ${x.light}"></span> ${escapeHtml(t(`stage.${x.stage}`))} · ${t("desk.due")} ${when(x.due_at)}
       · ${x.active ? escapeHtml(remainingText(x.remaining_s, x)) : (x.on_time ? t("desk.on_time") : t("desk.late"))}</li>`).join("");
-  main.innerHTML = `
+  main.innerHTML = `<div class="case-grid"><div class="case-main">
     <div class="status-line"><h2 style="margin:0">${escapeHtml(d.case_number)}</h2>
       <span class="badge">${escapeHtml(statusLabel(d.status))}</span>
       <span class="badge">${escapeHtml(categoryName(d.category_code))}</span>
@@ -147,14 +217,29 @@ function renderDetail() {
     <div class="actions" id="actions">${d.allowed_actions.map((a) =>
       `<button data-action="${a}" class="${a === "accept" || a === "resolve" ? "primary" : ""}">${escapeHtml(actionLabel(a))}</button>`).join("")}</div>
     <div id="form"></div>
-    <h3 data-i18n="desk.photos"></h3>
-    <div class="photos">${d.photos.map((p) => `<a href="${p.url}" target="_blank"><img src="${p.url}" alt="${escapeHtml(p.stage)}"></a>`).join("")}</div>
     <h3 data-i18n="desk.timers"></h3><ul class="timeline">${timers}</ul>
     <h3 data-i18n="desk.timeline"></h3>
     <ul class="timeline">${d.timeline.map((e) => `<li>${when(e.at)} · <b>${escapeHtml(actionLabel(e.action))}</b>
-      · ${escapeHtml(person(e))}${e.reason ? ` · ${escapeHtml(e.reason)}` : ""}</li>`).join("")}</ul>`;
+      · ${escapeHtml(person(e))}${e.reason ? ` · ${escapeHtml(e.reason)}` : ""}</li>`).join("")}</ul></div>
+    <div class="case-side">
+      <h3 data-i18n="desk.photos"></h3>${gallery(d)}
+      <h3 data-i18n="desk.map"></h3><div class="minimap" id="minimap" role="img" aria-label="${escapeHtml(t("desk.map_label", { cell: d.cell_code }))}"></div>
+    </div></div>`;
   applyI18n(main);
+  showMinimap(main.querySelector("#minimap"), d);
   main.querySelectorAll("#actions button").forEach((b) => b.addEventListener("click", () => start(b.dataset.action)));
+}
+
+/** The case's photos with what they show: the stage (before: the report; after: the department's), who, when. */
+function gallery(d) {
+  if (!d.photos.length) return `<p class="muted">${escapeHtml(t("desk.no_photos"))}</p>`;
+  const bySeq = new Map(d.timeline.map((e) => [e.seq, e]));
+  return `<div class="gallery">${d.photos.map((p) => {
+    const e = bySeq.get(p.event_seq);
+    const caption = [t(`desk.photo.${p.stage}`), e ? person(e) : "", when(p.created_at)].filter(Boolean).join(" · ");
+    return `<figure class="shot ${p.stage === "resolve" ? "after" : "before"}"><a href="${p.url}" target="_blank">
+        <img src="${p.url}" alt="${escapeHtml(caption)}"></a><figcaption>${escapeHtml(caption)}</figcaption></figure>`;
+  }).join("")}</div>`;
 }
 
 /** "区环卫所（处置部门）": who acted, by display name and role, never the user name alone. */
@@ -248,10 +333,40 @@ async function send(action, { reason, payload, photos } = {}, errorBox) {
   }
 }
 
+// Keyboard shortcuts for the common acts; never while typing in a field.
+function typing(el) {
+  if (!el) return false;
+  if (el.isContentEditable || el.tagName === "TEXTAREA" || el.tagName === "SELECT") return true;
+  return el.tagName === "INPUT" && !["checkbox", "radio", "button", "submit"].includes(el.type);
+}
+
+async function move(step) {
+  if (!state.items.length) return;
+  const at = state.items.findIndex((x) => x.id === state.selected);
+  const next = state.items[at < 0 ? 0 : Math.max(0, Math.min(state.items.length - 1, at + step))];
+  await select(next.id);
+  document.querySelector(`.row[data-id="${next.id}"]`)?.focus();
+}
+
+function onKey(ev) {
+  if (ev.ctrlKey || ev.metaKey || ev.altKey || typing(ev.target)) return;
+  const can = (action) => state.detail?.allowed_actions.includes(action) && !editing();
+  if (ev.key === "j" || ev.key === "k") move(ev.key === "j" ? 1 : -1);
+  else if (ev.key === "a" && can("accept")) send("accept", {});
+  else if (ev.key === "r" && can("resolve")) {
+    start("resolve");
+    document.querySelector("[data-form=resolve] textarea")?.focus();
+  } else if (ev.key === "Escape" && editing()) document.querySelector("#form [data-cancel]")?.click();
+  else return;
+  ev.preventDefault();
+}
+
 async function main() {
   const me = await currentUser();
   shell(me);
   for (const c of await api("/categories")) state.categories[c.code] = c;
+  drawFilters();
+  document.addEventListener("keydown", onKey);
   await load();
   setInterval(tick, 1000);
   let pending = null;
