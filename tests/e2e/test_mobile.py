@@ -11,7 +11,7 @@ import httpx
 from PIL import Image
 
 from tests.e2e.conftest import shot, sign_in
-from tests.support.city import COMMUNITY_A, cell_centre, cell_code
+from tests.support.city import COMMUNITY_A, after_photo, cell_centre, cell_code
 from tests.support.server import wait_until
 
 
@@ -239,9 +239,8 @@ def test_a_resolved_case_in_my_cell_is_checked_from_the_tasks_tab(browser, live_
         json={"payload": {"department_code": "SANITATION"}},
     )
     api(live_server, web_city.tokens["sanitation"], "POST", f"/tickets/{tid}/actions/accept", json={})
-    api(
-        live_server, web_city.tokens["sanitation"], "POST", f"/tickets/{tid}/actions/resolve", json={"reason": "已清运"}
-    )
+    api(live_server, web_city.tokens["sanitation"], "POST", f"/tickets/{tid}/actions/resolve",
+        data={"reason": "已清运"}, files=[("photos", ("after.jpg", after_photo(), "image/jpeg"))])
 
     context, page = open_page(browser, live_server, lng, lat)
     page.wait_for_selector("#task-count:text-is('1')")
