@@ -147,7 +147,7 @@ class TicketEvent(Row, table=True):
     to_status: str | None = None
     reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     payload: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))  # canonical JSON
-    at: datetime = Field(sa_type=UTCDateTime)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)  # (acts of a day or period: the shift's overview)
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
 

@@ -23,6 +23,7 @@ from web.api import errors
 from web.api import grid as grid_router
 from web.api import lifecycle as lifecycle_router
 from web.api import map as map_router
+from web.api import overview as overview_router
 from web.api import pages as pages_router
 from web.api import security as security_router
 from web.api import session as session_router
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
     app.include_router(lifecycle_router.router)
     app.include_router(grid_router.router)
     app.include_router(map_router.router)
+    app.include_router(overview_router.router)
     app.include_router(sla_router.router)
     app.include_router(session_router.router)
     app.include_router(accounts_router.router)

@@ -98,6 +98,7 @@ TABLE: dict[str, Entry | tuple[Entry, ...]] = {
     # cases
     "POST /api/v1/reports": Entry(REPORTERS, ok=201, body=REPORT),
     "GET /api/v1/tickets": Entry(SIGNED_IN),
+    "GET /api/v1/stats/shift": Entry(frozenset({"dispatcher", "shift_lead", "supervisor", "admin"})),
     "GET /api/v1/nearby": Entry(SIGNED_IN, query={"lat": str(LAT), "lng": str(LNG), "category_code": "E0101"}),
     "GET /api/v1/stats/today": Entry(SIGNED_IN),
     "GET /api/v1/tickets/{ticket_id}": Entry(SIGNED_IN, about="case"),
