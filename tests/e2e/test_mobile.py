@@ -248,6 +248,8 @@ def test_a_resolved_case_in_my_cell_is_checked_from_the_tasks_tab(browser, live_
     task = page.wait_for_selector(f"#tab-tasks .task[data-id='{tid}']")
     assert "待核查" in task.inner_text() and case["case_number"] in task.inner_text()
     assert "区环卫所" in task.inner_text() and "SANITATION" not in task.inner_text()  # the department's name
+    caption = page.inner_text(f"#tab-tasks .task[data-id='{tid}'] figure[data-stage=resolve] figcaption")
+    assert caption.startswith("处置后")  # the department's photo is labelled as the result
     countdown = page.wait_for_selector(f"#tab-tasks .countdown[data-id='{tid}']")
     assert countdown.inner_text().startswith(("剩余", "超时"))
     assert page.is_visible(f"#tab-tasks .task[data-id='{tid}'] button[data-action=check_fail]")

@@ -162,7 +162,11 @@ export class Lists {
     root.innerHTML = done + error + this.tasks.map((d) => {
       const light = d.sla?.light || "green";
       const actions = d.allowed_actions.filter((a) => TASK_ACTIONS.includes(a));
-      const photos = d.photos.slice(-4).map((p) => `<a href="${p.url}" target="_blank"><img src="${p.url}" alt="${escapeHtml(t(["resolve", "check"].includes(p.stage) ? "m.case.after" : "m.case.before"))}"></a>`).join("");
+      const photos = d.photos.slice(-4).map((p) => {
+        const side = t(["resolve", "check"].includes(p.stage) ? "m.case.after" : "m.case.before");
+        return `<figure data-stage="${escapeHtml(p.stage)}"><a href="${p.url}" target="_blank"><img src="${p.url}" alt="${escapeHtml(side)}"></a>
+          <figcaption>${escapeHtml(side)} · ${when(p.created_at)}</figcaption></figure>`;
+      }).join("");
       return `<div class="item task" data-id="${d.id}">
         <div class="item-head"><span class="light ${light}"></span><b>${escapeHtml(t(`m.task.${d.status}`))}</b>
           ${d.sla ? `<span class="countdown ${light}" data-id="${d.id}">${remainingText(left(d, this.loadedAt), d.sla)}</span>` : ""}</div>
