@@ -138,7 +138,9 @@ def rows(*, session: Session, actor: Actor, filters: MarkerFilter, now: datetime
          bbox: tuple[float, float, float, float] | None = None, limit: int | None = None) -> tuple[list[list], int]:
     """The matching cases as plain rows for the map's payload, in id order, built in one pass without
     per-case objects: id, case number, lng, lat, status, category, urgency, department, suggested
-    department, cell, created (epoch s), light, remaining s, due (epoch s); and ``total``, how many match.
+    department, cell, created (epoch s), light, remaining s, due (epoch s), day s (one day in the headline
+    limit's basis: 86,400 in natural time, the calendar's working hours a day in working time, so the page
+    says 超时 3 个工作日 2 小时 without a request per case); and ``total``, how many match.
 
     ``light``: only cases with that light now (``none``: no running timer); ``bbox``: (min_lng, min_lat,
     max_lng, max_lat), WGS-84. With ``limit`` the matches are counted first (one COUNT in SQL) and, when
@@ -170,7 +172,8 @@ def rows(*, session: Session, actor: Actor, filters: MarkerFilter, now: datetime
         append([r.id, r.case_number, round(r.lng, 6), round(r.lat, 6), str(r.status), r.category_code, r.urgency,
                 r.department_code, r.suggested_department_code, r.cell_code, int(r.created_at.timestamp()),
                 light_at(r.sla_yellow_at, r.sla_red_at, now) if head else None,
-                round(head[1]) if head else None, int(head[2].timestamp()) if head else None])
+                round(head[1]) if head else None, int(head[2].timestamp()) if head else None,
+                head[3] if head else None])
     return out, len(out) if total is None else total
 
 
@@ -186,9 +189,9 @@ def _among(conn, column, ids: list[int]):  # noqa: ANN001, ANN202
 
 
 def _headlines(session: Session, now: datetime, where: list | None = None,
-               ids: list[int] | None = None) -> dict[int, tuple[str, float, datetime]]:
-    """ticket id → (light, remaining working seconds, due) of its running timer that is worst off, for the
-    tickets the conditions ``where`` select or for the tickets ``ids``."""
+               ids: list[int] | None = None) -> dict[int, tuple[str, float, datetime, int]]:
+    """ticket id → (light, remaining working seconds, due, seconds of one day of its calendar) of its running
+    timer that is worst off, for the tickets the conditions ``where`` select or for the tickets ``ids``."""
     running = SlaTimer.active == True  # noqa: E712  (``active = true``: the partial index ix_sla_timer_running)
     conn = session.connection()
     if ids is None:
@@ -204,13 +207,15 @@ def _headlines(session: Session, now: datetime, where: list | None = None,
             left[i] = timer.anchor_remaining_s
         else:
             by_calendar.setdefault(timer.calendar_code, []).append(i)
+    day_of: dict[str, int] = {}
     for code, indexes in by_calendar.items():
         cal = calendar_for(session=session, code=code)
+        day_of[code] = round(sla.day_s(cal))
         for i, seconds in zip(indexes, cal.signed_between_many(now, [timers[i].due_at for i in indexes]),
                               strict=True):
             left[i] = seconds
     ratios: dict[str, float] = {}
-    best: dict[int, tuple[int, float, str, datetime]] = {}
+    best: dict[int, tuple[int, float, str, datetime, str]] = {}
     for timer, remaining in zip(timers, left, strict=True):
         ratio = ratios.get(timer.ladder)
         if ratio is None:
@@ -219,8 +224,10 @@ def _headlines(session: Session, now: datetime, where: list | None = None,
         key = (ORDER[light], remaining)
         current = best.get(timer.ticket_id)
         if current is None or key < current[:2]:
-            best[timer.ticket_id] = (*key, light, timer.due_at)
-    return {tid: (light, remaining, due) for tid, (_, remaining, light, due) in best.items()}
+            best[timer.ticket_id] = (*key, light, timer.due_at, timer.calendar_code)
+    for code in {c for *_, c in best.values()} - day_of.keys():  # only paused timers on it: not loaded above
+        day_of[code] = round(sla.day_s(calendar_for(session=session, code=code)))
+    return {tid: (light, remaining, due, day_of[code]) for tid, (_, remaining, light, due, code) in best.items()}
 
 
 AREA_COLUMNS = {15: Ticket.cell_code, 12: Ticket.community_code, 9: Ticket.street_code, 6: Ticket.district_code}

@@ -26,3 +26,13 @@ def test_overdue_time_reads_in_working_days_or_natural_days(api, clock) -> None:
     handle = next(t for t in detail["timers"] if t["stage"] == "handle")  # due Monday 14:00
     assert handle["basis"] == "natural" and handle["day_s"] == 24 * 3600
     assert (handle["days"], handle["rest_s"]) == (2, 20 * 3600)
+
+
+def test_map_rows_carry_the_length_of_a_day_in_the_limits_basis(api, clock) -> None:  # noqa: ANN001
+    working = api.report("worker_a").json()["ticket"]["case_number"]
+    natural = api.report("worker_a", category_code="C0101").json()["ticket"]["case_number"]
+    clock.set(datetime(2026, 11, 26, 10, tzinfo=SH))
+    body = api.get("dispatcher", "/api/v1/map/cases").json()
+    rows = {row["case_number"]: row for row in (dict(zip(body["fields"], r, strict=True)) for r in body["rows"])}
+    assert rows[working]["day_s"] == 8 * 3600 and rows[working]["remaining_s"] == -25 * 3600
+    assert rows[natural]["day_s"] == 24 * 3600

@@ -36,7 +36,7 @@ router = APIRouter(prefix="/api/v1/map", tags=["map"])
 
 SCALE = 1_000_000  # coordinates travel as integer micro-degrees (about 0.1 m)
 CASE_FIELDS = ("id", "case_number", "lng", "lat", "status", "category", "urgency", "department",
-               "suggested_department", "cell", "created", "light", "remaining_s", "due")
+               "suggested_department", "cell", "created", "light", "remaining_s", "due", "day_s")
 LIGHTS = ("green", "yellow", "red", "none")
 MAX_IDS = 500
 
@@ -45,7 +45,7 @@ MAX_IDS = 500
 # is not validated against its response_model, so they cost nothing per request.
 
 TicketRow = tuple[int, str, float, float, str, str, str, str | None, str | None, str, int, str | None, int | None,
-                int | None]
+                int | None, int | None]
 
 
 class MapTicketsOut(BaseModel):
@@ -58,7 +58,8 @@ class MapTicketsOut(BaseModel):
     truncated: bool = Field(description="total > limit: rows is empty; narrow the bbox or the filters")
     rows: list[TicketRow] = Field(
         description="per case: id, case number, lng, lat (WGS-84), status, category, urgency, department, "
-        "suggested department, cell, created (epoch s), headline light, remaining working seconds, due (epoch s)")
+        "suggested department, cell, created (epoch s), headline light, remaining working seconds, due (epoch s), "
+        "day_s: one day in the headline limit's basis (86,400 natural; the calendar's working hours a day)")
 
 
 class MapAreasOut(BaseModel):
@@ -129,8 +130,9 @@ def cases(
 ) -> Response:
     """Open cases in the caller's scope as ``{"fields": [...], "rows": [[...], ...]}``: id, case number,
     lng, lat (WGS-84), status, category, urgency, department, suggested department, cell, created (epoch
-    seconds), headline light, remaining working seconds and due (epoch seconds); ``last_event_id``: resume the
-    live feed (``/ws?since=``) from it to miss nothing after this snapshot.
+    seconds), headline light, remaining working seconds, due (epoch seconds) and day_s (one day in the
+    limit's basis); ``last_event_id``: resume the live feed (``/ws?since=``) from it to miss nothing after
+    this snapshot.
 
     ``total`` is how many cases match the filters (and ``bbox``), counted in SQL. When it is more than
     ``limit`` the answer is ``truncated`` and its ``rows`` are empty (not the first ``limit`` of them: a

@@ -138,10 +138,12 @@ export function hours(seconds) {
 
 /** A time limit's distance in its own basis: under a day in hours and minutes ("2 小时 05 分"); from a day on,
  * natural time in days and hours ("12 天 21 小时"), working time in working days of the calendar and hours
- * ("3 个工作日 2 小时"). ``timer`` is the API's timer or ``sla`` ({basis, day_s}); without it, hours. */
+ * ("3 个工作日 2 小时"). ``timer`` is the API's timer or ``sla`` ({basis, day_s}) or a map row ({day_s});
+ * without it, hours. */
 export function duration(seconds, timer) {
   const s = Math.abs(Math.round(seconds));
-  const working = timer?.basis === "working" && timer.day_s > 0 && timer.day_s < 86400;
+  // a map row has day_s only: a day shorter than 24 hours is a working day
+  const working = (timer?.basis ?? "working") === "working" && timer?.day_s > 0 && timer.day_s < 86400;
   const day = working ? Math.round(timer.day_s) : 86400;
   if (!timer || s < day) return hours(s);
   const d = Math.floor(s / day);

@@ -303,7 +303,7 @@ function renderList() {
       <span class="light ${light}"></span>
       <span class="row-main"><span class="case">${escapeHtml(c.case_number)}</span>
         <span class="row-sub">${escapeHtml(categoryName(c.category))} · ${escapeHtml(statusLabel(c.status))}</span></span>
-      <span class="countdown ${light}" data-countdown="${c.id}">${left === null ? "" : escapeHtml(remainingText(left))}</span></div>`;
+      <span class="countdown ${light}" data-countdown="${c.id}">${left === null ? "" : escapeHtml(remainingText(left, c))}</span></div>`;
   }).join("");
   $("#list").innerHTML = html + (rows.length > LIST_LIMIT ? `<p class="muted more">${t("map.list.more", { n: rows.length - LIST_LIMIT })}</p>` : "")
     + (rows.length ? "" : `<p class="muted more">${t("map.list.empty")}</p>`);
@@ -313,7 +313,7 @@ function tick() {
   document.querySelectorAll("[data-countdown]").forEach((el) => {
     const c = state.cases.get(Number(el.dataset.countdown));
     const left = c && remainingNow(c);
-    if (left !== null && left !== undefined) el.textContent = remainingText(left);
+    if (left !== null && left !== undefined) el.textContent = remainingText(left, c);
   });
 }
 
