@@ -10,6 +10,7 @@ const AFTER = new Set(["resolve", "check"]);  // photo stages taken once the dep
 function who(event) {
   if (!event) return "";
   const role = t(`m.role.${event.role}`);
+  if (event.role === "system") return role;  // the rules acted, not a person
   return `${role.startsWith("m.role.") ? event.role : role} ${event.actor}`;
 }
 
