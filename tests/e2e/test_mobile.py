@@ -89,8 +89,9 @@ def test_report_in_three_steps_with_a_photo_and_its_location(browser, live_serve
     photo_lng, photo_lat = cell_centre(COMMUNITY_A, 3)
     page.set_input_files("#gallery", jpeg(tmp_path / "rubbish.jpg", gps=(photo_lng, photo_lat)))
     page.wait_for_selector("#thumbs img")
-    remove = page.locator("#thumbs button[data-remove]").bounding_box()
-    assert remove["width"] >= 44 and remove["height"] >= 44  # a target for gloves and older hands
+    for target in ("#thumbs button[data-remove]", "#logout", "button.lang-switch", ".maplibregl-ctrl-zoom-in"):
+        box = page.locator(target).bounding_box()
+        assert box["width"] >= 44 and box["height"] >= 44, target  # targets for gloves and older hands
     page.click("#use-photo")
     page.wait_for_selector(f"#place[data-status=ok]:has-text('{cell_code(COMMUNITY_A, 3)}')")
     assert "照片位置" in page.inner_text("#place")
