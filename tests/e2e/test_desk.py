@@ -59,8 +59,10 @@ def test_new_case_arrives_without_reload_and_works_on_a_phone(browser, live_serv
     case = api(live_server, web_city.tokens["worker_a"], "POST", "/reports",
                json={"lat": lat, "lng": lng, "category_code": "E0102", "description": "道路不洁"})["ticket"]
     page.wait_for_selector(f".row[data-id='{case['id']}']", timeout=10_000)
+    page.wait_for_selector("#live:has-text('实时')")
     page.click("button.lang-switch")
     page.wait_for_selector(".tabs button:has-text('To do')")
+    page.wait_for_selector("#live:has-text('Live')")  # the live word follows the language too
     shot(page, "desk-phone-en")
     context.close()
 
@@ -215,7 +217,10 @@ def test_the_closed_tab_shows_its_own_cases_cleanly(browser, live_server, web_ci
     badge, line = box(page, f".row[data-id='{closed['id']}'] .badge"), box(page, f".row[data-id='{closed['id']}']")
     assert badge["x"] + badge["w"] <= line["x"] + line["w"] and badge["h"] < 30  # one line, inside its row
     assert "按时" in row.inner_text()
+    assert page.is_hidden("#filters select[name=category]")  # on a phone the filters fold away above the list
     shot(page, "desk-closed-phone")
+    page.click("#filter-box summary")
+    assert page.is_visible("#filters select[name=category]")
     row.click()
     page.wait_for_selector(f"#detail h2:has-text('{closed['case_number']}')")
 
@@ -248,8 +253,11 @@ def test_filters_narrow_the_queue(browser, live_server, web_city):
     filter_to(page, "urgency", "urgent", [other["id"]])
     filter_to(page, "urgency", "", [plain["id"], street["id"], other["id"]])
     filter_to(page, "status", "accepted", [plain["id"]])
+    filter_to(page, "category", "E0101", [plain["id"]])  # filters add up
+    filter_to(page, "status", "", [plain["id"], other["id"]])
+    assert page.inner_text("#filter-box summary") == "筛选（已选 1 项）"
     shot(page, "desk-filters")
-    filter_to(page, "status", "", [plain["id"], street["id"], other["id"]])
+    filter_to(page, "category", "", [plain["id"], street["id"], other["id"]])
     filter_to(page, "light", "red", [])
     assert "暂无待办案件" in page.inner_text("#list")
 

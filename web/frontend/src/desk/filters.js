@@ -40,8 +40,17 @@ export async function renderFilters(box, { tab, statuses, categories, categoryNa
     field("urgency", "desk.filter.urgency", options(["normal", "urgent", "critical"], filters.urgency,
       (v) => t(`urgency.${v}`))),
   ].join("");
+  const current = { ...filters }; // every choice adds to the others
+  const summarise = () => {
+    const chosen = Object.values(current).filter(Boolean).length;
+    const summary = box.closest("details")?.querySelector("summary");
+    if (summary) summary.textContent = chosen ? t("desk.filters_on", { n: chosen }) : t("desk.filters");
+  };
+  summarise();
   box.querySelectorAll("select").forEach((s) => s.addEventListener("change", () => {
-    onChange({ ...filters, [s.name]: s.value });
+    current[s.name] = s.value;
+    summarise();
+    onChange({ ...current });
   }));
 }
 

@@ -21,7 +21,7 @@ const RANK = { dispatched: 0, accepted: 1, rework: 1 };
 const rank = (item) => RANK[item.status] ?? 2;
 const ROLES = ["worker", "dispatcher", "shift_lead", "department", "supervisor", "admin", "system", "public"];
 const state = { tab: "queue", items: [], selected: null, detail: null, categories: {}, loadedAt: Date.now(),
-  files: [], filters: { ...EMPTY }, checked: new Set(), bulk: null };
+  files: [], filters: { ...EMPTY }, checked: new Set(), bulk: null, live: null };
 
 function categoryName(code) {
   const c = state.categories[code];
@@ -43,14 +43,17 @@ function shell(me) {
           <button data-tab="queue" class="on" data-i18n="desk.queue"></button>
           <button data-tab="history" data-i18n="desk.history"></button>
         </div>
-        <div class="filters" id="filters"></div>
+        <details class="filter-box" id="filter-box"><summary data-i18n="desk.filters"></summary>
+          <div class="filters" id="filters"></div></details>
         <div class="bulk" id="bulk"></div>
         <div id="list"></div>
         <p class="keys muted" id="keys" data-i18n="desk.keys"></p>
       </aside>
       <main id="detail"><p class="muted" data-i18n="desk.choose"></p></main>
     </div>`;
-  document.querySelector("#lang").append(langSwitch(() => { drawFilters(); renderList(); renderDetail(); }));
+  document.querySelector("#lang").append(langSwitch(() => { drawFilters(); renderList(); renderDetail(); showLive(); }));
+  // open on a desk; on a phone folded away above the list until asked for
+  document.querySelector("#filter-box").open = matchMedia("(min-width: 761px)").matches;
   document.querySelector("#logout").addEventListener("click", logout);
   document.querySelectorAll(".tabs button").forEach((b) => b.addEventListener("click", () => {
     state.tab = b.dataset.tab;
@@ -361,6 +364,10 @@ function onKey(ev) {
   ev.preventDefault();
 }
 
+function showLive() {
+  if (state.live) document.querySelector("#live").textContent = t(state.live === "online" ? "desk.live_on" : "desk.live_off");
+}
+
 async function main() {
   const me = await currentUser();
   shell(me);
@@ -382,7 +389,7 @@ async function main() {
       await load();
       if (state.selected && ids.has(state.selected) && !editing()) await select(state.selected, { keepForm: true });
     }, 150);
-  }, { onStatus: (s) => { document.querySelector("#live").textContent = t(s === "online" ? "desk.live_on" : "desk.live_off"); } });
+  }, { onStatus: (s) => { state.live = s; showLive(); } });
 }
 
 main();
