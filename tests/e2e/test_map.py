@@ -246,3 +246,47 @@ def test_a_case_prints_as_an_a4_case_sheet_on_one_page_then_continues_cleanly(br
     sheet.wait_for_selector("#sheet[data-ready='1']", timeout=15_000)
     assert pdf_pages(sheet) == 2
     context.close()
+
+
+def test_search_history_heat_and_the_shifts_overview(browser, live_server, web_city):
+    """Issue 12, control room: the search box jumps to a case (by its last digits) or lists the cases of a cell
+    named in it; history mode replays the cases reported in a period with a time slider and shades the cells by
+    how many; the shift's overview says what the dispatcher did today."""
+    first = report(live_server, web_city, "worker_a", COMMUNITY_A, 3, "E0101", "桥下暴露垃圾")
+    second = report(live_server, web_city, "worker_b", COMMUNITY_B, 2, "E0601", "楼道口堆放无主杂物")
+    api(live_server, web_city.tokens["dispatcher"], "POST", f"/tickets/{second['id']}/actions/dispatch",
+        json={"payload": {"department_code": "SANITATION"}})
+    context, page = sign_in(browser, live_server, "dispatcher", viewport={"width": 1366, "height": 768})
+    page.wait_for_selector("#map[data-ready='1']", timeout=30_000)
+
+    page.fill("#search", second["case_number"][-4:])  # the last digits: both cases end in 0001 or 0002
+    page.press("#search", "Enter")
+    page.wait_for_selector("#search-results:not([hidden]), #panel:not([hidden])")
+    if page.is_visible("#search-results"):
+        page.click(f"#search-results button[data-id='{second['id']}']")
+    page.wait_for_selector(f"#panel .panel-case[data-case='{second['case_number']}']")
+    page.fill("#search", f"网格{COMMUNITY_A[-3:]}-3")  # a cell's name: the one case there opens at once
+    page.press("#search", "Enter")
+    page.wait_for_selector(f"#panel .panel-case[data-case='{first['case_number']}']")
+    page.click("#panel [data-close]")
+
+    page.click("#history-toggle")
+    today = page.evaluate("new Intl.DateTimeFormat('en-CA', {timeZone: 'Asia/Shanghai'}).format(new Date())")
+    page.fill("#h-from", today)
+    page.fill("#h-to", today)
+    page.click("#h-load")
+    page.wait_for_selector("#map[data-history='2']")
+    assert "2" in page.inner_text("#h-until")
+    shaded = page.evaluate("""() => { let n = 0; for (let id = 0; id < 50; id++) {
+        if ((window.__gridopsMap.getFeatureState({source: 'communities', id}).h || 0) > 0) n++; } return n; }""")
+    assert shaded == 2  # both communities have a case
+    page.eval_on_selector("#h-time", "el => { el.value = el.min; el.dispatchEvent(new Event('input')); }")
+    page.wait_for_selector("#map[data-history='0']")  # at the period's start nothing was reported yet
+    shot(page, "map-history")
+    page.click("#h-exit")
+    assert page.get_attribute("#history-toggle", "aria-pressed") == "false"
+
+    page.click("#shift-open")
+    row = page.wait_for_selector(".shift-table tr[data-user='dispatcher']")
+    assert "派遣 1" in row.inner_text()
+    context.close()

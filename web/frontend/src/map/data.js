@@ -1,6 +1,7 @@
 // The map's data: areas decoded from the compact /map/cells payload, the open cases from /map/cases,
 // and the filters applied to them in the page (so a filter narrows map and list at once, instantly).
-export const OPEN = ["verifying", "reported", "registered", "dispatched", "accepted", "return_requested",
+// the open states as the page starts; main.js replaces them with the lifecycle table's (GET /lifecycle)
+export const OPEN = ["verifying", "verify_disputed", "reported", "registered", "dispatched", "accepted", "return_requested",
   "extension_requested", "suspension_requested", "suspended", "resolved", "rework", "checked", "void_requested"];
 export const TERMINAL = new Set(["rejected", "closed", "void", "merged"]);
 export const LIGHT_RANK = { red: 3, yellow: 2, green: 1 };

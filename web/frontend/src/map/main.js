@@ -14,6 +14,9 @@ import { OPEN, TERMINAL, byUrgency, caseFeature, decodeAreas, decodeCases, match
 import { addBaseLayer, basemap } from "../common/basemap.js";
 import { addLayers, CELL_ZOOM, clusterLabels, createMap, flash, loadCells, mapLibreLoaded, select, setShading } from "./layers.js";
 import { CasePanel } from "./panel.js";
+import { History } from "./history.js";
+import { searchBox } from "./search.js";
+import { showShift } from "./shift.js";
 import { Viewport } from "./viewport.js";
 
 const LIST_LIMIT = 200;
@@ -31,6 +34,7 @@ const state = {
   large: false, // more open cases than one /map/cases answer lists: see viewport.js
 };
 let viewport = null; // large mode only
+let history = null; // history mode (history.js), made once the map is up
 let match = matcher(state.filters);
 
 const $ = (sel) => document.querySelector(sel);
@@ -63,6 +67,8 @@ function shell(me) {
       <button id="logout" data-i18n="logout"></button>
     </header>
     <div class="filters" id="filters"></div>
+    <div class="filters history-bar" id="history-bar" hidden></div>
+    <dialog id="shift-dialog" class="shift-dialog"></dialog>
     <div class="map-layout">
       <div class="map-wrap">
         <div id="map" data-markers="0" data-ready="0"></div>
@@ -132,7 +138,17 @@ function renderFilters() {
     select("light", [["", t("map.filter.all")], ...["red", "yellow", "green"].map((l) => [l, t(`light.${l}`)])]),
     select("time", [["", t("map.filter.all")], ...["1h", "today", "24h", "7d", "30d"].map((k) => [k, t(`map.time.${k}`)])]),
     `<button type="button" id="reset-filters">${t("map.filter.reset")}</button>`,
+    `<span class="filters-gap"></span><div id="search-box"></div>`,
+    `<button type="button" id="history-toggle" aria-pressed="${history?.active ? "true" : "false"}">${t("map.history.button")}</button>`,
+    `<button type="button" id="shift-open">${t("map.shift.button")}</button>`,
   ].join("");
+  searchBox($("#search-box"), { categoryName, open: (id) => openCase(id, true) });
+  $("#history-toggle").addEventListener("click", () => {
+    if (!history) return;
+    if (history.active) history.exit(); else history.enter();
+    $("#history-toggle").setAttribute("aria-pressed", String(history.active));
+  });
+  $("#shift-open").addEventListener("click", () => showShift($("#shift-dialog")));
   $("#filters").querySelectorAll("select[data-filter]").forEach((s) => s.addEventListener("change", () => {
     state.filters[s.dataset.filter] = s.value;
     applyFilters(s.dataset.filter === "area");
@@ -448,6 +464,7 @@ async function main() {
   for (const c of cats) state.categories[c.code] = c;
   state.departments = depts;
   for (const row of lifecycle.acts) state.lifecycle[row.action] = state.lifecycle[row.action] || row.needs_reason;
+  OPEN.splice(0, OPEN.length, ...lifecycle.states.filter((x) => !x.final).map((x) => x.status));
   Object.assign(state.areas, { cell: cells, community: communities, street: streets, district: districts });
   for (const c of cases) state.cases.set(c.id, c);
   $("#map").dataset.cells = String(cells.features.length);
@@ -466,6 +483,9 @@ async function main() {
   addLayers(map, { cells: cells.features, communities: communities.features, streets: streets.features, districts: districts.features },
     { deferCells });
   setShading(map, state.shading);
+  history = new History({ map, bar: $("#history-bar"), areas: state.areas, timeZone: me.timezone || "Asia/Shanghai",
+    statuses: lifecycle.states.map((x) => x.status),
+    onChange: (on) => $("#history-toggle")?.setAttribute("aria-pressed", String(on)) });
   rebuildMapData();
   if (state.large) {
     viewport = new Viewport({ map, areas: state.areas, filters: state.filters, shifted: base.shifted,
