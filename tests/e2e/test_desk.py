@@ -329,3 +329,24 @@ def test_the_reporters_photos_beside_the_form_and_a_map_of_the_cell(browser, liv
     assert photos["y"] >= form["y"] + form["h"] and photos["x"] + photos["w"] <= 360
     page.eval_on_selector(".case-side", "e => e.scrollIntoView()")
     shot(page, "desk-photos-map-phone")
+
+
+def test_search_by_the_last_digits_jumps_to_the_case_and_a_cell_name_narrows_the_list(browser, live_server, web_city):
+    here = report(live_server, web_city, 1, "垃圾桶满溢")
+    lng, lat = cell_centre(COMMUNITY_B, 2)
+    there = api(live_server, web_city.tokens["worker_b"], "POST", "/reports",
+                json={"lat": lat, "lng": lng, "category_code": "E0101", "description": "路边垃圾"})["ticket"]
+    context, page = sign_in(browser, live_server, "sanitation", viewport={"width": 1366, "height": 768})
+    page.wait_for_selector(f".row[data-id='{there['id']}']")
+    page.fill("#search input[name=q]", here["case_number"][-4:])
+    page.press("#search input[name=q]", "Enter")
+    page.wait_for_selector(f"#detail h2:has-text('{here['case_number']}')")
+    assert rows(page) == [here["id"]]
+    page.fill("#search input[name=q]", "网格002-2")
+    page.click("#search button[type=submit]")
+    page.wait_for_function("id => [...document.querySelectorAll('#list .row')].map(r => Number(r.dataset.id))"
+                           ".join() === String(id)", arg=there["id"])
+    page.fill("#search input[name=q]", "")
+    page.press("#search input[name=q]", "Enter")
+    page.wait_for_selector(f".row[data-id='{here['id']}']")
+    assert sorted(rows(page)) == sorted([here["id"], there["id"]])

@@ -1,10 +1,10 @@
-// The queue's filters: status, category, area (street or community), light, urgency. Status, category, area
-// and urgency go to GET /tickets; the light is the running timer's, filtered on the page (the queue holds
+// The queue's filters: status, category, area (street or community), light, urgency, and the search box's
+// words. Status, category, area, urgency and the search go to GET /tickets; the light is the running timer's, filtered on the page (the queue holds
 // at most a few hundred cases, and the light changes with the clock).
 import { api, escapeHtml } from "../common/api.js";
 import { statusLabel, t } from "../i18n/index.js";
 
-export const EMPTY = { status: "", category: "", area: "", light: "", urgency: "" };
+export const EMPTY = { status: "", category: "", area: "", light: "", urgency: "", q: "" };
 
 let areas = null; // [{code, name, level}] of streets and communities, loaded once
 
@@ -42,7 +42,7 @@ export async function renderFilters(box, { tab, statuses, categories, categoryNa
   ].join("");
   const current = { ...filters }; // every choice adds to the others
   const summarise = () => {
-    const chosen = Object.values(current).filter(Boolean).length;
+    const chosen = Object.entries(current).filter(([k, v]) => v && k !== "q").length; // the search box says its own
     const summary = box.closest("details")?.querySelector("summary");
     if (summary) summary.textContent = chosen ? t("desk.filters_on", { n: chosen }) : t("desk.filters");
   };
@@ -57,7 +57,7 @@ export async function renderFilters(box, { tab, statuses, categories, categoryNa
 /** The query for GET /tickets: the tab's statuses unless one is chosen, and the server-side filters. */
 export function ticketQuery(filters, statuses) {
   return { status: filters.status || statuses.join(","), category: filters.category || undefined,
-    area: filters.area || undefined, urgency: filters.urgency || undefined };
+    area: filters.area || undefined, urgency: filters.urgency || undefined, q: filters.q || undefined };
 }
 
 export function byLight(items, light) {

@@ -39,6 +39,10 @@ function shell(me) {
     </header>
     <div class="desk">
       <aside>
+        <form class="search" role="search" id="search">
+          <input type="search" name="q" maxlength="100" data-i18n-placeholder="desk.search_hint" data-i18n-title="desk.search_hint">
+          <button type="submit" data-i18n="desk.search"></button>
+        </form>
         <div class="tabs">
           <button data-tab="queue" class="on" data-i18n="desk.queue"></button>
           <button data-tab="history" data-i18n="desk.history"></button>
@@ -52,6 +56,12 @@ function shell(me) {
       <main id="detail"><p class="muted" data-i18n="desk.choose"></p></main>
     </div>`;
   document.querySelector("#lang").append(langSwitch(() => { drawFilters(); renderList(); renderDetail(); showLive(); }));
+  document.querySelector("#search").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    state.filters = { ...state.filters, q: ev.target.q.value.trim() };
+    await load();
+    if (state.filters.q && state.items.length === 1) select(state.items[0].id); // one hit: straight to the case
+  });
   // open on a desk; on a phone folded away above the list until asked for
   document.querySelector("#filter-box").open = matchMedia("(min-width: 761px)").matches;
   document.querySelector("#logout").addEventListener("click", logout);
@@ -73,7 +83,7 @@ function shell(me) {
 function drawFilters() {
   renderFilters(document.querySelector("#filters"), {
     tab: state.tab, statuses: OPEN, categories: state.categories, categoryName, filters: state.filters,
-    onChange: (filters) => { state.filters = filters; load(); },
+    onChange: (filters) => { state.filters = { ...filters, q: state.filters.q }; load(); },
   });
 }
 
