@@ -85,9 +85,10 @@ def search_condition(*, session: Session, q: str) -> ColumnElement[bool]:
     found = [match(Ticket.case_number, _escape(q))]
     if q.isdigit():
         found.append(match(Ticket.case_number, f"%{_escape(q)}"))
-        if len(q) <= CODE_LENGTH[AreaLevel.cell]:
+        if CODE_LENGTH[AreaLevel.district] <= len(q) <= CODE_LENGTH[AreaLevel.cell]:  # an area's code or a prefix
             found.append(_under(q))
-    if (area := _areas_named(session, match, q)) is not None:
+    # digits are a code, not a name (an area without a name of its own is named by its code)
+    if not q.isdigit() and (area := _areas_named(session, match, q)) is not None:
         found.append(area)
     words = q.split()
     found.append(and_(*(match(Ticket.description, f"%{_escape(w)}%") for w in words)))

@@ -44,6 +44,8 @@ def test_a_case_is_found_by_its_community_name_and_by_a_cell_code_prefix(api, se
     assert _numbers(api, "dispatcher", cell_code(COMMUNITY_A, 2)) == {in_a}
     assert _numbers(api, "dispatcher", "网格001-2") == {in_a}  # a cell's name
     assert _numbers(api, "dispatcher", COMMUNITY_A[:9]) == {in_a, in_b}  # the street's code
+    assert _numbers(api, "dispatcher", COMMUNITY_A[:6]) == {in_a, in_b}  # the district's
+    assert _numbers(api, "dispatcher", "31") == set()  # shorter than any area code: not every case in the city
 
 
 def test_every_word_of_the_description_must_appear(api) -> None:  # noqa: ANN001
