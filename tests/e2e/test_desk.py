@@ -184,7 +184,7 @@ def test_the_queue_puts_what_to_accept_first_and_rows_open_from_the_keyboard(bro
     page.wait_for_selector(".row")
     order = page.eval_on_selector_all(".row", "rows => rows.map(r => Number(r.dataset.id))")
     assert order == [to_accept["id"], in_hand["id"], waiting["id"]]
-    for _ in range(12):  # from the top of the page, Tab reaches the first case
+    for _ in range(30):  # from the top of the page, Tab reaches the first case (past the search and filters)
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.classList.contains('row')"):
             break
