@@ -192,6 +192,7 @@ def test_the_queue_puts_what_to_accept_first_and_rows_open_from_the_keyboard(bro
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     page.wait_for_selector(f"#detail h2:has-text('{in_hand['case_number']}')")
+    assert page.evaluate("Number(document.activeElement.dataset.id)") == in_hand["id"]  # focus stays on the row
     timeline = page.inner_text("#detail .timeline >> nth=1")
     assert "环卫所王工（处置部门）" in timeline and "sanitation" not in timeline
     for button in ("#logout", "button.lang-switch"):

@@ -109,6 +109,9 @@ function left(item) {  // remaining working seconds now, counting down between r
 
 function renderList() {
   const list = document.querySelector("#list");
+  // a redraw keeps the keyboard where it was: on the same case's row or checkbox
+  const had = list.contains(document.activeElement) ? document.activeElement : null;
+  const again = had && (had.dataset.pick ? `[data-pick="${had.dataset.pick}"]` : `.row[data-id="${had.dataset.id}"]`);
   renderBulk();
   if (!state.items.length) {
     list.innerHTML = `<p class="muted" style="padding:16px">${t(state.tab === "queue" ? "desk.empty" : "desk.history_empty")}</p>`;
@@ -131,6 +134,7 @@ function renderList() {
           <span class="muted">${escapeHtml(statusLabel(item.status))} · ${escapeHtml(item.description.slice(0, 40))}</span></span>
         ${right}</button></div>`;
   }).join("");
+  if (again) list.querySelector(again)?.focus();
   list.classList.toggle("picking", state.tab === "queue");
   list.querySelectorAll("[data-pick]").forEach((box) => box.addEventListener("change", () => {
     const id = Number(box.dataset.pick);
