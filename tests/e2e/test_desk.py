@@ -214,7 +214,7 @@ def test_the_closed_tab_shows_its_own_cases_cleanly(browser, live_server, web_ci
     page.click(".tabs button[data-tab=history]")
     row = page.wait_for_selector(f".row[data-id='{closed['id']}']")
     assert open_case["case_number"] not in page.inner_text("#detail")
-    assert "选择左侧案件" in page.inner_text("#detail")
+    assert "从列表中选择案件" in page.inner_text("#detail")
     badge, line = box(page, f".row[data-id='{closed['id']}'] .badge"), box(page, f".row[data-id='{closed['id']}']")
     assert badge["x"] + badge["w"] <= line["x"] + line["w"] and badge["h"] < 30  # one line, inside its row
     assert "按时" in row.inner_text()
