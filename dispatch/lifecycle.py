@@ -114,6 +114,7 @@ class Act:
     stamp: str | None = None  # the timestamp column it sets (by default its target state's)
     photos: str | None = None  # the stage photos sent with it are filed under; None: no photos
     needs_photo: bool = False  # at least one photo must come with it (evidence taken on site)
+    category_photo: bool = False  # a photo must come with it when the case's category says so (after_photo_required)
     request: bool = False  # puts the case on hold until another act answers it
     answers: str | None = None  # the request this act approves or denies
     effect: Effect | None = None
@@ -188,7 +189,7 @@ TABLE: tuple[Act, ...] = (
     _act("resume", {S.suspended}, CENTRE | {R.department}, S.accepted, "恢复办理", "Resume",
          timers=Timers(resume=DEPARTMENT_STAGES)),
     _act("resolve", {S.accepted, S.rework}, {R.department}, S.resolved, "处置反馈", "Resolve", needs_reason=True,
-         photos="resolve", timers=Timers(fulfil=("handle",), stop=("accept",), start=("check",))),
+         photos="resolve", category_photo=True, timers=Timers(fulfil=("handle",), stop=("accept",), start=("check",))),
     _act("check_pass", {S.resolved}, {R.worker}, S.checked, "核查通过", "Check: pass", on_site=True, photos="check",
          timers=Timers(fulfil=("check",), start=("close",))),
     _act("check_fail", {S.resolved}, {R.worker}, S.rework, "核查不通过", "Check: fail", needs_reason=True,

@@ -46,6 +46,8 @@ class ActOut(BaseModel):
     answers: str | None = Field(description="the request this act approves or denies")
     photos: str | None = Field(description="the stage photos sent with it are filed under; null: no photos")
     needs_photo: bool = Field(description="at least one photo must come with it")
+    category_photo: bool = Field(description="a photo must come with it when the case's category requires one "
+                                             "(GET /categories: after_photo_required)")
     stamp: str | None = Field(description="the timestamp it sets (besides its target state's)")
     payload: dict[str, Any] = Field(description="JSON schema of what its payload may carry")
     timers: TimersOut
@@ -67,7 +69,8 @@ def _act(a: Act) -> ActOut:
     return ActOut(
         action=a.action, from_=sorted(str(s) for s in a.from_states), roles=sorted(str(r) for r in a.roles),
         to=a.to, needs_reason=a.needs_reason, on_site=a.on_site, request=a.request, answers=a.answers,
-        photos=a.photos, needs_photo=a.needs_photo, stamp=a.stamp, payload=a.payload.model_json_schema(),
+        photos=a.photos, needs_photo=a.needs_photo,
+        category_photo=a.category_photo, stamp=a.stamp, payload=a.payload.model_json_schema(),
         timers=TimersOut(fulfil=list(t.fulfil), stop=list(t.stop), start=list(t.start), pause=list(t.pause),
                          resume=list(t.resume), extend=list(t.extend)),
         label=Labels(zh_CN=a.zh, en=a.en),
