@@ -25,7 +25,14 @@ from dispatch.scope import can_see, get_visible
 from geo.crs import normalize_crs, to_wgs84
 from geo.index import CellIndex
 from grid.clock import utcnow
-from grid.errors import Conflict, Forbidden, InvalidInput, OutsideManagedArea
+from grid.errors import (
+    AfterPhotoRequired,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    OutsideManagedArea,
+    VersionConflict,
+)
 from grid.hierarchy import ancestor_codes
 from grid.models import Category, Role, Urgency
 from grid.people import SYSTEM, Actor
@@ -44,9 +51,10 @@ class ReportResult:
 def _clean_text(value: str | None, *, field: str, limit: int, required: bool) -> str:
     text = (value or "").strip()
     if required and not text:
-        raise InvalidInput(f"{field} is empty: say in a few words what is wrong", field=field)
+        raise InvalidInput(f"{field} is empty: say in a few words what is wrong", code="text_required", field=field)
     if len(text) > limit:
-        raise InvalidInput(f"{field} is {len(text)} characters long; keep it under {limit}", field=field)
+        raise InvalidInput(f"{field} is {len(text)} characters long; keep it under {limit}", code="text_too_long",
+                           field=field, length=len(text), limit=limit)
     return text
 
 
@@ -55,7 +63,8 @@ def _urgency(value: str | None) -> Urgency:
         return Urgency(value or "normal")
     except ValueError:
         raise InvalidInput(
-            f"unknown urgency {value!r}; use one of {', '.join(Urgency)}", field="urgency"
+            f"unknown urgency {value!r}; use one of {', '.join(Urgency)}", code="unknown_urgency", field="urgency",
+            value=str(value), allowed=list(Urgency)
         ) from None
 
 
@@ -124,16 +133,18 @@ def report(
     """A new case from a report: place it in its cell, number it, record it, and for a grid worker's
     report in their own cell register it and dispatch it when a routing rule matches."""
     if actor.role not in REPORTER_ROLES:
-        raise Forbidden(f"a {actor.role} may not file reports")
+        raise Forbidden(f"a {actor.role} may not file reports", code="role_cannot_report", role=str(actor.role))
     if actor.role == Role.worker:
         src = Source.worker
     else:
         try:
             src = Source(source or ("hotline" if actor.role != Role.admin else "api"))
         except ValueError:
-            raise InvalidInput(f"unknown source {source!r}; use hotline, citizen or api", field="source") from None
+            raise InvalidInput(f"unknown source {source!r}; use hotline, citizen or api", code="unknown_source",
+                               field="source", value=str(source)) from None
         if src == Source.worker:
-            raise InvalidInput("only grid workers file reports with source 'worker'", field="source")
+            raise InvalidInput("only grid workers file reports with source 'worker'", code="worker_source_reserved",
+                               field="source")
     category = category_of(session, category_code)
     level = _urgency(urgency)
     text = _clean_text(description, field="description", limit=options.max_description_chars, required=True)
@@ -142,7 +153,8 @@ def report(
     wgs_lng, wgs_lat = to_wgs84(lng, lat, crs_name)
     key = (idempotency_key or "").strip() or None
     if key and len(key) > 128:
-        raise InvalidInput("Idempotency-Key is longer than 128 characters", field="Idempotency-Key")
+        raise InvalidInput("Idempotency-Key is longer than 128 characters", code="text_too_long",
+                           field="Idempotency-Key", length=len(key), limit=128)
     if key and actor.user_id is not None:
         earlier = session.exec(
             select(Ticket).where(Ticket.reporter_id == actor.user_id, Ticket.idempotency_key == key)
@@ -157,6 +169,7 @@ def report(
         raise OutsideManagedArea(
             f"the point ({wgs_lng:.6f}, {wgs_lat:.6f}) is outside the managed area{hint}",
             nearest_cell=nearest, distance_m=round(distance, 1) if distance is not None else None,
+            lng=round(wgs_lng, 6), lat=round(wgs_lat, 6),
         )
     # every read first (the duplicates; nothing after them reads), and the case number last: its daily
     # counter row stays locked from its upsert to the commit, so it is taken when everything else is done
@@ -209,14 +222,16 @@ def report(
 def _bump_version(session: Session, ticket: Ticket, expected: int | None) -> None:
     """Optimistic concurrency: of two conflicting acts on one case exactly one wins, the other gets 409."""
     if expected is not None and expected != ticket.version:
-        raise Conflict(f"the case has changed since you loaded it (version {ticket.version}, you had {expected}); "
-                       "reload it and try again", version=ticket.version, status=str(ticket.status))
+        raise VersionConflict(f"the case has changed since you loaded it (version {ticket.version}, you had "
+                              f"{expected}); reload it and try again", version=ticket.version, expected=expected,
+                              status=str(ticket.status))
     result = session.execute(
         update(Ticket).where(Ticket.id == ticket.id, Ticket.version == ticket.version)
         .values(version=ticket.version + 1).execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise Conflict("someone else acted on this case at the same moment; reload it and try again")
+        raise VersionConflict("someone else acted on this case at the same moment; reload it and try again",
+                              code="concurrent_change", status=str(ticket.status))
     ticket.version += 1
 
 
@@ -289,16 +304,27 @@ def act(
     between acts comes from the act's entry in ``dispatch.lifecycle.TABLE``."""
     ticket = get_visible(session=session, actor=actor, ticket_id=ticket_id)
     previous_department = ticket.department_code
-    entry = find_act(ticket.status, action, actor.role)
+    try:
+        entry = find_act(ticket.status, action, actor.role)
+    except DomainError as refused:  # the refusal names the act and the caller's role, for the pages' words
+        refused.details = {"action": action, "role": str(actor.role), **refused.details}
+        raise
     if entry.on_site and ticket.cell_code not in actor.cell_codes:
-        raise Forbidden(f"only the grid workers of cell {ticket.cell_code} may {action} this case on site")
+        raise Forbidden(f"only the grid workers of cell {ticket.cell_code} may {action} this case on site",
+                        code="not_cell_worker", cell_code=ticket.cell_code, action=action)
     text = _clean_text(reason, field="reason", limit=options.max_reason_chars, required=entry.needs_reason)
     body = entry.parse(payload)
     if photos and entry.photos is None:
         takers = ", ".join(["report", *dict.fromkeys(a.action for a in TABLE if a.photos)])
-        raise InvalidInput(f"photos cannot be attached to {action}; attach them to {takers}")
+        raise InvalidInput(f"photos cannot be attached to {action}; attach them to {takers}", code="photos_not_taken",
+                           field="photos", action=action)
     if entry.needs_photo and not photos:
-        raise InvalidInput(f"{action} needs a photo taken on site: attach one", field="photos")
+        raise InvalidInput(f"{action} needs a photo taken on site: attach one", code="photo_required",
+                           field="photos", action=action)
+    if entry.category_photo and not photos and category_of(session, ticket.category_code).after_photo_required:
+        raise AfterPhotoRequired(
+            f"category {ticket.category_code} needs a photo of the result to {action}: attach one or more photos",
+            field="photos", category_code=ticket.category_code)
     _bump_version(session, ticket, expected_version)
     now = utcnow()
     event, _ = _take(session=session, ticket=ticket, actor=actor, act=entry, options=options, at=now, reason=text,

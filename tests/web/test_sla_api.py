@@ -21,7 +21,8 @@ def test_ticket_reads_carry_light_due_and_remaining(api, clock):
     assert datetime.fromisoformat(handle["due_at"]) == datetime(2026, 11, 23, 12, tzinfo=SH)
     api.act("sanitation", tid, "accept")
     listed = api.get("dispatcher", "/api/v1/tickets").json()["items"][0]
-    assert listed["sla"] == {"stage": "handle", "light": "yellow", "due_at": handle["due_at"], "remaining_s": 1800}
+    assert listed["sla"] == {"stage": "handle", "light": "yellow", "due_at": handle["due_at"], "remaining_s": 1800,
+                             "basis": "working", "day_s": 28800, "days": 0, "rest_s": 1800}
 
 
 def test_notifications_reach_their_recipients_only(api, engine, clock):
@@ -108,7 +109,7 @@ def test_todays_counters(api, clock):
     api.report("worker_b", community="310101001002", k=1, category_code="C0101", description="井盖")
     api.act("sanitation", first, "accept")
     clock.set(datetime(2026, 11, 23, 11, 30, tzinfo=SH))
-    api.act("sanitation", first, "resolve", reason="ok")  # on time: due 12:00
+    api.resolve("sanitation", first, reason="ok")  # on time: due 12:00
     counters = api.get("dispatcher", "/api/v1/stats/today").json()
     assert counters["open"] == 2 and counters["on_time_rate_today"] == 1.0 and counters["closed_today"] == 0
     assert counters["red"] >= 1  # the manhole case waits for WATER's acceptance: 1 working hour, long gone

@@ -12,6 +12,7 @@ from dispatch.lifecycle import STAMPS, TABLE, allowed_actions
 from dispatch.models import Photo, RoutingDecisionRecord, Ticket, TicketEvent
 from dispatch.sla import TimerView, headline
 from grid.people import Actor
+from grid.routing import reason_of
 
 
 class ReportIn(BaseModel):
@@ -51,6 +52,7 @@ class EventOut(BaseModel):
     seq: int
     at: datetime
     actor: str
+    actor_display_name: str = Field(description="the person's display name (the user name when it has none)")
     role: str
     action: str
     from_status: str | None
@@ -63,7 +65,13 @@ class EventOut(BaseModel):
 class RoutingOut(BaseModel):
     rule_id: int | None
     department_code: str | None
-    reason: str
+    reason: str = Field(description="why, in English")
+    reason_code: str = Field(description="why, as a stable code: rule (a routing rule chose the department), no_rule "
+                                         "(left to the dispatcher), manual (a dispatcher chose), other")
+    reason_params: dict[str, Any] = Field(
+        description="the code's parameters: rule: rule_id, category, area_code, urgency, department_code ('' for "
+                    "any); no_rule: category_code, cell_code, suggested_department_code; manual: username, "
+                    "as_suggested, suggested_department_code")
     decided_at: datetime
 
 
@@ -71,7 +79,12 @@ class SlaOut(BaseModel):
     stage: str
     light: str
     due_at: datetime
-    remaining_s: float
+    remaining_s: float = Field(description="seconds left in the limit's basis (working seconds in working time); "
+                                           "negative when overdue")
+    basis: str = Field(description="working or natural")
+    day_s: float = Field(description="one day in the basis (86,400 s natural; the calendar's working hours a day)")
+    days: int = Field(description="|remaining_s| in whole days of day_s (working days in working time)")
+    rest_s: float = Field(description="the seconds of |remaining_s| under one day")
 
 
 class TicketOut(BaseModel):
@@ -162,7 +175,8 @@ def ticket_out(t: Ticket, timers: list[TimerView] | None = None) -> TicketOut:
     return TicketOut(**data, timestamps={f.removesuffix("_at"): getattr(t, f) for f in STAMP_FIELDS},
                      on_time=handle.on_time if handle else None,
                      sla=SlaOut(stage=head.stage, light=head.light, due_at=head.due_at,
-                                remaining_s=head.remaining_s) if head else None)
+                                remaining_s=head.remaining_s, basis=head.basis, day_s=head.day_s, days=head.days,
+                                rest_s=head.rest_s) if head else None)
 
 
 def caller_actions(t: Ticket, actor: Actor) -> list[str]:
@@ -173,9 +187,15 @@ def caller_actions(t: Ticket, actor: Actor) -> list[str]:
     return [a for a in names if a not in on_site or t.cell_code in actor.cell_codes]
 
 
+def routing_out(r: RoutingDecisionRecord) -> RoutingOut:
+    code, params = reason_of(r.reason)
+    return RoutingOut(rule_id=r.rule_id, department_code=r.department_code, reason=r.reason, reason_code=code,
+                      reason_params=params, decided_at=r.decided_at)
+
+
 def ticket_detail(
     t: Ticket, *, actor: Actor, events: list[TicketEvent], photos: list[Photo], routing: list[RoutingDecisionRecord],
-    timers: list[TimerView],
+    timers: list[TimerView], names: dict[int, str] | None = None,
 ) -> TicketDetail:
     return TicketDetail(
         **ticket_out(t, timers).model_dump(),
@@ -185,9 +205,10 @@ def ticket_detail(
                          content_type=p.content_type, width=p.width, height=p.height, created_at=p.created_at,
                          event_seq=p.event_seq)
                 for p in photos],
-        routing=[RoutingOut(rule_id=r.rule_id, department_code=r.department_code, reason=r.reason,
-                            decided_at=r.decided_at) for r in routing],
-        timeline=[EventOut(seq=e.seq, at=e.at, actor=e.actor_name, role=e.role, action=e.action,
+        routing=[routing_out(r) for r in routing],
+        timeline=[EventOut(seq=e.seq, at=e.at, actor=e.actor_name,
+                           actor_display_name=(names or {}).get(e.actor_id) or e.actor_name, role=e.role,
+                           action=e.action,
                            from_status=e.from_status, to_status=e.to_status, reason=e.reason,
                            payload=json.loads(e.payload), hash=e.hash) for e in events],
     )

@@ -63,9 +63,10 @@ def _views(session, ticket_ids: list[int]) -> dict[int, list]:  # noqa: ANN001
 
 
 def _detail(session, actor, ticket) -> TicketDetail:  # noqa: ANN001
+    events = audit.timeline(session=session, ticket_id=ticket.id)
     return ticket_detail(
-        ticket, actor=actor,
-        events=audit.timeline(session=session, ticket_id=ticket.id),
+        ticket, actor=actor, events=events,
+        names=queries.display_names(session=session, user_ids={e.actor_id for e in events if e.actor_id}),
         photos=queries.photos_of(session=session, ticket_id=ticket.id),
         routing=queries.routing_of(session=session, ticket_id=ticket.id),
         timers=_views(session, [ticket.id])[ticket.id],
