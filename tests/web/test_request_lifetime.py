@@ -28,6 +28,7 @@ from dispatch import service
 from tests.support.city import COMMUNITY_A, cell_centre
 from tests.support.server import free_port, wait_until
 from tests.web.test_bad_input import counts, jpeg
+from web.api import tickets as tickets_api
 from web.api.deps import SessionDep
 from web.app import create_app
 from web.db import make_engine
@@ -296,24 +297,34 @@ def test_a_client_that_leaves_in_the_middle_of_an_upload_is_not_a_server_error(e
     assert left and all(r.levelno == logging.INFO for r in left)  # a quiet line for the upload cut short
 
 
-def test_a_slow_photo_upload_holds_no_transaction_while_its_photos_arrive(engine, city, settings, database_url):
+def test_a_slow_photo_upload_holds_no_transaction_while_its_photos_arrive(engine, city, settings, monkeypatch):
     """A phone sending photos on a bad line: its caller is checked first, then the photos take their time.
     The check's transaction used to stay open meanwhile: on SQLite it held the write lock (every other report
-    waited for the upload), on PostgreSQL a connection sat idle in a transaction."""
+    waited for the upload), on PostgreSQL it kept a pooled connection (idle in a transaction when the check
+    read the database)."""
     boundary = "gridops-boundary"
     fields = "".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
                      for k, v in report_fields().items())
     headers = {**bearer(city), "Content-Type": f"multipart/form-data; boundary={boundary}", "Content-Length": "200000"}
     head = "POST /api/v1/reports HTTP/1.1\r\nHost: 127.0.0.1\r\n" + "".join(
         f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
-    with serve(settings) as served, socket.create_connection(("127.0.0.1", served.config.port), timeout=10) as sock:
-        sock.sendall(head.encode() + fields.encode())  # ... and the photo never comes while we look
-        assert wait_until(lambda: served.server.server_state.tasks, timeout=10, every=0.01)
-        if database_url.startswith("postgresql"):
-            with engine.connect() as conn:
-                assert wait_until(lambda: not conn.execute(text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND state = 'idle in transaction' AND pid <> pg_backend_pid()")).scalar(), timeout=5, every=0.05)
-        other = httpx.post(f"{served.url}/api/v1/reports", headers=bearer(city),
-                           json={**report_fields(), "description": "另一处垃圾"}, timeout=10)
-        assert other.status_code == 201, other.text  # not held up by the upload
+    checked = threading.Event()
+    check = tickets_api._check_and_let_go
+
+    def check_and_tell(*args: Any) -> Any:
+        try:
+            return check(*args)
+        finally:
+            checked.set()
+
+    monkeypatch.setattr(tickets_api, "_check_and_let_go", check_and_tell)
+    with serve(settings) as served:
+        pool = served.app.state.gridops.engine.pool
+        with socket.create_connection(("127.0.0.1", served.config.port), timeout=10) as sock:
+            sock.sendall(head.encode() + fields.encode())  # ... and the photo never comes while we look
+            assert checked.wait(10), "the caller was not checked"
+            held = not wait_until(lambda: pool.checkedout() == 0, timeout=3, every=0.02)
+            assert not held, "the request kept a database connection while its photos were on their way"
+            other = httpx.post(f"{served.url}/api/v1/reports", headers=bearer(city),
+                               json={**report_fields(), "description": "另一处垃圾"}, timeout=10)
+            assert other.status_code == 201, other.text  # not held up by the upload
