@@ -1,0 +1,85 @@
+"""Screenshots of every page for the README, at phone (360×740), laptop (1366×768) and wall (1920×1080) size,
+in zh-CN, taken from a running demo (`make demo`, then `uv run python docs/screenshots.py [URL]`). Debian's
+Chromium drives them (no downloaded browser); the files land in docs/screenshots/."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+URL = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
+OUT = Path(__file__).resolve().parent / "screenshots"
+PASSWORD = "gridops-demo"
+SIZES = {"phone": (360, 740), "laptop": (1366, 768), "wall": (1920, 1080)}
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--use-gl=swiftshader",
+        "--enable-unsafe-swiftshader"]
+
+
+def signed_in(browser, user: str, size: str, **extra) -> Page:  # noqa: ANN001, ANN003
+    w, h = SIZES[size]
+    page = browser.new_context(viewport={"width": w, "height": h}, **extra).new_page()
+    page.goto(f"{URL}/login")
+    page.fill("#username", user)
+    page.fill("#password", PASSWORD)
+    page.click("form:not(#change) button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+    page.wait_for_load_state("networkidle")
+    return page
+
+
+def shot(page: Page, name: str) -> None:
+    page.wait_for_timeout(600)
+    page.screenshot(path=str(OUT / f"{name}.png"))
+    print(name)
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        for size in ("phone", "laptop"):
+            page = browser.new_context(viewport=dict(zip(("width", "height"), SIZES[size], strict=True))).new_page()
+            page.goto(f"{URL}/login")
+            shot(page, f"login-{size}")
+
+        phone = signed_in(browser, "worker", "phone", is_mobile=True, has_touch=True, device_scale_factor=2)
+        shot(phone, "mobile-report-phone")
+        phone.click("button[data-tab='mine']")
+        phone.wait_for_selector("#tab-mine .row, #tab-mine [data-id]", timeout=10_000)
+        shot(phone, "mobile-mine-phone")
+
+        for size in ("laptop", "wall"):
+            page = signed_in(browser, "dispatcher", size)
+            page.wait_for_selector("#map[data-ready='1']", timeout=60_000)
+            shot(page, f"map-{size}")
+            page.click("#list .row")
+            page.wait_for_selector("#panel:not([hidden]) .panel-case")
+            shot(page, f"map-case-{size}")
+        page.click("#panel [data-close]")
+        page.click("#reset-filters")  # (also shows the whole city again)
+        page.click("#history-toggle")
+        page.eval_on_selector("#h-from", "el => { const d = new Date(Date.now() - 6 * 864e5); "
+                              "el.value = d.toISOString().slice(0, 10); }")
+        page.click("#h-load")
+        page.wait_for_selector("#map[data-history]:not([data-history=''])", timeout=20_000)
+        page.wait_for_timeout(1200)
+        shot(page, "map-history-wall")
+
+        for size in ("laptop", "phone"):
+            page = signed_in(browser, "sanitation", size)
+            page.wait_for_selector("#list [data-id], .queue [data-id], [data-id]", timeout=20_000)
+            page.click("[data-id]")
+            page.wait_for_timeout(800)
+            shot(page, f"desk-{size}")
+            if size == "laptop":
+                case_id = page.evaluate("location.hash.slice(1) || document.querySelector('[data-id]').dataset.id")
+                page.goto(f"{URL}/cases/{case_id}/sheet")
+                page.wait_for_selector("#sheet[data-ready='1']", timeout=20_000)
+                shot(page, "case-sheet-laptop")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
