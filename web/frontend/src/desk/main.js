@@ -32,7 +32,7 @@ function categoryName(code) {
 function shell(me) {
   document.querySelector("#app").innerHTML = `
     <header class="topbar">
-      <span class="title"><span data-i18n="desk.title"></span> · ${escapeHtml(me.display_name || me.username)}</span>
+      <h1 class="title"><span data-i18n="desk.title"></span> · ${escapeHtml(me.display_name || me.username)}</h1>
       <span class="live muted" id="live"></span>
       <span id="lang"></span>
       <button id="logout" data-i18n="logout"></button>
@@ -289,8 +289,8 @@ function start(action) {
   state.files = [];
   box.innerHTML = `<div class="card form" data-form="${action}">
       <h3>${escapeHtml(actionLabel(action))}</h3>
-      ${fields.includes("hours") ? `<label>${t("desk.hours")}</label><input name="hours" type="number" min="1" max="720" value="8">` : ""}
-      ${fields.includes("reason") ? `<label>${t(action === "resolve" ? "desk.note" : "reason")}</label><textarea name="reason" rows="3" required></textarea>` : ""}
+      ${fields.includes("hours") ? `<label for="act-hours">${t("desk.hours")}</label><input id="act-hours" name="hours" type="number" min="1" max="720" value="8">` : ""}
+      ${fields.includes("reason") ? `<label for="act-reason">${t(action === "resolve" ? "desk.note" : "reason")}</label><textarea id="act-reason" name="reason" rows="3" required></textarea>` : ""}
       ${fields.includes("photos") ? `<label for="after-photos">${t("desk.after_photos")}${needPhoto
         ? ` <span class="required">${t("desk.required")}</span>` : ""}</label>
         ${needPhoto ? `<p class="hint" id="photo-rule">${t("desk.photo_rule")}</p>` : ""}

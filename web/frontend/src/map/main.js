@@ -57,7 +57,7 @@ function areaName(code) {
 function shell(me) {
   document.querySelector("#app").innerHTML = `
     <header class="topbar map-top">
-      <span class="title"><span data-i18n="map.title"></span> · ${escapeHtml(me.display_name || me.username)}</span>
+      <h1 class="title"><span data-i18n="map.title"></span> · ${escapeHtml(me.display_name || me.username)}</h1>
       <div class="counters" id="counters">${COUNTERS.map((k) => `
         <div class="counter ${k}" data-counter="${k}"><b>–</b><span data-i18n="map.counter.${k}"></span></div>`).join("")}</div>
       <span class="live" id="live" data-state="connecting"></span>
@@ -69,7 +69,7 @@ function shell(me) {
     <div class="filters" id="filters"></div>
     <div class="filters history-bar" id="history-bar" hidden></div>
     <dialog id="shift-dialog" class="shift-dialog"></dialog>
-    <div class="map-layout">
+    <main class="map-layout">
       <div class="map-wrap">
         <div id="map" data-markers="0" data-ready="0"></div>
         <div class="loading" id="loading" data-i18n="map.loading"></div>
@@ -80,7 +80,7 @@ function shell(me) {
         <div class="list-head" id="list-head"></div>
         <div id="list" role="list"></div>
       </section>
-    </div>`;
+    </main>`;
   $("#lang").append(langSwitch(() => { renderFilters(); renderTopButtons(); renderLive(); renderList(); state.panel?.render(); }));
   $("#logout").addEventListener("click", logout);
   $("#shade").addEventListener("click", () => {

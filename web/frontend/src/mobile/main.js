@@ -20,7 +20,7 @@ function shell(me) {
   document.querySelector("#app").innerHTML = `
     <div class="m-head">
     <header class="m-top">
-      <span class="title"><span data-i18n="m.title"></span><small>${escapeHtml(me.display_name || me.username)}</small></span>
+      <h1 class="title"><span data-i18n="m.title"></span><small>${escapeHtml(me.display_name || me.username)}</small></h1>
       <span id="net" class="net"></span>
       <span id="lang"></span>
       <button id="logout" data-i18n="logout"></button>

@@ -1,0 +1,137 @@
+"""Issue 12, accessibility: every page, in zh-CN, as its users see it (the login, the worker's phone page with its
+own cases and a case page, the control-room map with a case panel open, the desk with a case open, a case
+sheet) has one main landmark and one h1, and axe-core (bundled from npm, web/frontend/node_modules) reports
+no serious or critical violation of WCAG 2 A/AA on it: names for every control, contrast of at least 4.5:1,
+landmarks, ARIA used correctly.
+
+axe is injected with a <script> element; the pages' Content-Security-Policy forbids inline scripts, so the
+contexts of this module (which only run this check) bypass it, as bench/map_render.py does. The map canvas
+(MapLibre's WebGL canvas and its markers) is excluded: it is a picture drawn from the data the list beside it
+gives in text, and axe cannot read colours off a canvas."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import shot, sign_in
+from tests.support.city import COMMUNITY_A, cell_centre
+from tests.support.server import ROOT
+
+AXE = ROOT / "web" / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+LAPTOP = {"width": 1366, "height": 800}
+
+
+def api(server, token: str, method: str, path: str, **kw) -> dict:  # noqa: ANN001, ANN003
+    r = httpx.request(method, f"{server.url}/api/v1{path}", headers={"Authorization": f"Bearer {token}"},
+                      timeout=10, **kw)
+    assert r.status_code < 400, r.text
+    return r.json()
+
+
+def audit(page, name: str, exclude: tuple[str, ...] = ()) -> list[str]:  # noqa: ANN001
+    """The page's serious and critical axe violations (one line each, empty when there are none), and its
+    main landmarks and h1s counted. Moderate and minor findings are printed, not failed."""
+    shot(page, f"a11y-{name}")
+    problems = []
+    mains = page.locator("main, [role=main]").count()
+    h1s = page.locator("h1").count()
+    if mains != 1:
+        problems.append(f"{name}: {mains} main landmarks")
+    if h1s != 1:
+        problems.append(f"{name}: {h1s} h1 elements")
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async (exclude) => {
+            const context = exclude.length ? {include: [document], exclude: exclude.map(s => [s])} : document;
+            const r = await axe.run(context, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']},
+                                               resultTypes: ['violations']});
+            const why = (n) => (n.failureSummary || '').split('\\n').slice(1, 2).join('');
+            return r.violations.map(v => ({id: v.id, impact: v.impact,
+                                           nodes: v.nodes.map(n => n.target.join(' ') + ' ' + why(n))}));
+        }""",
+        list(exclude),
+    )
+    for v in result:
+        line = f"{name}: {v['impact']} {v['id']} on {len(v['nodes'])}: " + "; ".join(v["nodes"][:4])
+        if v["impact"] in ("serious", "critical"):
+            problems.append(line)
+        else:
+            print(line)
+    return problems
+
+
+@pytest.mark.usefixtures("web_city")
+def test_every_page_in_zh_cn_has_one_main_one_h1_and_no_serious_axe_violation(browser, live_server, web_city):
+    assert AXE.exists(), "axe-core is not installed (make frontend)"
+    lng, lat = cell_centre(COMMUNITY_A, 2)
+    case = api(live_server, web_city.tokens["worker_a"], "POST", "/reports",
+               json={"lat": lat, "lng": lng, "category_code": "E0101", "description": "桥下暴露垃圾"})["ticket"]
+    problems: list[str] = []
+
+    # the login page
+    context = browser.new_context(viewport=LAPTOP, locale="zh-CN", bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login")
+    page.wait_for_selector("#username")
+    problems += audit(page, "login")
+    context.close()
+
+    # the worker's phone page: report form, my cases, a case page
+    context, page = sign_in(browser, live_server, "worker_a", viewport={"width": 390, "height": 844},
+                            is_mobile=True, has_touch=True, permissions=["geolocation"],
+                            geolocation={"latitude": lat, "longitude": lng}, locale="zh-CN", bypass_csp=True)
+    page.wait_for_selector("body[data-ready='1']")
+    page.wait_for_selector("#map[data-ready='1']", timeout=30_000)
+    page.wait_for_selector("#place[data-status=ok]")
+    problems += audit(page, "mobile-report", exclude=("#map",))
+    page.click(".tabbar button[data-tab=mine]")
+    page.wait_for_selector(f"#tab-mine .item[data-id='{case['id']}']")
+    problems += audit(page, "mobile-mine", exclude=("#map",))
+    page.click(f"#tab-mine .item[data-id='{case['id']}']")
+    page.wait_for_selector(f".case-page[data-id='{case['id']}']")
+    problems += audit(page, "mobile-case", exclude=("#map",))
+    page.click(".tabbar button[data-tab=tasks]")
+    page.wait_for_selector("#tab-tasks:not([hidden])")
+    problems += audit(page, "mobile-tasks", exclude=("#map",))
+    context.close()
+
+    # the control-room map with a case panel open
+    context, page = sign_in(browser, live_server, "dispatcher", viewport={"width": 1920, "height": 1080},
+                            locale="zh-CN", bypass_csp=True)
+    page.wait_for_selector("#map[data-ready='1']", timeout=30_000)
+    page.click(f".row[data-id='{case['id']}']")
+    page.wait_for_selector(f".panel-case[data-case='{case['case_number']}']")
+    problems += audit(page, "map", exclude=("#map",))
+    page.click("#actions button[data-action=comment]")  # an act's form, open in the panel
+    page.wait_for_selector("[data-form=comment] textarea")
+    problems += audit(page, "map-form", exclude=("#map",))
+    page.fill("[data-form=comment] textarea", "已电话联系环卫所")  # an act of the shift, for its overview
+    page.click("[data-form=comment] [data-go]")
+    page.wait_for_selector("[data-form=comment]", state="detached")
+    page.click("#panel [data-close]")
+    page.click("#history-toggle")  # history mode: its dates, slider and heat-map switch
+    page.wait_for_selector("#h-time")
+    problems += audit(page, "map-history", exclude=("#map",))
+    page.click("#h-exit")
+    page.click("#shift-open")  # the shift's overview, a dialog
+    page.wait_for_selector(".shift-table tr[data-user='dispatcher']")
+    problems += audit(page, "map-shift", exclude=("#map",))
+    context.close()
+
+    # the department's desk with the case open, and its case sheet
+    context, page = sign_in(browser, live_server, "sanitation", viewport=LAPTOP, locale="zh-CN", bypass_csp=True)
+    page.click(f".row[data-id='{case['id']}']")
+    page.wait_for_selector("#actions button[data-action=accept]")
+    problems += audit(page, "desk", exclude=("#minimap",))
+    page.click("#actions button[data-action=accept]")
+    page.click("#actions button[data-action=resolve]")  # the resolve form: reply, after-photo
+    page.wait_for_selector("[data-form=resolve] input[name=photos]")
+    problems += audit(page, "desk-form", exclude=("#minimap",))
+    page.goto(f"{live_server.url}/cases/{case['id']}/sheet")
+    page.wait_for_selector("#sheet[data-ready='1']", timeout=15_000)
+    problems += audit(page, "sheet")
+    context.close()
+
+    assert not problems, "\n".join(problems)
