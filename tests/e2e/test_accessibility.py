@@ -40,6 +40,22 @@ def audit(page, name: str, exclude: tuple[str, ...] = ()) -> list[str]:  # noqa:
         problems.append(f"{name}: {mains} main landmarks")
     if h1s != 1:
         problems.append(f"{name}: {h1s} h1 elements")
+    # every control keyboard-reachable: whatever shows a pointer is, or is inside, something that takes the focus
+    # (a label counts when its control does); the maps' canvases have their own keys and zoom buttons
+    unreachable = page.evaluate("""() => {
+        const focusable = 'a[href], button, input, select, textarea, summary, [tabindex]:not([tabindex="-1"])';
+        const out = [];
+        for (const el of document.querySelectorAll('body *')) {
+            if (el.closest('.maplibregl-map') || !el.getClientRects().length) continue;
+            if (getComputedStyle(el).cursor !== 'pointer' || el.closest(focusable)) continue;
+            const label = el.closest('label');
+            if (label && label.control && !label.control.disabled) continue;
+            out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + '.' + [...el.classList].join('.'));
+        }
+        return out;
+    }""")
+    if unreachable:
+        problems.append(f"{name}: not reachable by keyboard: " + ", ".join(unreachable[:6]))
     if not page.evaluate("typeof window.axe === 'object'"):
         page.add_script_tag(path=str(AXE))
     result = page.evaluate(

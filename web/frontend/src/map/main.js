@@ -271,7 +271,8 @@ function breach(c) {
   state.breached.set(c.id, Date.now() + 8000);
   if (state.map?.getSource("flash")) flash(state.map, [onMap(c)]);
   beep();
-  const toast = document.createElement("div");
+  const toast = document.createElement("button"); // opens the case: by keyboard too
+  toast.type = "button";
   toast.className = "toast";
   toast.dataset.id = String(c.id);
   toast.textContent = t("map.breach", { case: c.case_number });
