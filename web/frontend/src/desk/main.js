@@ -40,7 +40,8 @@ function shell(me) {
     <div class="desk">
       <aside>
         <form class="search" role="search" id="search">
-          <input type="search" name="q" maxlength="100" data-i18n-placeholder="desk.search_hint" data-i18n-title="desk.search_hint">
+          <input type="search" name="q" maxlength="100" data-i18n-placeholder="desk.search_hint" data-i18n-title="desk.search_hint"
+            data-i18n-aria-label="desk.search_hint">
           <button type="submit" data-i18n="desk.search"></button>
         </form>
         <div class="tabs">

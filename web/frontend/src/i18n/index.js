@@ -30,12 +30,13 @@ export function t(key, vars = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => (vars[name] ?? `{${name}}`));
 }
 
-/** Fill every [data-i18n] element (and [data-i18n-placeholder], [data-i18n-title]) under root. */
+/** Fill every [data-i18n] element (and [data-i18n-placeholder], [data-i18n-title], [data-i18n-aria-label]) under root. */
 export function applyI18n(root = document) {
   document.documentElement.lang = lang();
   root.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
   root.querySelectorAll("[data-i18n-placeholder]").forEach((el) => { el.placeholder = t(el.dataset.i18nPlaceholder); });
   root.querySelectorAll("[data-i18n-title]").forEach((el) => { el.title = t(el.dataset.i18nTitle); });
+  root.querySelectorAll("[data-i18n-aria-label]").forEach((el) => { el.setAttribute("aria-label", t(el.dataset.i18nAriaLabel)); });
 }
 
 /** A button that switches between 中文 and English and re-renders through the callback. */

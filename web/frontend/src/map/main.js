@@ -66,8 +66,8 @@ function shell(me) {
       <span id="lang"></span>
       <button id="logout" data-i18n="logout"></button>
     </header>
-    <div class="filters" id="filters"></div>
-    <div class="filters history-bar" id="history-bar" hidden></div>
+    <section class="filters" id="filters" data-i18n-aria-label="map.filters"></section>
+    <section class="filters history-bar" id="history-bar" data-i18n-aria-label="map.history.button" hidden></section>
     <dialog id="shift-dialog" class="shift-dialog"></dialog>
     <main class="map-layout">
       <div class="map-wrap">

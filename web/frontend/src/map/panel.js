@@ -76,7 +76,7 @@ export class CasePanel {
     root.innerHTML = `
       <div class="panel-head">
         <div>
-          <div class="panel-case" data-case="${escapeHtml(d.case_number)}">${escapeHtml(d.case_number)}</div>
+          <h2 class="panel-case" data-case="${escapeHtml(d.case_number)}">${escapeHtml(d.case_number)}</h2>
           <div class="chips">
             <span class="chip status" data-status="${d.status}">${escapeHtml(statusLabel(d.status))}</span>
             ${head ? `<span class="chip light-${head.light}">${escapeHtml(t(`light.${head.light}`))} · ${escapeHtml(remainingText(head.remaining_s, head))}</span>` : ""}
