@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from sqlmodel import Session
 
@@ -94,3 +95,11 @@ def sign_in(browser, server: Server, username: str, **context_options):  # noqa:
     page.wait_for_url(lambda url: urlsplit(url).path != "/login")
     page.wait_for_load_state("networkidle")
     return context, page
+
+
+def api(server: Server, token: str, method: str, path: str, **kw) -> dict:  # noqa: ANN003
+    """A call to the server's API as the token's user; any refusal fails the test with its answer."""
+    r = httpx.request(method, f"{server.url}/api/v1{path}", headers={"Authorization": f"Bearer {token}"},
+                      timeout=10, **kw)
+    assert r.status_code < 400, r.text
+    return r.json()

@@ -11,10 +11,9 @@ gives in text, and axe cannot read colours off a canvas."""
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
-from tests.e2e.conftest import shot, sign_in
+from tests.e2e.conftest import api, shot, sign_in
 from tests.support.city import COMMUNITY_A, cell_centre
 from tests.support.server import ROOT
 
@@ -22,11 +21,6 @@ AXE = ROOT / "web" / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 LAPTOP = {"width": 1366, "height": 800}
 
 
-def api(server, token: str, method: str, path: str, **kw) -> dict:  # noqa: ANN001, ANN003
-    r = httpx.request(method, f"{server.url}/api/v1{path}", headers={"Authorization": f"Bearer {token}"},
-                      timeout=10, **kw)
-    assert r.status_code < 400, r.text
-    return r.json()
 
 
 def audit(page, name: str, exclude: tuple[str, ...] = ()) -> list[str]:  # noqa: ANN001

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import io
 
-import httpx
 from PIL import Image
 
-from tests.e2e.conftest import shot, sign_in
+from tests.e2e.conftest import api, shot, sign_in
 from tests.support.city import COMMUNITY_A, COMMUNITY_B, cell_centre
 from tests.support.server import wait_until
 
@@ -19,11 +18,6 @@ def jpeg(path) -> str:  # noqa: ANN001
     return str(path)
 
 
-def api(server, token: str, method: str, path: str, **kw) -> dict:  # noqa: ANN001, ANN003
-    r = httpx.request(method, f"{server.url}/api/v1{path}", headers={"Authorization": f"Bearer {token}"},
-                      timeout=10, **kw)
-    assert r.status_code < 400, r.text
-    return r.json()
 
 
 def test_queue_accept_and_resolve_with_photo(browser, live_server, web_city, tmp_path):

@@ -8,7 +8,7 @@ import re
 
 import httpx
 
-from tests.e2e.conftest import ARTIFACTS, shot, sign_in
+from tests.e2e.conftest import ARTIFACTS, api, shot, sign_in
 from tests.support.city import COMMUNITY_A, COMMUNITY_B, cell_centre, cell_code
 from tests.support.server import Server
 from tests.web.test_bad_input import jpeg
@@ -16,11 +16,6 @@ from tests.web.test_bad_input import jpeg
 WALL = {"width": 1600, "height": 900}
 
 
-def api(server, token: str, method: str, path: str, **kw) -> dict:  # noqa: ANN001, ANN003
-    r = httpx.request(method, f"{server.url}/api/v1{path}", headers={"Authorization": f"Bearer {token}"},
-                      timeout=10, **kw)
-    assert r.status_code < 400, r.text
-    return r.json()
 
 
 def report(server, city, worker: str, community: str, k: int, category: str, text: str) -> dict:  # noqa: ANN001

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import io
 
-import httpx
 from PIL import Image
 
-from tests.e2e.conftest import shot, sign_in
+from tests.e2e.conftest import api, shot, sign_in
 from tests.support.city import COMMUNITY_A, after_photo, cell_centre, cell_code
 from tests.support.server import wait_until
 
@@ -43,12 +42,6 @@ def jpeg(path, gps: tuple[float, float] | None = None) -> str:  # noqa: ANN001
     return str(path)
 
 
-def api(server, token: str, method: str, path: str, **kw) -> dict:  # noqa: ANN001, ANN003
-    r = httpx.request(
-        method, f"{server.url}/api/v1{path}", headers={"Authorization": f"Bearer {token}"}, timeout=10, **kw
-    )
-    assert r.status_code < 400, r.text
-    return r.json()
 
 
 def cases(server, city, **query) -> list[dict]:  # noqa: ANN001, ANN003
