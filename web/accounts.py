@@ -10,7 +10,7 @@ from grid.clock import utcnow
 from grid.errors import Conflict, Forbidden, NotFound
 from grid.models import Role, User
 from grid.people import Actor, create_user, profile, update_user
-from web.auth import Limits, end_sessions, issue_token, revoke_tokens
+from web.auth import Limits, end_sessions, hash_token, issue_token, revoke_tokens
 from web.models import ApiToken, WebSession
 from web.passwords import check_policy, hash_password
 from web.seclog import SecurityKind, Source, record
@@ -158,7 +158,7 @@ def create_token(session: Session, *, user: User, name: str, days: float | None,
     if not user.active:
         raise Conflict(f"{user.username} is deactivated; reactivate the user first")
     token = issue_token(session=session, user=user, name=name, days=days, limits=limits)
-    row = session.exec(select(ApiToken).where(ApiToken.user_id == user.id).order_by(col(ApiToken.id).desc())).first()
+    row = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(token))).one()
     record(session, kind=SecurityKind.token_create, source=source, actor=by, subject=_subject(user),
            detail={"token": row.id, "name": row.name, "expires_at": row.expires_at.isoformat()})
     return token, row
