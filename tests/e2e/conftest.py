@@ -63,9 +63,10 @@ def web_city(engine):  # noqa: ANN001, ANN201
         return build_city(session, password=PASSWORD)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def module_server(database_url, tmp_path_factory) -> Iterator[Server]:  # noqa: ANN001
-    """One real server per test module; each test resets the database under it (web_city)."""
+    """One real server for every browser module a worker runs (starting one costs 15–25 s on this machine);
+    each test resets the database under it (web_city), as tests within a module always did."""
     server = Server(database_url, tmp_path_factory.mktemp("server") / "media").start()
     yield server
     server.stop()
