@@ -47,6 +47,9 @@ class ReportResult:
     created: bool  # False when the idempotency key matched an earlier report
     timers: list[SlaTimer] = field(default_factory=list)  # the new case's, as the report left them
 
+#: the note on the act that registers a grid worker's own report (the pages say it in their language)
+AUTO_REGISTERED = "auto-registered: a grid worker's report in their own cell"
+
 
 def _clean_text(value: str | None, *, field: str, limit: int, required: bool) -> str:
     text = (value or "").strip()
@@ -208,7 +211,7 @@ def report(
     if options.auto_dispatch_worker_reports and src == Source.worker and cell_code in actor.cell_codes:
         register = find_act(ticket.status, "register", Role.system)
         _, routed = _take(session=session, ticket=ticket, actor=SYSTEM, act=register, options=options, at=now,
-                          reason="auto-registered: a grid worker's report in their own cell")
+                          reason=AUTO_REGISTERED)
         if department := routed.get("department_code"):
             dispatch = find_act(ticket.status, "dispatch", Role.system)
             _take(session=session, ticket=ticket, actor=SYSTEM, act=dispatch, options=options, at=now,

@@ -297,6 +297,7 @@ def test_routing_reasons_and_refusals_read_in_chinese(browser, live_server, web_
     page.wait_for_selector(f".panel-case[data-case='{case['case_number']}']")
     panel = page.inner_text("#panel")
     assert "没有匹配的派遣规则" in panel and "no routing rule" not in panel
+    assert "自动立案" in panel and "auto-registered" not in panel  # the system's own note on its act, too
 
     page.click("#actions button[data-action=dispatch]")
     page.wait_for_selector("[data-form=dispatch] select[name=department_code]")

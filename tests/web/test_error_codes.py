@@ -90,3 +90,14 @@ def test_routing_decisions_carry_their_reason_as_a_code(api) -> None:  # noqa: A
                                            "suggested_department_code": "TRAFFIC"}
     assert routing[1]["reason_params"] == {"username": "dispatcher", "as_suggested": False,
                                            "suggested_department_code": "TRAFFIC"}
+
+
+def test_the_systems_notes_on_its_own_acts_come_with_a_code_the_pages_translate(api):
+    """Issue 12: a timeline read "auto-registered: …" and "rule #1: …" in English in the zh-CN pages."""
+    case = api.report("worker_a").json()["ticket"]
+    timeline = api.get("dispatcher", f"/api/v1/tickets/{case['id']}").json()["timeline"]
+    notes = {e["action"]: (e["reason_code"], e["reason_params"]) for e in timeline if e["role"] == "system"}
+    assert notes["register"] == ("auto_registered", {})
+    code, params = notes["dispatch"]
+    assert code == "rule" and params["department_code"] == "SANITATION" and params["category"] == "E01"
+    assert all(e["reason_code"] is None for e in timeline if e["role"] != "system")  # people's words stay theirs

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, StrictFloat, StrictInt
 
 from dispatch.lifecycle import STAMPS, TABLE, allowed_actions
 from dispatch.models import Photo, RoutingDecisionRecord, Ticket, TicketEvent
+from dispatch.service import AUTO_REGISTERED
 from dispatch.sla import TimerView, headline
 from grid.people import Actor
 from grid.routing import reason_of
@@ -58,8 +59,21 @@ class EventOut(BaseModel):
     from_status: str | None
     to_status: str | None
     reason: str
+    reason_code: str | None = Field(default=None, description="for the system's own acts, the note as a stable code "
+                                    "(auto_registered, or a routing decision's: rule, no_rule) the pages translate")
+    reason_params: dict[str, Any] = Field(default_factory=dict, description="the code's parameters (as RoutingOut's)")
     payload: dict[str, Any]
     hash: str
+
+
+def _note(role: str, reason: str) -> tuple[str | None, dict[str, Any]]:
+    """The system's note on its own act as a code and parameters; None for what a person wrote."""
+    if role != "system" or not reason:
+        return None, {}
+    if reason == AUTO_REGISTERED:
+        return "auto_registered", {}
+    code, params = reason_of(reason)
+    return (code, params) if code != "other" else (None, {})
 
 
 class RoutingOut(BaseModel):
@@ -210,5 +224,6 @@ def ticket_detail(
                            actor_display_name=(names or {}).get(e.actor_id) or e.actor_name, role=e.role,
                            action=e.action,
                            from_status=e.from_status, to_status=e.to_status, reason=e.reason,
+                           **dict(zip(("reason_code", "reason_params"), _note(e.role, e.reason), strict=True)),
                            payload=json.loads(e.payload), hash=e.hash) for e in events],
     )

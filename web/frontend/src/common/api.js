@@ -54,6 +54,13 @@ export function isStale(err) {
 
 /** A routing decision's reason ({reason, reason_code, reason_params}) in the page's language; ``deptName``
  * turns a department code into its name. A reason without a known code is shown as the server wrote it. */
+/** The note on a timeline act in the page's language: the system's own notes by their code, people's as written. */
+export function eventNote(e, deptName = (code) => code) {
+  if (e.reason_code === "auto_registered") return t("routing.auto_registered");
+  if (e.reason_code) return routingReason({ reason_code: e.reason_code, reason_params: e.reason_params, reason: e.reason }, deptName);
+  return e.reason || "";
+}
+
 export function routingReason(decision, deptName = (code) => code) {
   const p = decision?.reason_params || {};
   const dept = (code) => (code ? deptName(code) || code : "");

@@ -2,7 +2,7 @@
 // and lights; accept, return, extension, suspension, resolve with after-photos; closed cases with their
 // on-time result. Buttons come from the case's allowed_actions (the lifecycle table), not from here.
 import "./desk.css";
-import { api, currentUser, escapeHtml, isStale, logout, remainingText, when } from "../common/api.js";
+import { api, currentUser, escapeHtml, eventNote, isStale, logout, remainingText, when } from "../common/api.js";
 import { connectLive } from "../common/live.js";
 import { notify } from "../common/notify.js";
 import { actionLabel, applyI18n, langSwitch, statusLabel, t } from "../i18n/index.js";
@@ -238,7 +238,7 @@ function renderDetail() {
     <h3 data-i18n="desk.timers"></h3><ul class="timeline">${timers}</ul>
     <h3 data-i18n="desk.timeline"></h3>
     <ul class="timeline">${d.timeline.map((e) => `<li>${when(e.at)} · <b>${escapeHtml(actionLabel(e.action))}</b>
-      · ${escapeHtml(person(e))}${e.reason ? ` · ${escapeHtml(e.reason)}` : ""}</li>`).join("")}</ul></div>
+      · ${escapeHtml(person(e))}${e.reason ? ` · ${escapeHtml(eventNote(e))}` : ""}</li>`).join("")}</ul></div>
     <div class="case-side">
       <h3 data-i18n="desk.photos"></h3>${gallery(d)}
       <h3 data-i18n="desk.map"></h3><div class="minimap" id="minimap" role="img" aria-label="${escapeHtml(t("desk.map_label", { cell: d.cell_code }))}"></div>

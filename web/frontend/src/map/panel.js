@@ -2,7 +2,7 @@
 // timeline, and the acts the lifecycle allows this user now (buttons from allowed_actions). Acts that need
 // more than a click get a small form: dispatch with the suggested department preselected, hours for an
 // extension, the target of a merge, a message for an urge, a reason where the lifecycle table asks one.
-import { api, escapeHtml, isStale, remainingText, routingReason, when } from "../common/api.js";
+import { api, escapeHtml, eventNote, isStale, remainingText, routingReason, when } from "../common/api.js";
 import { actionLabel, statusLabel, t } from "../i18n/index.js";
 import { metres } from "./data.js";
 
@@ -108,7 +108,7 @@ export class CasePanel {
       <h3>${t("map.panel.timers")}</h3><ul class="plain">${timers || `<li class="muted">${t("map.none")}</li>`}</ul>
       <h3>${t("map.panel.timeline")}</h3>
       <ul class="plain timeline">${d.timeline.map((e) => `<li>${when(e.at)} · <b>${escapeHtml(actionLabel(e.action))}</b>
-        · ${escapeHtml(e.actor)}${e.to_status && e.to_status !== e.from_status ? ` → ${escapeHtml(statusLabel(e.to_status))}` : ""}${e.reason ? ` · ${escapeHtml(e.reason)}` : ""}</li>`).join("")}</ul>`;
+        · ${escapeHtml(e.actor)}${e.to_status && e.to_status !== e.from_status ? ` → ${escapeHtml(statusLabel(e.to_status))}` : ""}${e.reason ? ` · ${escapeHtml(eventNote(e, (c) => this.deptName(c)))}` : ""}</li>`).join("")}</ul>`;
     root.querySelector("[data-close]").addEventListener("click", () => this.close());
     root.querySelectorAll("#actions button[data-action]").forEach((b) => b.addEventListener("click", () => this.start(b.dataset.action)));
     if (this.form) this.start(this.form);

@@ -1,7 +1,7 @@
 // The case sheet (案卷处理单): one case as an A4 page to print or keep as PDF — number, category, place,
 // reporter, department, every act with time and person, photos, deadlines and result.
 import "./sheet.css";
-import { api, currentUser, escapeHtml, when } from "../common/api.js";
+import { api, currentUser, escapeHtml, eventNote, when } from "../common/api.js";
 import { actionLabel, applyI18n, langSwitch, statusLabel, t } from "../i18n/index.js";
 const $ = (s) => document.querySelector(s);
 const en = () => document.documentElement.lang === "en";
@@ -32,7 +32,7 @@ function render(c, lookup) {
     <td>${escapeHtml(e.actor_display_name || e.actor)}<span class="muted"> · ${escapeHtml(t(`role.${e.role}`))}</span></td>
     <td>${escapeHtml(actionLabel(e.action))}</td>
     <td>${e.to_status ? escapeHtml(statusLabel(e.to_status)) : ""}</td>
-    <td>${escapeHtml(e.reason || "")}</td></tr>`).join("");
+    <td>${escapeHtml(eventNote(e, (code) => lookup.departments.get(code) || code))}</td></tr>`).join("");
   const last = c.timeline[c.timeline.length - 1];
   $("#sheet").innerHTML = `
     <div class="tools"><span id="lang"></span>
