@@ -369,7 +369,9 @@ def test_a_worker_opens_their_closed_case_and_sees_the_after_photo(browser, live
     after = page.locator(".case-photo[data-stage=resolve] figcaption").inner_text()
     assert "处置后" in after and "处置反馈" in after and "sanitation" in after
     assert page.locator(".case-photo[data-stage=check]").count() == 1
-    assert page.evaluate("document.querySelector('.case-photo[data-stage=resolve] img').naturalWidth") > 0
+    # the after-photo itself arrives (a broken image would stay at width 0)
+    page.wait_for_function("() => document.querySelector('.case-photo[data-stage=resolve] img').naturalWidth > 0",
+                           timeout=10_000)
     assert [a for a in page.locator(".timeline li").evaluate_all("els => els.map(e => e.dataset.action)")] == [
         "report", "register", "dispatch", "accept", "resolve", "check_pass", "close"]
     shot(page, "mobile-case")
