@@ -143,13 +143,22 @@ class LiveHub:
             return session.exec(select(func.max(LiveEvent.id))).one() or 0
 
     def _read_since(self, after: int, limit: int = 5000, also: Iterable[int] = ()) -> list[LiveEvent]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            return self._events(session, after, limit, also)
+
+    @staticmethod
+    def _events(session: Session, after: int, limit: int = 5000, also: Iterable[int] = ()) -> list[LiveEvent]:
         """Events after ``after``, and the ones among ``also`` (earlier ids not seen yet)."""
         ids = list(also)
+        where = or_(LiveEvent.id > after, col(LiveEvent.id).in_(ids)) if ids else LiveEvent.id > after
+        rows = session.exec(select(LiveEvent).where(where).order_by(LiveEvent.id).limit(limit)).all()
+        session.expunge_all()
+        return list(rows)
+
+    def _poll(self, after: int, also: tuple[int, ...], clients: list[Client]) -> tuple[list, list]:
+        """One transaction a tick: the new events, and the clients' credentials checked again when due."""
         with Session(self.engine, expire_on_commit=False) as session:
-            where = or_(LiveEvent.id > after, col(LiveEvent.id).in_(ids)) if ids else LiveEvent.id > after
-            rows = session.exec(select(LiveEvent).where(where).order_by(LiveEvent.id).limit(limit)).all()
-            session.expunge_all()
-            return list(rows)
+            return self._events(session, after, 5000, also), self._recheck(session, clients)
 
     async def _pump(self) -> None:
         while True:
@@ -162,8 +171,7 @@ class LiveHub:
             if not self.clients:  # nobody to tell: a client that connects is given what it missed
                 continue
             try:
-                rows = await asyncio.to_thread(self._read_since, self.last_id, 5000, tuple(self.gaps))
-                verdicts = await asyncio.to_thread(self._recheck, list(self.clients))
+                rows, verdicts = await asyncio.to_thread(self._poll, self.last_id, tuple(self.gaps), list(self.clients))
             except Exception as exc:
                 log.warning("reading live events failed: %s", exc)
                 continue
@@ -195,24 +203,23 @@ class LiveHub:
             for client in list(self.clients):
                 self._offer(client, fresh)
 
-    def _recheck(self, clients: list[Client]) -> list[tuple[Client, Actor | None, str]]:
+    def _recheck(self, session: Session, clients: list[Client]) -> list[tuple[Client, Actor | None, str]]:
         """(client, who it stands for now or None, why not) for every client, when the reference version
         changed since the last check or a minute passed; else nothing."""
-        with Session(self.engine) as session:
-            seen, now = refcache.version(session), time.monotonic()
-            if seen == self._checked_version and now - self._checked_at < RECHECK_SECONDS:
-                return []
-            self._checked_version, self._checked_at = seen, now
-            session.info[NO_TOUCH] = True
-            verdicts: list[tuple[Client, Actor | None, str]] = []
-            for client in clients:
-                if client.recheck is None:
-                    continue
-                try:
-                    verdicts.append((client, client.recheck(session), ""))
-                except Exception as exc:  # (an HTTPException: signed out, revoked, deactivated, expired)
-                    verdicts.append((client, None, str(getattr(exc, "detail", exc))))
-            return verdicts
+        seen, now = refcache.version(session), time.monotonic()
+        if seen == self._checked_version and now - self._checked_at < RECHECK_SECONDS:
+            return []
+        self._checked_version, self._checked_at = seen, now
+        session.info[NO_TOUCH] = True
+        verdicts: list[tuple[Client, Actor | None, str]] = []
+        for client in clients:
+            if client.recheck is None:
+                continue
+            try:
+                verdicts.append((client, client.recheck(session), ""))
+            except Exception as exc:  # (an HTTPException: signed out, revoked, deactivated, expired)
+                verdicts.append((client, None, str(getattr(exc, "detail", exc))))
+        return verdicts
 
     async def _apply(self, verdicts: list[tuple[Client, Actor | None, str]]) -> None:
         for client, actor, why in verdicts:
