@@ -83,9 +83,12 @@ def shot(page, name: str) -> None:  # noqa: ANN001
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
 
 
-def sign_in(browser, server: Server, username: str, **context_options):  # noqa: ANN001, ANN003, ANN201
-    """A new browser context signed in as the user; returns (context, page) on the user's landing page."""
+def sign_in(browser, server: Server, username: str, lang: str | None = None, **context_options):  # noqa: ANN001, ANN003, ANN201
+    """A new browser context signed in as the user; returns (context, page) on the user's landing page. With
+    ``lang``, the pages start in that language (as after a click on the language switch)."""
     context = browser.new_context(**context_options)
+    if lang:
+        context.add_init_script(f"localStorage.setItem('gridops.lang', {lang!r})")
     page = context.new_page()
     page.goto(f"{server.url}/login")
     page.fill("#username", username)

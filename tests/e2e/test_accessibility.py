@@ -1,8 +1,10 @@
-"""Issue 12, accessibility: every page, in zh-CN, as its users see it (the login, the worker's phone page with its
-own cases and a case page, the control-room map with a case panel open, the desk with a case open, a case
-sheet) has one main landmark and one h1, and axe-core (bundled from npm, web/frontend/node_modules) reports
-no serious or critical violation of WCAG 2 A/AA on it: names for every control, contrast of at least 4.5:1,
-landmarks, ARIA used correctly.
+"""Issue 12, accessibility and layout. Every page as its users see it (the login, the worker's phone page with
+its own cases and a case page, the control-room map with a case panel, a form, history mode and the shift's
+overview, the desk with a case and its form open, a case sheet), in zh-CN and in English, passes the layout
+checks of tests/e2e/layout.py at a phone's, a laptop's and a wall screen's size. In zh-CN each also has one
+main landmark and one h1, every control is reachable by keyboard, and axe-core (bundled from npm,
+web/frontend/node_modules) reports no serious or critical violation of WCAG 2 A/AA: names for every control,
+contrast of at least 4.5:1, landmarks, ARIA used correctly.
 
 axe is injected with a <script> element; the pages' Content-Security-Policy forbids inline scripts, so the
 contexts of this module (which only run this check) bypass it, as bench/map_render.py does. The map canvas
@@ -12,8 +14,10 @@ gives in text, and axe cannot read colours off a canvas."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from tests.e2e.conftest import api, shot, sign_in
+from tests.e2e.layout import at_every_size
 from tests.support.city import COMMUNITY_A, cell_centre
 from tests.support.server import ROOT
 
@@ -72,76 +76,103 @@ def audit(page, name: str, exclude: tuple[str, ...] = ()) -> list[str]:  # noqa:
     return problems
 
 
-@pytest.mark.usefixtures("web_city")
-def test_every_page_in_zh_cn_has_one_main_one_h1_and_no_serious_axe_violation(browser, live_server, web_city):
+def shown_data(engine) -> list[str]:  # noqa: ANN001
+    """What the pages show as it was written, in whatever language: place names, people's names, descriptions,
+    addresses and notes (the layout check's English pass ignores Chinese in these)."""
+    with engine.connect() as conn:
+        return [v for q in ("SELECT name FROM area", "SELECT display_name FROM app_user",
+                            "SELECT description FROM ticket", "SELECT address FROM ticket",
+                            "SELECT reporter_name FROM ticket", "SELECT reason FROM ticket_event")
+                for (v,) in conn.execute(text(q)) if v]
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_every_page_has_one_main_one_h1_no_serious_axe_violation_and_holds_at_every_size(
+        browser, live_server, web_city, engine, lang):
+    """Every page state below, in the language given: at a phone's, a laptop's and a wall screen's size, the
+    layout checks of tests/e2e/layout.py (nothing scrolls sideways, nothing cut off or overlapping, no raw key,
+    no word of the other language); in zh-CN also axe, the landmarks and the keyboard."""
     assert AXE.exists(), "axe-core is not installed (make frontend)"
     lng, lat = cell_centre(COMMUNITY_A, 2)
     case = api(live_server, web_city.tokens["worker_a"], "POST", "/reports",
                json={"lat": lat, "lng": lng, "category_code": "E0101", "description": "桥下暴露垃圾"})["ticket"]
     problems: list[str] = []
+    data = shown_data(engine)
+
+    def check(page, name: str, exclude: tuple[str, ...] = ()) -> None:  # noqa: ANN001
+        size = page.viewport_size
+        if lang == "zh-CN":
+            problems.extend(audit(page, name, exclude))
+        problems.extend(at_every_size(page, name, lang, data + ["已电话联系环卫所"]))
+        page.set_viewport_size(size)
+
+    def context_options(**options) -> dict:  # noqa: ANN003
+        return {"locale": lang, "bypass_csp": True, **options}
+
+    def signed_in(user: str, **options):  # noqa: ANN003, ANN202
+        context, page = sign_in(browser, live_server, user, lang=lang, **context_options(**options))
+        return context, page
 
     # the login page
-    context = browser.new_context(viewport=LAPTOP, locale="zh-CN", bypass_csp=True)
+    context = browser.new_context(**context_options(viewport=LAPTOP))
+    context.add_init_script(f"localStorage.setItem('gridops.lang', '{lang}')")
     page = context.new_page()
     page.goto(f"{live_server.url}/login")
     page.wait_for_selector("#username")
-    problems += audit(page, "login")
+    check(page, "login")
     context.close()
-
     # the worker's phone page: report form, my cases, a case page
-    context, page = sign_in(browser, live_server, "worker_a", viewport={"width": 390, "height": 844},
-                            is_mobile=True, has_touch=True, permissions=["geolocation"],
-                            geolocation={"latitude": lat, "longitude": lng}, locale="zh-CN", bypass_csp=True)
+    context, page = signed_in("worker_a", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                              permissions=["geolocation"], geolocation={"latitude": lat, "longitude": lng})
     page.wait_for_selector("body[data-ready='1']")
     page.wait_for_selector("#map[data-ready='1']", timeout=30_000)
     page.wait_for_selector("#place[data-status=ok]")
-    problems += audit(page, "mobile-report", exclude=("#map",))
+    check(page, "mobile-report", exclude=("#map",))
     page.click(".tabbar button[data-tab=mine]")
     page.wait_for_selector(f"#tab-mine .item[data-id='{case['id']}']")
-    problems += audit(page, "mobile-mine", exclude=("#map",))
+    check(page, "mobile-mine", exclude=("#map",))
     page.click(f"#tab-mine .item[data-id='{case['id']}']")
     page.wait_for_selector(f".case-page[data-id='{case['id']}']")
-    problems += audit(page, "mobile-case", exclude=("#map",))
+    check(page, "mobile-case", exclude=("#map",))
     page.click(".tabbar button[data-tab=tasks]")
     page.wait_for_selector("#tab-tasks:not([hidden])")
-    problems += audit(page, "mobile-tasks", exclude=("#map",))
+    check(page, "mobile-tasks", exclude=("#map",))
     context.close()
 
     # the control-room map with a case panel open
-    context, page = sign_in(browser, live_server, "dispatcher", viewport={"width": 1920, "height": 1080},
-                            locale="zh-CN", bypass_csp=True)
+    context, page = signed_in("dispatcher", viewport={"width": 1920, "height": 1080})
     page.wait_for_selector("#map[data-ready='1']", timeout=30_000)
     page.click(f".row[data-id='{case['id']}']")
     page.wait_for_selector(f".panel-case[data-case='{case['case_number']}']")
-    problems += audit(page, "map", exclude=("#map",))
+    check(page, "map", exclude=("#map",))
     page.click("#actions button[data-action=comment]")  # an act's form, open in the panel
     page.wait_for_selector("[data-form=comment] textarea")
-    problems += audit(page, "map-form", exclude=("#map",))
+    check(page, "map-form", exclude=("#map",))
     page.fill("[data-form=comment] textarea", "已电话联系环卫所")  # an act of the shift, for its overview
     page.click("[data-form=comment] [data-go]")
     page.wait_for_selector("[data-form=comment]", state="detached")
     page.click("#panel [data-close]")
     page.click("#history-toggle")  # history mode: its dates, slider and heat-map switch
     page.wait_for_selector("#h-time")
-    problems += audit(page, "map-history", exclude=("#map",))
+    check(page, "map-history", exclude=("#map",))
     page.click("#h-exit")
     page.click("#shift-open")  # the shift's overview, a dialog
     page.wait_for_selector(".shift-table tr[data-user='dispatcher']")
-    problems += audit(page, "map-shift", exclude=("#map",))
+    check(page, "map-shift", exclude=("#map",))
     context.close()
 
     # the department's desk with the case open, and its case sheet
-    context, page = sign_in(browser, live_server, "sanitation", viewport=LAPTOP, locale="zh-CN", bypass_csp=True)
+    context, page = signed_in("sanitation", viewport=LAPTOP)
     page.click(f".row[data-id='{case['id']}']")
     page.wait_for_selector("#actions button[data-action=accept]")
-    problems += audit(page, "desk", exclude=("#minimap",))
+    check(page, "desk", exclude=("#minimap",))
     page.click("#actions button[data-action=accept]")
     page.click("#actions button[data-action=resolve]")  # the resolve form: reply, after-photo
     page.wait_for_selector("[data-form=resolve] input[name=photos]")
-    problems += audit(page, "desk-form", exclude=("#minimap",))
+    check(page, "desk-form", exclude=("#minimap",))
     page.goto(f"{live_server.url}/cases/{case['id']}/sheet")
     page.wait_for_selector("#sheet[data-ready='1']", timeout=15_000)
-    problems += audit(page, "sheet")
+    check(page, "sheet")
     context.close()
 
     assert not problems, "\n".join(problems)

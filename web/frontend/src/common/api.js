@@ -52,8 +52,14 @@ export function isStale(err) {
       || (err.body.error === "conflict" && err.body.version !== undefined));
 }
 
-/** A routing decision's reason ({reason, reason_code, reason_params}) in the page's language; ``deptName``
- * turns a department code into its name. A reason without a known code is shown as the server wrote it. */
+/** "王明（网格员）" / "Wang Ming (grid worker)": who did an act, by display name and role, never the user name
+ * alone; the system's own acts say only "系统". */
+export function actorText(e) {
+  const role = label("role", e.role);
+  if (e.role === "system") return role;
+  return t("actor", { name: e.actor_display_name || e.actor, role });
+}
+
 /** The note on a timeline act in the page's language: the system's own notes by their code, people's as written. */
 export function eventNote(e, deptName = (code) => code) {
   if (e.reason_code === "auto_registered") return t("routing.auto_registered");
@@ -61,6 +67,8 @@ export function eventNote(e, deptName = (code) => code) {
   return e.reason || "";
 }
 
+/** A routing decision's reason ({reason, reason_code, reason_params}) in the page's language; ``deptName``
+ * turns a department code into its name. A reason without a known code is shown as the server wrote it. */
 export function routingReason(decision, deptName = (code) => code) {
   const p = decision?.reason_params || {};
   const dept = (code) => (code ? deptName(code) || code : "");

@@ -2,7 +2,7 @@
 // and lights; accept, return, extension, suspension, resolve with after-photos; closed cases with their
 // on-time result. Buttons come from the case's allowed_actions (the lifecycle table), not from here.
 import "./desk.css";
-import { api, currentUser, escapeHtml, eventNote, isStale, logout, remainingText, when } from "../common/api.js";
+import { actorText, api, currentUser, escapeHtml, eventNote, isStale, logout, remainingText, when } from "../common/api.js";
 import { connectLive } from "../common/live.js";
 import { notify } from "../common/notify.js";
 import { actionLabel, applyI18n, langSwitch, statusLabel, t } from "../i18n/index.js";
@@ -19,8 +19,7 @@ const FORMS = {  // acts that need more than a click
 // deadline), then cases waiting for someone else (the centre's check, an answer to a request, a suspension).
 const RANK = { dispatched: 0, accepted: 1, rework: 1 };
 const rank = (item) => RANK[item.status] ?? 2;
-const ROLES = ["worker", "dispatcher", "shift_lead", "department", "supervisor", "admin", "system", "public"];
-const state = { tab: "queue", items: [], selected: null, detail: null, categories: {}, loadedAt: Date.now(),
+const state = { tab: "queue", items: [], selected: null, detail: null, categories: {}, departments: {}, loadedAt: Date.now(),
   files: [], filters: { ...EMPTY }, checked: new Set(), bulk: null, live: null };
 
 function categoryName(code) {
@@ -238,7 +237,7 @@ function renderDetail() {
     <h3 data-i18n="desk.timers"></h3><ul class="timeline">${timers}</ul>
     <h3 data-i18n="desk.timeline"></h3>
     <ul class="timeline">${d.timeline.map((e) => `<li>${when(e.at)} · <b>${escapeHtml(actionLabel(e.action))}</b>
-      · ${escapeHtml(person(e))}${e.reason ? ` · ${escapeHtml(eventNote(e))}` : ""}</li>`).join("")}</ul></div>
+      · ${escapeHtml(actorText(e))}${e.reason ? ` · ${escapeHtml(eventNote(e, deptName))}` : ""}</li>`).join("")}</ul></div>
     <div class="case-side">
       <h3 data-i18n="desk.photos"></h3>${gallery(d)}
       <h3 data-i18n="desk.map"></h3><div class="minimap" id="minimap" role="img" aria-label="${escapeHtml(t("desk.map_label", { cell: d.cell_code }))}"></div>
@@ -248,23 +247,23 @@ function renderDetail() {
   main.querySelectorAll("#actions button").forEach((b) => b.addEventListener("click", () => start(b.dataset.action)));
 }
 
+/** A department's name in the page's language (its code when unknown). */
+function deptName(code) {
+  const d = state.departments[code];
+  if (!d) return code;
+  return document.documentElement.lang === "en" ? d.name_en || d.name : d.name;
+}
+
 /** The case's photos with what they show: the stage (before: the report; after: the department's), who, when. */
 function gallery(d) {
   if (!d.photos.length) return `<p class="muted">${escapeHtml(t("desk.no_photos"))}</p>`;
   const bySeq = new Map(d.timeline.map((e) => [e.seq, e]));
   return `<div class="gallery">${d.photos.map((p) => {
     const e = bySeq.get(p.event_seq);
-    const caption = [t(`desk.photo.${p.stage}`), e ? person(e) : "", when(p.created_at)].filter(Boolean).join(" · ");
+    const caption = [t(`photo.${p.stage}`), e ? actorText(e) : "", when(p.created_at)].filter(Boolean).join(" · ");
     return `<figure class="shot ${p.stage === "resolve" ? "after" : "before"}"><a href="${p.url}" target="_blank">
         <img src="${p.url}" alt="${escapeHtml(caption)}"></a><figcaption>${escapeHtml(caption)}</figcaption></figure>`;
   }).join("")}</div>`;
-}
-
-/** "区环卫所（处置部门）": who acted, by display name and role, never the user name alone. */
-function person(e) {
-  const role = ROLES.includes(e.role) ? t(`desk.role.${e.role}`) : e.role;
-  if (e.role === "system") return role;
-  return `${e.actor_display_name || e.actor}（${role}）`;
 }
 
 function photoRequired() {
@@ -386,7 +385,9 @@ function showLive() {
 async function main() {
   const me = await currentUser();
   shell(me);
-  for (const c of await api("/categories")) state.categories[c.code] = c;
+  const [categories, departments] = await Promise.all([api("/categories"), api("/departments")]);
+  for (const c of categories) state.categories[c.code] = c;
+  for (const d of departments) state.departments[d.code] = d;
   drawFilters();
   document.addEventListener("keydown", onKey);
   await load();

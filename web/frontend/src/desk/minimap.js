@@ -2,6 +2,7 @@
 // MapLibre GL is the bundled copy the control-room map uses, loaded only when a case is opened.
 import { api } from "../common/api.js";
 import { addBaseLayer, basemap, shiftGeometry } from "../common/basemap.js";
+import { mapLocale } from "../i18n/index.js";
 
 let maplibre = null;
 let current = null;
@@ -19,7 +20,7 @@ export async function showMinimap(box, d) {
   const map = new ml.Map({
     container: box,
     style: { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#eef1f4" } }] },
-    center: point, zoom: 17, interactive: false, attributionControl: false, fadeDuration: 0,
+    center: point, zoom: 17, interactive: false, attributionControl: false, fadeDuration: 0, locale: mapLocale(),
   });
   current = map;
   map.on("load", () => {

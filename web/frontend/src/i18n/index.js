@@ -37,6 +37,27 @@ export function applyI18n(root = document) {
   root.querySelectorAll("[data-i18n-placeholder]").forEach((el) => { el.placeholder = t(el.dataset.i18nPlaceholder); });
   root.querySelectorAll("[data-i18n-title]").forEach((el) => { el.title = t(el.dataset.i18nTitle); });
   root.querySelectorAll("[data-i18n-aria-label]").forEach((el) => { el.setAttribute("aria-label", t(el.dataset.i18nAriaLabel)); });
+  relabelMaps(root);
+}
+
+// MapLibre's own words: the labels of its canvas, its zoom buttons and markers (English in MapLibre itself)
+const MAPLIBRE = { "Map.Title": ".maplibregl-canvas", "NavigationControl.ZoomIn": ".maplibregl-ctrl-zoom-in",
+  "NavigationControl.ZoomOut": ".maplibregl-ctrl-zoom-out", "Marker.Title": null, "Popup.Close": ".maplibregl-popup-close-button" };
+
+/** The ``locale`` option of a new MapLibre map: its controls speak the page's language. */
+export function mapLocale() {
+  return Object.fromEntries(Object.keys(MAPLIBRE).map((key) => [key, t(`maplibre.${key}`)]));
+}
+
+/** The maps already drawn, relabelled after a language switch (MapLibre reads its locale once). */
+function relabelMaps(root) {
+  for (const [key, selector] of Object.entries(MAPLIBRE)) {
+    if (!selector) continue;
+    root.querySelectorAll(selector).forEach((el) => {
+      el.setAttribute("aria-label", t(`maplibre.${key}`));
+      if (el.hasAttribute("title")) el.title = t(`maplibre.${key}`);
+    });
+  }
 }
 
 /** A button that switches between 中文 and English and re-renders through the callback. */

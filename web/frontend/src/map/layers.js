@@ -2,6 +2,8 @@
 // are shaded through feature-state (no re-upload of 40,000 polygons when a count changes); cases are a clustered GeoJSON source updated with
 // diffs; boundaries of communities, streets and districts appear at their zoom levels.
 // MapLibre (about 1 MB) is imported dynamically, so the page's data requests start while it loads.
+import { mapLocale } from "../i18n/index.js";
+
 let ml = null;
 export const mapLibreLoaded = import("/static/vendor/maplibre/maplibre-gl.mjs").then((m) => {
   ml = m;
@@ -36,6 +38,7 @@ export function createMap(container, bounds) {
     pitchWithRotate: false,
     maxZoom: 19,
     fadeDuration: 0,
+    locale: mapLocale(),
   });
   map.touchZoomRotate.disableRotation();
   map.addControl(new ml.NavigationControl({ showCompass: false }), "top-left");

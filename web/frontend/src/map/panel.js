@@ -2,7 +2,7 @@
 // timeline, and the acts the lifecycle allows this user now (buttons from allowed_actions). Acts that need
 // more than a click get a small form: dispatch with the suggested department preselected, hours for an
 // extension, the target of a merge, a message for an urge, a reason where the lifecycle table asks one.
-import { api, escapeHtml, eventNote, isStale, remainingText, routingReason, when } from "../common/api.js";
+import { actorText, api, escapeHtml, eventNote, isStale, remainingText, routingReason, when } from "../common/api.js";
 import { actionLabel, statusLabel, t } from "../i18n/index.js";
 import { metres } from "./data.js";
 
@@ -102,13 +102,13 @@ export class CasePanel {
       <h3>${t("map.panel.description")}</h3>
       <p class="description">${escapeHtml(d.description)}${d.support_count ? ` <span class="muted">(${t("map.panel.support", { n: d.support_count })})</span>` : ""}</p>
       <h3>${t("map.panel.photos")}</h3>
-      <div class="photos">${d.photos.length ? d.photos.map((p) => `<a href="${p.url}" target="_blank" rel="noopener"><img src="${p.url}" alt="${escapeHtml(p.stage)}" loading="lazy"></a>`).join("")
+      <div class="photos">${d.photos.length ? d.photos.map((p) => `<a href="${p.url}" target="_blank" rel="noopener"><img src="${p.url}" alt="${escapeHtml(t(`photo.${p.stage}`))}" loading="lazy"></a>`).join("")
     : `<span class="muted">${t("map.panel.no_photos")}</span>`}</div>
       <h3>${t("map.panel.routing")}</h3><ul class="plain">${routing}</ul>
       <h3>${t("map.panel.timers")}</h3><ul class="plain">${timers || `<li class="muted">${t("map.none")}</li>`}</ul>
       <h3>${t("map.panel.timeline")}</h3>
       <ul class="plain timeline">${d.timeline.map((e) => `<li>${when(e.at)} · <b>${escapeHtml(actionLabel(e.action))}</b>
-        · ${escapeHtml(e.actor)}${e.to_status && e.to_status !== e.from_status ? ` → ${escapeHtml(statusLabel(e.to_status))}` : ""}${e.reason ? ` · ${escapeHtml(eventNote(e, (c) => this.deptName(c)))}` : ""}</li>`).join("")}</ul>`;
+        · ${escapeHtml(actorText(e))}${e.to_status && e.to_status !== e.from_status ? ` → ${escapeHtml(statusLabel(e.to_status))}` : ""}${e.reason ? ` · ${escapeHtml(eventNote(e, (c) => this.deptName(c)))}` : ""}</li>`).join("")}</ul>`;
     root.querySelector("[data-close]").addEventListener("click", () => this.close());
     root.querySelectorAll("#actions button[data-action]").forEach((b) => b.addEventListener("click", () => this.start(b.dataset.action)));
     if (this.form) this.start(this.form);

@@ -15,7 +15,7 @@ export async function showShift(dialog) {
   const rows = day.people.map((p) => `<tr data-user="${escapeHtml(p.username)}">
       <th scope="row">${escapeHtml(p.display_name)}<br><span class="muted">${escapeHtml(t(`role.${p.role}`))}</span></th>
       <td class="num">${p.total}</td>
-      <td>${Object.entries(p.acts).sort((a, b) => b[1] - a[1]).map(([a, n]) => `${escapeHtml(actionLabel(a))} ${n}`).join("，")}</td>
+      <td>${Object.entries(p.acts).sort((a, b) => b[1] - a[1]).map(([a, n]) => `${escapeHtml(actionLabel(a))} ${n}`).join(t("list.sep"))}</td>
       <td class="num">${p.first_at ? escapeHtml(when(p.first_at)) : ""} – ${p.last_at ? escapeHtml(when(p.last_at)) : ""}</td></tr>`).join("");
   dialog.innerHTML = `
     <h2>${escapeHtml(t("map.shift.title", { day: day.day }))}</h2>

@@ -2,17 +2,10 @@
 // reply (the last resolve's reason), the photos before and after handling (each labelled with the act that
 // took it, who and when), and every act on the record with its reason (a person's; the system's automatic
 // acts carry routing notes in English, not meant for the worker).
-import { escapeHtml, remainingText, when } from "../common/api.js";
+import { actorText, escapeHtml, remainingText, when } from "../common/api.js";
 import { actionLabel, statusLabel, t } from "../i18n/index.js";
 
 const AFTER = new Set(["resolve", "check"]);  // photo stages taken once the department has acted
-
-function who(event) {
-  if (!event) return "";
-  const role = t(`m.role.${event.role}`);
-  if (event.role === "system") return role;  // the rules acted, not a person
-  return `${role.startsWith("m.role.") ? event.role : role} ${event.actor}`;
-}
 
 function photoFigure(photo, bySeq) {
   const event = bySeq.get(photo.event_seq);
@@ -21,7 +14,7 @@ function photoFigure(photo, bySeq) {
   const label = `${side} · ${act}`;
   return `<figure class="case-photo" data-stage="${escapeHtml(photo.stage)}">
       <a href="${photo.url}" target="_blank"><img src="${photo.url}" alt="${escapeHtml(label)}" loading="lazy"></a>
-      <figcaption><b>${escapeHtml(label)}</b><br>${escapeHtml(t("m.case.by", { who: who(event), when: when(photo.created_at) }))}</figcaption>
+      <figcaption><b>${escapeHtml(label)}</b><br>${escapeHtml(t("m.case.by", { who: event ? actorText(event) : "", when: when(photo.created_at) }))}</figcaption>
     </figure>`;
 }
 
@@ -48,7 +41,7 @@ export function casePage(d, { category, department }) {
     </dl>
     <section class="case-reply">
       <h3>${t("m.case.reply")}</h3>
-      ${reply ? `<p class="reply-text">${escapeHtml(reply.reason)}</p><p class="muted">${escapeHtml(t("m.case.by", { who: who(reply), when: when(reply.at) }))}</p>`
+      ${reply ? `<p class="reply-text">${escapeHtml(reply.reason)}</p><p class="muted">${escapeHtml(t("m.case.by", { who: actorText(reply), when: when(reply.at) }))}</p>`
         : `<p class="muted">${t("m.case.no_reply")}</p>`}
     </section>
     <section class="case-photo-groups">
@@ -60,7 +53,7 @@ export function casePage(d, { category, department }) {
       <ol class="timeline">${d.timeline.map((e) => `<li data-action="${escapeHtml(e.action)}">
         <b>${escapeHtml(actionLabel(e.action))}</b>
         ${e.to_status && e.to_status !== e.from_status ? ` → ${escapeHtml(statusLabel(e.to_status))}` : ""}
-        <div class="muted">${escapeHtml(t("m.case.by", { who: who(e), when: when(e.at) }))}</div>
+        <div class="muted">${escapeHtml(t("m.case.by", { who: actorText(e), when: when(e.at) }))}</div>
         ${e.reason && e.role !== "system" ? `<div class="reason">${escapeHtml(e.reason)}</div>` : ""}</li>`).join("")}</ol>
     </section>
   </div>`;

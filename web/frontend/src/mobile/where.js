@@ -3,6 +3,7 @@
 // circle, and a pin the worker drags or puts down with a tap when the position is wrong or denied.
 // Positions here are WGS-84; only what MapLibre draws is shifted when a GCJ-02 base map is configured.
 import { addBaseLayer, basemap, shiftGeometry } from "../common/basemap.js";
+import { mapLocale } from "../i18n/index.js";
 
 let ml = null;
 const mapLibreLoaded = import("/static/vendor/maplibre/maplibre-gl.mjs").then((m) => { ml = m; return m; });
@@ -57,7 +58,7 @@ export class WhereMap {
       container: this.container,
       style: { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#d5dbe1" } }] },
       center: [121.47, 31.23], zoom: 15, maxZoom: 19, minZoom: 10,
-      attributionControl: false, dragRotate: false, pitchWithRotate: false, fadeDuration: 0,
+      attributionControl: false, dragRotate: false, pitchWithRotate: false, fadeDuration: 0, locale: mapLocale(),
     });
     map.touchZoomRotate.disableRotation();
     map.addControl(new ml.NavigationControl({ showCompass: false }), "top-right");

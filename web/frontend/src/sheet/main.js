@@ -1,7 +1,7 @@
 // The case sheet (案卷处理单): one case as an A4 page to print or keep as PDF — number, category, place,
 // reporter, department, every act with time and person, photos, deadlines and result.
 import "./sheet.css";
-import { api, currentUser, escapeHtml, eventNote, when } from "../common/api.js";
+import { actorText, api, currentUser, escapeHtml, eventNote, when } from "../common/api.js";
 import { actionLabel, applyI18n, langSwitch, statusLabel, t } from "../i18n/index.js";
 const $ = (s) => document.querySelector(s);
 const en = () => document.documentElement.lang === "en";
@@ -22,14 +22,14 @@ function render(c, lookup) {
   const photoBy = new Map(c.timeline.map((e) => [e.seq, e]));
   const photos = c.photos.map((p) => {
     const e = photoBy.get(p.event_seq);
-    const who = e ? `${escapeHtml(e.actor_display_name || e.actor)} · ${escapeHtml(when(p.created_at))}` : escapeHtml(when(p.created_at));
-    return `<figure><img src="${escapeHtml(p.url)}" alt="${escapeHtml(t(`sheet.stage.${p.stage}`))}">
-      <figcaption>${escapeHtml(t(`sheet.stage.${p.stage}`))} · ${who}</figcaption></figure>`;
+    const who = e ? `${escapeHtml(actorText(e))} · ${escapeHtml(when(p.created_at))}` : escapeHtml(when(p.created_at));
+    return `<figure><img src="${escapeHtml(p.url)}" alt="${escapeHtml(t(`photo.${p.stage}`))}">
+      <figcaption>${escapeHtml(t(`photo.${p.stage}`))} · ${who}</figcaption></figure>`;
   }).join("");
-  const timers = c.timers.map((tm) => `<span><b>${escapeHtml(t(`sheet.timer.${tm.stage}`))}</b>
-    ${escapeHtml(t("sheet.due"))} ${escapeHtml(when(tm.due_at))}（${escapeHtml(t(`sheet.light.${tm.light}`))}）</span>`).join("");
+  const timers = c.timers.map((tm) => `<span><b>${escapeHtml(t(`stage.${tm.stage}`))}</b>
+    ${escapeHtml(t("sheet.due_light", { due: when(tm.due_at), light: t(`sheet.light.${tm.light}`) }))}</span>`).join("");
   const acts = c.timeline.map((e) => `<tr><td>${escapeHtml(when(e.at))}</td>
-    <td>${escapeHtml(e.actor_display_name || e.actor)}<span class="muted"> · ${escapeHtml(t(`role.${e.role}`))}</span></td>
+    <td>${escapeHtml(actorText(e))}</td>
     <td>${escapeHtml(actionLabel(e.action))}</td>
     <td>${e.to_status ? escapeHtml(statusLabel(e.to_status)) : ""}</td>
     <td>${escapeHtml(eventNote(e, (code) => lookup.departments.get(code) || code))}</td></tr>`).join("");
@@ -39,7 +39,7 @@ function render(c, lookup) {
       <button type="button" class="plain" id="back">${escapeHtml(t("sheet.back"))}</button>
       <button type="button" id="print">${escapeHtml(t("sheet.print"))}</button></div>
     <h1>${escapeHtml(t("sheet.title"))}</h1>
-    <p class="number">${escapeHtml(t("sheet.number"))}：<b>${escapeHtml(c.case_number)}</b></p>
+    <p class="number">${escapeHtml(t("sheet.number_label"))}<b>${escapeHtml(c.case_number)}</b></p>
     <h2>${escapeHtml(t("sheet.facts"))}</h2>
     ${rows([
       ["sheet.category", category], ["sheet.urgency", escapeHtml(t(`urgency.${c.urgency}`))],
