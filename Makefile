@@ -21,9 +21,9 @@ demo: uv frontend
 	$(UV) sync --frozen
 	$(UV) run --frozen gridops demo --host $(HOST) --port $(PORT)
 
+# (the import layers, lint-imports, are checked by tests/test_layers.py inside the suite)
 test: install
 	$(UV) run --frozen ruff check .
-	$(UV) run --frozen lint-imports
 	$(UV) run --frozen pytest -n 3 --durations=15
 
 bench: install

@@ -1,6 +1,7 @@
 """Screenshots of every page for the README, at phone (360×740), laptop (1366×768) and wall (1920×1080) size,
-in zh-CN, taken from a running demo (`make demo`, then `uv run python docs/screenshots.py [URL]`). Debian's
-Chromium drives them (no downloaded browser); the files land in docs/screenshots/."""
+in zh-CN (and a few in English, named *-en), taken from a running demo (`make demo`, then
+`uv run python docs/screenshots.py [URL]`). Debian's Chromium drives them (no downloaded browser); the files
+land in docs/screenshots/."""
 
 from __future__ import annotations
 
@@ -17,9 +18,11 @@ ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background
         "--enable-unsafe-swiftshader"]
 
 
-def signed_in(browser, user: str, size: str, **extra) -> Page:  # noqa: ANN001, ANN003
+def signed_in(browser, user: str, size: str, lang: str = "zh-CN", **extra) -> Page:  # noqa: ANN001, ANN003
     w, h = SIZES[size]
-    page = browser.new_context(viewport={"width": w, "height": h}, **extra).new_page()
+    context = browser.new_context(viewport={"width": w, "height": h}, **extra)
+    context.add_init_script(f"localStorage.setItem('gridops.lang', {lang!r})")
+    page = context.new_page()
     page.goto(f"{URL}/login")
     page.fill("#username", user)
     page.fill("#password", PASSWORD)
@@ -44,12 +47,23 @@ def main() -> None:
             page.goto(f"{URL}/login")
             shot(page, f"login-{size}")
 
-        phone = signed_in(browser, "worker", "phone", is_mobile=True, has_touch=True, device_scale_factor=2)
-        shot(phone, "mobile-report-phone")
-        phone.click("button[data-tab='mine']")
-        phone.wait_for_selector("#tab-mine .row, #tab-mine [data-id]", timeout=10_000)
-        shot(phone, "mobile-mine-phone")
+        for lang, suffix in (("zh-CN", ""), ("en", "-en")):
+            phone = signed_in(browser, "worker", "phone", lang, is_mobile=True, has_touch=True, device_scale_factor=2)
+            phone.wait_for_selector("#map[data-ready='1']", timeout=60_000)
+            shot(phone, f"mobile-report-phone{suffix}")
+            phone.click("button[data-tab='mine']")
+            phone.wait_for_selector("#tab-mine .row, #tab-mine [data-id]", timeout=10_000)
+            shot(phone, f"mobile-mine-phone{suffix}")
+        page = signed_in(browser, "worker", "laptop")
+        page.wait_for_selector("#map[data-ready='1']", timeout=60_000)
+        shot(page, "mobile-report-laptop")
 
+        page = signed_in(browser, "dispatcher", "phone")
+        page.wait_for_selector("#map[data-ready='1']", timeout=60_000)
+        shot(page, "map-phone")
+        page = signed_in(browser, "dispatcher", "laptop", "en")
+        page.wait_for_selector("#map[data-ready='1']", timeout=60_000)
+        shot(page, "map-laptop-en")
         for size in ("laptop", "wall"):
             page = signed_in(browser, "dispatcher", size)
             page.wait_for_selector("#map[data-ready='1']", timeout=60_000)
@@ -67,17 +81,17 @@ def main() -> None:
         page.wait_for_timeout(1200)
         shot(page, "map-history-wall")
 
-        for size in ("laptop", "phone"):
-            page = signed_in(browser, "sanitation", size)
+        for size, lang, suffix in (("laptop", "zh-CN", ""), ("phone", "zh-CN", ""), ("laptop", "en", "-en")):
+            page = signed_in(browser, "sanitation", size, lang)
             page.wait_for_selector("#list [data-id], .queue [data-id], [data-id]", timeout=20_000)
             page.click("[data-id]")
             page.wait_for_timeout(800)
-            shot(page, f"desk-{size}")
-            if size == "laptop":
+            shot(page, f"desk-{size}{suffix}")
+            if not suffix:
                 case_id = page.evaluate("location.hash.slice(1) || document.querySelector('[data-id]').dataset.id")
                 page.goto(f"{URL}/cases/{case_id}/sheet")
                 page.wait_for_selector("#sheet[data-ready='1']", timeout=20_000)
-                shot(page, "case-sheet-laptop")
+                shot(page, f"case-sheet-{size}")
         browser.close()
 
 

@@ -65,11 +65,26 @@ def web_city(engine):  # noqa: ANN001, ANN201
 
 @pytest.fixture(scope="session")
 def module_server(database_url, tmp_path_factory) -> Iterator[Server]:  # noqa: ANN001
-    """One real server for every browser module a worker runs (starting one costs 15–25 s on this machine);
-    each test resets the database under it (web_city), as tests within a module always did."""
+    """One real server per database for every test of a worker that needs a server but not one of its own
+    (the browser modules; the websocket and idempotency tests on PostgreSQL): starting one costs 5 s of CPU,
+    15–25 s on a busy machine. Each test resets the database under it (engine, web_city); PostgreSQL's ids
+    only grow, so the server never sees one twice."""
     server = Server(database_url, tmp_path_factory.mktemp("server") / "media").start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def server(request: pytest.FixtureRequest, database_url: str, tmp_path: Path) -> Iterator[Server]:
+    """A running server on the test's database: the shared one on PostgreSQL; on SQLite one of the test's own
+    (SQLite hands out the ids of deleted rows again, and a server that outlived the reset would take the new
+    live events for ones it has already sent)."""
+    if database_url.startswith("postgresql"):
+        yield request.getfixturevalue("module_server")
+        return
+    own = Server(database_url, tmp_path / "media").start()
+    yield own
+    own.stop()
 
 
 @pytest.fixture

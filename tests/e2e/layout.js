@@ -1,8 +1,8 @@
 // The layout and language check of tests/e2e/layout.py, run in the page: page.evaluate(this, [lang, data]).
 ([lang, data]) => {
     const problems = [];
-    // Latin letters a Chinese page may show: codes and units, not words
-    const ALLOWED_LATIN = /WGS-84|GCJ-02|BD-09|PDF|A4|OpenStreetMap|MapLibre|gridops|\bEsc\b|\b[A-Z]\d+\b|\bkm\b|\bmin\b/g;
+    // Latin letters a Chinese page may show: codes, units and hashes, not words
+    const ALLOWED_LATIN = /WGS-84|GCJ-02|BD-09|PDF|A4|OpenStreetMap|MapLibre|gridops|\bEsc\b|\b[A-Z]\d+\b|\bkm\b|\bmin\b|\b[0-9a-f]{8,}\b/g;
     const W = window.innerWidth;
     const visible = (el) => {
         if (!el.getClientRects().length) return false;

@@ -11,15 +11,13 @@ from sqlmodel import Session, func, select
 
 from dispatch.models import Ticket
 from tests.support.city import COMMUNITY_A, build_city, cell_centre
-from tests.support.server import Server
 
 KEYS, RETRIES = 4, 6
 
 
-def test_concurrent_retries_with_one_key_make_one_case(engine, database_url, tmp_path):
+def test_concurrent_retries_with_one_key_make_one_case(engine, server):
     with Session(engine) as session:
         city = build_city(session)
-    server = Server(database_url, tmp_path / "media").start()
     lng, lat = cell_centre(COMMUNITY_A, 3)
 
     def send(key: str) -> tuple[str, int, int | None]:
@@ -28,11 +26,8 @@ def test_concurrent_retries_with_one_key_make_one_case(engine, database_url, tmp
                        json={"lat": lat, "lng": lng, "category_code": "E0101", "description": "暴露垃圾"})
         return key, r.status_code, r.json().get("ticket", {}).get("id") if r.status_code < 500 else None
 
-    try:
-        with ThreadPoolExecutor(max_workers=KEYS * RETRIES) as pool:
-            answers = list(pool.map(send, [f"phone-{k}" for k in range(KEYS) for _ in range(RETRIES)]))
-    finally:
-        server.stop()
+    with ThreadPoolExecutor(max_workers=KEYS * RETRIES) as pool:
+        answers = list(pool.map(send, [f"phone-{k}" for k in range(KEYS) for _ in range(RETRIES)]))
     assert sorted({status for _, status, _ in answers}) in ([200, 201], [201])
     for k in range(KEYS):
         mine = [(status, tid) for key, status, tid in answers if key == f"phone-{k}"]

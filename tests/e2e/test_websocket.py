@@ -50,8 +50,7 @@ async def listen(url: str, bag: list, ready: asyncio.Event, stop: asyncio.Event)
                 continue
 
 
-def test_two_hundred_clients_each_get_exactly_their_events(engine, database_url, city, tmp_path):
-    server = Server(database_url, tmp_path / "media").start()
+def test_two_hundred_clients_each_get_exactly_their_events(city, server):
     users = list(city.tokens)
     ws_base = server.url.replace("http", "ws")
     expected: dict[str, Counter] = {}
@@ -97,10 +96,7 @@ def test_two_hundred_clients_each_get_exactly_their_events(engine, database_url,
         await asyncio.gather(*tasks)
         return bags
 
-    try:
-        bags = run_async(scenario)
-    finally:
-        server.stop()
+    bags = run_async(scenario)
     for i in range(CLIENTS):
         user = users[i % len(users)]
         got = Counter((e["ticket_id"], e["kind"]) for e in bags[i])
@@ -109,8 +105,7 @@ def test_two_hundred_clients_each_get_exactly_their_events(engine, database_url,
         assert ids == sorted(ids) and len(set(ids)) == len(ids)
 
 
-def test_reconnect_with_since_misses_nothing(engine, database_url, city, tmp_path):
-    server = Server(database_url, tmp_path / "media").start()
+def test_reconnect_with_since_misses_nothing(city, server):
     url = f"{server.url.replace('http', 'ws')}/ws?token={city.tokens['dispatcher']}"
 
     async def scenario() -> tuple[list, list]:
@@ -138,10 +133,7 @@ def test_reconnect_with_since_misses_nothing(engine, database_url, city, tmp_pat
         await task2
         return first, again
 
-    try:
-        first, again = run_async(scenario)
-    finally:
-        server.stop()
+    first, again = run_async(scenario)
     # each report is registered and dispatched in its own transaction: one event, the case as it ended
     assert [(e["kind"], e["payload"]["status"]) for e in first] == [("ticket.created", "dispatched")]
     assert [(e["kind"], e["payload"]["status"]) for e in again] == [("ticket.created", "dispatched")]
