@@ -143,6 +143,12 @@ def test_a_place_outside_the_managed_area_is_refused_before_sending(browser, liv
     assert cases(live_server, web_city) == []
     context.close()
 
+    # a phone that refuses its position says so, and no longer says it is still getting one
+    context, page = sign_in(browser, live_server, "worker_a", viewport={"width": 390, "height": 844}, is_mobile=True)
+    page.wait_for_selector("#place .warn")
+    assert "未允许定位" in page.inner_text("#place") and "正在获取" not in page.inner_text("#place")
+    context.close()
+
 
 def test_an_open_case_nearby_is_supported_instead_of_filed_again(browser, live_server, web_city):
     lng, lat = cell_centre(COMMUNITY_A, 1)

@@ -177,7 +177,8 @@ export class ReportForm {
     const note = this.gpsError && loc.source !== "map" && loc.source !== "photo"
       ? `<p class="warn">${t(this.gpsError)}</p>` : "";
     const coords = loc.lng !== undefined ? `<span class="muted">${loc.lat.toFixed(6)}, ${loc.lng.toFixed(6)} · ${escapeHtml(how)}</span>` : "";
-    if (loc.status === "none") return `${note}<p class="muted">${t("m.where.waiting")}</p>`;
+    // no position yet: "getting the position…" while the phone may still answer; after a refusal only the refusal
+    if (loc.status === "none") return note || `<p class="muted">${t("m.where.waiting")}</p>`;
     if (loc.status === "locating") return `${note}<p class="muted">${t("m.where.locating")}</p>${coords}`;
     if (loc.status === "outside") {
       const near = loc.nearest ? t("m.where.nearest", { code: loc.nearest, m: Math.round(loc.distance) }) : "";
