@@ -141,10 +141,17 @@ export function clusterLabels(map) {
   return schedule;
 }
 
-/** A ring pulsing round the given points for a few seconds (a breach). */
+/** A ring pulsing round the given points for a few seconds (a breach); a still ring for those who asked
+ * their system for less motion (MapLibre's own camera moves follow the same setting). */
 export function flash(map, points, seconds = 6) {
   const source = map.getSource("flash");
   source.setData({ type: "FeatureCollection", features: points.map((p) => ({ type: "Feature", geometry: { type: "Point", coordinates: p }, properties: {} })) });
+  if (matchMedia("(prefers-reduced-motion: reduce)").matches) {
+    map.setPaintProperty("flash", "circle-radius", 22);
+    map.setPaintProperty("flash", "circle-stroke-opacity", 1);
+    setTimeout(() => source.setData({ type: "FeatureCollection", features: [] }), seconds * 1000);
+    return;
+  }
   const start = performance.now();
   function step(now) {
     const t = (now - start) / 1000;
