@@ -1,20 +1,24 @@
 """Grid files in, WGS-84 polygons out: GeoJSON, zipped Shapefile, Shapefile, GeoPackage, any CRS.
 
-geopandas reads through pyogrio and reprojects with pyproj. Invalid geometry is repaired with
+geopandas reads through pyogrio and reprojects with pyproj; coordinates digitised on AMap (GCJ-02) or Baidu
+(BD-09) maps are brought back with prcoords' precise inverses, vertex by vertex. Invalid geometry is repaired with
 ``make_valid`` when the result is still an areal polygon, else the file is rejected naming the
 features. Overlapping cells are reported with the overlap area in m² (a warning, not a rejection)."""
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import prcoords
 import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from geo.crs import ALIASES
 from geo.errors import GridFileError
 from geo.metric import to_metric
 
@@ -72,12 +76,55 @@ def _read(path: Path, layer: str | None) -> gpd.GeoDataFrame:
                             "GeoPackage?") from None
 
 
+# the map SDKs' shifted longitude/latitude (geo.crs.ALIASES) → prcoords' precise inverse and its name
+_SHIFTED = {"gcj02": (prcoords.gcj_wgs_bored, "GCJ-02 (AMap)"), "bd09": (prcoords.bd_wgs_bored, "BD-09 (Baidu)")}
+
+
+def _shifted_system(crs: str | None) -> str | None:
+    """gcj02 or bd09 when --crs names one of them (by any of geo.crs's aliases), else None."""
+    system = ALIASES.get((crs or "").strip().lower())
+    return system if system in _SHIFTED else None
+
+
+def _unshift(system: str):  # noqa: ANN202
+    """For shapely.transform: an (N, 2) array of GCJ-02 / BD-09 lng, lat → the same in WGS-84."""
+    inverse = _SHIFTED[system][0]
+
+    def to_wgs84(coords: np.ndarray) -> np.ndarray:
+        out = np.empty_like(coords)
+        with warnings.catch_warnings():  # prcoords warns per vertex outside China (and shifts it all the same)
+            warnings.simplefilter("ignore")
+            for i, (lng, lat) in enumerate(coords.tolist()):
+                wgs = inverse((lat, lng))
+                out[i, 0], out[i, 1] = wgs.lon, wgs.lat
+        return out
+
+    return to_wgs84
+
+
+def _check_lnglat(gdf: gpd.GeoDataFrame, path: Path, described: str) -> None:
+    minx, miny, maxx, maxy = gdf.total_bounds
+    if not (np.isfinite([minx, miny, maxx, maxy]).all() and -180 <= minx <= maxx <= 180
+            and -90 <= miny <= maxy <= 90):
+        raise GridFileError(f"{path.name}: coordinates fall outside longitude/latitude range after reading it as "
+                            f"{described}; the file's CRS is probably wrong — pass the right one with --crs")
+
+
 def _to_wgs84(gdf: gpd.GeoDataFrame, path: Path, crs: str | None) -> gpd.GeoDataFrame:
+    shifted = _shifted_system(crs)
+    if shifted:  # longitude/latitude on AMap's or Baidu's maps, whatever the file declares
+        gdf = gdf.set_crs(4326, allow_override=True)
+        _check_lnglat(gdf, path, _SHIFTED[shifted][1])
+        geometry = shapely.transform(np.asarray(gdf.geometry.array), _unshift(shifted))
+        gdf = gdf.set_geometry(geometry, crs=4326)
+        _check_lnglat(gdf, path, _SHIFTED[shifted][1])
+        return gdf
     try:
         if crs:
             gdf = gdf.set_crs(CRS.from_user_input(crs), allow_override=True)
     except CRSError:
-        raise GridFileError(f"unknown CRS {crs!r}: give an EPSG code such as EPSG:4549") from None
+        raise GridFileError(f"unknown CRS {crs!r}: give an EPSG code such as EPSG:4549, or gcj02 / bd09 for "
+                            "data digitised on AMap / Baidu maps") from None
     if gdf.crs is None:
         if path.suffix.lower() not in GEOJSON_SUFFIXES:
             raise GridFileError(f"{path.name} does not say which coordinate system it uses; pass --crs "
@@ -87,12 +134,7 @@ def _to_wgs84(gdf: gpd.GeoDataFrame, path: Path, crs: str | None) -> gpd.GeoData
         gdf = gdf.set_crs(4326, allow_override=True)
     elif gdf.crs.to_epsg() != 4326:
         gdf = gdf.to_crs(4326)
-    minx, miny, maxx, maxy = gdf.total_bounds
-    if not (np.isfinite([minx, miny, maxx, maxy]).all() and -180 <= minx <= maxx <= 180
-            and -90 <= miny <= maxy <= 90):
-        raise GridFileError(f"{path.name}: coordinates fall outside longitude/latitude range after reading it as "
-                            f"{gdf.crs.name if gdf.crs else 'WGS-84'}; the file's CRS is probably wrong — "
-                            "pass the right one with --crs")
+    _check_lnglat(gdf, path, gdf.crs.name if gdf.crs else "WGS-84")
     return gdf
 
 
