@@ -54,6 +54,7 @@ class SecurityKind(StrEnum):
     department_change = "department_change"
     webhook_change = "webhook_change"
     grid_import = "grid_import"
+    grid_generate = "grid_generate"
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlmodel import Session
 
+from web.cli import gridtools
 from web.cli.accounts import token_app, user_app
 from web.cli.calendars import calendar_app, sla_app
 from web.cli.support import _engine, _fail, _session, _transaction, console, err
@@ -21,7 +22,7 @@ from web.settings import get_settings
 LABELS_FILE = Path(__file__).resolve().parents[1] / "frontend" / "src" / "i18n" / "lifecycle.json"
 app = typer.Typer(help="gridops: grid-governance case dispatch.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
-grid_app = typer.Typer(help="The governance map: import areas.", no_args_is_help=True)
+grid_app = typer.Typer(help="The governance map: import areas, generate cells.", no_args_is_help=True)
 catalogue_app = typer.Typer(help="Departments and categories.", no_args_is_help=True)
 rule_app = typer.Typer(help="Routing rules.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
@@ -30,6 +31,7 @@ for sub, name in [(db_app, "db"), (grid_app, "grid"), (catalogue_app, "catalogue
                   (user_app, "user"), (audit_app, "audit"), (calendar_app, "calendar"), (sla_app, "sla"),
                   (department_app, "department"), (token_app, "token")]:
     app.add_typer(sub, name=name)
+grid_app.command("generate")(gridtools.generate)
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
@@ -82,7 +84,9 @@ def grid_import(
     level: Annotated[str, typer.Option(help="district, street, community or cell")] = "cell",
     code_field: Annotated[str, typer.Option(help="attribute holding the area code")] = "code",
     name_field: Annotated[str, typer.Option(help="attribute holding the name")] = "name",
-    crs: Annotated[str | None, typer.Option(help="the file's CRS when it declares none (e.g. EPSG:4549)")] = None,
+    crs: Annotated[str | None, typer.Option(
+        help="the file's CRS: an EPSG code (EPSG:4549) when it declares none, or gcj02 / bd09 for data digitised "
+             "on AMap / Baidu maps")] = None,
     layer: Annotated[str | None, typer.Option(help="layer of a GeoPackage")] = None,
 ) -> None:
     """Import one level of the hierarchy in one transaction. Re-importing the same file changes nothing."""

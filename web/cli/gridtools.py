@@ -1,0 +1,49 @@
+"""``gridops grid generate``: cells laid over a community (or each community of a street)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from web.cli.support import _fail, _transaction, console
+
+
+def generate(
+    area: Annotated[str, typer.Argument(help="a community's 12-digit code, or a street's 9 digits for each of its "
+                                              "communities")],
+    shape: Annotated[str, typer.Option(help="square or hex")] = "square",
+    cell_area: Annotated[float, typer.Option(help="the cells' area in m² (a walkable cell: 10,000 m² = 1 ha)")
+                         ] = 10_000.0,
+    sliver: Annotated[float, typer.Option(help="merge a piece the boundary leaves under this share of the cell "
+                                               "area into its neighbour (0 keeps every piece)")] = 0.2,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="show what would be added; change nothing")] = False,
+) -> None:
+    """Generate the cells of a community: square or hexagonal cells of the given area over its boundary,
+    clipped to it, numbered under its code row by row from the north-west (001–999). Slivers are merged into
+    a neighbour. A community that has cells already is refused (import a file to change a grid)."""
+    from grid.gridgen import apply_plans, plan_cells
+    from web import seclog
+
+    if shape not in ("square", "hex"):
+        _fail(f"unknown cell shape {shape!r}; use square or hex")
+    with _transaction() as session:
+        plans = plan_cells(session=session, area_code=area.strip(), shape=shape, cell_area_m2=cell_area,
+                           sliver_ratio=sliver)
+        table = Table("community", "name", "cells", "codes", "slivers merged", "smallest m²", "largest m²")
+        for p in plans:
+            table.add_row(p.code, p.name, str(len(p.cells)), f"{p.cells[0].code[-3:]}–{p.cells[-1].code[-3:]}"
+                          if p.cells else "", str(p.merged), f"{p.smallest_m2:,.0f}", f"{p.largest_m2:,.0f}")
+        console.print(table)
+        total = sum(len(p.cells) for p in plans)
+        if dry_run:
+            console.print(f"dry run: {total} cells would be added; nothing was changed")
+            session.rollback()
+            return
+        stats = apply_plans(session=session, plans=plans)
+        seclog.record(session, kind=seclog.SecurityKind.grid_generate, source=seclog.Source.cli(),
+                      subject=f"grid:{area.strip()}", detail={
+                          "shape": shape, "cell_area_m2": cell_area, "sliver_ratio": sliver, "added": stats.added,
+                          "communities": [p.code for p in plans]})
+    console.print(f"{stats.added} cells added in {len(plans)} communit{'y' if len(plans) == 1 else 'ies'}")
