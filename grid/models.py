@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field
 
 from grid import refcache
@@ -156,6 +156,9 @@ class Category(Row, table=True):
     time_basis: TimeBasis = Field(default=TimeBasis.working, sa_type=enum_type(TimeBasis, 16))
     after_photo_required: bool = True  # resolving a case of this class needs a photo of the result
     active: bool = True
+    # plain words for citizens (垃圾没人清 for 暴露垃圾); empty: the class's own name
+    public_name: str = Field(default="", max_length=40)
+    public_name_en: str = Field(default="", max_length=80)
 
     @property
     def major_code(self) -> str:
@@ -180,6 +183,23 @@ class RoutingRule(Row, table=True):
     department_code: str = Field(foreign_key="department.code")
     note: str = ""
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Address(Row, table=True):
+    """One entry of the address gazetteer: a door number on a road, a building or a point of interest, with
+    its position (WGS-84) and the cell it lies in. Reverse geocoding finds the nearest; search finds by name."""
+
+    __table_args__ = (Index("ix_address_lng_lat", "lng", "lat"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # address (road + number), building, poi
+    name: str = Field(max_length=120)  # as shown: 中山南路 123 号 / 金陵大厦 / 老西门地铁站
+    road: str = Field(default="", max_length=60)
+    number: str = Field(default="", max_length=20)
+    lng: float
+    lat: float
+    cell_code: str | None = Field(default=None, index=True, max_length=15)
+    source: str = Field(default="", max_length=40)  # the file or generator it came from
 
 
 # reference data: a change to any of these tables bumps the reference version (grid.refcache)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Column, Text
 from sqlmodel import Field
 
 from grid import refcache
@@ -75,3 +76,20 @@ class SecurityHead(Row, table=True):
     id: int = Field(default=1, primary_key=True)
     seq: int = 0
     hash: str = Field(default="0" * 64, max_length=64)
+
+
+class Job(Row, table=True):
+    """Work an admin starts and watches (applying an uploaded grid, an import): who started it, how far it
+    is (done of total) and how it ended. Any app process can report on it: the row is the state."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)  # grid_apply, …
+    status: str = Field(default="queued", max_length=16)  # queued, running, done, failed
+    done: int = 0
+    total: int = 0
+    message: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # a failure's reason
+    result: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))  # JSON summary
+    created_by: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
