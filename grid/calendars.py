@@ -38,20 +38,25 @@ def ensure_calendars(*, session: Session) -> Calendar:
     return standard
 
 
-def seed_official_days(*, session: Session, calendar_code: str) -> int:
-    """Holidays and make-up working days from the ``holidays`` package. Days an admin set win."""
+def official_days() -> dict[date, tuple[DayKind, str]]:
+    """Every official day off (the statutory holidays, those moved off a weekend and the days off in lieu,
+    whatever the weekday: a calendar that works weekends needs its Saturday National Day too) and every
+    make-up working day (调休), from the ``holidays`` package."""
     import holidays
 
-    years = list(official_years())
-    cn = holidays.China(years=years)
-    existing = {d.day: d for d in session.exec(select(CalendarDay).where(CalendarDay.calendar_code == calendar_code))}
-    added = 0
-    wanted: dict[date, tuple[DayKind, str]] = {}
-    for day, name in cn.items():
-        if day.weekday() < 5:  # a weekend holiday changes nothing in a Monday–Friday week
-            wanted[day] = (DayKind.holiday, name)
+    cn = holidays.China(years=list(official_years()))
+    wanted: dict[date, tuple[DayKind, str]] = {day: (DayKind.holiday, name) for day, name in cn.items()}
     for day in cn.weekend_workdays:
         wanted[day] = (DayKind.workday, "调休上班 make-up working day")
+    return wanted
+
+
+def seed_official_days(*, session: Session, calendar_code: str) -> int:
+    """Add the official days (``official_days``) the calendar lacks. Days an admin set win: a day the
+    calendar already has is left as it is. Returns the days added."""
+    existing = {d.day: d for d in session.exec(select(CalendarDay).where(CalendarDay.calendar_code == calendar_code))}
+    added = 0
+    wanted = official_days()
     for day, (kind, name) in sorted(wanted.items()):
         if day not in existing:
             session.add(CalendarDay(calendar_code=calendar_code, day=day, kind=kind, name=name, source="holidays"))

@@ -37,6 +37,16 @@ def remove_calendar_day(*, session: Session, calendar_code: str, day: date) -> N
     on_calendar_changed(session=session, calendar_code=calendar_code, before=before, at=utcnow())
 
 
+def seed_official_days(*, session: Session, calendar_code: str) -> int:
+    """Give a calendar the official days it lacks (``grid.calendars.seed_official_days``); running deadlines
+    on it follow from now on. Returns the days added."""
+    before = _current(session, calendar_code)
+    added = calendars.seed_official_days(session=session, calendar_code=calendar_code)
+    if added:
+        on_calendar_changed(session=session, calendar_code=calendar_code, before=before, at=utcnow())
+    return added
+
+
 def _current(session: Session, code: str) -> WorkCalendar:
     """The calendar's arithmetic as it is before a change (404 for an unknown calendar)."""
     calendars.get_calendar(session, code)

@@ -18,12 +18,14 @@ sla_app = typer.Typer(help="SLA policies and the escalation pass.", no_args_is_h
 
 
 def seed_calendars(session: Session) -> int:
-    """Create the standard and 24x7 calendars if missing and seed the standard one's official days, each
+    """Create the standard and 24x7 calendars if missing and give every working calendar the official days
+    it lacks (a calendar seeded before the package knew a year, or before weekend holidays were seeded), each
     calendar created or given days on the security log. Returns the days added."""
     from sqlalchemy import func
     from sqlmodel import select
 
-    from grid.calendars import STANDARD, ensure_calendars, seed_official_days
+    from dispatch.worktime.changes import seed_official_days
+    from grid.calendars import ensure_calendars
     from grid.models import Calendar, CalendarDay
     from web import seclog
 
@@ -35,7 +37,9 @@ def seed_calendars(session: Session) -> int:
 
     before, days_before = calendars()
     ensure_calendars(session=session)
-    seed_official_days(session=session, calendar_code=STANDARD)
+    for code in session.exec(select(Calendar.code).where(Calendar.always_on == False)  # noqa: E712
+                             .order_by(Calendar.code)).all():
+        seed_official_days(session=session, calendar_code=code)
     after, days_after = calendars()
     source, total = seclog.Source.cli(), 0
     for code, values in sorted(after.items()):
@@ -51,7 +55,8 @@ def seed_calendars(session: Session) -> int:
 
 @calendar_app.command("seed")
 def calendar_seed() -> None:
-    """Create the standard and 24x7 calendars and seed holidays from the holidays package."""
+    """Create the standard and 24x7 calendars and give every working calendar the official holidays and
+    make-up working days it lacks, from the holidays package (days an admin set stay as they are)."""
     from grid.calendars import official_years
 
     with _transaction() as session:
