@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 
-from grid.errors import Forbidden
+from grid.errors import Forbidden, InvalidInput
 from grid.models import Role
 from grid.people import Actor
-from web import accounts
+from web import accounts, userimport
 from web.api import errors
 from web.api.deps import ActorDep, SessionDep, SourceDep, StateDep, UnitDep
 from web.auth import SESSION_COOKIE, hash_token, live_sessions
@@ -175,6 +175,58 @@ def unlock(username: UserName, body: UnlockIn, session: SessionDep, unit: UnitDe
     _admin(actor)
     with unit:
         accounts.unlock(session, state.throttle, username=username, address=body.address, by=actor, source=source)
+
+
+# --- users in bulk ----------------------------------------------------------------------------------------
+
+MAX_SHEET_BYTES = 5_000_000
+
+
+class ImportRowOut(BaseModel):
+    row: int = Field(description="the row in the file (the header is row 1)")
+    username: str
+    display_name: str
+    role: str
+    department_code: str | None
+    cell_codes: list[str]
+    is_leader: bool
+    errors: list[str] = Field(description="what is wrong with the row; empty: it is (or would be) created")
+    created: bool
+    password: str | None = Field(description="the one-time password of a user created: shown this once")
+
+
+class UserImportOut(BaseModel):
+    applied: bool = Field(description="false: a preview, nothing was created")
+    valid: int
+    invalid: int
+    created: int
+    rows: list[ImportRowOut]
+
+
+@router.post("/users/import", response_model=UserImportOut,
+             responses=errors.responses(invalid_input="the file cannot be read, or has too many rows"))
+def import_users(session: SessionDep, unit: UnitDep, actor: ActorDep, source: SourceDep,
+                 file: Annotated[UploadFile, File(description="CSV (UTF-8 or GB18030) or XLSX; first row: the "
+                                                              "column names")],
+                 apply: Annotated[bool, Query(description="create the valid rows; false: only a preview")] = False,
+                 passwords: Annotated[bool, Query(description="give each user created a one-time password")] = True,
+                 ) -> UserImportOut:
+    """Users in bulk from a spreadsheet (admin): columns username, display_name, role, department, cells (codes
+    and ranges such as 310101001001001-012), is_leader, in English or Chinese (用户名, 姓名, 角色, 部门, 网格,
+    负责人). Without ``apply``, a preview: every row checked as creating it would check it, nothing created.
+    With ``apply``, the valid rows are created (each its own entry on the security log) and the bad ones
+    left out, each with what is wrong."""
+    _admin(actor)
+    data = file.file.read(MAX_SHEET_BYTES + 1)
+    if len(data) > MAX_SHEET_BYTES:
+        raise InvalidInput(f"the file is over {MAX_SHEET_BYTES // 1_000_000} MB; split it")
+    rows = userimport.read_rows(data, file.filename or "")
+    with unit:
+        results = userimport.import_users(session, rows, apply=apply, by=actor, source=source, passwords=passwords)
+    valid = sum(1 for r in results if not r.errors)
+    return UserImportOut(applied=apply, valid=valid, invalid=len(results) - valid,
+                         created=sum(1 for r in results if r.created),
+                         rows=[ImportRowOut(**vars(r)) for r in results])
 
 
 # --- tokens ------------------------------------------------------------------------------------------------

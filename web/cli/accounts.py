@@ -3,6 +3,7 @@ security log with the channel ``cli`` and the operating-system user who ran the 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -142,6 +143,33 @@ def user_unlock(
     with _transaction() as session:
         unlock(session, throttle, username=name, address=address, by=None, source=_source())
     console.print(f"{name} may sign in again")
+
+
+@user_app.command("import")
+def user_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV (UTF-8 or GB18030) or XLSX")],
+    apply: Annotated[bool, typer.Option("--apply", help="create the valid rows (without it: a preview)")] = False,
+    passwords: Annotated[bool, typer.Option(help="give each user created a one-time password")] = True,
+) -> None:
+    """Users in bulk from a spreadsheet: columns username, display_name, role, department, cells, is_leader
+    (or 用户名, 姓名, 角色, 部门, 网格, 负责人). Prints each row's verdict; with --apply the valid rows are created
+    and their one-time passwords printed (once)."""
+    from web import userimport
+
+    with _transaction() as session:
+        rows = userimport.read_rows(file.read_bytes(), file.name)
+        results = userimport.import_users(session, rows, apply=apply, by=None, source=_source(), passwords=passwords)
+        table = Table("row", "user", "role", "department", "cells", "result")
+        for r in results:
+            verdict = "; ".join(r.errors) if r.errors else (
+                f"created{', password ' + r.password if r.password else ''}" if r.created else "ok")
+            table.add_row(str(r.row), r.username, r.role, r.department_code or "", str(len(r.cell_codes)), verdict)
+        console.print(table)
+    bad = sum(1 for r in results if r.errors)
+    done = sum(1 for r in results if r.created)
+    console.print(f"{done} created, {bad} with errors" if apply else
+                  f"preview: {len(results) - bad} would be created, {bad} with errors "
+                  "(nothing changed; --apply to create)")
 
 
 @user_app.command("list")
