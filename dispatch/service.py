@@ -15,7 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from dispatch import audit, live, newcase, sla
-from dispatch.effects import ActContext, DispatchPayload, category_of
+from dispatch.effects import ActContext, DispatchPayload, case_category, category_of
 from dispatch.lifecycle import TABLE, Act, Timers, find_act
 from dispatch.models import Photo, SlaTimer, Source, Status, Ticket, TicketEvent
 from dispatch.nearby import next_id_and_open_nearby, open_nearby
@@ -24,6 +24,7 @@ from dispatch.photos import MediaStore, ProcessedImage
 from dispatch.scope import can_see, get_visible
 from geo.crs import normalize_crs, to_wgs84
 from geo.index import CellIndex
+from grid import addresses
 from grid.clock import utcnow
 from grid.errors import (
     AfterPhotoRequired,
@@ -183,6 +184,8 @@ def report(
         next_id, found = next_id_and_open_nearby(**near)
     else:
         found = open_nearby(**near)
+    if not address and (near_address := addresses.nearest(session=session, lng=wgs_lng, lat=wgs_lat)):
+        address = near_address.address.name  # a report without an address: the gazetteer's nearest
     duplicates = [(t, d) for t, d in found if can_see(actor, t)]  # only cases the reporter may see (and so support)
     district, street, community, _ = ancestor_codes(cell_code)
     now = utcnow()
@@ -324,7 +327,7 @@ def act(
     if entry.needs_photo and not photos:
         raise InvalidInput(f"{action} needs a photo taken on site: attach one", code="photo_required",
                            field="photos", action=action)
-    if entry.category_photo and not photos and category_of(session, ticket.category_code).after_photo_required:
+    if entry.category_photo and not photos and case_category(session, ticket.category_code).after_photo_required:
         raise AfterPhotoRequired(
             f"category {ticket.category_code} needs a photo of the result to {action}: attach one or more photos",
             field="photos", category_code=ticket.category_code)

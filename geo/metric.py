@@ -5,11 +5,12 @@ from __future__ import annotations
 from functools import lru_cache
 
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS, Geod, Transformer
 from pyproj.aoi import AreaOfInterest
 from pyproj.database import query_utm_crs_info
 
 WGS84 = CRS.from_epsg(4326)
+_GEOD = Geod(ellps="WGS84")
 
 
 @lru_cache(maxsize=64)
@@ -62,3 +63,9 @@ def area_m2(geom: shapely.Geometry) -> float:
 def distance_m(a: shapely.Geometry, b: shapely.Geometry) -> float:
     crs = _crs_for(a)
     return float(to_metric(a, crs)[0].distance(to_metric(b, crs)[0]))
+
+
+def geodesic_m(lng1: float, lat1: float, lng2: float, lat2: float) -> float:
+    """The distance in metres between two WGS-84 points along the ellipsoid (a few µs: for many points, where
+    ``distance_m``'s projection of two geometries would cost a fifth of a millisecond each)."""
+    return float(_GEOD.inv(lng1, lat1, lng2, lat2)[2])

@@ -33,6 +33,7 @@ class RouteDecision:
     rule_id: int | None
     reason: str
     suggested_department_code: str | None
+    rule: RoutingRule | None = None  # the rule that matched (id None: a proposed one, ``with_edit``)
 
 
 # A decision's reason is kept as English text (routing_decision.reason, on record since the first release);
@@ -83,12 +84,21 @@ def describe(rule: RoutingRule) -> str:
     what = rule.category or "any category"
     where = rule.area_code or "everywhere"
     urgency = f", {rule.urgency}" if rule.urgency else ""
-    return f"rule #{rule.id}: {what} in {where}{urgency} → {rule.department_code}"
+    name = f"rule #{rule.id}" if rule.id is not None else "the proposed rule"
+    return f"{name}: {what} in {where}{urgency} → {rule.department_code}"
 
 
-def route(*, session: Session, category: Category, cell_code: str, urgency: str) -> RouteDecision:
+def current_rules(session: Session) -> list[RoutingRule]:
+    """Every routing rule, from the reference cache (shared, read-only rows)."""
+    return refcache.cached(session, "routing_rules", lambda s: refcache.rows(s, RoutingRule))
+
+
+def route(*, session: Session, category: Category, cell_code: str, urgency: str,
+          rules: list[RoutingRule] | None = None) -> RouteDecision:
+    """The decision for a case of ``category`` in ``cell_code`` at ``urgency``, under the current rules or
+    under ``rules`` when given (``with_edit``: what a proposed edit would decide)."""
     categories, areas = {category.code, category.major_code, ""}, {*ancestor_codes(cell_code), ""}
-    rules = [r for r in refcache.cached(session, "routing_rules", lambda s: refcache.rows(s, RoutingRule))
+    rules = [r for r in (current_rules(session) if rules is None else rules)
              if r.category in categories and r.area_code in areas and r.urgency in (urgency, "")]
     if not rules:
         suggestion = category.default_department_code
@@ -105,6 +115,7 @@ def route(*, session: Session, category: Category, cell_code: str, urgency: str)
         rule_id=best.id,
         reason=describe(best),
         suggested_department_code=best.department_code,
+        rule=best,
     )
 
 
@@ -116,16 +127,9 @@ def find_rule(session: Session, *, category: str = "", area_code: str = "", urge
                                                   RoutingRule.urgency == urgency)).first()
 
 
-def add_rule(
-    *,
-    session: Session,
-    department_code: str,
-    category: str = "",
-    area_code: str = "",
-    urgency: str = "",
-    note: str = "",
-) -> RoutingRule:
-    """Validate and store a rule. A rule with the same keys is replaced (its department updated)."""
+def _checked_keys(*, session: Session, department_code: str, category: str, area_code: str,
+                  urgency: str) -> str:
+    """Check a rule's department, category, area and urgency; the category as stored (upper case)."""
     if not session.exec(select(Department).where(Department.code == department_code)).first():
         raise UnknownDepartment(f"unknown department {department_code!r}")
     category = (category or "").strip().upper()  # category codes are upper case (E0101)
@@ -144,6 +148,40 @@ def add_rule(
         raise UnknownArea(f"unknown area code {area_code!r}")
     if urgency and urgency not in Urgency.__members__:
         raise InvalidInput(f"unknown urgency {urgency!r}; use one of {', '.join(Urgency.__members__)}")
+    return category
+
+
+def with_edit(*, session: Session, department_code: str, category: str = "", area_code: str = "",
+              urgency: str = "") -> tuple[list[RoutingRule], RoutingRule]:
+    """The current rules as they would be after ``add_rule`` with these values, and the added or changed
+    rule (id None when it is new), checked as ``add_rule`` checks them; nothing is stored."""
+    category = _checked_keys(session=session, department_code=department_code, category=category,
+                             area_code=area_code, urgency=urgency)
+    rules, edited = [], None
+    for rule in current_rules(session):
+        if (rule.category, rule.area_code, rule.urgency) == (category, area_code, urgency):
+            rule = edited = RoutingRule(id=rule.id, category=rule.category, area_code=rule.area_code,
+                                        urgency=rule.urgency, department_code=department_code, note=rule.note,
+                                        created_at=rule.created_at)
+        rules.append(rule)
+    if edited is None:
+        edited = RoutingRule(category=category, area_code=area_code, urgency=urgency, department_code=department_code)
+        rules.append(edited)
+    return rules, edited
+
+
+def add_rule(
+    *,
+    session: Session,
+    department_code: str,
+    category: str = "",
+    area_code: str = "",
+    urgency: str = "",
+    note: str = "",
+) -> RoutingRule:
+    """Validate and store a rule. A rule with the same keys is replaced (its department updated)."""
+    category = _checked_keys(session=session, department_code=department_code, category=category,
+                             area_code=area_code, urgency=urgency)
     rule = find_rule(session, category=category, area_code=area_code, urgency=urgency) or RoutingRule(
         category=category, area_code=area_code, urgency=urgency, department_code="")
     rule.department_code, rule.note = department_code, note
