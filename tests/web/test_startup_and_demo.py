@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from dispatch.audit import verify
 from dispatch.models import Ticket
-from grid.models import Area, AreaLevel
+from grid.models import Address, Area, AreaLevel
 from web.app import create_app
 from web.cli.demo import DESCRIPTIONS, build_demo
 from web.db import NotMigrated
@@ -31,7 +31,12 @@ def test_demo_city(engine, database_url, tmp_path):
         statuses = set(session.exec(select(Ticket.status)).all())
         described = session.exec(select(Ticket.category_code, Ticket.description)).all()
         cases, events, problems = verify(session=session)
+        gazetteer = session.exec(select(Address.kind, func.count()).group_by(Address.kind)).all()
+        addressed = session.exec(select(func.count()).select_from(Ticket).where(Ticket.address != "")).one()
     assert cells > 800 and streets == 6
+    # issue 13: door numbers along the demo's roads and a few buildings and places; most cases are near one
+    assert 300 < dict(gazetteer)["address"] < 1000 and {"building", "poi"} <= dict(gazetteer).keys()
+    assert addressed > TICKETS / 2
     assert cases == TICKETS and events > 3 * TICKETS and problems == []
     assert {"closed", "dispatched", "accepted", "verifying", "registered", "checked"} <= statuses
     # issue 12: the descriptions match their categories (a gas leak no longer reads "a burst water main")

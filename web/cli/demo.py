@@ -4,14 +4,17 @@ catalogue, routing rules, a user per role, and a few hundred cases in every stat
 from __future__ import annotations
 
 import io
+import math
 import random
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 import shapely
 from PIL import Image, ImageDraw
 from shapely.geometry import Point, Polygon
+from sqlalchemy import insert
 from sqlmodel import Session, SQLModel, select
 
 from dispatch import service
@@ -27,7 +30,7 @@ from grid.catalogue import MINORS, load_default_catalogue
 from grid.clock import set_clock, utcnow
 from grid.errors import DomainError
 from grid.hierarchy import cell_geometries, import_areas
-from grid.models import Area, AreaLevel, Department, Role, User
+from grid.models import Address, Area, AreaLevel, Department, Role, User
 from grid.people import Actor, create_user
 from grid.routing import add_rule
 from web.auth import hash_password, issue_token
@@ -81,6 +84,62 @@ def build_city(*, session: Session, rng: random.Random) -> int:
     for level in (AreaLevel.district, AreaLevel.street, AreaLevel.community, AreaLevel.cell):
         import_areas(session=session, level=level, features=features[level])
     return len(features[AreaLevel.cell])
+
+
+# The demo's roads (real names of the old town's roads, laid out as a plain grid): east-west from north to
+# south, north-south from west to east. Door numbers run from the west or north end, odd on one side.
+EAST_WEST = ["南京东路", "福州路", "延安东路", "金陵东路", "人民路", "复兴东路", "方浜中路", "中华路", "陆家浜路"]
+NORTH_SOUTH = ["西藏南路", "浙江中路", "河南南路", "四川南路", "江西中路", "中山南路"]
+PLACES = [("building", "金陵大厦"), ("building", "黄浦区人民政府"), ("building", "宁海大楼"), ("building", "福州公寓"),
+          ("poi", "豫园"), ("poi", "城隍庙"), ("poi", "老西门地铁站"), ("poi", "南京东路地铁站"),
+          ("poi", "外滩观景平台"), ("poi", "十六铺码头"), ("poi", "大境阁"), ("poi", "文庙"), ("poi", "董家渡天主堂"),
+          ("poi", "小南门消防站")]
+DOOR_SPACING_M, SIDE_OFFSET_M = 150.0, 12.0
+
+
+def _gazetteer(*, session: Session, index: CellIndex, seed: int) -> int:
+    """Door numbers along the demo's roads and a few buildings and points of interest, each in its cell
+    (deterministic by the seed; its own random numbers, so the cases stay what they were)."""
+    rng = random.Random(seed + 13)
+    district = Polygon(OUTLINE)
+    minx, miny, maxx, maxy = district.bounds
+    m_lat = 110_574.0
+    m_lng = 111_320.0 * math.cos(math.radians((miny + maxy) / 2))
+    rows: list[dict] = []
+
+    def doors(road: str, start: tuple[float, float], step: tuple[float, float], side: tuple[float, float],
+              pairs: int) -> None:
+        """Door pairs ``step`` apart from ``start``: 1 and 2, 3 and 4 … on either side of the road."""
+        placed = 0  # pairs placed: numbering starts where the road enters the district
+        for j in range(pairs):
+            cx, cy = start[0] + step[0] * j, start[1] + step[1] * j
+            if not district.contains(Point(cx, cy)):
+                continue
+            for number, offset in ((2 * placed + 1, SIDE_OFFSET_M), (2 * placed + 2, -SIDE_OFFSET_M)):
+                rows.append({"kind": "address", "name": f"{road}{number}号", "road": road, "number": str(number),
+                             "lng": round(cx + side[0] * offset, 7), "lat": round(cy + side[1] * offset, 7)})
+            placed += 1
+
+    ew_gap = (maxy - miny) / (len(EAST_WEST) + 1)
+    for i, road in enumerate(EAST_WEST, start=1):
+        y = maxy - i * ew_gap + rng.uniform(-0.2, 0.2) * ew_gap
+        doors(road, (minx, y), (DOOR_SPACING_M / m_lng, 0.0), (0.0, 1 / m_lat),
+              int((maxx - minx) * m_lng / DOOR_SPACING_M) + 1)
+    ns_gap = (maxx - minx) / (len(NORTH_SOUTH) + 1)
+    for i, road in enumerate(NORTH_SOUTH, start=1):
+        x = minx + i * ns_gap + rng.uniform(-0.2, 0.2) * ns_gap
+        doors(road, (x, maxy), (0.0, -DOOR_SPACING_M / m_lat), (1 / m_lng, 0.0),
+              int((maxy - miny) * m_lat / DOOR_SPACING_M) + 1)
+    for kind, name in PLACES:
+        while not district.contains(p := Point(rng.uniform(minx, maxx), rng.uniform(miny, maxy))):
+            pass
+        rows.append({"kind": kind, "name": name, "road": "", "number": "", "lng": round(p.x, 7),
+                     "lat": round(p.y, 7)})
+    found = index.locate_many(np.array([r["lng"] for r in rows]), np.array([r["lat"] for r in rows]))
+    kept = [{**row, "cell_code": str(index.codes[i]), "source": "demo"} for row, i in zip(rows, found, strict=True)
+            if i >= 0]
+    session.execute(insert(Address), kept)
+    return len(kept)
 
 
 def _rules(session: Session) -> None:
@@ -278,6 +337,8 @@ def build_demo(
         load_default_catalogue(session=session)
         cells = build_city(session=session, rng=rng)
         progress(f"demo city: {cells} cells in {len(STREETS)} streets")
+        addresses = _gazetteer(session=session, index=CellIndex(*cell_geometries(session=session)), seed=seed)
+        progress(f"demo addresses: {addresses} door numbers, buildings and points of interest")
         _rules(session)
         users = _users(session)
         password = hash_password(DEMO_PASSWORD)
