@@ -392,3 +392,30 @@ def test_a_worker_opens_their_closed_case_and_sees_the_after_photo(browser, live
     page.click(".case-page [data-back]")
     page.wait_for_selector(f"#tab-mine .item[data-id='{done['id']}']")
     context.close()
+
+
+def test_the_where_step_names_the_nearest_address_under_the_cell(browser, live_server, web_city, engine):  # noqa: ANN001
+    """Issue 13: the gazetteer's nearest address within 150 m, with its distance, in either language."""
+    from sqlmodel import Session
+
+    from grid.models import Address
+
+    lng, lat = cell_centre(COMMUNITY_A, 1)
+    with Session(engine) as session:
+        session.add(Address(kind="address", name="中山南路123号", road="中山南路", number="123", lng=lng, lat=lat,
+                            cell_code=cell_code(COMMUNITY_A, 1), source="test"))
+        session.commit()
+    context, page = open_page(browser, live_server, lng, lat + 25 / 110_574)  # 25 m north of the door
+    page.wait_for_selector("#place[data-status=ok] .near-address")
+    assert page.inner_text("#place .near-address") == "近 中山南路123号 · 25 米"
+    assert page.inner_text("#place .cell-code") == cell_code(COMMUNITY_A, 1)
+    page.click("button.lang-switch")
+    page.wait_for_selector("#place .near-address:has-text('Near')")
+    assert page.inner_text("#place .near-address") == "Near 中山南路123号 · 25 m"
+    # far from every address: no line at all
+    page.evaluate("document.querySelector('#step-where').scrollIntoView()")
+    context.close()
+    context, page = open_page(browser, live_server, *cell_centre(COMMUNITY_A, 6))
+    page.wait_for_selector("#place[data-status=ok]")
+    assert page.query_selector("#place .near-address") is None
+    context.close()

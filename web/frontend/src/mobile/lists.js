@@ -172,7 +172,7 @@ export class Lists {
           ${d.sla ? `<span class="countdown ${light}" data-id="${d.id}">${remainingText(left(d, this.loadedAt), d.sla)}</span>` : ""}</div>
         <div><b>${escapeHtml(d.case_number)}</b> · ${escapeHtml(this.category(d.category_code))}</div>
         <div>${escapeHtml(d.description)}</div>
-        <div class="muted">${escapeHtml(d.cell_code)}${d.department_code ? ` · <span class="department">${escapeHtml(this.department(d.department_code))}</span>` : ""}</div>
+        <div class="muted">${d.address ? `${escapeHtml(d.address)} · ` : ""}${escapeHtml(d.cell_code)}${d.department_code ? ` · <span class="department">${escapeHtml(this.department(d.department_code))}</span>` : ""}</div>
         ${photos ? `<div class="task-photos">${photos}</div>` : ""}
         <div class="buttons">${actions.map((a) => `<button type="button" data-action="${a}"
           class="${PRIMARY.has(a) ? "primary" : DANGER.has(a) ? "danger" : ""}">${escapeHtml(actionLabel(a))}</button>`).join("")}</div>

@@ -151,9 +151,12 @@ export class ReportForm {
     this.render();
     if (await this.map.ready.catch(() => null)) this.map.show(lng, lat, { accuracy: source === "gps" ? accuracy : null, fly });
     let next;
+    const query = { lat: lat.toFixed(7), lng: lng.toFixed(7) };
+    // the nearest address (null when none is within 150 m) is asked for beside the cell; it only adds a line
+    const nearest = api("/addresses/nearest", { query }).catch(() => null);
     try {
-      const found = await api("/locate", { query: { lat: lat.toFixed(7), lng: lng.toFixed(7) } });
-      next = { status: "ok", cell: found.cell, ancestors: found.ancestors };
+      const found = await api("/locate", { query });
+      next = { status: "ok", cell: found.cell, ancestors: found.ancestors, address: await nearest };
     } catch (err) {
       if (err instanceof ApiError && err.body?.error === "outside_managed_area") {
         next = { status: "outside", distance: err.body.distance_m, nearest: err.body.nearest_cell };
@@ -186,9 +189,12 @@ export class ReportForm {
     }
     if (loc.status === "ok" || loc.status === "offline") {
       const chain = (loc.ancestors || []).filter((a) => a.level !== "district").map((a) => a.name).join(" · ");
+      const near = loc.status === "ok" && loc.address
+        ? `<span class="near-address">${escapeHtml(t("m.where.near_address", {
+          name: loc.address.address.name, m: Math.round(loc.address.distance_m) }))}</span><br>` : "";
       return `${note}<div class="cell"><span class="cell-name">${escapeHtml(loc.cell.name)}</span>
         <span class="cell-code">${escapeHtml(loc.cell.code)}</span></div>
-        ${chain ? `<span class="muted">${escapeHtml(chain)}</span><br>` : ""}
+        ${near}${chain ? `<span class="muted">${escapeHtml(chain)}</span><br>` : ""}
         ${loc.status === "offline" ? `<span class="warn">${t("m.where.offline_cell")}</span><br>` : ""}${coords}`;
     }
     if (loc.status === "unchecked") return `${note}<p class="warn">${t("m.where.unchecked")}</p>${coords}`;
