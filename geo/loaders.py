@@ -3,11 +3,17 @@
 geopandas reads through pyogrio and reprojects with pyproj; coordinates digitised on AMap (GCJ-02) or Baidu
 (BD-09) maps are brought back with prcoords' precise inverses, vertex by vertex. Invalid geometry is repaired with
 ``make_valid`` when the result is still an areal polygon, else the file is rejected naming the
-features. Overlapping cells are reported with the overlap area in m² (a warning, not a rejection)."""
+features. Overlapping cells are reported with the overlap area in m² (a warning, not a rejection).
+
+``load_grid_file`` is the lenient reader for a preview: a feature it cannot use (no code, a code twice, no
+usable polygon) is refused with its reason and the rest is read; every repair says what was wrong, where, and
+the area before → after (``geo.repair``); overlaps can be cut (the earlier feature keeps the shared part).
+``read_grid_file`` is the strict one (the CLI): any refused feature refuses the file."""
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +27,7 @@ from pyproj.exceptions import CRSError
 from geo.crs import ALIASES
 from geo.errors import GridFileError
 from geo.metric import to_metric
+from geo.repair import Repair, clip_overlaps, repair
 
 if TYPE_CHECKING:  # geopandas (with pandas and pyogrio) costs 1.5 s to import: only when a file is read
     import geopandas as gpd
@@ -37,11 +44,34 @@ class GridFeature:
     properties: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """A feature of the file that will not be imported, and why. ``kind``: no_code, duplicate_code, no_geometry,
+    not_polygon, unrepairable, covered (wholly inside earlier features, when overlaps are cut) or bad_code (for
+    the level: ``grid``'s judgement)."""
+
+    feature: int  # its number in the file, from 1
+    code: str
+    name: str
+    kind: str
+    reason: str
+    geometry: shapely.Geometry | None = None
+
+
+OVERLAP_MODES = ("report", "refuse", "clip")
+
+
 @dataclass
 class LoadResult:
     features: list[GridFeature]
-    repaired: list[str] = field(default_factory=list)
+    repairs: list[Repair] = field(default_factory=list)
     overlaps: list[tuple[str, str, float]] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+    numbers: dict[str, int] = field(default_factory=dict)  # a feature's code → its number in the file
+
+    @property
+    def repaired(self) -> list[str]:
+        return [r.code for r in self.repairs]
 
 
 def _listing(codes: list[str], limit: int = 20) -> str:
@@ -57,19 +87,26 @@ def _codes(series) -> list[str]:  # noqa: ANN001
     return ["" if v is None or pd.isna(v) else str(v).strip() for v in series]
 
 
-def _polygonal(geom: shapely.Geometry) -> shapely.Geometry | None:
-    if geom.geom_type in ("Polygon", "MultiPolygon"):
-        return geom
-    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
-    return shapely.union_all(parts) if parts else None
-
-
-def _read(path: Path, layer: str | None) -> gpd.GeoDataFrame:
+def _read(path: Path, layer: str | None) -> tuple[gpd.GeoDataFrame, set[int]]:
+    """The file's features, and the positions of those with a ring the file left open (the reader closes
+    them; GEOS refuses to build such a ring, so they are found by reading the raw geometry again)."""
     import geopandas as gpd
+    import pyogrio.raw
 
     source = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
     try:
-        return gpd.read_file(source, layer=layer, engine="pyogrio")
+        with warnings.catch_warnings():  # GDAL warns of each unclosed ring; they are reported as repairs
+            warnings.simplefilter("ignore", RuntimeWarning)
+            try:
+                return gpd.read_file(source, layer=layer, engine="pyogrio"), set()
+            except shapely.errors.GEOSException as exc:
+                if "closed linestring" not in str(exc):
+                    raise
+                frame = gpd.read_file(source, layer=layer, engine="pyogrio", on_invalid="fix")
+                raw = pyogrio.raw.read(source, layer=layer, read_geometry=True, columns=[])[2]
+        unclosed = {int(i) for i in np.flatnonzero(shapely.from_wkb(raw, on_invalid="ignore") == None)  # noqa: E711
+                    if raw[i] is not None}
+        return frame, unclosed
     except Exception as exc:  # pyogrio raises several types for unreadable files; all mean the same here
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise GridFileError(f"cannot read {path.name}: {reason}. Is it GeoJSON, a zipped Shapefile or a "
@@ -138,12 +175,19 @@ def _to_wgs84(gdf: gpd.GeoDataFrame, path: Path, crs: str | None) -> gpd.GeoData
     return gdf
 
 
-def read_grid_file(
+def load_grid_file(
     path: str | Path, *, code_field: str = "code", name_field: str = "name", crs: str | None = None,
-    layer: str | None = None,
+    layer: str | None = None, overlaps: str = "report", code_check: Callable[[str], str | None] | None = None,
 ) -> LoadResult:
+    """Every usable feature of a grid file in WGS-84, repaired where it can be, and the refused ones with
+    their reasons. ``overlaps``: report (listed only), refuse (listed; ``grid`` refuses the file) or clip
+    (each feature loses what it shares with features before it in the file). A file that cannot be read at
+    all, has no such fields or the wrong coordinate system raises GridFileError. ``code_check`` says what is
+    wrong with a code (None: nothing), for a feature to be refused with it before anything else is done."""
+    if overlaps not in OVERLAP_MODES:
+        raise GridFileError(f"unknown overlap handling {overlaps!r}; use {', '.join(OVERLAP_MODES)}")
     path = Path(path)
-    gdf = _read(path, layer)
+    gdf, unclosed = _read(path, layer)
     if gdf.empty:
         raise GridFileError(f"{path.name} holds no features")
     missing = [f for f in (code_field, name_field) if f not in gdf.columns]
@@ -154,44 +198,86 @@ def read_grid_file(
     gdf = _to_wgs84(gdf, path, crs)
     codes = _codes(gdf[code_field])
     names = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip() for v in gdf[name_field]]
-    blank = [str(i + 1) for i, c in enumerate(codes) if not c]
-    if blank:
-        which = [f"#{i} ({names[int(i) - 1]})" if names[int(i) - 1] else f"#{i} (no name)" for i in blank]
-        raise GridFileError(f"{len(blank)} feature(s) have no {code_field!r} (feature number and name: "
-                            f"{_listing(which)}); give every feature its cell code", feature_ids=blank)
-    seen: dict[str, int] = {}
+    count: dict[str, int] = {}
     for code in codes:
-        seen[code] = seen.get(code, 0) + 1
-    dupes = sorted(c for c, n in seen.items() if n > 1)
+        count[code] = count.get(code, 0) + 1
+    others = [c for c in gdf.columns if c not in (gdf.geometry.name, code_field, name_field)]
+    refused: list[Refusal] = []
+    repairs: list[Repair] = []
+    kept: list[tuple[int, GridFeature]] = []
+    for i, geom in enumerate(gdf.geometry):
+        number, code, name = i + 1, codes[i], names[i]
+
+        def refuse(kind: str, reason: str, shape: shapely.Geometry | None = geom) -> None:
+            refused.append(Refusal(number, code, name, kind, reason, shape))  # noqa: B023
+
+        if not code:
+            refuse("no_code", f"feature #{number} ({name or 'no name'}) has no {code_field!r}: give it its area code")
+        elif code_check is not None and (wrong := code_check(code)):
+            refuse("bad_code", wrong)
+        elif count[code] > 1:
+            refuse("duplicate_code", f"the code {code} appears {count[code]} times in the file: every area once")
+        elif geom is None or geom.is_empty:
+            refuse("no_geometry", f"{code} has no geometry", None)
+        elif geom.geom_type not in ("Polygon", "MultiPolygon"):
+            refuse("not_polygon", f"{code} is a {geom.geom_type}, not a polygon")
+        else:
+            fixed, made = repair(number, code, shapely.force_2d(geom), unclosed=i in unclosed)
+            if fixed is None:
+                refuse("unrepairable", f"{code}: {shapely.is_valid_reason(geom)}; nothing with an area is left "
+                                       "after repairing it: redraw it")
+                continue
+            if made is not None:
+                repairs.append(made)
+            props = {k: (v.item() if hasattr(v, "item") else v) for k, v in gdf.iloc[i][others].items()}
+            kept.append((number, GridFeature(code, name or code, fixed, props)))
+    features = [f for _, f in kept]
+    found = find_overlaps(features) if features else []
+    if overlaps == "clip" and found:
+        cut, clipped = clip_overlaps([n for n, _ in kept], [f.code for f in features], [f.geometry for f in features],
+                                     OVERLAP_TOLERANCE_M2)
+        repairs += clipped
+        for (number, feature), geom in zip(kept, cut, strict=True):
+            if geom is None:
+                refused.append(Refusal(number, feature.code, feature.name, "covered", f"{feature.code} lies wholly "
+                                       "inside features before it in the file: nothing is left after the overlaps "
+                                       "are cut", feature.geometry))
+            feature.geometry = geom
+        kept = [(n, f) for n, f in kept if f.geometry is not None]
+        features = [f for _, f in kept]
+    refused.sort(key=lambda r: r.feature)
+    return LoadResult(features, repairs, found, refused, {f.code: n for n, f in kept})
+
+
+def read_grid_file(
+    path: str | Path, *, code_field: str = "code", name_field: str = "name", crs: str | None = None,
+    layer: str | None = None, overlaps: str = "report",
+) -> LoadResult:
+    """The whole file or nothing: any feature that cannot be imported refuses the file, naming them all
+    (and so do overlaps, with ``overlaps="refuse"``)."""
+    path = Path(path)
+    loaded = load_grid_file(path, code_field=code_field, name_field=name_field, crs=crs, layer=layer,
+                            overlaps=overlaps)
+    blank = [r for r in loaded.refused if r.kind == "no_code"]
+    if blank:
+        which = [f"#{r.feature} ({r.name})" if r.name else f"#{r.feature} (no name)" for r in blank]
+        raise GridFileError(f"{len(blank)} feature(s) have no {code_field!r} (feature number and name: "
+                            f"{_listing(which)}); give every feature its cell code",
+                            feature_ids=[str(r.feature) for r in blank])
+    dupes = sorted({r.code for r in loaded.refused if r.kind == "duplicate_code"})
     if dupes:
         raise GridFileError(f"duplicate codes in {path.name}: {_listing(dupes)}", feature_ids=dupes)
-
-    features: list[GridFeature] = []
-    repaired: list[str] = []
-    rejected: list[str] = []
-    others = [c for c in gdf.columns if c not in (gdf.geometry.name, code_field, name_field)]
-    for i, geom in enumerate(gdf.geometry):
-        code = codes[i]
-        if geom is None or geom.is_empty:
-            rejected.append(code)
-            continue
-        if not geom.is_valid:
-            fixed = _polygonal(shapely.make_valid(geom))
-            if fixed is None or fixed.is_empty or fixed.area == 0:
-                rejected.append(code)
-                continue
-            geom = fixed
-            repaired.append(code)
-        elif geom.geom_type not in ("Polygon", "MultiPolygon"):
-            rejected.append(code)
-            continue
-        props = {k: (v.item() if hasattr(v, "item") else v) for k, v in gdf.iloc[i][others].items()}
-        features.append(GridFeature(code, names[i] or code, shapely.force_2d(geom), props))
+    rejected = [r.code for r in loaded.refused]
     if rejected:
         raise GridFileError(
             f"{len(rejected)} feature(s) in {path.name} have missing, non-polygon or unrepairable geometry: "
             f"{_listing(rejected)}", feature_ids=rejected)
-    return LoadResult(features, repaired, find_overlaps(features))
+    if overlaps == "refuse" and loaded.overlaps:
+        pairs = [f"{a} and {b} ({area:,.1f} m²)" for a, b, area in loaded.overlaps]
+        raise GridFileError(f"{len(pairs)} overlap(s) in {path.name}: {_listing(pairs)}; fix the file, or cut them "
+                            "(the earlier feature keeps the shared part)",
+                            feature_ids=sorted({c for a, b, _ in loaded.overlaps for c in (a, b)}))
+    return loaded
 
 
 def find_overlaps(features: list[GridFeature]) -> list[tuple[str, str, float]]:
@@ -216,3 +302,13 @@ def find_overlaps(features: list[GridFeature]) -> list[tuple[str, str, float]]:
         if area > OVERLAP_TOLERANCE_M2:
             found.append((features[left[k]].code, features[right[k]].code, round(float(area), 1)))
     return sorted(found)
+
+
+SAME_TOLERANCE_DEG = 1e-8  # about a millimetre
+
+
+def same_geometry(a: shapely.Geometry, b: shapely.Geometry) -> bool:
+    """The same outline within about a millimetre: a file written and read back may start its rings at
+    another vertex, turn them the other way, hold a polygon as a one-part multipolygon or round the last
+    digit, and is still the same grid."""
+    return bool(shapely.hausdorff_distance(a, b) <= SAME_TOLERANCE_DEG)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import shapely
 from sqlmodel import Session, col, select
 
-from geo.loaders import GridFeature
+from geo.loaders import GridFeature, same_geometry
 from geo.metric import area_m2
 from grid.clock import utcnow
 from grid.errors import InvalidInput, NotFound
@@ -65,7 +65,8 @@ def import_areas(
     progress: Callable[[int], None] | None = None,
 ) -> ImportStats:
     """Insert or update areas of one level from loaded features. Idempotent: importing the same
-    features again changes nothing. Missing ancestors are created with the union of their children's
+    features again changes nothing (nor does a geometry the same within a millimetre: a grid exported and read
+    back). Missing ancestors are created with the union of their children's
     geometry (marked ``derived``) so that a file of cells alone gives a complete hierarchy; importing
     that level later replaces them. The caller owns the transaction: nothing is committed here."""
     want = CODE_LENGTH[level]
@@ -88,7 +89,8 @@ def import_areas(
                         geometry="", min_lng=0, min_lat=0, max_lng=0, max_lat=0)
             _set_geometry(area, feature.geometry)
             stats.added += 1
-        elif area.name == feature.name and area.geometry == geojson and not area.derived:
+        elif area.name == feature.name and not area.derived and (
+                area.geometry == geojson or same_geometry(shapely.from_geojson(area.geometry), feature.geometry)):
             stats.unchanged += 1
             area = None
         else:
@@ -102,12 +104,12 @@ def import_areas(
     if progress:
         progress(len(features) % 200)
     session.flush()
-    stats.derived = _derive_ancestors(session=session, codes=[f.code for f in features])
+    stats.derived = derive_ancestors(session=session, codes=[f.code for f in features])
     session.flush()
     return stats
 
 
-def _derive_ancestors(*, session: Session, codes: Iterable[str]) -> list[str]:
+def derive_ancestors(*, session: Session, codes: Iterable[str]) -> list[str]:
     """Create missing ancestors, and refresh derived ones, from the union of their children."""
     touched: list[str] = []
     parents = sorted({p for c in codes if (p := parent_code(c))}, key=len, reverse=True)

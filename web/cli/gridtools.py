@@ -1,13 +1,14 @@
-"""``gridops grid generate``: cells laid over a community (or each community of a street)."""
+"""``gridops grid generate``: cells laid over a community (or each community of a street); ``gridops grid export``."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from web.cli.support import _fail, _transaction, console
+from web.cli.support import _fail, _session, _transaction, console
 
 
 def generate(
@@ -47,3 +48,31 @@ def generate(
                           "shape": shape, "cell_area_m2": cell_area, "sliver_ratio": sliver, "added": stats.added,
                           "communities": [p.code for p in plans]})
     console.print(f"{stats.added} cells added in {len(plans)} communit{'y' if len(plans) == 1 else 'ies'}")
+
+
+SUFFIX_FORMATS = {".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".zip": "shp"}
+
+
+def export(
+    file: Annotated[Path, typer.Argument(dir_okay=False, help="where to write: .geojson, .gpkg, or .zip (Shapefile)")],
+    level: Annotated[str, typer.Option(help="district, street, community or cell")] = "cell",
+) -> None:
+    """Write one level of the grid to a file the import reads: code and name fields, WGS-84. The format
+    follows the file's suffix (.zip: a zipped Shapefile)."""
+    from geo.writers import write_grid_file
+    from grid.gridimport import level_features
+    from grid.models import AreaLevel
+
+    try:
+        lvl = AreaLevel(level)
+    except ValueError:
+        _fail(f"unknown level {level!r}; use district, street, community or cell")
+    fmt = SUFFIX_FORMATS.get(file.suffix.lower())
+    if fmt is None:
+        _fail(f"{file.name}: name the file .geojson, .gpkg or .zip (a zipped Shapefile) for its format")
+    with _session() as session:
+        features = level_features(session=session, level=lvl)
+    if not features:
+        _fail(f"there are no {lvl}s to export")
+    file.write_bytes(write_grid_file(features, fmt=fmt, name=f"gridops-{lvl}"))
+    console.print(f"{len(features)} {lvl} areas written to {file}")
