@@ -18,7 +18,7 @@ from dispatch import newcase
 from dispatch.models import TERMINAL, RoutingDecisionRecord, Ticket, TicketEvent
 from dispatch.options import DispatchOptions
 from grid import catalogue, routing
-from grid.errors import Conflict, InvalidInput, UnknownCategory, UnknownDepartment
+from grid.errors import CategoryDisabled, Conflict, InvalidInput, UnknownCategory, UnknownDepartment
 from grid.models import Category, Role
 from grid.people import Actor
 
@@ -86,9 +86,11 @@ class ActContext:
     record_on: Callable[..., TicketEvent]
 
 
-def category_of(session: Session, code: str | None) -> Category:
+def case_category(session: Session, code: str | None) -> Category:
+    """The class a case has, enabled or not: a case keeps the class it was reported with when an admin
+    disables the class later."""
     cat = catalogue.categories(session).get((code or "").strip().upper())
-    if cat is None or not cat.active:
+    if cat is None:
         raise UnknownCategory(
             f"unknown category {code!r}: pick a minor class from GET /api/v1/categories (e.g. E0101)",
             field="category_code", value=str(code or ""),
@@ -96,9 +98,19 @@ def category_of(session: Session, code: str | None) -> Category:
     return cat
 
 
+def category_of(session: Session, code: str | None) -> Category:
+    """The class for a new case: a known one that is enabled."""
+    cat = case_category(session, code)
+    if not cat.active:
+        raise CategoryDisabled(
+            f"category {cat.code} ({cat.name}) is disabled and takes no new reports: pick another minor class "
+            "from GET /api/v1/categories", field="category_code", value=cat.code)
+    return cat
+
+
 def route(*, session: Session, ticket: Ticket, at: datetime) -> routing.RouteDecision:
     """Decide the department by the routing rules and keep the decision with its reason."""
-    category = category_of(session, ticket.category_code)
+    category = case_category(session, ticket.category_code)
     decision = routing.route(session=session, category=category, cell_code=ticket.cell_code, urgency=ticket.urgency)
     newcase.keep(session, RoutingDecisionRecord(ticket_id=ticket.id, rule_id=decision.rule_id,
                                       department_code=decision.department_code, reason=decision.reason,

@@ -99,9 +99,55 @@ MINORS: list[tuple[str, str, str, str, tuple[float, float, float], TimeBasis]] =
     ("E0601", "其他事件", "Other event", "STREET_OFFICE", (16, 8, 4), W),
 ]
 
+# plain words a citizen would use for each minor class (the public page and the hotline): code → (zh, en)
+PUBLIC_NAMES: dict[str, tuple[str, str]] = {
+    "C0101": ("自来水井盖坏了或丢了", "Water manhole cover broken or missing"),
+    "C0102": ("污水井盖坏了或丢了", "Sewer manhole cover broken or missing"),
+    "C0103": ("雨水篦子坏了或丢了", "Storm drain grate broken or missing"),
+    "C0104": ("电力井盖坏了或丢了", "Power cable cover broken or missing"),
+    "C0105": ("消防栓坏了或漏水", "Fire hydrant broken or leaking"),
+    "C0106": ("路灯不亮", "Street light out"),
+    "C0201": ("红绿灯坏了", "Traffic lights not working"),
+    "C0202": ("交通标志牌坏了或看不清", "Road sign damaged or unreadable"),
+    "C0203": ("路边护栏坏了", "Roadside railing damaged"),
+    "C0204": ("隔离墩坏了或挪了位置", "Road bollard damaged or out of place"),
+    "C0301": ("公厕又脏又坏", "Public toilet dirty or broken"),
+    "C0302": ("垃圾桶坏了或满了", "Litter bin broken or full"),
+    "C0303": ("报刊亭破损", "News kiosk damaged"),
+    "C0304": ("店招牌坏了有危险", "Shop sign damaged or unsafe"),
+    "C0401": ("路边的树倒了或枯了", "Street tree fallen or dead"),
+    "C0402": ("绿地被毁或没人管", "Green space damaged or neglected"),
+    "C0403": ("花坛花盆坏了", "Planter broken"),
+    "C0501": ("房子有倒塌危险", "Building in danger of collapse"),
+    "C0601": ("路口监控坏了", "Street camera broken"),
+    "E0101": ("垃圾没人清", "Rubbish nobody has cleared"),
+    "E0102": ("马路脏了没人扫", "Street not swept"),
+    "E0103": ("垃圾渣土堆着没人运", "Piles of rubbish or soil left"),
+    "E0104": ("墙上乱涂乱画", "Graffiti on walls"),
+    "E0105": ("有人烧垃圾或树叶", "Someone burning rubbish or leaves"),
+    "E0201": ("到处贴小广告", "Flyers stuck up everywhere"),
+    "E0202": ("乱挂横幅", "Banner hung without permission"),
+    "E0203": ("广告牌挡了人行道", "Sign board blocking the pavement"),
+    "E0301": ("有人违章搭建", "Someone building without permission"),
+    "E0302": ("工地太吵", "Noisy building site"),
+    "E0303": ("建筑垃圾乱倒", "Building waste dumped"),
+    "E0304": ("路面坑坑洼洼", "Potholes or broken road"),
+    "E0401": ("流动摊贩乱摆摊", "Street hawkers"),
+    "E0402": ("摊位占了马路", "Stalls taking over the road"),
+    "E0403": ("汽车乱停", "Car parked where it should not be"),
+    "E0404": ("自行车电动车乱停", "Bikes and e-bikes parked everywhere"),
+    "E0405": ("店家把摊摆到门外", "Shop trading on the pavement"),
+    "E0501": ("路面塌了", "Road has caved in"),
+    "E0502": ("水管爆了", "Burst water pipe"),
+    "E0503": ("闻到煤气味", "Smell of gas"),
+    "E0504": ("路上积水", "Flooded road"),
+    "E0601": ("其他问题", "Something else"),
+}
+
 
 def load_default_catalogue(*, session: Session) -> tuple[int, int]:
-    """Insert or update the default departments and categories. Idempotent. Returns (departments, categories)."""
+    """Insert or update the default departments and categories (an admin's choices of ``active`` and
+    ``after_photo_required`` stay). Idempotent. Returns (departments, categories)."""
     departments = {d.code: d for d in session.exec(select(Department))}
     for code, name, name_en in DEPARTMENTS:
         dept = departments.get(code) or Department(code=code, name=name, name_en=name_en)
@@ -111,6 +157,7 @@ def load_default_catalogue(*, session: Session) -> tuple[int, int]:
     categories = {c.code: c for c in session.exec(select(Category))}
     for code, name, name_en, dept_code, (normal, urgent, critical), basis in MINORS:
         major_name, major_name_en = MAJORS[code[:3]]
+        public_name, public_name_en = PUBLIC_NAMES[code]
         values = dict(
             kind=CategoryKind.component if code[0] == "C" else CategoryKind.event,
             major=code[1:3],
@@ -119,6 +166,8 @@ def load_default_catalogue(*, session: Session) -> tuple[int, int]:
             major_name_en=major_name_en,
             name=name,
             name_en=name_en,
+            public_name=public_name,
+            public_name_en=public_name_en,
             default_department_code=dept_code,
             limit_hours_normal=normal,
             limit_hours_urgent=urgent,

@@ -47,6 +47,12 @@ class UnknownCategory(InvalidInput):
     code = "unknown_category"
 
 
+class CategoryDisabled(InvalidInput):
+    """A class an admin disabled: the cases that have it keep it, new reports pick another."""
+
+    code = "category_disabled"
+
+
 class UnknownArea(InvalidInput):
     code = "unknown_area"
 

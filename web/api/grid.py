@@ -97,13 +97,15 @@ class CategoryOut(BaseModel):
     major_name_en: str
     name: str
     name_en: str
+    public_name: str = Field(description="plain words a citizen would use (垃圾没人清 for 暴露垃圾); empty: the name")
+    public_name_en: str = Field(description="the same in English; empty: name_en")
     default_department_code: str | None
     limit_hours_normal: float
     limit_hours_urgent: float
     limit_hours_critical: float
     time_basis: TimeBasis
     after_photo_required: bool = Field(description="resolving a case of this class needs a photo of the result")
-    active: bool
+    active: bool = Field(description="false: disabled by an admin, refused for new reports (its cases keep it)")
 
 
 class WebhookOut(BaseModel):
@@ -134,10 +136,19 @@ class RoutingRuleOut(BaseModel):
 
 
 @router.get("/categories", response_model=list[CategoryOut])
-def categories(session: SessionDep, _: ActorDep) -> list[dict]:
-    """The category catalogue: kind, major and minor class, names, default department and limits."""
-    return [{**c.model_dump(exclude={"id"}), "major_code": c.major_code}
-            for c in session.exec(select(Category).where(Category.active).order_by(Category.code))]
+def categories(session: SessionDep, _: ActorDep, include_inactive: Annotated[bool, Query(
+        description="also the classes an admin disabled (the console lists them to enable them again)")] = False,
+               ) -> list[dict]:
+    """The category catalogue: kind, major and minor class, names (public ones for citizens), default
+    department, limits, photo rule; the enabled classes unless ``include_inactive``."""
+    query = select(Category).order_by(Category.code)
+    if not include_inactive:
+        query = query.where(Category.active)
+    return [{**c.model_dump(exclude={"id"}), "major_code": c.major_code} for c in session.exec(query)]
+
+
+def category_out(c: Category) -> CategoryOut:
+    return CategoryOut(**c.model_dump(exclude={"id"}), major_code=c.major_code)
 
 
 @router.get("/departments", response_model=list[DepartmentOut])

@@ -151,6 +151,50 @@ def catalogue_load() -> None:
     console.print(f"{departments} departments and {categories} categories loaded (and the standard calendars)")
 
 
+@catalogue_app.command("export")
+def catalogue_export(file: Annotated[Path, typer.Argument(dir_okay=False, help="where to write it (JSON)")]) -> None:
+    """Write the whole catalogue to a file (every class, enabled or not, in code order), to edit and import."""
+    import json
+
+    from grid.catalogue_admin import export_catalogue
+
+    with _session() as session:
+        document = export_catalogue(session)
+    file.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    count = sum(len(m["minors"]) for m in document["majors"])
+    console.print(f"wrote {count} classes in {len(document['majors'])} major classes to {file}")
+
+
+@catalogue_app.command("import")
+def catalogue_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="a file from gridops catalogue export")],
+    apply: Annotated[bool, typer.Option("--apply", help="make the changes (without it: only a preview)")] = False,
+) -> None:
+    """Preview a catalogue file: what it adds, what it changes field by field, what it refuses and why; with
+    --apply, make the changes in one transaction (nothing at all when any entry is refused)."""
+    import json
+
+    from web import catalogue, seclog
+
+    try:
+        document = json.loads(file.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        _fail(f"{file} is not JSON in UTF-8: {exc}")
+    with _transaction() as session:
+        plan = catalogue.import_catalogue(session, document=document, apply=apply, by=None,
+                                          source=seclog.Source.cli(), file_name=file.name)
+    for code, values in plan.added.items():
+        console.print(f"[green]add[/green] {code} {values['name']} ({values['name_en']})")
+    for code, diff in plan.changed.items():
+        for name, (before, after) in diff.items():
+            console.print(f"[yellow]change[/yellow] {code} {name}: {before!r} → {after!r}")
+    for refused in plan.refused:
+        err.print(f"[red]refused[/red] {refused.entry} ({refused.code or 'no code'}): {'; '.join(refused.reasons)}")
+    console.print(f"{len(plan.added)} added, {len(plan.changed)} changed, {len(plan.unchanged)} unchanged, "
+                  f"{len(plan.refused)} refused, {len(plan.not_in_file)} not in the file (kept)"
+                  + ("" if apply else "; a preview: run again with --apply to make the changes"))
+
+
 @rule_app.command("add")
 def rule_add(
     department: Annotated[str, typer.Argument(help="department code")],
