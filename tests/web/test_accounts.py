@@ -305,7 +305,9 @@ def test_admins_create_and_change_users_and_the_log_says_what_changed(api, engin
     moved = [cell_code(COMMUNITY_A, 3)]
     r = api.client.patch("/api/v1/users/worker_c", json={"display_name": "王五（东片）", "cell_codes": moved},
                          headers=api.as_("admin"))
-    assert r.status_code == 200 and r.json()["display_name"] == "王五（东片）"
+    assert r.status_code == 200 and r.json()["display_name"] == "王五（东片）" and r.json()["cell_codes"] == moved
+    listed = api.get("admin", "/api/v1/users", params={"q": "worker_"}).json()  # the list carries each one's cells
+    assert {u["username"]: u["cell_codes"] for u in listed}["worker_c"] == moved
     r = api.client.patch("/api/v1/users/worker_c", json={"role": "department"}, headers=api.as_("admin"))
     assert r.status_code == 422 and "needs a department" in r.json()["message"]
     r = api.client.patch("/api/v1/users/worker_c", json={"role": "dispatcher"}, headers=api.as_("admin"))

@@ -7,10 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
+from sqlmodel import Session, col, select
 
 from grid.errors import Forbidden, InvalidInput
-from grid.models import Role
-from grid.people import Actor
+from grid.models import Role, WorkerCell
+from grid.people import Actor, cells_of
 from web import accounts, userimport
 from web.api import errors
 from web.api.deps import ActorDep, SessionDep, SourceDep, StateDep, UnitDep
@@ -40,14 +41,17 @@ class UserOut(BaseModel):
     has_password: bool
     created_at: datetime
     password_changed_at: datetime | None
+    cell_codes: list[str] = Field(description="the cells a grid worker walks (the console shows and edits them)")
 
 
-def _user_out(u) -> UserOut:  # noqa: ANN001
+def _user_out(u, cells: list[str] | None = None, *, session: Session | None = None) -> UserOut:  # noqa: ANN001
+    if cells is None:
+        cells = cells_of(session=session, user_id=u.id) if session is not None else []
     return UserOut(username=u.username, display_name=u.display_name, role=str(u.role),
                    department_code=u.department_code, is_leader=u.is_leader, active=u.active,
                    must_change_password=u.must_change_password, has_password=bool(u.password_hash),
                    created_at=u.created_at,
-                   password_changed_at=u.password_changed_at)
+                   password_changed_at=u.password_changed_at, cell_codes=sorted(cells))
 
 
 CellCode = Annotated[str, Field(pattern=r"^\d{15}$", description="a 15-digit cell code")]
@@ -93,7 +97,13 @@ def users(session: SessionDep, actor: ActorDep,
           role: Role | None = None, active: bool | None = None) -> list[UserOut]:
     """Users (admin), by name; filters by role and active."""
     _admin(actor)
-    return [_user_out(u) for u in accounts.list_users(session, q=q, role=role, active=active)]
+    found = accounts.list_users(session, q=q, role=role, active=active)
+    cells: dict[int, list[str]] = {}
+    if found:  # one query for every listed user's cells
+        for user_id, code in session.exec(select(WorkerCell.user_id, WorkerCell.cell_code)
+                                          .where(col(WorkerCell.user_id).in_([u.id for u in found]))):
+            cells.setdefault(user_id, []).append(code)
+    return [_user_out(u, cells.get(u.id, [])) for u in found]
 
 
 @router.post("/users", status_code=201, response_model=UserOut,
@@ -107,7 +117,7 @@ def create_user(body: UserIn, session: SessionDep, unit: UnitDep, actor: ActorDe
                                        department_code=body.department_code or None, cell_codes=body.cell_codes,
                                        is_leader=body.is_leader, password=body.password,
                                        must_change=body.must_change_password, by=actor, source=source)
-    return _user_out(user)
+    return _user_out(user, session=session)
 
 
 @router.patch("/users/{username}", response_model=UserOut, responses=NOT_FOUND)
@@ -121,7 +131,7 @@ def change_user(username: UserName, body: UserChangeIn, session: SessionDep, uni
             session, username=username, by=actor, source=source, role=body.role, display_name=body.display_name,
             department_code=body.department_code or None, clear_department=body.department_code == "",
             cell_codes=body.cell_codes, is_leader=body.is_leader)
-    return _user_out(user)
+    return _user_out(user, session=session)
 
 
 @router.post("/users/{username}/deactivate", response_model=UserOut,
@@ -133,7 +143,7 @@ def deactivate(username: UserName, body: DeactivateIn, session: SessionDep, unit
     _admin(actor)
     with unit:
         user = accounts.deactivate(session, username=username, by=actor, source=source, reason=body.reason)
-    return _user_out(user)
+    return _user_out(user, session=session)
 
 
 @router.post("/users/{username}/reactivate", response_model=UserOut, responses=NOT_FOUND)
@@ -142,7 +152,7 @@ def reactivate(username: UserName, session: SessionDep, unit: UnitDep, actor: Ac
     _admin(actor)
     with unit:
         user = accounts.reactivate(session, username=username, by=actor, source=source)
-    return _user_out(user)
+    return _user_out(user, session=session)
 
 
 @router.post("/users/{username}/password", response_model=UserOut, responses=NOT_FOUND)
@@ -154,7 +164,7 @@ def reset_password(username: UserName, body: PasswordResetIn, session: SessionDe
     with unit:
         user = accounts.reset_password(session, username=username, password=body.password,
                                        must_change=body.must_change, by=actor, source=source)
-    return _user_out(user)
+    return _user_out(user, session=session)
 
 
 @router.post("/users/{username}/require-password-change", response_model=UserOut,
@@ -165,7 +175,7 @@ def require_password_change(username: UserName, session: SessionDep, unit: UnitD
     _admin(actor)
     with unit:
         user = accounts.require_password_change(session, username=username, by=actor, source=source)
-    return _user_out(user)
+    return _user_out(user, session=session)
 
 
 @router.post("/users/{username}/unlock", status_code=204, responses=NOT_FOUND)
