@@ -9,6 +9,7 @@ import time
 
 import pytest
 import shapely
+import shapely.affinity
 from shapely.geometry import Polygon
 from sqlmodel import Session, select
 
@@ -179,3 +180,22 @@ def test_jobs_are_the_admins(api: Api, engine):  # noqa: ANN001
     got = api.get("admin", f"/api/v1/jobs/{job_id}").json()
     assert (got["status"], got["done"], got["total"], got["result"]) == ("running", 3, 10, {})
     assert api.get("dispatcher", f"/api/v1/jobs/{job_id}").status_code == 403
+
+
+def test_a_cell_drawn_elsewhere_is_a_move_with_its_shift_in_metres_and_missing_cells_stay(api: Api, engine):  # noqa: ANN001
+    third = cell_code(COMMUNITY_A, 3)
+    shifted = shapely.affinity.translate(cell_box(2, 0), xoff=0.0001)  # some 9.5 m east
+    kept = [f for f in community_a(**{third: ("网格001-3", shifted)}) if f[0] != cell_code(COMMUNITY_A, 6)]
+    seen = preview(api, geojson(*kept))
+    (change,) = seen["changed"]
+    assert change["code"] == third and change["what"] == ["geometry"] and change["moved"]
+    assert change["centroid_shift_m"] == pytest.approx(9.5, abs=0.3)
+    assert change["area_after_m2"] == pytest.approx(change["area_before_m2"], rel=1e-3)
+    assert seen["summary"]["moved"] == 1
+    (missing,) = seen["not_in_file"]  # community A's sixth cell; community B is not the file's
+    assert missing["code"] == cell_code(COMMUNITY_A, 6) and missing["workers"] == 1
+    before = {f["properties"]["code"]: f for f in seen["geojson"]["features"] if f["properties"]["status"] == "before"}
+    assert set(before) == {third}
+    r = api.post("admin", "/api/v1/grid/apply", **form(geojson(*kept), preview_id=seen["preview_id"]))
+    assert finished(api, r.json()["id"])["result"]["removed"] == 0
+    assert cell_code(COMMUNITY_A, 6) in cells(engine) and cell_code(COMMUNITY_B, 1) in cells(engine)
