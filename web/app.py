@@ -19,12 +19,16 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from grid.errors import DomainError
 from grid.people import Actor
 from web.api import accounts as accounts_router
+from web.api import addresses as addresses_router
+from web.api import catalogue as catalogue_router
 from web.api import errors
 from web.api import grid as grid_router
+from web.api import gridadmin as gridadmin_router
 from web.api import lifecycle as lifecycle_router
 from web.api import map as map_router
 from web.api import overview as overview_router
 from web.api import pages as pages_router
+from web.api import routing as routing_router
 from web.api import security as security_router
 from web.api import session as session_router
 from web.api import sla as sla_router
@@ -115,7 +119,11 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
     app.add_middleware(SecurityHeaders, tiles_url=settings.map_tiles_url, hsts=settings.cookie_secure)
     app.include_router(tickets_router.router)
     app.include_router(lifecycle_router.router)
+    app.include_router(routing_router.router)  # before grid's: /routing-rules/try
     app.include_router(grid_router.router)
+    app.include_router(catalogue_router.router)
+    app.include_router(gridadmin_router.router)
+    app.include_router(addresses_router.router)
     app.include_router(map_router.router)
     app.include_router(overview_router.router)
     app.include_router(sla_router.router)

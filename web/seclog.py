@@ -55,6 +55,7 @@ class SecurityKind(StrEnum):
     webhook_change = "webhook_change"
     grid_import = "grid_import"
     grid_generate = "grid_generate"
+    address_import = "address_import"
 
 
 @dataclass(frozen=True)
@@ -91,9 +92,9 @@ CALENDAR_DAY_FIELDS = ("kind", "name")
 POLICY_FIELDS = ("limit_hours", "basis", "ladder", "note")
 RULE_FIELDS = ("department_code", "note")
 DEPARTMENT_FIELDS = ("name", "name_en", "phone", "calendar_code")
-CATEGORY_FIELDS = ("kind", "major", "minor", "major_name", "major_name_en", "name", "name_en",
-                   "default_department_code", "limit_hours_normal", "limit_hours_urgent", "limit_hours_critical",
-                   "time_basis", "active")
+CATEGORY_FIELDS = ("kind", "major", "minor", "major_name", "major_name_en", "name", "name_en", "public_name",
+                   "public_name_en", "default_department_code", "limit_hours_normal", "limit_hours_urgent",
+                   "limit_hours_critical", "time_basis", "after_photo_required", "active")
 
 
 def state(row: Any, fields: tuple[str, ...]) -> dict[str, Any] | None:

@@ -12,6 +12,7 @@ for signed-in users (GRIDOPS_PUBLIC_DOCS is off by default) and sends a stranger
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import pytest
@@ -56,6 +57,10 @@ HOLIDAY, DAY_OFF = "2031-05-06", "2031-05-07"  # a day to add, and one the test 
 REPORT = {"category_code": "E0101", "description": "暴露垃圾", "lat": cell_centre(COMMUNITY_A, 2)[1],
           "lng": cell_centre(COMMUNITY_A, 2)[0]}
 LNG, LAT = cell_centre(COMMUNITY_A, 1)
+ONE_CELL = json.dumps({"type": "FeatureCollection", "features": [{
+    "type": "Feature", "properties": {"code": f"{COMMUNITY_A}001", "name": "网格001-1"},
+    "geometry": {"type": "Polygon", "coordinates": [[[121.48, 31.23], [121.481, 31.23], [121.481, 31.231],
+                                                     [121.48, 31.231], [121.48, 31.23]]]}}]}).encode()
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,7 @@ class Entry:
     path: dict[str, str] = field(default_factory=dict)  # path parameters besides those of `about`
     query: dict[str, str] | None = None
     body: dict | None = None
+    files: tuple | None = None  # a multipart upload: ((field, (file name, bytes, content type)), …)
 
 
 TABLE: dict[str, Entry | tuple[Entry, ...]] = {
@@ -89,6 +95,7 @@ TABLE: dict[str, Entry | tuple[Entry, ...]] = {
     "GET /m/manifest.webmanifest": Entry(ANYONE),
     "GET /map": Entry(ANYONE, ok=PAGE),
     "GET /desk": Entry(ANYONE, ok=PAGE),
+    "GET /admin": Entry(ANYONE, ok=PAGE),  # the console asks /api/v1/me and tells other roles it is for admins
     "GET /cases/{ticket_id}/sheet": Entry(ANYONE, ok=PAGE, path={"ticket_id": "1"}),  # the page; its data: the API
     "WS /ws": Entry(SIGNED_IN, ok=HELLO, anonymous=NOT_SIGNED_IN),
     # signing in and out
@@ -112,8 +119,27 @@ TABLE: dict[str, Entry | tuple[Entry, ...]] = {
     "GET /api/v1/cells": Entry(SIGNED_IN),
     "GET /api/v1/locate": Entry(SIGNED_IN, query={"lat": str(LAT), "lng": str(LNG)}),
     "GET /api/v1/categories": Entry(SIGNED_IN),
+    # the catalogue for admins (web.api.catalogue): change a class, the catalogue as a file (an import: a preview)
+    "PATCH /api/v1/categories/{code}": Entry(ADMIN, path={"code": "E0105"}, body={"public_name": "有人在烧东西"}),
+    "GET /api/v1/catalogue/export": Entry(ADMIN),
+    "POST /api/v1/catalogue/import": (
+        Entry(ADMIN, body={"format": "gridops-catalogue/1", "departments": [], "majors": []}),
+        Entry(ADMIN, files=(("file", ("catalogue.json", b'{"format": "gridops-catalogue/1", "departments": [], '
+                                                        b'"majors": []}', "application/json")),)),
+    ),
     "GET /api/v1/departments": Entry(SIGNED_IN),
     "GET /api/v1/routing-rules": Entry(SIGNED_IN),
+    "POST /api/v1/routing-rules/try": Entry(ADMIN, body={"lat": LAT, "lng": LNG, "category_code": "E0101"}),
+    # the address gazetteer: everyone signed in looks up; the admin imports
+    "GET /api/v1/addresses/nearest": Entry(SIGNED_IN, query={"lat": str(LAT), "lng": str(LNG)}),
+    "GET /api/v1/addresses": Entry(SIGNED_IN, query={"q": "中山"}),
+    "POST /api/v1/addresses/import": Entry(ADMIN, files=(("file", ("a.csv", f"name,lng,lat\n中山路1号,{LNG},{LAT}\n"
+                                                                   .encode(), "text/csv")),)),
+    # the grid's administration (web.api.gridadmin): admins; an apply is refused here before it starts a job
+    "POST /api/v1/grid/preview": Entry(ADMIN, files=(("file", ("cell.geojson", ONE_CELL, "application/geo+json")),)),
+    "POST /api/v1/grid/apply": Entry(ADMIN, ok=422, files=(("file", ("cells.txt", b"code,name", "text/plain")),)),
+    "GET /api/v1/grid/export": Entry(ADMIN, query={"level": "community", "format": "geojson"}),
+    "GET /api/v1/jobs/{job_id}": Entry(ADMIN, ok=404, path={"job_id": "2147483647"}),  # (no such job)
     "GET /api/v1/map/cases": Entry(SIGNED_IN),
     "GET /api/v1/map/cells": Entry(SIGNED_IN),
     "GET /api/v1/map/basemap": Entry(SIGNED_IN),
@@ -139,6 +165,8 @@ TABLE: dict[str, Entry | tuple[Entry, ...]] = {
     "GET /api/v1/sessions": Entry(SIGNED_IN),
     "DELETE /api/v1/sessions/{session_id}": Entry(SIGNED_IN, ok=204, about="session"),
     # users and the security log: admins
+    "POST /api/v1/users/import": Entry(ADMIN, files=(("file", ("users.csv", b"username,role\nnew_one,dispatcher\n",
+                                                                  "text/csv")),)),  # a preview: nothing created
     "GET /api/v1/users": Entry(ADMIN),
     "POST /api/v1/users": Entry(ADMIN, ok=201, body={"username": "route_test", "role": "supervisor"}),
     "PATCH /api/v1/users/{username}": Entry(ADMIN, path={"username": "water"}, body={"display_name": "供水所"}),
@@ -287,7 +315,8 @@ def call(api: Api, method: str, path: str, headers: dict[str, str], entry: Entry
                     return (HELLO if message.get("kind") == "hello" else 0), str(message)[:200]
             except WebSocketDisconnect as closed:
                 return closed.code, closed.reason
-        r = client.request(method, path, headers=headers, params=entry.query, json=entry.body, follow_redirects=False)
+        r = client.request(method, path, headers=headers, params=entry.query, json=entry.body,
+                           files=list(entry.files) if entry.files else None, follow_redirects=False)
         return r.status_code, r.text[:200]
     finally:
         client.cookies.clear()  # a sign-in must not speak for the calls after it

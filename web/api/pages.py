@@ -1,5 +1,6 @@
 """The pages people use, served by the app itself: sign-in, the mobile report page (/m/), the
-control-room map (/map) and the department workbench (/desk). Their scripts and styles are bundled
+control-room map (/map), the department workbench (/desk) and the
+administration console (/admin). Their scripts and styles are bundled
 from web/frontend at install time into web/static; nothing is fetched from the internet."""
 
 from __future__ import annotations
@@ -79,6 +80,12 @@ def map_page() -> Response:
 @router.get("/desk")
 def desk_page() -> Response:
     return page("desk")
+
+
+@router.get("/admin")
+def admin_page() -> Response:
+    """The administration console: a client of the API like every page (other roles are told it is for admins)."""
+    return page("admin")
 
 
 @router.get("/cases/{ticket_id}/sheet")

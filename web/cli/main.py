@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from web.cli import gridtools
 from web.cli.accounts import token_app, user_app
+from web.cli.addresses import address_app
 from web.cli.calendars import calendar_app, sla_app
 from web.cli.support import _engine, _fail, _session, _transaction, console, err
 from web.db import NotMigrated, require_migrated, upgrade
@@ -29,9 +30,10 @@ audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
 department_app = typer.Typer(help="Departments: calendars and webhooks.", no_args_is_help=True)
 for sub, name in [(db_app, "db"), (grid_app, "grid"), (catalogue_app, "catalogue"), (rule_app, "rule"),
                   (user_app, "user"), (audit_app, "audit"), (calendar_app, "calendar"), (sla_app, "sla"),
-                  (department_app, "department"), (token_app, "token")]:
+                  (department_app, "department"), (token_app, "token"), (address_app, "address")]:
     app.add_typer(sub, name=name)
 grid_app.command("generate")(gridtools.generate)
+grid_app.command("export")(gridtools.export)
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
@@ -88,6 +90,9 @@ def grid_import(
         help="the file's CRS: an EPSG code (EPSG:4549) when it declares none, or gcj02 / bd09 for data digitised "
              "on AMap / Baidu maps")] = None,
     layer: Annotated[str | None, typer.Option(help="layer of a GeoPackage")] = None,
+    overlaps: Annotated[str, typer.Option(help="overlapping features: report (import them as they are), refuse (the "
+                                                "file), or clip (a feature loses what it shares with features before "
+                                                "it in the file)")] = "report",
 ) -> None:
     """Import one level of the hierarchy in one transaction. Re-importing the same file changes nothing."""
     from geo.errors import GeoError
@@ -100,11 +105,12 @@ def grid_import(
     except ValueError:
         _fail(f"unknown level {level!r}; use district, street, community or cell")
     try:
-        loaded = read_grid_file(file, code_field=code_field, name_field=name_field, crs=crs, layer=layer)
+        loaded = read_grid_file(file, code_field=code_field, name_field=name_field, crs=crs, layer=layer,
+                                overlaps=overlaps)
     except GeoError as exc:
         _fail(str(exc))
-    for code in loaded.repaired:
-        err.print(f"[yellow]repaired invalid geometry of {code}[/yellow]")
+    for repair in loaded.repairs:  # what was wrong, where, and the area before → after
+        err.print(f"repaired {repair.message}", style="yellow", markup=False)
     for a, b, area in loaded.overlaps:
         err.print(f"[yellow]{a} and {b} overlap by {area:,.1f} m²[/yellow]")
     from web import seclog

@@ -16,6 +16,7 @@ await build({
     map: "src/map/main.js",
     desk: "src/desk/main.js",
     sheet: "src/sheet/main.js",
+    admin: "src/admin/main.js",
     sw: "src/mobile/sw.js",
     ui: "src/common/ui.css",
   },

@@ -7,10 +7,11 @@ import mobile from "./mobile.js";
 import map from "./map.js";
 import desk from "./desk.js";
 import sheet from "./sheet.js";
+import admin from "./admin.js";
 
 export const LANGS = ["zh-CN", "en"];
 const TABLE = {};
-for (const part of [lifecycle, common, mobile, map, desk, sheet]) {
+for (const part of [lifecycle, common, mobile, map, desk, sheet, admin]) {
   for (const lang of LANGS) TABLE[lang] = { ...(TABLE[lang] || {}), ...(part[lang] || {}) };
 }
 
