@@ -139,7 +139,7 @@ async function edit(main, username) {
         <p class="hint" id="cells-hint">${t("admin.users.cells_hint")}</p>
         <p class="cells-line"><span class="muted" id="cells-count" aria-live="polite"></span>
           <span class="muted" id="cell-hover"></span></p>
-        <div class="cellmap" id="cellmap" role="img" aria-label="${escapeHtml(t("admin.users.cellmap"))}"></div>
+        <div class="cellmap" id="cellmap" role="group" aria-label="${escapeHtml(t("admin.users.cellmap"))}"></div>
       </fieldset>
       <div class="buttons"><button type="submit" class="primary">${t(user ? "admin.save" : "admin.users.create")}</button>
         <button type="button" data-close>${t("admin.close")}</button></div>
