@@ -2,8 +2,9 @@
 
 Run: uv run python bench/report.py [--rounds 3] [--cells 40000] [--requests 3000] [--quick]
 It creates a throw-away PostgreSQL database (127.0.0.1:5432), builds a city (40,000 cells in communities
-of 400, 20,000 open cases, the default catalogue, routing rules for E01 and C01, and 300 grid workers, three
-per community, each with an API token), and prints the statements one report costs (in-process, after a
+of 400, 20,000 open cases, the default catalogue, routing rules for E01 and C01, a gazetteer of one address
+per cell from which each report takes its nearest, and 300 grid workers, three per community, each with an
+API token), and prints the statements one report costs (in-process, after a
 warm-up report). Then, in interleaved rounds (service, reference, service, reference …, with one and with
 two uvicorn workers), it starts each server on loopback and measures:
 - saturation: ``--concurrency`` requests in flight for ``--seconds`` (at most ``--requests``): requests per
@@ -54,7 +55,7 @@ from sqlalchemy import Engine, create_engine, event, insert, text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 from throwaway import database  # noqa: E402
 
-from grid.models import Role, User, WorkerCell  # noqa: E402
+from grid.models import Address, Role, User, WorkerCell  # noqa: E402
 from grid.routing import add_rule  # noqa: E402
 from tests.support.server import free_port, wait_until  # noqa: E402
 from web.auth import issue_token  # noqa: E402
@@ -72,10 +73,19 @@ SIDES = ("gridops", "reference")
 Worker = tuple[str, list[Cell]]  # API token, the cells they walk
 
 
-def build(url: str, n_cells: int, n_cases: int, n_workers: int) -> list[Worker]:
+def build(url: str, n_cells: int, n_cases: int, n_workers: int, addresses_per_cell: int = 1) -> list[Worker]:
     engine = migrated_with_catalogue(url)
     cells = insert_cells(engine, n_cells)
     insert_open_cases(engine, cells, n_cases)
+    rnd = random.Random(7)
+    with engine.begin() as conn:  # the gazetteer: door numbers spread over the cells (a report takes the nearest)
+        for start in range(0, len(cells) if addresses_per_cell else 0, 5000):
+            conn.execute(insert(Address), [
+                dict(kind="address", name=f"测试路{i * addresses_per_cell + k + 1}号", road="测试路",
+                     number=str(i * addresses_per_cell + k + 1), lng=x0 + rnd.uniform(0, DX),
+                     lat=y0 + rnd.uniform(0, DY), cell_code=code, source="bench")
+                for i, (code, x0, y0) in enumerate(cells[start:start + 5000], start=start)
+                for k in range(addresses_per_cell)])
     communities: dict[str, list[Cell]] = {}
     for cell in cells:
         communities.setdefault(cell[0][:12], []).append(cell)
@@ -355,6 +365,8 @@ def main() -> None:
                         help="requests per connection before the client reconnects (0: keep connections)")
     parser.add_argument("--client", choices=["raw", "httpx"], default="raw",
                         help="load generator: lean HTTP/1.1 over keep-alive connections, or httpx.AsyncClient")
+    parser.add_argument("--addresses", type=int, default=1,
+                        help="gazetteer entries per cell (0: none, to see what filling a report's address costs)")
     parser.add_argument("--quick", action="store_true", help="a small city and short phases: a smoke run")
     args = parser.parse_args()
     if args.quick:
@@ -375,7 +387,7 @@ def main() -> None:
     started = time.perf_counter()
     logs = Path(tempfile.mkdtemp(prefix="report-bench-"))
     with database("postgresql", "report_bench") as url:
-        workers = build(url, args.cells, args.cases, args.grid_workers)
+        workers = build(url, args.cells, args.cases, args.grid_workers, args.addresses)
         print(f"  (built in {time.perf_counter() - started:.0f} s)", flush=True)
         count_statements(url, workers)
         watch = create_engine(url, isolation_level="AUTOCOMMIT", pool_size=2)

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from dispatch.models import TERMINAL, Ticket
 from dispatch.newcase import NEXT_ID
+from grid import addresses
 
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -29,10 +30,11 @@ _IN_BOX = and_(
     Ticket.lat >= bindparam("min_lat"), Ticket.lat <= bindparam("max_lat"),
 )
 _OPEN_IN_BOX = select(Ticket).where(_IN_BOX).limit(500)
-# PostgreSQL: the same and the next case id (a row even when nothing is near), a report's two reads in one
+# PostgreSQL: the same, the next case id (a row even when nothing is near) and the candidates for the nearest
+# address, a report's three reads in one
 _NEXT_ID = select(NEXT_ID).cte("next_id")
-_NEXT_ID_AND_OPEN_IN_BOX = (select(_NEXT_ID.c.id, Ticket).select_from(_NEXT_ID).outerjoin(Ticket, _IN_BOX)
-                            .limit(500))
+_NEXT_ID_AND_OPEN_IN_BOX = (select(_NEXT_ID.c.id, addresses.CANDIDATES_JSON, Ticket).select_from(_NEXT_ID)
+                            .outerjoin(Ticket, _IN_BOX).limit(500))
 
 
 def _box(category_code: str, lng: float, lat: float, radius_m: float) -> dict[str, object]:
@@ -61,7 +63,10 @@ def open_nearby(
 
 def next_id_and_open_nearby(
     *, session: Session, category_code: str, lng: float, lat: float, radius_m: float, limit: int = 10,
-) -> tuple[int, list[tuple[Ticket, float]]]:
-    """PostgreSQL: the id a new case takes from its sequence, and ``open_nearby``, in one round trip."""
-    rows = session.execute(_NEXT_ID_AND_OPEN_IN_BOX, _box(category_code, lng, lat, radius_m)).all()
-    return rows[0][0], _nearest((t for _, t in rows if t is not None), lng, lat, radius_m, limit)
+) -> tuple[int, list[tuple[Ticket, float]], addresses.Nearest | None]:
+    """PostgreSQL: the id a new case takes from its sequence, ``open_nearby`` and ``grid.addresses.nearest``,
+    in one round trip."""
+    rows = session.execute(_NEXT_ID_AND_OPEN_IN_BOX, {**_box(category_code, lng, lat, radius_m),
+                                                      **addresses.candidate_params(lng, lat)}).all()
+    return (rows[0][0], _nearest((t for _, _, t in rows if t is not None), lng, lat, radius_m, limit),
+            addresses.closest_of_json(rows[0][1], lng, lat))

@@ -180,11 +180,12 @@ def report(
     near = dict(session=session, category_code=category.code, lng=wgs_lng, lat=wgs_lat,
                 radius_m=options.duplicate_radius_m)
     next_id = None
-    if newcase.takes_id_first(session):  # the new case's id comes with the duplicates
-        next_id, found = next_id_and_open_nearby(**near)
+    if newcase.takes_id_first(session):  # the new case's id and the nearest address come with the duplicates
+        next_id, found, near_address = next_id_and_open_nearby(**near)
     else:
         found = open_nearby(**near)
-    if not address and (near_address := addresses.nearest(session=session, lng=wgs_lng, lat=wgs_lat)):
+        near_address = None if address else addresses.nearest(session=session, lng=wgs_lng, lat=wgs_lat)
+    if not address and near_address is not None:
         address = near_address.address.name  # a report without an address: the gazetteer's nearest
     duplicates = [(t, d) for t, d in found if can_see(actor, t)]  # only cases the reporter may see (and so support)
     district, street, community, _ = ancestor_codes(cell_code)

@@ -18,6 +18,7 @@ import csv
 import io
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,14 +42,20 @@ M_PER_DEG_LAT = 110_574.0
 M_PER_DEG_LNG_EQUATOR = 111_320.0
 
 # built once (a report reads it): the candidates in the box, nearest first by a flat-earth estimate that is
-# exact to a fraction of a per cent over a few hundred metres; the geodesic distance decides among them
-_DX = (Address.lng - bindparam("lng")) * bindparam("kx")
-_DY = (Address.lat - bindparam("lat")) * bindparam("ky")
-_FLAT_D2 = _DX * _DX + _DY * _DY
+# exact to a fraction of a per cent over a few hundred metres; the geodesic distance decides among them.
+# The parameters are named addr_* so that another query may carry this one (``CANDIDATES_JSON``).
+_DX = (Address.lng - bindparam("addr_lng")) * bindparam("addr_kx")
+_DY = (Address.lat - bindparam("addr_lat")) * bindparam("addr_ky")
 _CANDIDATES = (select(Address)
-               .where(Address.lng >= bindparam("min_lng"), Address.lng <= bindparam("max_lng"),
-                      Address.lat >= bindparam("min_lat"), Address.lat <= bindparam("max_lat"))
-               .order_by(_FLAT_D2, Address.id).limit(5))
+               .where(Address.lng >= bindparam("addr_min_lng"), Address.lng <= bindparam("addr_max_lng"),
+                      Address.lat >= bindparam("addr_min_lat"), Address.lat <= bindparam("addr_max_lat"))
+               .order_by(_DX * _DX + _DY * _DY, Address.id).limit(5))
+_CANDIDATE_ROWS = _CANDIDATES.subquery("address_candidates")
+#: PostgreSQL: the same candidates as one JSON value ([[id, name, lng, lat], …] or null), for a query that
+#: reads them with its own rows in one round trip (a report's: ``dispatch.nearby``); params: ``candidate_params``
+CANDIDATES_JSON = (select(func.json_agg(func.json_build_array(_CANDIDATE_ROWS.c.id, _CANDIDATE_ROWS.c.name,
+                                                              _CANDIDATE_ROWS.c.lng, _CANDIDATE_ROWS.c.lat)))
+                   .scalar_subquery().label("address_candidates"))
 
 
 @dataclass(frozen=True)
@@ -57,17 +64,32 @@ class Nearest:
     distance_m: float
 
 
-def nearest(*, session: Session, lng: float, lat: float, radius_m: float = NEAREST_RADIUS_M) -> Nearest | None:
-    """The nearest address within ``radius_m`` of a WGS-84 point, or None. One indexed query."""
+def candidate_params(lng: float, lat: float, radius_m: float = NEAREST_RADIUS_M) -> dict[str, float]:
     kx = M_PER_DEG_LNG_EQUATOR * max(0.01, math.cos(math.radians(lat)))
     dlng, dlat = radius_m / kx, radius_m / M_PER_DEG_LAT
-    rows = session.exec(_CANDIDATES, params={  # type: ignore[call-overload]
-        "lng": lng, "lat": lat, "kx": kx, "ky": M_PER_DEG_LAT, "min_lng": lng - dlng, "max_lng": lng + dlng,
-        "min_lat": lat - dlat, "max_lat": lat + dlat}).all()
-    found = sorted(((geodesic_m(lng, lat, a.lng, a.lat), a.id or 0, a) for a in rows), key=lambda t: t[:2])
+    return {"addr_lng": lng, "addr_lat": lat, "addr_kx": kx, "addr_ky": M_PER_DEG_LAT,
+            "addr_min_lng": lng - dlng, "addr_max_lng": lng + dlng, "addr_min_lat": lat - dlat,
+            "addr_max_lat": lat + dlat}
+
+
+def closest(candidates: Iterable[Address], lng: float, lat: float, radius_m: float = NEAREST_RADIUS_M
+            ) -> Nearest | None:
+    """The candidate nearest to the point by the geodesic distance, if within ``radius_m``."""
+    found = sorted(((geodesic_m(lng, lat, a.lng, a.lat), a.id or 0, a) for a in candidates), key=lambda t: t[:2])
     if not found or found[0][0] > radius_m:
         return None
     return Nearest(found[0][2], found[0][0])
+
+
+def closest_of_json(value: list | None, lng: float, lat: float) -> Nearest | None:
+    """``closest`` of what ``CANDIDATES_JSON`` read."""
+    return closest((Address(id=i, kind="", name=name, lng=x, lat=y) for i, name, x, y in value or ()), lng, lat)
+
+
+def nearest(*, session: Session, lng: float, lat: float, radius_m: float = NEAREST_RADIUS_M) -> Nearest | None:
+    """The nearest address within ``radius_m`` of a WGS-84 point, or None. One indexed query."""
+    rows = session.exec(_CANDIDATES, params=candidate_params(lng, lat, radius_m)).all()  # type: ignore[call-overload]
+    return closest(rows, lng, lat, radius_m)
 
 
 def _like(word: str) -> str:
