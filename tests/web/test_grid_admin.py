@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 
+import prcoords
 import pytest
 import shapely
 import shapely.affinity
@@ -14,6 +15,7 @@ from shapely.geometry import Polygon
 from sqlmodel import Session, select
 
 from grid.models import Area, AreaLevel
+from tests.grid.test_import import shifted_cells_file
 from tests.support.city import COMMUNITY_A, COMMUNITY_B, Api, cell_box, cell_code, city_features
 from web.models import Job, SecurityEvent
 
@@ -199,3 +201,11 @@ def test_a_cell_drawn_elsewhere_is_a_move_with_its_shift_in_metres_and_missing_c
     r = api.post("admin", "/api/v1/grid/apply", **form(geojson(*kept), preview_id=seen["preview_id"]))
     assert finished(api, r.json()["id"])["result"]["removed"] == 0
     assert cell_code(COMMUNITY_A, 6) in cells(engine) and cell_code(COMMUNITY_B, 1) in cells(engine)
+
+
+def test_cells_digitised_on_amap_preview_unchanged_with_crs_gcj02(api: Api, tmp_path):  # noqa: ANN001
+    data = shifted_cells_file(tmp_path, prcoords.wgs_gcj).read_bytes()  # every vertex some 500 m off
+    shifted = preview(api, data)["summary"]
+    assert (shifted["changed"], shifted["moved"]) == (12, 12)
+    back = preview(api, data, crs="gcj02")["summary"]  # brought back to WGS-84: the grid as it is
+    assert (back["added"], back["changed"], back["unchanged"]) == (0, 0, 12)
