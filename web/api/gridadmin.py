@@ -209,7 +209,7 @@ def preview(
 
 
 @router.post("/grid/apply", response_model=JobOut, status_code=202,
-             responses={**GRID_ERRORS, **errors.responses(409)})
+             responses=GRID_ERRORS)
 def apply(
     actor: AdminDep, state: StateDep, session: SessionDep, unit: UnitDep, source: SourceDep, file: FileParam,
     preview_id: Annotated[str, Form(pattern=r"^[0-9a-f]{64}$", description="the id of the preview to apply")],
