@@ -1,6 +1,6 @@
 // The administration console (/admin): users, the security log, calendars and SLA policies, departments and
 // categories. Every screen is a client of /api/v1 (nothing here that the API and the CLI cannot do); the
-// sections are hash routes (#users, #security, …) in a side navigation. Other roles are told it is for admins.
+// sections are hash routes (#users, #users/li, #security, …) in a side navigation. Other roles are told it is for admins.
 import "./admin.css";
 import { currentUser, escapeHtml, logout } from "../common/api.js";
 import { applyI18n, langSwitch, t } from "../i18n/index.js";
@@ -13,7 +13,7 @@ const SECTIONS = { users: renderUsers, security: renderSecurity, calendars: rend
   departments: renderDepartments, categories: renderCategories };
 
 function section() {
-  const name = location.hash.replace(/^#/, "");
+  const name = location.hash.replace(/^#/, "").split("/")[0]; // #users/li: a user's page within a section
   return SECTIONS[name] ? name : "users";
 }
 
@@ -57,6 +57,7 @@ async function main() {
   shell(me);
   if (me.role !== "admin") {  // the console is for admins: say so plainly, and where the user's own page is
     document.querySelector("#side").remove();
+    document.querySelector(".admin").classList.add("solo");
     document.querySelector("#main").innerHTML = `<div class="card only-admins" id="only-admins">
         <h2 data-i18n="admin.only_admins"></h2><p data-i18n="admin.only_admins_hint"></p>
         <p><a href="${escapeHtml(me.landing || "/")}" data-i18n="admin.to_my_page"></a></p></div>`;

@@ -10,6 +10,12 @@ const KINDS = ["sign_in", "sign_in_failed", "sign_in_refused", "sign_out", "sess
 const PAGE = 50;
 const filters = { user: "", kind: "", since: "", until: "" };
 
+/** Open the log filtered to one user (from the user editor). */
+export function showLogFor(user) {
+  Object.assign(filters, { user, kind: "", since: "", until: "" });
+  location.hash = "#security";
+}
+
 function kindName(kind) {
   const key = `admin.kind.${kind}`;
   return t(key) === key ? kind : t(key);

@@ -4,6 +4,7 @@
 import { api, escapeHtml, when } from "../common/api.js";
 import { applyI18n, t } from "../i18n/index.js";
 import { cellPicker } from "./cellmap.js";
+import { showLogFor } from "./security.js";
 import { renderImport } from "./userimport.js";
 
 export const ROLES = ["worker", "dispatcher", "shift_lead", "department", "supervisor", "admin"];
@@ -60,6 +61,8 @@ export async function renderUsers(main) {
     renderImport(main.querySelector("#import"), () => load(main));
     main.querySelector("#import h3")?.focus();
   });
+  const linked = decodeURIComponent(location.hash.split("/")[1] || ""); // #users/li opens li
+  if (linked) state.selected = linked;
   state.departments = await api("/departments").catch(() => []);
   await load(main);
   if (state.selected !== null) await edit(main, state.selected);
@@ -106,6 +109,7 @@ async function edit(main, username) {
   state.picker?.remove();
   state.picker = null;
   state.selected = username;
+  history.replaceState(null, "", username ? `#users/${encodeURIComponent(username)}` : "#users");
   const box = main.querySelector("#user-editor");
   const user = username ? state.users.find((u) => u.username === username)
     || (await api("/users", { query: { q: username } })).find((u) => u.username === username) : null;
@@ -179,6 +183,7 @@ async function edit(main, username) {
     state.picker?.remove();
     state.picker = null;
     state.selected = null;
+    history.replaceState(null, "", "#users");
     box.innerHTML = "";
     load(main);
   });
@@ -234,7 +239,8 @@ function accountBox(user) {
     : `<div class="buttons"><button type="button" id="reactivate" class="primary">${t("admin.users.reactivate")}</button></div>`}
     <div class="buttons">
       ${user.has_password ? `<button type="button" id="require-change">${t("admin.users.require_change")}</button>` : ""}
-      <button type="button" id="unlock">${t("admin.users.unlock")}</button></div>
+      <button type="button" id="unlock">${t("admin.users.unlock")}</button>
+      <button type="button" id="user-log">${t("admin.users.log")}</button></div>
     <p class="error" role="alert" id="account-error"></p><p class="ok" role="status" id="account-ok"></p>
     <h4>${t("admin.users.sessions")}</h4><div id="sessions" class="table-wrap"></div>
     <h4>${t("admin.users.tokens")}</h4><div id="tokens" class="table-wrap"></div>
@@ -277,6 +283,7 @@ function wireAccount(main, box, user) {
     run(() => api(`/users/${name}/require-password-change`, { method: "POST" }), t("admin.users.change_required")));
   box.querySelector("#unlock").addEventListener("click", () =>
     run(() => api(`/users/${name}/unlock`, { json: {} }), t("admin.users.unlocked")));
+  box.querySelector("#user-log").addEventListener("click", () => showLogFor(user.username));
   loadAccess(box, user);
 }
 
