@@ -7,6 +7,7 @@ import { cellPicker } from "./cellmap.js";
 import { showLogFor } from "./security.js";
 import { renderImport } from "./userimport.js";
 
+const LIST_LIMIT = 200; // web.accounts.list_users
 export const ROLES = ["worker", "dispatcher", "shift_lead", "department", "supervisor", "admin"];
 const state = { filters: { q: "", role: "", active: "" }, users: [], selected: null, departments: [], picker: null };
 
@@ -77,7 +78,9 @@ async function load(main) {
     box.innerHTML = `<p class="muted">${escapeHtml(t("admin.users.none"))}</p>`;
     return;
   }
-  box.innerHTML = `<table class="grid-table users"><caption class="sr-only">${escapeHtml(t("admin.nav.users"))}</caption>
+  const capped = state.users.length >= LIST_LIMIT  // the API lists at most this many: say so
+    ? `<p class="hint">${escapeHtml(t("admin.users.capped", { n: LIST_LIMIT }))}</p>` : "";
+  box.innerHTML = `${capped}<table class="grid-table users"><caption class="sr-only">${escapeHtml(t("admin.nav.users"))}</caption>
     <thead><tr><th scope="col">${t("admin.users.username")}</th><th scope="col">${t("admin.users.display_name")}</th>
       <th scope="col">${t("admin.users.role")}</th><th scope="col">${t("admin.users.department")}</th>
       <th scope="col">${t("admin.users.cells")}</th><th scope="col">${t("admin.users.status")}</th></tr></thead>
@@ -221,6 +224,12 @@ async function edit(main, username) {
   box.querySelector("#editor-title").focus({ preventScroll: !matchMedia("(max-width: 1099px)").matches });
 }
 
+/** A date with its year (an expiry may be months away), in the page's language. */
+function dateOf(iso) {
+  return new Date(iso).toLocaleDateString(document.documentElement.lang || "zh-CN",
+    { year: "numeric", month: "2-digit", day: "2-digit" });
+}
+
 function accountBox(user) {
   return `<div class="account">
     <h4>${t("admin.users.password_reset")}</h4>
@@ -244,6 +253,11 @@ function accountBox(user) {
     <p class="error" role="alert" id="account-error"></p><p class="ok" role="status" id="account-ok"></p>
     <h4>${t("admin.users.sessions")}</h4><div id="sessions" class="table-wrap"></div>
     <h4>${t("admin.users.tokens")}</h4><div id="tokens" class="table-wrap"></div>
+    ${user.active ? `<form id="token-form" class="row-form">
+      <label>${t("admin.users.token_name")}<input name="name" maxlength="80" required placeholder="${escapeHtml(t("admin.users.token_hint"))}"></label>
+      <label>${t("admin.users.token_days")}<input name="days" type="number" min="1" max="3650" value="90"></label>
+      <button type="submit">${t("admin.users.token_create")}</button></form>
+    <div id="new-token"></div>` : ""}
   </div>`;
 }
 
@@ -284,6 +298,21 @@ function wireAccount(main, box, user) {
   box.querySelector("#unlock").addEventListener("click", () =>
     run(() => api(`/users/${name}/unlock`, { json: {} }), t("admin.users.unlocked")));
   box.querySelector("#user-log").addEventListener("click", () => showLogFor(user.username));
+  box.querySelector("#token-form")?.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const form = ev.target;
+    error.textContent = "";
+    try {
+      const made = await api("/tokens", { json: { name: form.name.value.trim(), days: Number(form.days.value) || null,
+        username: user.username } });
+      form.reset();
+      box.querySelector("#new-token").innerHTML = `<p class="warning" role="alert">${escapeHtml(t("admin.users.token_once"))}</p>
+        <p><code class="password" id="token-value">${escapeHtml(made.token)}</code></p>`;
+      loadAccess(box, user);
+    } catch (err) {
+      error.textContent = refusal(err);
+    }
+  });
   loadAccess(box, user);
 }
 
@@ -302,7 +331,7 @@ async function loadAccess(box, user) {
     </tbody></table>` : `<p class="muted">${t("admin.users.no_sessions")}</p>`;
   tBox.innerHTML = tokens.length ? `<table class="grid-table"><thead><tr><th scope="col">${t("admin.users.token_name")}</th>
       <th scope="col">${t("admin.users.expires")}</th><th scope="col">${t("admin.users.last_used")}</th><th scope="col"></th></tr></thead>
-    <tbody>${tokens.map((k) => `<tr><td>${escapeHtml(k.name)}</td><td>${k.expires_at ? when(k.expires_at) : "—"}</td>
+    <tbody>${tokens.map((k) => `<tr><td>${escapeHtml(k.name)}</td><td class="nowrap">${k.expires_at ? escapeHtml(dateOf(k.expires_at)) : "—"}</td>
       <td>${k.last_used_at ? when(k.last_used_at) : "—"}</td>
       <td><button type="button" data-token="${k.id}">${t("admin.users.revoke")}</button></td></tr>`).join("")}
     </tbody></table>` : `<p class="muted">${t("admin.users.no_tokens")}</p>`;
