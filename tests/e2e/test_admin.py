@@ -1,7 +1,7 @@
 """The administration console (/admin, issue 13) in a real browser, in one walk to keep the suite quick: an
 admin creates a grid worker and gives them two cells by clicking them on the map; a day changed in the
 calendar's year view is in the API; a CSV of users with one bad row is previewed (the bad row shows what is
-wrong) and applied (the others created, their one-time passwords shown); a dispatcher is told the console is
+wrong) and applied (the others created, their one-time passwords shown); a department is told the console is
 for admins."""
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def test_admin_console_users_cells_calendar_import_and_admins_only(browser, live
     context.close()
 
     # anyone else is told the console is for admins
-    context, page = sign_in(browser, live_server, "dispatcher", viewport=LAPTOP)
+    context, page = sign_in(browser, live_server, "sanitation", viewport=LAPTOP)  # lands on the light desk page
     page.goto(f"{live_server.url}/admin")
     assert "仅限管理员" in page.wait_for_selector("#only-admins").inner_text()
     context.close()
