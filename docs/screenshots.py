@@ -92,6 +92,17 @@ def main() -> None:
                 page.goto(f"{URL}/cases/{case_id}/sheet")
                 page.wait_for_selector("#sheet[data-ready='1']", timeout=20_000)
                 shot(page, f"case-sheet-{size}")
+
+        page = signed_in(browser, "admin", "laptop")  # the console: a grid worker's cells on the map
+        page.goto(f"{URL}/admin#users")
+        page.click("#user-list [data-user='worker']")
+        page.wait_for_selector("#cellmap[data-ready='true']", timeout=30_000)
+        page.evaluate("scrollTo(0, 0); const e = document.querySelector('#user-editor'); "
+                      "e.scrollTop = e.querySelector('#cells-box').offsetTop - 12")
+        shot(page, "admin-laptop")
+        page.goto(f"{URL}/admin#calendars")
+        page.wait_for_selector("#year button.day")
+        shot(page, "admin-calendar-laptop")
         browser.close()
 
 

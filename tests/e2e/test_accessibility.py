@@ -1,10 +1,10 @@
-"""Issue 12, accessibility and layout. Every page as its users see it (the login, the worker's phone page with
-its own cases and a case page, the control-room map with a case panel, a form, history mode and the shift's
-overview, the desk with a case and its form open, a case sheet), in zh-CN and in English, passes the layout
-checks of tests/e2e/layout.py at a phone's, a laptop's and a wall screen's size. In zh-CN each also has one
-main landmark and one h1, every control is reachable by keyboard, and axe-core (bundled from npm,
-web/frontend/node_modules) reports no serious or critical violation of WCAG 2 A/AA: names for every control,
-contrast of at least 4.5:1, landmarks, ARIA used correctly.
+"""Issue 12, accessibility and layout. Every page as its users see it (the login, the worker's phone page with its
+own cases and a case page, the control-room map with a case panel, a form, history mode and the shift's overview,
+the desk with a case and its form open, a case sheet, the admin console's users with a new user's form), in zh-CN
+and in English, passes the layout checks of tests/e2e/layout.py at a phone's, a laptop's and a wall screen's
+size. In zh-CN each also has one main landmark and one h1, every control is reachable by keyboard, and axe-core
+(bundled from npm, web/frontend/node_modules) reports no serious or critical violation of WCAG 2 A/AA: names for
+every control, contrast of at least 4.5:1, landmarks, ARIA used correctly.
 
 axe is injected with a <script> element; the pages' Content-Security-Policy forbids inline scripts, so the
 contexts of this module (which only run this check) bypass it, as bench/map_render.py does. The map canvas
@@ -77,12 +77,13 @@ def audit(page, name: str, exclude: tuple[str, ...] = ()) -> list[str]:  # noqa:
 
 
 def shown_data(engine) -> list[str]:  # noqa: ANN001
-    """What the pages show as it was written, in whatever language: place names, people's names, descriptions,
-    addresses and notes (the layout check's English pass ignores Chinese in these)."""
+    """What the pages show as it was written, in whatever language: place names, people's names and user names,
+    descriptions, addresses and notes (the layout check's English pass ignores Chinese in these)."""
     with engine.connect() as conn:
         return [v for q in ("SELECT name FROM area", "SELECT display_name FROM app_user",
-                            "SELECT description FROM ticket", "SELECT address FROM ticket",
-                            "SELECT reporter_name FROM ticket", "SELECT reason FROM ticket_event")
+                            "SELECT username FROM app_user", "SELECT description FROM ticket",
+                            "SELECT address FROM ticket", "SELECT reporter_name FROM ticket",
+                            "SELECT reason FROM ticket_event")
                 for (v,) in conn.execute(text(q)) if v]
 
 
@@ -173,6 +174,14 @@ def test_every_page_has_one_main_one_h1_no_serious_axe_violation_and_holds_at_ev
     page.goto(f"{live_server.url}/cases/{case['id']}/sheet")
     page.wait_for_selector("#sheet[data-ready='1']", timeout=15_000)
     check(page, "sheet")
+    context.close()
+
+    # the administration console: the users, and the form for a new one with its map of cells
+    context, page = signed_in("admin", viewport=LAPTOP)
+    page.goto(f"{live_server.url}/admin#users")
+    page.click("#new-user")
+    page.wait_for_selector("#cellmap[data-ready='true']", timeout=30_000)
+    check(page, "admin-users", exclude=("#cellmap",))
     context.close()
 
     assert not problems, "\n".join(problems)
