@@ -44,8 +44,12 @@ def official_days() -> dict[date, tuple[DayKind, str]]:
     make-up working day (调休), from the ``holidays`` package."""
     import holidays
 
-    cn = holidays.China(years=list(official_years()))
-    wanted: dict[date, tuple[DayKind, str]] = {day: (DayKind.holiday, name) for day, name in cn.items()}
+    years = list(official_years())
+    cn = holidays.China(years=years, language="zh_CN")
+    en = holidays.China(years=years, language="en_US")
+    # the name in both languages, as the make-up days below: "国庆节 National Day"
+    wanted: dict[date, tuple[DayKind, str]] = {day: (DayKind.holiday, f"{name} {en.get(day, '')}".strip())
+                                               for day, name in cn.items()}
     for day in cn.weekend_workdays:
         wanted[day] = (DayKind.workday, "调休上班 make-up working day")
     return wanted

@@ -42,7 +42,8 @@ def test_login_cookie_csrf_and_logout(api, engine):
 
 
 def test_landing_pages_by_role(api, engine):
-    for name, landing in [("dispatcher", "/map"), ("sanitation", "/desk"), ("shift_lead", "/map")]:
+    for name, landing in [("dispatcher", "/map"), ("sanitation", "/desk"), ("shift_lead", "/map"),
+                          ("admin", "/admin")]:
         set_password(engine, name, "long enough")
         r = api.client.post("/api/v1/login", json={"username": name, "password": "long enough"})
         assert r.json()["landing"] == landing
