@@ -1,0 +1,48 @@
+"""The console's catalogue and routing sections (/admin#categories, #routing; issue 13) in a real browser, one
+lean walk: an admin changes a minor class's public name in its form (and GET /categories has it); in "try it"
+a point of the test city clicked on the map with a category shows the department it goes to now; a proposed
+rule sending it elsewhere shows before and after side by side, and the rules in force are unchanged."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import api, shot, sign_in
+from tests.e2e.test_admin import LAPTOP, click_on_map
+from tests.support.city import COMMUNITY_A, cell_centre, cell_code
+
+
+def test_admin_edits_a_category_and_tries_a_routing_rule(browser, live_server, web_city):
+    admin = web_city.tokens["admin"]
+    rules_before = api(live_server, admin, "GET", "/routing-rules")
+    context, page = sign_in(browser, live_server, "admin", viewport=LAPTOP)
+
+    # a minor class's public name, edited in its form
+    page.goto(f"{live_server.url}/admin#categories")
+    page.click("#cat-tree [data-edit='E0101']")
+    page.fill("#cat-form [name=public_name]", "路边垃圾没人清")
+    page.click("#cat-form button[type=submit]")
+    page.wait_for_selector("#cat-form-ok:has-text('已保存 E0101')")
+    assert "路边垃圾没人清" in page.inner_text("#cat-tree tr[data-code='E0101'] .public")
+    shot(page, "admin-category-edit")
+    listed = {c["code"]: c for c in api(live_server, admin, "GET", "/categories")}
+    assert listed["E0101"]["public_name"] == "路边垃圾没人清"
+
+    # try it: a point clicked on the map goes to sanitation (the city's rule for E01 in the district) ...
+    page.click("#side a[href='#routing']")
+    page.wait_for_selector("#try-map[data-ready='true']", timeout=30_000)
+    page.select_option("#try-category", "E0101")
+    click_on_map(page, "#try-map", *cell_centre(COMMUNITY_A, 1))
+    page.wait_for_selector("#try-now[data-department='SANITATION']")
+    assert cell_code(COMMUNITY_A, 1) in page.inner_text("#try-cell")
+
+    # ... and to water after a proposed rule for that cell: before and after side by side, nothing saved
+    page.fill("#rule-category", "E0101")
+    page.click("#rule-use-cell")
+    assert page.input_value("#rule-area") == cell_code(COMMUNITY_A, 1)
+    page.select_option("#rule-department", "WATER")
+    page.click("#try-run")
+    page.wait_for_selector("#try-after[data-department='WATER']")
+    assert page.get_attribute("#try-now", "data-department") == "SANITATION"
+    assert "派遣结果将改变" in page.inner_text("#try-verdict")
+    shot(page, "admin-routing-try")
+    assert api(live_server, admin, "GET", "/routing-rules") == rules_before
+    context.close()
