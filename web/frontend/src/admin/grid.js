@@ -115,15 +115,21 @@ function drawTree(main, levels) {
     const label = `<button type="button" class="link" data-area="${escapeHtml(p.code)}">${escapeHtml(p.name)}</button>
       ${p.name === p.code ? "" : `<code class="small">${escapeHtml(p.code)}</code>`} <span class="muted small">${escapeHtml(t(`admin.grid.level.${p.level}`))} · ${
   escapeHtml(t("admin.grid.cells_n", { n: cellsUnder(p.code) }))}</span>`;
-    if (!kids.length) return `<li>${label}</li>`;
-    return `<li><details open><summary>${label}</summary>
-      <ul>${kids.sort((a, b) => a.code.localeCompare(b.code)).map(item).join("")}</ul></details></li>`;
+    if (!kids.length) return `<li class="leaf">${label}</li>`;
+    const id = `tree-${p.code}`;
+    return `<li><button type="button" class="twisty" aria-expanded="true" aria-controls="${escapeHtml(id)}"
+        aria-label="${escapeHtml(t("admin.grid.branch", { name: p.name }))}"></button>${label}
+      <ul id="${escapeHtml(id)}">${kids.sort((a, b) => a.code.localeCompare(b.code)).map(item).join("")}</ul></li>`;
   };
   const roots = levels.district.map((f) => f.properties);
   box.innerHTML = roots.length ? `<ul class="tree-root">${roots.sort((a, b) => a.code.localeCompare(b.code)).map(item).join("")}</ul>`
     : `<p class="muted">${escapeHtml(t("admin.grid.none"))}</p>`;
-  box.querySelectorAll("[data-area]").forEach((b) => b.addEventListener("click", (ev) => {
-    ev.preventDefault(); // inside a summary: show it on the map, without opening or closing the branch
+  box.querySelectorAll(".twisty").forEach((b) => b.addEventListener("click", () => {
+    const open = b.getAttribute("aria-expanded") !== "true";
+    b.setAttribute("aria-expanded", String(open));
+    box.querySelector(`#${CSS.escape(b.getAttribute("aria-controls"))}`).hidden = !open;
+  }));
+  box.querySelectorAll("[data-area]").forEach((b) => b.addEventListener("click", () => {
     const code = b.dataset.area;
     const f = LEVELS.flatMap((l) => levels[l]).find((x) => x.properties.code === code);
     if (f) flyTo([f.geometry], code);
