@@ -8,9 +8,11 @@ import { renderUsers } from "./users.js";
 import { renderSecurity } from "./security.js";
 import { renderCalendars } from "./calendars.js";
 import { renderCategories, renderDepartments } from "./catalogue.js";
+import { renderRouting } from "./routing.js";
+import { renderGrid } from "./grid.js";
 
 const SECTIONS = { users: renderUsers, security: renderSecurity, calendars: renderCalendars,
-  departments: renderDepartments, categories: renderCategories };
+  departments: renderDepartments, categories: renderCategories, routing: renderRouting, grid: renderGrid };
 
 function section() {
   const name = location.hash.replace(/^#/, "").split("/")[0]; // #users/li: a user's page within a section

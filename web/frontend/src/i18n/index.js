@@ -8,10 +8,12 @@ import map from "./map.js";
 import desk from "./desk.js";
 import sheet from "./sheet.js";
 import admin from "./admin.js";
+import adminGrid from "./admin_grid.js";
+import adminCatalogue from "./admin_catalogue.js";
 
 export const LANGS = ["zh-CN", "en"];
 const TABLE = {};
-for (const part of [lifecycle, common, mobile, map, desk, sheet, admin]) {
+for (const part of [lifecycle, common, mobile, map, desk, sheet, admin, adminGrid, adminCatalogue]) {
   for (const lang of LANGS) TABLE[lang] = { ...(TABLE[lang] || {}), ...(part[lang] || {}) };
 }
 
