@@ -68,7 +68,7 @@ def declare_errors(document: dict) -> dict:
     """Declare in an OpenAPI document what every route may answer besides its own: 401 and 403 where a caller
     is needed (``web.api.deps``: no or unknown credentials; a browser session's missing CSRF token or pending
     password change), 413 and 422 on a change (``web.api.guard.BodyGuard`` reads every body first), 422 where
-    a route takes parameters; and the error body for each. FastAPI's own 422 model (``{"detail": [...]}``) is
+    a route takes parameters, 400 where it reads a multipart form; and the error body for each. FastAPI's own 422 model (``{"detail": [...]}``) is
     not what ``validation_error`` answers: it is replaced. Idempotent: the document is changed in place."""
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     schemas.setdefault("ErrorOut", ErrorOut.model_json_schema())
@@ -84,6 +84,8 @@ def declare_errors(document: dict) -> dict:
                 statuses |= {413, 422}
             if operation.get("parameters") or operation.get("requestBody"):
                 statuses.add(422)
+            if "multipart/form-data" in operation.get("requestBody", {}).get("content", {}):
+                statuses.add(400)  # a body that is not multipart at all (Starlette: "Invalid multipart data")
             for status in statuses:
                 answers.setdefault(str(status), {"description": DESCRIPTIONS[status]})
             for status, answer in answers.items():

@@ -390,7 +390,11 @@ def serve(
         _fail(str(exc))
     host, port = host or settings.host, port or settings.port
     console.print(f"gridops serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run("web.asgi:app", host=host, port=port, workers=workers, log_level="info")
+    # a worker answers uvicorn's health check only once it has imported the app (5 s on an idle two-core box,
+    # 20 s and more when it is busy): with uvicorn's 5 s default a loaded machine kills and restarts every
+    # worker before it is up, for ever
+    uvicorn.run("web.asgi:app", host=host, port=port, workers=workers, log_level="info",
+                timeout_worker_healthcheck=60)
 
 
 @app.command()
