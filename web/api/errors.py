@@ -68,8 +68,9 @@ def declare_errors(document: dict) -> dict:
     """Declare in an OpenAPI document what every route may answer besides its own: 401 and 403 where a caller
     is needed (``web.api.deps``: no or unknown credentials; a browser session's missing CSRF token or pending
     password change), 413 and 422 on a change (``web.api.guard.BodyGuard`` reads every body first), 422 where
-    a route takes parameters, 400 where it reads a multipart form; and the error body for each. FastAPI's own 422 model (``{"detail": [...]}``) is
-    not what ``validation_error`` answers: it is replaced. Idempotent: the document is changed in place."""
+    a route takes parameters, 400 where it reads a multipart form; and the error body for each. FastAPI's own
+    422 model (``{"detail": [...]}``) is not what ``validation_error`` answers: it is replaced. Idempotent: the
+    document is changed in place."""
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     schemas.setdefault("ErrorOut", ErrorOut.model_json_schema())
     for item in document.get("paths", {}).values():
