@@ -5,7 +5,6 @@ format the import reads and read back with no change."""
 from __future__ import annotations
 
 import json
-import time
 
 import prcoords
 import pytest
@@ -17,6 +16,7 @@ from sqlmodel import Session, select
 from grid.models import Area, AreaLevel
 from tests.grid.test_import import shifted_cells_file
 from tests.support.city import COMMUNITY_A, COMMUNITY_B, Api, cell_box, cell_code, city_features
+from tests.support.server import wait_until
 from web.models import Job, SecurityEvent
 
 NEW_CELL = cell_code(COMMUNITY_A, 7)  # north of community A's first cell
@@ -48,13 +48,14 @@ def preview(api: Api, data: bytes, name: str = "cells.geojson", **fields: str) -
 
 def finished(api: Api, job_id: int, seconds: float = 60.0) -> dict:
     """The job once it has ended, asked for as the console would (the job runs in a thread of the app)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        job = api.get("admin", f"/api/v1/jobs/{job_id}").json()
-        if job["status"] in ("done", "failed"):
-            return job
-        assert time.monotonic() < deadline, f"the job did not end in {seconds} s: {job}"
-        time.sleep(0.05)
+    job: dict = {}
+
+    def ended() -> bool:
+        job.update(api.get("admin", f"/api/v1/jobs/{job_id}").json())
+        return job["status"] in ("done", "failed")
+
+    assert wait_until(ended, timeout=seconds, every=0.05), f"the job did not end in {seconds} s: {job}"
+    return job
 
 
 def cells(engine) -> dict[str, tuple[str, str]]:  # noqa: ANN001
