@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session, select
 
 from grid.errors import InvalidInput, NotFound
@@ -133,11 +133,12 @@ def export_catalogue(session: Session) -> dict[str, Any]:
     return {"format": FORMAT, "departments": departments, "majors": list(majors.values())}
 
 
-class _Minor(BaseModel):
-    """A minor class in the file: every field (``None`` for no default department)."""
+class MinorEntry(BaseModel):
+    """A minor class in the file: every field (``None`` for no default department). The API documents the
+    file with this same model."""
 
     model_config = ConfigDict(extra="forbid")
-    code: str
+    code: str = Field(description="e.g. E0101")
     name: str
     name_en: str
     public_name: str
@@ -257,7 +258,7 @@ def _minor(entry: Any, major_code: str, major: dict,
     """(reasons it is refused, its code, the values it gives)."""
     code = entry.get("code") if isinstance(entry, dict) and isinstance(entry.get("code"), str) else ""
     try:
-        parsed = _Minor.model_validate(entry)
+        parsed = MinorEntry.model_validate(entry)
     except ValidationError as exc:
         return _pydantic_reasons(exc), code, {}
     reasons = []

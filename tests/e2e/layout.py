@@ -31,7 +31,8 @@ def at_every_size(page, name: str, lang: str, data: list[str], settle=None) -> l
     problems: list[str] = []
     for w, h in SIZES.values():
         page.set_viewport_size({"width": w, "height": h})
-        page.wait_for_timeout(150)  # a resize's layout and ResizeObserver callbacks
+        # two frames: the resize's layout, then what ResizeObserver callbacks and media queries redrew
+        page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
         if settle:
             settle(page)
         problems += layout_problems(page, name, lang, data)

@@ -73,27 +73,12 @@ def change_category(code: Annotated[str, Path(pattern=r"^[CEce]\d{4}$", descript
 
 # --- the file ----------------------------------------------------------------------------------------------
 
-class MinorFile(BaseModel):
-    code: str = Field(description="e.g. E0101")
-    name: str
-    name_en: str
-    public_name: str
-    public_name_en: str
-    default_department_code: str | None
-    limit_hours_normal: float
-    limit_hours_urgent: float
-    limit_hours_critical: float
-    time_basis: TimeBasis
-    after_photo_required: bool
-    active: bool
-
-
 class MajorFile(BaseModel):
     code: str = Field(description="kind letter and two digits, e.g. E01")
     kind: CategoryKind
     name: str
     name_en: str
-    minors: list[MinorFile]
+    minors: list[rules.MinorEntry]
 
 
 class DepartmentRef(BaseModel):
