@@ -1,8 +1,9 @@
 """Browser tests: Debian's Chromium, driven by Playwright (no downloaded browser), against a real server
-on loopback with a small city. Screenshots land in test-artifacts/."""
+on loopback with a small city. With GRIDOPS_TEST_SHOTS=1, screenshots land in test-artifacts/."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background
         "--no-first-run", "--disable-component-update", "--disable-sync", "--use-gl=swiftshader",
         "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"]
 ARTIFACTS = ROOT / "test-artifacts"
+SHOTS = os.environ.get("GRIDOPS_TEST_SHOTS") == "1"
 PASSWORD = "browser-test-pass"
 
 
@@ -94,6 +96,10 @@ def live_server(module_server, web_city) -> Server:  # noqa: ANN001
 
 
 def shot(page, name: str) -> None:  # noqa: ANN001
+    """A screenshot of the page as the test sees it, when asked for (GRIDOPS_TEST_SHOTS=1: they cost a tenth of
+    the browser tests' time; the README's screenshots are docs/screenshots.py's)."""
+    if not SHOTS:
+        return
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
 

@@ -227,7 +227,8 @@ def rows(page) -> list[int]:  # noqa: ANN001
 def filter_to(page, name: str, value: str, expected: list[int]) -> None:  # noqa: ANN001
     page.select_option(f"#filters select[name={name}]", value)
     page.wait_for_function("ids => JSON.stringify([...document.querySelectorAll('#list .row')]"
-                           ".map(r => Number(r.dataset.id)).sort()) === JSON.stringify(ids)", arg=sorted(expected))
+                           ".map(r => Number(r.dataset.id)).sort((a, b) => a - b)) === JSON.stringify(ids)",
+                           arg=sorted(expected))
 
 
 def test_filters_narrow_the_queue(browser, live_server, web_city):
