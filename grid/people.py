@@ -11,6 +11,16 @@ from grid.errors import Conflict, InvalidInput, UnknownArea, UnknownDepartment
 from grid.models import Area, AreaLevel, Department, Role, User, WorkerCell
 
 
+def _unknown_role(role: object) -> InvalidInput:
+    roles = ", ".join(r for r in Role if r != Role.system)
+    return InvalidInput(f"unknown role {role!r}; use one of {roles}", code="unknown_role", field="role",
+                        value=str(role), roles=roles)
+
+
+def _reserved_role() -> InvalidInput:
+    return InvalidInput("the system role is reserved for automatic acts", code="role_reserved", field="role")
+
+
 def create_user(
     *,
     session: Session,
@@ -23,23 +33,23 @@ def create_user(
     try:
         role = Role(role)
     except ValueError:
-        raise InvalidInput(
-            f"unknown role {role!r}; use one of " + ", ".join(r for r in Role if r != Role.system)
-        ) from None
+        raise _unknown_role(role) from None
     if role == Role.system:
-        raise InvalidInput("the system role is reserved for automatic acts")
+        raise _reserved_role()
     username = username.strip()
     if not username or len(username) > 64:
-        raise InvalidInput("a user name needs 1 to 64 characters")
+        raise InvalidInput("a user name needs 1 to 64 characters", code="username_length", field="username")
     if session.exec(select(User).where(User.username == username)).first():
-        raise Conflict(f"user {username!r} already exists")
+        raise Conflict(f"user {username!r} already exists", code="user_exists", username=username)
     if role == Role.department and not department_code:
-        raise InvalidInput("a department user needs a department (--department CODE)", field="department_code")
+        raise InvalidInput("a department user needs a department (--department CODE)", code="department_required",
+                           field="department_code")
     if department_code and not session.exec(select(Department).where(Department.code == department_code)).first():
-        raise UnknownDepartment(f"unknown department {department_code!r}")
+        raise UnknownDepartment(f"unknown department {department_code!r}", field="department_code",
+                                department_code=department_code)
     if role == Role.worker and not cell_codes:
         raise InvalidInput("a grid worker needs the cells they walk (cell_codes; --cells CODE,CODE on the command "
-                           "line)", field="cell_codes")
+                           "line)", code="cells_required", field="cell_codes")
     user = User(username=username, role=role, display_name=display_name or username, department_code=department_code)
     session.add(user)
     session.flush()
@@ -56,7 +66,8 @@ def assign_cells(*, session: Session, user: User, cell_codes: Sequence[str]) -> 
     )
     missing = [c for c in codes if c not in known]
     if missing:
-        raise UnknownArea("unknown cell code(s): " + ", ".join(missing[:20]), codes=missing)
+        raise UnknownArea("unknown cell code(s): " + ", ".join(missing[:20]), code="unknown_cells", codes=missing,
+                          shown=", ".join(missing[:20]))
     have = set(session.exec(select(WorkerCell.cell_code).where(WorkerCell.user_id == user.id)).all())
     for code in codes:
         if code not in have:
@@ -96,29 +107,31 @@ def update_user(
         try:
             role = Role(role)
         except ValueError:
-            raise InvalidInput(f"unknown role {role!r}; use one of " + ", ".join(r for r in Role if r != Role.system),
-                               field="role") from None
+            raise _unknown_role(role) from None
         if role == Role.system:
-            raise InvalidInput("the system role is reserved for automatic acts", field="role")
+            raise _reserved_role()
         user.role = role
     if display_name is not None:
         if not display_name.strip() or len(display_name) > 64:
-            raise InvalidInput("a display name needs 1 to 64 characters", field="display_name")
+            raise InvalidInput("a display name needs 1 to 64 characters", code="display_name_length",
+                               field="display_name")
         user.display_name = display_name.strip()
     if clear_department:
         user.department_code = None
     elif department_code is not None:
         if not session.exec(select(Department).where(Department.code == department_code)).first():
-            raise UnknownDepartment(f"unknown department {department_code!r}", field="department_code")
+            raise UnknownDepartment(f"unknown department {department_code!r}", field="department_code",
+                                    department_code=department_code)
         user.department_code = department_code
     if is_leader is not None:
         user.is_leader = is_leader
     if user.role == Role.department and not user.department_code:
-        raise InvalidInput("a department user needs a department", field="department_code")
+        raise InvalidInput("a department user needs a department", code="department_required",
+                           field="department_code")
     if cell_codes is not None:
         set_cells(session=session, user=user, cell_codes=cell_codes)
     if user.role == Role.worker and not cells_of(session=session, user_id=user.id):
-        raise InvalidInput("a grid worker needs the cells they walk", field="cell_codes")
+        raise InvalidInput("a grid worker needs the cells they walk", code="cells_required", field="cell_codes")
     session.add(user)
     session.flush()
     return user

@@ -21,12 +21,12 @@ from web.throttle import LoginThrottle
 def find_user(session: Session, username: str) -> User:
     user = session.exec(select(User).where(User.username == username.strip())).first()
     if user is None:
-        raise NotFound(f"no user {username!r}", field="username")
+        raise NotFound(f"no user {username!r}", code="unknown_user", field="username", username=username)
     return user
 
 
 def list_users(session: Session, *, q: str = "", role: Role | None = None, active: bool | None = None,
-               limit: int = 200) -> list[User]:
+               department: str | None = None, limit: int = 200) -> list[User]:
     query = select(User).where(User.role != Role.system)
     if q:
         like = f"%{q.strip()}%"
@@ -35,6 +35,8 @@ def list_users(session: Session, *, q: str = "", role: Role | None = None, activ
         query = query.where(User.role == role)
     if active is not None:
         query = query.where(User.active == active)
+    if department:
+        query = query.where(User.department_code == department)
     return list(session.exec(query.order_by(User.username).limit(limit)))
 
 
@@ -91,7 +93,7 @@ def deactivate(session: Session, *, username: str, by: Actor | None, source: Sou
     is kept: the audit trail names them."""
     user = find_user(session, username)
     if by is not None and by.user_id == user.id:
-        raise Conflict("you cannot deactivate your own account; ask another admin")
+        raise Conflict("you cannot deactivate your own account; ask another admin", code="cannot_deactivate_self")
     if not user.active:
         return user
     user.active = False
@@ -133,7 +135,8 @@ def reset_password(session: Session, *, username: str, password: str, must_chang
 def require_password_change(session: Session, *, username: str, by: Actor | None, source: Source) -> User:
     user = find_user(session, username)
     if not user.password_hash:
-        raise Conflict(f"{user.username} has no password (API tokens only); set one with a password reset")
+        raise Conflict(f"{user.username} has no password (API tokens only); set one with a password reset",
+                       code="no_password", username=user.username)
     if not user.must_change_password:
         user.must_change_password = True
         session.add(user)
@@ -156,7 +159,8 @@ def unlock(session: Session, throttle: LoginThrottle, *, username: str = "", add
 def create_token(session: Session, *, user: User, name: str, days: float | None, limits: Limits, by: Actor | None,
                  source: Source) -> tuple[str, ApiToken]:
     if not user.active:
-        raise Conflict(f"{user.username} is deactivated; reactivate the user first")
+        raise Conflict(f"{user.username} is deactivated; reactivate the user first", code="user_deactivated",
+                       username=user.username)
     token = issue_token(session=session, user=user, name=name, days=days, limits=limits)
     row = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(token))).one()
     record(session, kind=SecurityKind.token_create, source=source, actor=by, subject=_subject(user),
@@ -177,7 +181,7 @@ def revoke_token(session: Session, *, token_id: int, by: Actor | None, source: S
     """Revoke a token: its owner or an admin (``by`` None: the command line)."""
     row = session.get(ApiToken, token_id)
     if row is None or (by is not None and by.role != Role.admin and row.user_id != by.user_id):
-        raise NotFound(f"no token {token_id}", field="token_id")
+        raise NotFound(f"no token {token_id}", code="unknown_token", field="token_id", token_id=token_id)
     owner = session.get(User, row.user_id)
     if not row.revoked:
         revoke_tokens(session=session, user_id=row.user_id, token_id=row.id)
@@ -191,7 +195,8 @@ def revoke_token(session: Session, *, token_id: int, by: Actor | None, source: S
 def end_session(session: Session, *, session_id: int, by: Actor | None, source: Source) -> None:
     row = session.get(WebSession, session_id)
     if row is None or (by is not None and by.role != Role.admin and row.user_id != by.user_id):
-        raise NotFound(f"no session {session_id}", field="session_id")
+        raise NotFound(f"no session {session_id}", code="unknown_session", field="session_id",
+                       session_id=session_id)
     owner = session.get(User, row.user_id)
     end_sessions(session=session, user_id=row.user_id, session_id=row.id)
     record(session, kind=SecurityKind.session_end, source=source, actor=by, subject=_subject(owner),

@@ -51,9 +51,17 @@ class RowResult:
     department_code: str | None = None
     cell_codes: list[str] = field(default_factory=list)
     is_leader: bool = False
-    errors: list[str] = field(default_factory=list)
+    problems: list[dict] = field(default_factory=list)  # {code, message, params}: the pages translate the code
     created: bool = False
     password: str | None = None  # the one-time password of a user created (shown once)
+
+    @property
+    def errors(self) -> list[str]:
+        """What is wrong with the row, in English (the messages of ``problems``)."""
+        return [p["message"] for p in self.problems]
+
+    def refuse(self, exc: DomainError) -> None:
+        self.problems.append({"code": exc.code, "message": exc.message, "params": exc.details})
 
 
 class SheetError(InvalidInput):
@@ -127,13 +135,13 @@ def parse_cells(text: str) -> list[str]:
             last = first[:12] + last if len(last) == 3 else last
             if last[:12] != first[:12] or last < first:
                 raise InvalidInput(f"the cell range {part} must run forward within one community (the first 12 "
-                                   "digits the same)")
+                                   "digits the same)", code="bad_cell_range", value=part)
             codes.extend(f"{first[:12]}{k:03d}" for k in range(int(first[12:]), int(last[12:]) + 1))
         elif part.isdigit() and len(part) == 15:
             codes.append(part)
         else:
             raise InvalidInput(f"{part!r} is not a cell code: 15 digits (the community's 12 and three more), or a "
-                               "range such as 310101001001001-012")
+                               "range such as 310101001001001-012", code="not_a_cell_code", value=part)
     return list(dict.fromkeys(codes))
 
 
@@ -145,12 +153,13 @@ def _row(n: int, raw: dict[str, str]) -> RowResult:
     try:
         out.cell_codes = parse_cells(raw.get("cells", ""))
     except InvalidInput as exc:
-        out.errors.append(exc.message)
+        out.refuse(exc)
     leader = raw.get("is_leader", "").lower()
     if leader in YES:
         out.is_leader = True
     elif leader not in NO:
-        out.errors.append(f"is_leader must be 是/否 or yes/no, not {raw.get('is_leader')!r}")
+        out.refuse(InvalidInput(f"is_leader must be 是/否 or yes/no, not {raw.get('is_leader')!r}",
+                                code="bad_leader_value", value=raw.get("is_leader", "")))
     return out
 
 
@@ -168,7 +177,8 @@ def import_users(session: Session, rows: list[dict[str, str]], *, apply: bool, b
         result = _row(n, raw)
         key = result.username.lower()
         if key and key in seen:
-            result.errors.append(f"the user name {result.username} is already on row {seen[key]}")
+            result.refuse(InvalidInput(f"the user name {result.username} is already on row {seen[key]}",
+                                       code="username_repeated", username=result.username, row=seen[key]))
         seen.setdefault(key, n)
         if not result.errors:
             # the preview checks everything but the password it would make (hashing one takes a moment)
@@ -181,10 +191,7 @@ def import_users(session: Session, rows: list[dict[str, str]], *, apply: bool, b
                                         must_change=True, by=by, source=source)
             except DomainError as exc:
                 savepoint.rollback()
-                result.errors.append(exc.message)
-            except ValueError as exc:  # a role that is not one (Role(...))
-                savepoint.rollback()
-                result.errors.append(str(exc))
+                result.refuse(exc)
             else:
                 if apply:
                     savepoint.commit()

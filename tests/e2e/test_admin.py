@@ -72,7 +72,7 @@ def test_admin_console_users_cells_calendar_import_and_admins_only(browser, live
     page.set_input_files("#import-form input[type=file]", str(sheet))
     page.click("#import-form button[type=submit]")
     bad = page.wait_for_selector("#import-result tr.bad[data-row='4']")
-    assert "12345" in bad.inner_text() and "not a cell code" in bad.inner_text()
+    assert "12345" in bad.inner_text() and "不是网格代码" in bad.inner_text()  # translated by its code
     assert page.locator("#import-result tr.good").count() == 2
     assert api(live_server, admin, "GET", "/users", params={"q": "imp_"}) == []  # a preview creates nobody
     page.click("#import-apply")

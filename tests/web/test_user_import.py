@@ -37,6 +37,9 @@ def test_a_sheet_with_one_bad_row_is_previewed_then_the_rest_created(api: Api):
     assert (body["applied"], body["valid"], body["invalid"], body["created"]) == (False, 3, 1, 0)
     bad = [r for r in body["rows"] if r["errors"]]
     assert [r["row"] for r in bad] == [5] and "NO_SUCH_DEPT" in bad[0]["errors"][0]
+    # each problem also by its code and parameters, which the console translates
+    assert [(p["code"], p["params"]["department_code"]) for p in bad[0]["problems"]] == [
+        ("unknown_department", "NO_SUCH_DEPT")]
     assert all(r["password"] is None for r in body["rows"])
     assert usernames(api) == before  # a preview creates nothing
 
@@ -55,6 +58,7 @@ def test_a_sheet_with_one_bad_row_is_previewed_then_the_rest_created(api: Api):
 
     again = upload(api, SHEET).json()  # the same file again: every row's user exists now
     assert again["valid"] == 0 and all(r["errors"] for r in again["rows"])
+    assert {p["code"] for r in again["rows"] for p in r["problems"]} >= {"user_exists"}
 
 
 def test_chinese_headers_roles_and_gb18030_and_duplicates_in_the_file(api: Api):
@@ -63,6 +67,8 @@ def test_chinese_headers_roles_and_gb18030_and_duplicates_in_the_file(api: Api):
     assert [r["role"] for r in body["rows"]] == ["worker", "worker"]
     assert body["rows"][0]["errors"] == [] and body["rows"][0]["display_name"] == "李娜"
     assert "already on row 2" in body["rows"][1]["errors"][0]
+    assert body["rows"][1]["problems"][0]["code"] == "username_repeated"
+    assert body["rows"][1]["problems"][0]["params"] == {"username": "li_na", "row": 2}
 
 
 def test_an_xlsx_workbook(api: Api):

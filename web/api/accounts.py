@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
@@ -94,10 +94,12 @@ class UnlockIn(BaseModel):
 @router.get("/users", response_model=list[UserOut])
 def users(session: SessionDep, actor: ActorDep,
           q: Annotated[str, Query(max_length=64, description="part of the user or display name")] = "",
-          role: Role | None = None, active: bool | None = None) -> list[UserOut]:
-    """Users (admin), by name; filters by role and active."""
+          role: Role | None = None, active: bool | None = None,
+          department: Annotated[str, Query(max_length=32, description="a department's code: its users")] = "",
+          ) -> list[UserOut]:
+    """Users (admin), by name; filters by role, active and department."""
     _admin(actor)
-    found = accounts.list_users(session, q=q, role=role, active=active)
+    found = accounts.list_users(session, q=q, role=role, active=active, department=department or None)
     cells: dict[int, list[str]] = {}
     if found:  # one query for every listed user's cells
         for user_id, code in session.exec(select(WorkerCell.user_id, WorkerCell.cell_code)
@@ -192,6 +194,12 @@ def unlock(username: UserName, body: UnlockIn, session: SessionDep, unit: UnitDe
 MAX_SHEET_BYTES = 5_000_000
 
 
+class ProblemOut(BaseModel):
+    code: str = Field(description="stable name of the problem, as an error's code (the pages translate it)")
+    message: str = Field(description="the problem in English")
+    params: dict[str, Any] = Field(description="the code's parameters, as an error's")
+
+
 class ImportRowOut(BaseModel):
     row: int = Field(description="the row in the file (the header is row 1)")
     username: str
@@ -201,6 +209,7 @@ class ImportRowOut(BaseModel):
     cell_codes: list[str]
     is_leader: bool
     errors: list[str] = Field(description="what is wrong with the row; empty: it is (or would be) created")
+    problems: list[ProblemOut] = Field(description="the same, each with its code and parameters")
     created: bool
     password: str | None = Field(description="the one-time password of a user created: shown this once")
 
@@ -236,7 +245,7 @@ def import_users(session: SessionDep, unit: UnitDep, actor: ActorDep, source: So
     valid = sum(1 for r in results if not r.errors)
     return UserImportOut(applied=apply, valid=valid, invalid=len(results) - valid,
                          created=sum(1 for r in results if r.created),
-                         rows=[ImportRowOut(**vars(r)) for r in results])
+                         rows=[ImportRowOut(**vars(r), errors=r.errors) for r in results])
 
 
 # --- tokens ------------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 // Users in bulk (POST /users/import): choose a CSV or XLSX, see every row as it would be created with what is
 // wrong with the bad ones, then apply; the one-time passwords of the users created are shown this once.
-import { api, escapeHtml } from "../common/api.js";
+import { api, errorText, escapeHtml } from "../common/api.js";
 import { t } from "../i18n/index.js";
 import { refusal, roleName } from "./users.js";
 
@@ -53,7 +53,7 @@ export function renderImport(box, onApplied) {
         <td class="num">${r.row}</td><td>${escapeHtml(r.username)}</td><td>${escapeHtml(r.display_name)}</td>
         <td>${escapeHtml(roleName(r.role))}</td><td class="num">${r.cell_codes.length || ""}</td>
         <td>${r.errors.length ? `<span class="badge bad">${t("admin.import.bad")}</span> <span class="row-errors">${
-          r.errors.map(escapeHtml).join("; ")}</span>`
+          r.problems.map((p) => escapeHtml(errorText(400, { error: p.code, message: p.message, ...p.params }))).join(t("list.sep"))}</span>`
           : (r.password ? `<code class="password">${escapeHtml(r.password)}</code>`
             : `<span class="badge good">${t(r.created ? "admin.import.created" : "admin.import.good")}</span>`)}</td></tr>`).join("")}
       </tbody></table></div>
