@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from tests.support.city import build_city
 from tests.support.server import ROOT, Server
+from web.auth import SESSION_COOKIE
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
@@ -104,20 +105,30 @@ def shot(page, name: str) -> None:  # noqa: ANN001
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
 
 
-def sign_in(browser, server: Server, username: str, lang: str | None = None, **context_options):  # noqa: ANN001, ANN003, ANN201
+def sign_in(browser, server: Server, username: str, lang: str | None = None, form: bool = False,  # noqa: ANN001
+            **context_options):  # noqa: ANN003, ANN201
     """A new browser context signed in as the user; returns (context, page) on the user's landing page. With
-    ``lang``, the pages start in that language (as after a click on the language switch)."""
+    ``lang``, the pages start in that language (as after a click on the language switch). The session cookie
+    comes from the API's sign-in (the login page costs a page load; ``form=True`` goes through it, as
+    tests/e2e/test_pages_login.py does)."""
     context = browser.new_context(**context_options)
     if lang:
         context.add_init_script(f"localStorage.setItem('gridops.lang', {lang!r})")
     page = context.new_page()
-    page.goto(f"{server.url}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    # the form signs in with a fetch and then navigates: the login page's own load states are already
-    # reached, so wait for the landing page itself (on a busy machine the fetch can take a while)
-    page.wait_for_url(lambda url: urlsplit(url).path != "/login")
+    if form:
+        page.goto(f"{server.url}/login")
+        page.fill("#username", username)
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        # the form signs in with a fetch and then navigates: the login page's own load states are already
+        # reached, so wait for the landing page itself (on a busy machine the fetch can take a while)
+        page.wait_for_url(lambda url: urlsplit(url).path != "/login")
+    else:
+        r = httpx.post(f"{server.url}/api/v1/login", json={"username": username, "password": PASSWORD}, timeout=10)
+        assert r.status_code == 200, r.text
+        context.add_cookies([{"name": SESSION_COOKIE, "value": r.cookies[SESSION_COOKIE], "url": server.url,
+                              "httpOnly": True, "sameSite": "Strict"}])
+        page.goto(server.url + r.json()["landing"])
     page.wait_for_load_state("networkidle")
     return context, page
 

@@ -6,10 +6,10 @@ from tests.e2e.conftest import PASSWORD, shot, sign_in
 
 
 def test_sign_in_lands_by_role(browser, live_server):
-    context, page = sign_in(browser, live_server, "dispatcher")
+    context, page = sign_in(browser, live_server, "dispatcher", form=True)
     assert page.url.endswith("/map")
     context.close()
-    context, page = sign_in(browser, live_server, "sanitation")
+    context, page = sign_in(browser, live_server, "sanitation", form=True)
     assert page.url.endswith("/desk")
     context.close()
     context = browser.new_context()
