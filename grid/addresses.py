@@ -18,6 +18,7 @@ import csv
 import io
 import json
 import math
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -97,8 +98,9 @@ def _like(word: str) -> str:
 
 
 def search(*, session: Session, q: str | None, limit: int = SEARCH_LIMIT) -> list[Address]:
-    """Addresses whose name holds every word of ``q`` (case-insensitive), shortest names first."""
-    text = (q or "").strip()
+    """Addresses whose name holds every word of ``q`` (case-insensitive), shortest names first. Full-width
+    digits and letters, as a Chinese input method types them (１２３号), are read as the plain ones."""
+    text = unicodedata.normalize("NFKC", q or "").strip()
     if not text:
         raise InvalidInput("q is empty: give part of a name, a road or a door number", code="text_required",
                            field="q")

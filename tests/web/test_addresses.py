@@ -67,6 +67,7 @@ def test_search_by_part_of_a_name_a_road_or_a_number(api: Api) -> None:
     assert names("中山南") == ["中山南路123号", "中山南路125号"]
     assert names("125") == ["中山南路125号"]
     assert names("中山 123") == ["中山南路123号"]  # every word must appear
+    assert names("中山南路１２３") == ["中山南路123号"]  # full-width digits, as an input method types them
     assert names("金陵") == ["金陵大厦"]
     assert names("地铁") == ["老西门地铁站"]
     assert names("人民路") == []
