@@ -1,7 +1,8 @@
 """The console's grid section (/admin#grid, issue 13) in a real browser, in one walk: an admin uploads a GeoJSON
 file with one added cell, one changed cell (renamed, its north edge moved in) and one refused feature (a code a
 digit short); the preview lists the three (the refused one with its reason) and draws them on the map; the
-admin applies it, the job's progress reaches done, and the API has the new cell."""
+admin applies it, the job's progress reaches done, and the API has the new cell. Then cells generated over a
+community are previewed the same way (their added count) and applied by a job."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import shapely
 from shapely.geometry import box
 
 from tests.e2e.conftest import api, shot, sign_in
-from tests.support.city import COMMUNITY_A, cell_box, cell_code, city_features
+from tests.support.city import COMMUNITY_A, COMMUNITY_B, cell_box, cell_code, city_features
 
 LAPTOP = {"width": 1366, "height": 768}
 NEW_CELL = cell_code(COMMUNITY_A, 7)  # north of community A's first cell
@@ -67,4 +68,17 @@ def test_admin_previews_a_grid_file_on_the_map_and_applies_it_with_a_job(browser
     answer = api(live_server, admin, "GET", "/cells")
     cells = {f["properties"]["code"]: f["properties"]["name"] for f in answer["features"]}
     assert cells[NEW_CELL] == "新网格" and cells[CHANGED] == "外滩源网格" and BAD_CODE not in cells
+
+    # cells generated over community B: the same preview (its added count), the same kind of job
+    page.select_option("#grid-gen-form select[name=area_code]", COMMUNITY_B)
+    page.select_option("#grid-gen-form select[name=shape]", "hex")
+    page.fill("#grid-gen-form input[name=cell_area_m2]", "5000")
+    page.click("#grid-gen-form button[type=submit]")
+    page.wait_for_selector("#grid-summary")
+    added = page.locator("#grid-added tbody tr").count()
+    assert added > 0 and f"新增 {added}" in page.inner_text("#grid-summary")
+    page.click("#grid-apply")
+    page.wait_for_selector("#grid-job-status[data-status='done']", timeout=30_000)
+    generated = {f["properties"]["code"] for f in api(live_server, admin, "GET", "/cells")["features"]}
+    assert f"{COMMUNITY_B}{6 + added:03d}" in generated
     context.close()

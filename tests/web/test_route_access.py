@@ -139,6 +139,9 @@ TABLE: dict[str, Entry | tuple[Entry, ...]] = {
     "POST /api/v1/grid/preview": Entry(ADMIN, files=(("file", ("cell.geojson", ONE_CELL, "application/geo+json")),)),
     "POST /api/v1/grid/apply": Entry(ADMIN, ok=422, files=(("file", ("cells.txt", b"code,name", "text/plain")),)),
     "GET /api/v1/grid/export": Entry(ADMIN, query={"level": "community", "format": "geojson"}),
+    "POST /api/v1/grid/generate/preview": Entry(ADMIN, body={"area_code": COMMUNITY_A, "cell_area_m2": 5000}),
+    "POST /api/v1/grid/generate/apply": Entry(ADMIN, ok=422, body={"area_code": f"{COMMUNITY_A}001",  # (a cell)
+                                                                  "preview_id": "0" * 64}),
     "GET /api/v1/jobs/{job_id}": Entry(ADMIN, ok=404, path={"job_id": "2147483647"}),  # (no such job)
     "GET /api/v1/map/cases": Entry(SIGNED_IN),
     "GET /api/v1/map/cells": Entry(SIGNED_IN),

@@ -20,7 +20,15 @@ from grid.models import AreaLevel, Role, User
 from grid.people import Actor
 from web.api import errors
 from web.api.deps import ActorDep, SessionDep, SourceDep, StateDep, UnitDep
-from web.background.gridjobs import SUFFIXES, GridFileOptions, preview_upload, start_grid_apply
+from web.background.gridjobs import (
+    SUFFIXES,
+    GenerateOptions,
+    GridFileOptions,
+    preview_generated,
+    preview_upload,
+    start_grid_apply,
+    start_grid_generate,
+)
 from web.models import Job
 
 router = APIRouter(prefix="/api/v1", tags=["grid admin"])
@@ -222,6 +230,51 @@ def apply(
     data, options = _options(file, level, code_field, name_field, crs, layer, overlaps)
     job = start_grid_apply(state.engine, session=session, unit=unit, data=data, options=options, expect=preview_id,
                            actor=actor, source=source)
+    return _job_out(job, actor.username)
+
+
+class GenerateIn(BaseModel):
+    area_code: str = Field(pattern=r"^[0-9]{6}(?:[0-9]{3}){0,3}$",
+                           description="a community's 12 digits, or a street's 9 for each of its communities")
+    shape: Literal["square", "hex"] = "square"
+    cell_area_m2: float = Field(10_000.0, ge=1_000, le=1_000_000, description="the cells' area in m² (1 ha = 10,000)")
+    sliver_ratio: float = Field(0.2, ge=0, le=0.9, description="a piece the boundary leaves under this share of the "
+                                                               "cell area is merged into a neighbour (0: keep all)")
+
+    def options(self) -> GenerateOptions:
+        return GenerateOptions(self.area_code, self.shape, self.cell_area_m2, self.sliver_ratio)
+
+
+class GenerateApplyIn(GenerateIn):
+    preview_id: str = Field(pattern=r"^[0-9a-f]{64}$", description="the id of the preview to apply")
+
+
+GENERATE_ERRORS = errors.responses(invalid_input=(
+    "unknown_area (no such area), not_generatable (not a community or a street), street_without_communities, "
+    "too_many_cells (more than 999 in a community: cells, limit, least_m2), grid_generate_error, or a bad value"))
+
+
+@router.post("/grid/generate/preview", response_model=GridPreviewOut, responses=GENERATE_ERRORS)
+def generate_preview(body: GenerateIn, actor: AdminDep, session: SessionDep) -> GridPreviewOut:
+    """What generating cells over a community (or each community of a street) would do (admin), changing
+    nothing: square or hexagonal cells of the given area clipped to its boundary, numbered under its code row by
+    row from the north-west (001–999), slivers merged; previewed against the cells there are, as an upload is
+    (the same options over the same boundary preview no change)."""
+    options = body.options()
+    seen, _ = preview_generated(session, options)
+    return _out(seen, f"{options.shape} {options.cell_area_m2:g} m² → {options.area_code}")
+
+
+@router.post("/grid/generate/apply", response_model=JobOut, status_code=202, responses=GENERATE_ERRORS)
+def generate_apply(body: GenerateApplyIn, actor: AdminDep, state: StateDep, session: SessionDep, unit: UnitDep,
+                   source: SourceDep) -> JobOut:
+    """Generate the previewed cells (admin): the same options and the preview's id. Starts a job (202) like
+    /grid/apply: it generates again and imports exactly what the preview showed, or nothing and says why."""
+    options = body.options()
+    options.plan(session)  # a refusal (an unknown area, too many cells) is the request's, not the job's
+    session.commit()
+    job = start_grid_generate(state.engine, session=session, unit=unit, options=options, expect=body.preview_id,
+                              actor=actor, source=source)
     return _job_out(job, actor.username)
 
 

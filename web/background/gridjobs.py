@@ -8,7 +8,11 @@ apply. The job reads it again and previews it again; the import runs only when t
 The job is a ``Job`` row (web.models) and a thread of the app process. It writes its progress in short
 transactions of its own while it reads and compares (on SQLite every transaction holds the write lock, so
 nothing long is held open meanwhile), then imports in one transaction that also records it in the security
-log and marks the job done: a failure leaves nothing written and the job says why."""
+log and marks the job done: a failure leaves nothing written and the job says why.
+
+Cells generated over a community or a street (``grid.gridgen``, the console's "generate") go the same way:
+the generated cells are the features a file would give, previewed against the cells there are; the job
+generates them again (the same options give the same cells) and imports them if the preview is the same."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ import json
 import logging
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -27,7 +32,9 @@ from geo.errors import GeoError
 from geo.loaders import LoadResult, load_grid_file
 from grid.clock import utcnow
 from grid.errors import DomainError
+from grid.gridgen import CommunityPlan, generated_load, plan_cells
 from grid.gridimport import GridPreview, apply_import, code_check, preview_import, read_state
+from grid.hierarchy import ImportStats
 from grid.models import AreaLevel
 from grid.people import Actor
 from web import seclog
@@ -36,6 +43,7 @@ from web.unit import Unit
 
 log = logging.getLogger("gridops.jobs")
 GRID_APPLY = "grid_apply"
+GRID_GENERATE = "grid_generate"
 SUFFIXES = (".geojson", ".json", ".zip", ".gpkg")
 
 
@@ -90,35 +98,53 @@ def _update(engine: Engine, job_id: int, **values: object) -> None:
 def run_grid_apply(engine: Engine, *, job_id: int, data: bytes, options: GridFileOptions, expect: str,
                    actor: Actor, source: seclog.Source) -> None:
     """The job's work (the thread's target; tests may call it directly)."""
+
+    def describe(preview: GridPreview, stats: ImportStats) -> dict:
+        return {"file": options.filename, "level": str(options.level), "sha256": hashlib.sha256(data).hexdigest(),
+                **_counts(preview, stats), "overlap_mode": options.overlaps}
+
+    _run_import(engine, job_id=job_id, level=options.level, load=lambda: load_upload(data, options),
+                source_digest=options.source(data), overlaps=options.overlaps, expect=expect, describe=describe,
+                record=(seclog.SecurityKind.grid_import, f"grid:{options.level}"), actor=actor, source=source,
+                what="the file, its options or the grid are not what was previewed", again="preview the file again")
+
+
+def _counts(preview: GridPreview, stats: ImportStats) -> dict:
+    return {"features": preview.features, "added": stats.added, "changed": stats.updated,
+            "unchanged": stats.unchanged, "removed": 0,  # an import never removes an area
+            "not_in_file": len(preview.not_in_file), "refused": len(preview.refused),
+            "repaired": len(preview.repairs), "overlaps": len(preview.overlaps), "parents_derived": len(stats.derived)}
+
+
+def _run_import(engine: Engine, *, job_id: int, level: AreaLevel, load: Callable[[], LoadResult], source_digest: str,
+                overlaps: str, expect: str, describe: Callable[[GridPreview, ImportStats], dict],
+                record: tuple[seclog.SecurityKind, str], actor: Actor, source: seclog.Source, what: str,
+                again: str) -> None:
+    """Load the features again, preview them again, and import them if that preview is the one expected."""
     _update(engine, job_id, status="running", started_at=utcnow())
     try:
-        loaded = load_upload(data, options)
+        loaded = load()
         total = len(loaded.features) + 1  # every feature compared, then the import itself
         _update(engine, job_id, total=total)
         step = max(1, total // 20)
         with Session(engine) as session:
-            state = read_state(session=session, level=options.level)
+            state = read_state(session=session, level=level)
 
         def progress(done: int) -> None:
             if done % step == 0:
                 _update(engine, job_id, done=done)
 
-        preview = preview_import(level=options.level, loaded=loaded, state=state, source=options.source(data),
-                                 overlap_mode=options.overlaps, progress=progress)
+        preview = preview_import(level=level, loaded=loaded, state=state, source=source_digest,
+                                 overlap_mode=overlaps, progress=progress)
         if preview.digest != expect:
-            raise DomainError("the file, its options or the grid are not what was previewed (preview id "
-                              f"{expect[:12]}…, now {preview.digest[:12]}…): preview the file again and apply that")
+            raise DomainError(f"{what} (preview id {expect[:12]}…, now {preview.digest[:12]}…): {again} and apply "
+                              "that")
         with Session(engine, expire_on_commit=False) as session, Unit(session):
             stats = apply_import(session=session, preview=preview)
-            result = {"file": options.filename, "level": str(options.level), "sha256": hashlib.sha256(data).hexdigest(),
-                      "features": preview.features, "added": stats.added, "changed": stats.updated,
-                      "unchanged": stats.unchanged, "removed": 0,  # an import never removes an area
-                      "not_in_file": len(preview.not_in_file), "refused": len(preview.refused),
-                      "repaired": len(preview.repairs), "overlaps": len(preview.overlaps),
-                      "overlap_mode": options.overlaps, "parents_derived": len(stats.derived)}
+            result = describe(preview, stats)
             if stats.added or stats.updated or stats.derived:
-                seclog.record(session, kind=seclog.SecurityKind.grid_import, source=source, actor=actor,
-                              subject=f"grid:{options.level}", detail={**result, "job": job_id})
+                seclog.record(session, kind=record[0], source=source, actor=actor, subject=record[1],
+                              detail={**result, "job": job_id})
             job = session.get(Job, job_id)
             job.status, job.done, job.total, job.finished_at = "done", total, total, utcnow()
             job.result = json.dumps(result, ensure_ascii=False)
@@ -126,20 +152,85 @@ def run_grid_apply(engine: Engine, *, job_id: int, data: bytes, options: GridFil
     except (DomainError, GeoError) as exc:
         _update(engine, job_id, status="failed", message=getattr(exc, "message", str(exc)), finished_at=utcnow())
     except Exception as exc:  # the job must say it ended, whatever ended it
-        log.exception("grid apply job %s failed", job_id)
+        log.exception("grid job %s failed", job_id)
         _update(engine, job_id, status="failed", finished_at=utcnow(),
                 message=f"the import failed unexpectedly ({type(exc).__name__}: {exc}); nothing was written")
+
+
+def _start(engine: Engine, *, session: Session, unit: Unit, kind: str, actor: Actor, target: Callable[..., None],
+           **kwargs: object) -> Job:
+    """Queue a job (committed in ``unit``) and start its thread once it is."""
+    with unit:
+        job = Job(kind=kind, status="queued", created_by=actor.user_id)
+        session.add(job)
+        session.flush()
+    thread = threading.Thread(target=target, name=f"{kind.replace('_', '-')}-{job.id}", daemon=True,
+                              kwargs={"engine": engine, "job_id": job.id, "actor": actor, **kwargs})
+    thread.start()
+    return job
 
 
 def start_grid_apply(engine: Engine, *, session: Session, unit: Unit, data: bytes, options: GridFileOptions,
                      expect: str, actor: Actor, source: seclog.Source) -> Job:
     """Queue the job (committed in ``unit``) and start its thread once it is."""
-    with unit:
-        job = Job(kind=GRID_APPLY, status="queued", created_by=actor.user_id)
-        session.add(job)
-        session.flush()
-    thread = threading.Thread(target=run_grid_apply, name=f"grid-apply-{job.id}", daemon=True,
-                              kwargs={"engine": engine, "job_id": job.id, "data": data, "options": options,
-                                      "expect": expect, "actor": actor, "source": source})
-    thread.start()
-    return job
+    return _start(engine, session=session, unit=unit, kind=GRID_APPLY, actor=actor, target=run_grid_apply,
+                  data=data, options=options, expect=expect, source=source)
+
+
+@dataclass(frozen=True)
+class GenerateOptions:
+    """Cells to generate over a community or each community of a street (``grid.gridgen``)."""
+
+    area_code: str
+    shape: str = "square"
+    cell_area_m2: float = 10_000.0
+    sliver_ratio: float = 0.2
+
+    def source(self) -> str:
+        return hashlib.sha256(json.dumps({"generate": asdict(self)}, sort_keys=True).encode()).hexdigest()
+
+    def plan(self, session: Session, read: Callable[[], None] | None = None) -> list[CommunityPlan]:
+        return plan_cells(session=session, area_code=self.area_code, shape=self.shape, cell_area_m2=self.cell_area_m2,
+                          sliver_ratio=self.sliver_ratio, existing="compare", read=read)
+
+
+def preview_generated(session: Session, options: GenerateOptions) -> tuple[GridPreview, list[CommunityPlan]]:
+    """The preview of generated cells against the cells there are (the upload's preview: the cells are the
+    features a file would give it)."""
+    state = None
+
+    def read() -> None:
+        nonlocal state
+        state = read_state(session=session, level=AreaLevel.cell)
+        session.commit()  # not held while the cells are made and compared
+
+    plans = options.plan(session, read)
+    return preview_import(level=AreaLevel.cell, loaded=generated_load(plans), state=state, source=options.source(),
+                          overlap_mode="report"), plans
+
+
+def run_grid_generate(engine: Engine, *, job_id: int, options: GenerateOptions, expect: str, actor: Actor,
+                      source: seclog.Source) -> None:
+    """The generate job's work: the cells made again, previewed again and imported (tests may call it)."""
+    communities: list[str] = []
+
+    def load() -> LoadResult:
+        with Session(engine) as session:
+            plans = options.plan(session, session.commit)
+        communities.extend(p.code for p in plans)
+        return generated_load(plans)
+
+    def describe(preview: GridPreview, stats: ImportStats) -> dict:
+        return {"area": options.area_code, "shape": options.shape, "cell_area_m2": options.cell_area_m2,
+                "sliver_ratio": options.sliver_ratio, "communities": communities, **_counts(preview, stats)}
+
+    _run_import(engine, job_id=job_id, level=AreaLevel.cell, load=load, source_digest=options.source(),
+                overlaps="report", expect=expect, describe=describe,
+                record=(seclog.SecurityKind.grid_generate, f"grid:{options.area_code}"), actor=actor, source=source,
+                what="the cells there are, or the boundary, changed since the preview", again="preview again")
+
+
+def start_grid_generate(engine: Engine, *, session: Session, unit: Unit, options: GenerateOptions, expect: str,
+                        actor: Actor, source: seclog.Source) -> Job:
+    return _start(engine, session=session, unit=unit, kind=GRID_GENERATE, actor=actor, target=run_grid_generate,
+                  options=options, expect=expect, source=source)

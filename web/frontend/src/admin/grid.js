@@ -2,11 +2,13 @@
 // a grid file uploaded and previewed (POST /grid/preview: what it adds, changes, leaves out, refuses, repairs,
 // and where it overlaps, as tables and on the map), then applied (POST /grid/apply with the same file, sent
 // again, and the preview's id) and its job followed (GET /jobs/{id}) to the end; the export (GET /grid/export).
+// Cells generated over a community or a street (gridgen.js) are previewed and applied the same way.
 // The map is the bundled MapLibre on the optional intranet base map: nothing is fetched from the internet.
 import "./admin_grid.css";
 import { api, escapeHtml } from "../common/api.js";
 import { addBaseLayer, basemap, shiftGeometry } from "../common/basemap.js";
 import { applyI18n, mapLocale, t } from "../i18n/index.js";
+import { generateCard, wireGenerate } from "./gridgen.js";
 import { refusal } from "./users.js";
 
 const LEVELS = ["district", "street", "community", "cell"];
@@ -67,6 +69,11 @@ export async function renderGrid(main) {
           </form>
           <p class="error" role="alert" id="grid-error"></p>
           <p class="hint" role="status" id="grid-status"></p>
+        </section>
+        ${generateCard()}
+        <section class="card" id="grid-result" aria-labelledby="grid-result-title" hidden>
+          <h3 id="grid-result-title"></h3>
+          <p class="error" role="alert" id="grid-apply-error"></p>
           <div id="grid-preview" aria-live="polite"></div>
           <div id="grid-job"></div>
         </section>
@@ -95,6 +102,7 @@ export async function renderGrid(main) {
   const [levels] = await Promise.all([loadLevels()]);
   if (!main.isConnected) return;
   drawTree(main, levels);
+  wireGenerate(main, levels);
   await drawMap(main, levels);
 }
 
@@ -211,7 +219,6 @@ function wireUpload(main) {
   const form = main.querySelector("#grid-form");
   const error = main.querySelector("#grid-error");
   const status = main.querySelector("#grid-status");
-  const result = main.querySelector("#grid-preview");
   let sent = null; // the file and the options of the preview on screen: apply sends exactly these
   const formData = (s, extra = {}) => {
     const data = new FormData();
@@ -227,15 +234,15 @@ function wireUpload(main) {
     const options = { level: form.level.value, code_field: form.code_field.value.trim(), name_field: form.name_field.value.trim(),
       crs: form.crs.value.trim(), layer: form.layer.value.trim(), overlaps: form.overlaps.value };
     status.textContent = t("admin.grid.previewing");
-    result.innerHTML = "";
-    main.querySelector("#grid-job").innerHTML = "";
+    clearResult(main);
     const submit = form.querySelector("button[type=submit]");
     submit.disabled = true;
     try {
       const preview = await api("/grid/preview", { form: formData({ file, options }) });
       sent = { file, options, preview };
       status.textContent = "";
-      showPreview(main, preview, () => apply(main, formData(sent, { preview_id: preview.preview_id })));
+      showPreview(main, preview, () => apply(main, () => api("/grid/apply",
+        { form: formData(sent, { preview_id: preview.preview_id }) })));
     } catch (err) {
       status.textContent = "";
       error.textContent = refusal(err);
@@ -245,7 +252,21 @@ function wireUpload(main) {
   });
 }
 
-function showPreview(main, p, onApply) {
+/** Empty the preview and job shown (a new preview is asked for). */
+export function clearResult(main) {
+  main.querySelector("#grid-result").hidden = true;
+  main.querySelector("#grid-preview").innerHTML = "";
+  main.querySelector("#grid-job").innerHTML = "";
+  main.querySelector("#grid-apply-error").textContent = "";
+}
+
+/** A preview (of a file, or of generated cells: ``words`` names their summary, title and apply button) as
+ * tables and on the map; ``onApply`` starts its job. */
+export function showPreview(main, p, onApply, words = {}) {
+  const w = { title: "admin.grid.result", summary: "admin.grid.summary", apply: "admin.grid.apply", ...words };
+  const card = main.querySelector("#grid-result");
+  card.hidden = false;
+  card.querySelector("#grid-result-title").textContent = t(w.title);
   const result = main.querySelector("#grid-preview");
   const s = p.summary;
   const features = p.geojson.features;
@@ -261,7 +282,7 @@ function showPreview(main, p, onApply) {
   const changedWhat = (c) => c.what.map((w) => t(`admin.grid.what.${w}`)).join(", ");
   const changedName = (c) => (c.what.includes("name") ? `${c.name_before} → ${c.name}` : c.name);
   const changes = s.added + s.changed;
-  result.innerHTML = `<p class="summary" id="grid-summary">${escapeHtml(t("admin.grid.summary", s))}</p>
+  result.innerHTML = `<p class="summary" id="grid-summary">${escapeHtml(t(w.summary, s))}</p>
     ${p.blocked ? `<p class="warning" role="alert" id="grid-blocked">${escapeHtml(t("admin.grid.blocked", { why: p.blocked }))}</p>` : ""}
     ${table("grid-added", t("admin.grid.added"), [t("admin.grid.code"), t("admin.grid.name"), t("admin.grid.area")],
     p.added.map((a) => `<tr class="mark-added" data-code="${escapeHtml(a.code)}"><td>${show(a.code, ["added"])}</td>
@@ -285,7 +306,7 @@ function showPreview(main, p, onApply) {
     p.not_in_file.map((m) => `<tr data-code="${escapeHtml(m.code)}"><td>${show(m.code, ["not_in_file"])}</td>
       <td>${escapeHtml(m.name)}</td><td class="num">${fmt(m.area_m2)}</td><td class="num">${m.workers}</td></tr>`))}
     <div class="buttons">${p.can_apply && changes
-    ? `<button type="button" class="primary" id="grid-apply">${escapeHtml(t("admin.grid.apply", { n: changes }))}</button>`
+    ? `<button type="button" class="primary" id="grid-apply">${escapeHtml(t(w.apply, { n: changes }))}</button>`
     : `<span class="muted">${escapeHtml(p.can_apply ? t("admin.grid.apply_nothing") : "")}</span>`}</div>`;
   result.querySelectorAll("[data-fly]").forEach((b) => b.addEventListener("click", () => {
     flyTo(geometryOf(b.dataset.fly, b.dataset.statuses.split(",")), b.dataset.fly);
@@ -299,13 +320,14 @@ function showPreview(main, p, onApply) {
   applyI18n(result);
 }
 
-async function apply(main, data) {
+/** Start a job (``start``: the request that answers it) and follow it to its end. */
+export async function apply(main, start) {
   const box = main.querySelector("#grid-job");
-  const error = main.querySelector("#grid-error");
+  const error = main.querySelector("#grid-apply-error");
   error.textContent = "";
   let job;
   try {
-    job = await api("/grid/apply", { form: data });
+    job = await start();
   } catch (err) {
     error.textContent = refusal(err);
     const again = main.querySelector("#grid-apply");
@@ -347,6 +369,7 @@ async function apply(main, data) {
     const levels = await loadLevels();
     if (!main.isConnected) return;
     drawTree(main, levels);
+    wireGenerate(main, levels);
     if (current?.ready) {
       current.map.getSource("cells").setData(current.shift(levels.cell));
       current.map.getSource("communities").setData(current.shift(levels.community));
