@@ -53,6 +53,11 @@ export function wireGenerate(main, levels) {
   if (form.dataset.wired) return;
   form.dataset.wired = "true";
   applyI18n(form.closest("section"));
+  // a community or street clicked in the tree is the one to generate over
+  main.querySelector("#grid-tree")?.addEventListener("click", (ev) => {
+    const code = ev.target.closest("[data-area]")?.dataset.area;
+    if (code && [...select.options].some((o) => o.value === code)) select.value = code;
+  });
   const error = main.querySelector("#grid-gen-error");
   const status = main.querySelector("#grid-gen-status");
   form.addEventListener("submit", async (ev) => {

@@ -4,7 +4,7 @@ export default {
   "zh-CN": {
     "admin.nav.grid": "网格",
     "admin.grid.tree": "区划层级",
-    "admin.grid.tree_hint": "区 → 街道 → 社区 → 网格数；点击名称在地图上定位。",
+    "admin.grid.tree_hint": "区 → 街道 → 社区 → 网格数；点击名称在地图上定位（街道或社区同时选为生成网格的范围）。",
     "admin.grid.none": "尚无区划",
     "admin.grid.cells_n": "{n} 个网格",
     "admin.grid.branch": "展开或收起 {name}",
@@ -98,7 +98,7 @@ export default {
   en: {
     "admin.nav.grid": "Grid",
     "admin.grid.tree": "Hierarchy",
-    "admin.grid.tree_hint": "District → street → community → cell count; click a name to show it on the map.",
+    "admin.grid.tree_hint": "District → street → community → cell count; click a name to show it on the map (a street or community is also picked for generating cells).",
     "admin.grid.none": "No areas yet",
     "admin.grid.cells_n": "{n} cells",
     "admin.grid.branch": "Open or close {name}",
