@@ -296,3 +296,14 @@ def last_event_id(*, session: Session) -> int:
     """The newest live event's id: read before the markers, a client that resumes its live feed from it
     misses nothing that happened after its snapshot (events already in the snapshot are harmless)."""
     return session.exec(select(func.max(LiveEvent.id))).one() or 0
+
+
+def department_lights(*, session: Session, actor: Actor, now: datetime) -> dict[str, dict[str, int]]:
+    """Per department, the open cases it holds in the caller's scope and how many of them are yellow and red
+    now: one GROUP BY over the stored light instants. Departments holding none are absent."""
+    red, yellow = _lights(now)
+    rows = session.connection().execute(
+        select(col(Ticket.department_code), func.count(), red, yellow)
+        .where(visible(actor), col(Ticket.status).in_(OPEN_STATUSES), col(Ticket.department_code).is_not(None))
+        .group_by(col(Ticket.department_code)))
+    return {code: {"open": n, "yellow": int(n_yellow), "red": int(n_red)} for code, n, n_red, n_yellow in rows}

@@ -21,6 +21,7 @@ from grid.people import Actor
 from web.api import accounts as accounts_router
 from web.api import addresses as addresses_router
 from web.api import catalogue as catalogue_router
+from web.api import departments as departments_router
 from web.api import errors
 from web.api import grid as grid_router
 from web.api import gridadmin as gridadmin_router
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
     app.include_router(routing_router.router)  # before grid's: /routing-rules/try
     app.include_router(grid_router.router)
     app.include_router(catalogue_router.router)
+    app.include_router(departments_router.router)
     app.include_router(gridadmin_router.router)
     app.include_router(addresses_router.router)
     app.include_router(map_router.router)

@@ -1,5 +1,6 @@
-"""The console's catalogue and routing sections (/admin#categories, #routing; issue 13) in a real browser, one
-lean walk: an admin changes a minor class's public name in its form (and GET /categories has it); in "try it"
+"""The console's catalogue, departments and routing sections (/admin#categories, #departments, #routing; issue
+13) in a real browser, one lean walk: an admin changes a minor class's public name in its form (and GET
+/categories has it); a department's calendar, and sets its webhook (the new secret shown once); in "try it"
 a point of the test city clicked on the map with a category shows the department it goes to now; a proposed
 rule sending it elsewhere shows before and after side by side, and the rules in force are unchanged."""
 
@@ -25,6 +26,21 @@ def test_admin_edits_a_category_and_tries_a_routing_rule(browser, live_server, w
     shot(page, "admin-category-edit")
     listed = {c["code"]: c for c in api(live_server, admin, "GET", "/categories")}
     assert listed["E0101"]["public_name"] == "路边垃圾没人清"
+
+    # a department's calendar changed in its form, then a webhook set: its new secret is shown once
+    page.click("#side a[href='#departments']")
+    page.click("#dept-list [data-edit='WATER']")
+    page.select_option("#dept-form [name=calendar_code]", "24x7")
+    page.click("#dept-form button[type=submit]")
+    page.wait_for_selector("#dept-form-ok:has-text('WATER')")
+    page.fill("#hook-form [name=url]", "https://hooks.example.com/gridops/T0KEN")
+    page.click("#hook-form button[type=submit]")
+    page.wait_for_selector("#hook-secret-value")
+    assert len(page.inner_text("#hook-secret-value")) == 32
+    assert "hooks.example.com" in page.inner_text("#dept-list tr[data-code='WATER'] [data-hook]")
+    shot(page, "admin-departments")
+    water = next(d for d in api(live_server, admin, "GET", "/departments") if d["code"] == "WATER")
+    assert water["calendar_code"] == "24x7" and water["webhook"] == {"host": "hooks.example.com", "secret_set": True}
 
     # try it: a point clicked on the map goes to sanitation (the city's rule for E01 in the district) ...
     page.click("#side a[href='#routing']")

@@ -7,7 +7,7 @@ import pytest
 
 from dispatch.policies import DEFAULT_LADDER
 from tests.support.openapi import openapi_document
-from web.api.grid import DepartmentOut
+from web.api.departments import DepartmentOut
 from web.api.map import MapAreasOut, MapTicketsOut
 
 PRIMITIVES = {"string", "integer", "number", "boolean"}

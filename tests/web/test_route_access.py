@@ -128,6 +128,13 @@ TABLE: dict[str, Entry | tuple[Entry, ...]] = {
                                                         b'"majors": []}', "application/json")),)),
     ),
     "GET /api/v1/departments": Entry(SIGNED_IN),
+    # departments for admins (web.api.departments): change one, its webhook (set, tested, removed), its lights
+    "GET /api/v1/departments/lights": Entry(ADMIN),
+    "PATCH /api/v1/departments/{code}": Entry(ADMIN, path={"code": "WATER"}, body={"phone": "021-12345678"}),
+    "PUT /api/v1/departments/{code}/webhook": Entry(ADMIN, path={"code": "WATER"},
+                                                    body={"url": "http://127.0.0.1:9/hook"}),  # (nobody listens)
+    "POST /api/v1/departments/{code}/webhook/test": Entry(ADMIN, path={"code": "WATER"}),  # answers ok: false
+    "DELETE /api/v1/departments/{code}/webhook": Entry(ADMIN, ok=204, path={"code": "WATER"}),
     "GET /api/v1/routing-rules": Entry(SIGNED_IN),
     "POST /api/v1/routing-rules/try": Entry(ADMIN, body={"lat": LAT, "lng": LNG, "category_code": "E0101"}),
     # the address gazetteer: everyone signed in looks up; the admin imports

@@ -1,10 +1,9 @@
-"""The map and the catalogue: cells as GeoJSON, locate, categories, departments, routing rules."""
+"""The map and the catalogue: cells as GeoJSON, locate, categories, routing rules (departments: web.api.departments)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
@@ -13,7 +12,7 @@ from sqlmodel import select
 from geo.crs import normalize_crs, to_wgs84
 from grid.errors import OutsideManagedArea
 from grid.hierarchy import ancestors_of, areas_geojson
-from grid.models import AreaLevel, Category, CategoryKind, Department, Role, RoutingRule, TimeBasis
+from grid.models import AreaLevel, Category, CategoryKind, RoutingRule, TimeBasis
 from web.api.deps import ActorDep, SessionDep, StateDep
 from web.api.params import parse_bbox
 
@@ -108,23 +107,6 @@ class CategoryOut(BaseModel):
     active: bool = Field(description="false: disabled by an admin, refused for new reports (its cases keep it)")
 
 
-class WebhookOut(BaseModel):
-    """Where a department's case events are POSTed, as an admin may see it: the host only (a URL's path or
-    query may carry a token) and whether a signing secret is set. The URL and the secret are write-only."""
-
-    host: str
-    secret_set: bool
-
-
-class DepartmentOut(BaseModel):
-    code: str
-    name: str
-    name_en: str
-    phone: str
-    calendar_code: str | None = Field(description="its working-time calendar; null: the standard one")
-    webhook: WebhookOut | None = Field(description="admins only (null for everyone else, or when none is set)")
-
-
 class RoutingRuleOut(BaseModel):
     id: int
     category: str = Field(description="minor (E0102) or major class (E01); empty: any")
@@ -149,19 +131,6 @@ def categories(session: SessionDep, _: ActorDep, include_inactive: Annotated[boo
 
 def category_out(c: Category) -> CategoryOut:
     return CategoryOut(**c.model_dump(exclude={"id"}), major_code=c.major_code)
-
-
-@router.get("/departments", response_model=list[DepartmentOut])
-def departments(session: SessionDep, actor: ActorDep) -> list[dict]:
-    """The departments; an admin also sees each webhook's host and whether it signs (never the secret)."""
-
-    def webhook(d: Department) -> dict | None:
-        if actor.role != Role.admin or not d.webhook_url:
-            return None
-        return {"host": urlsplit(d.webhook_url).hostname or "?", "secret_set": bool(d.webhook_secret)}
-
-    return [{**d.model_dump(include={"code", "name", "name_en", "phone", "calendar_code"}), "webhook": webhook(d)}
-            for d in session.exec(select(Department).order_by(Department.code))]
 
 
 @router.get("/routing-rules", response_model=list[RoutingRuleOut])

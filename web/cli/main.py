@@ -273,53 +273,23 @@ def department_webhook(
     url: Annotated[str, typer.Argument(help="http(s) URL; empty to remove")],
     secret: Annotated[str | None, typer.Option(help="HMAC secret (a new random one if omitted)")] = None,
 ) -> None:
-    """Send the department's SLA notifications to a URL, signed with HMAC-SHA256."""
-    import secrets as secrets_mod
+    """Send the department's SLA notifications to a URL, signed with HMAC-SHA256 (a new secret each time)."""
+    from web import departments, seclog
 
-    from sqlmodel import select as sm_select
-
-    from grid.models import Department
-    from web import seclog
-
-    if url and not url.startswith(("http://", "https://")):
-        _fail("the webhook URL must start with http:// or https://")
-    with _transaction() as session:
-        dept = session.exec(sm_select(Department).where(Department.code == code)).first()
-        if dept is None:
-            _fail(f"unknown department {code!r}")
-        old_url, old_secret = dept.webhook_url, dept.webhook_secret
-        dept.webhook_url = url or None
-        dept.webhook_secret = (secret or secrets_mod.token_hex(16)) if url else None
-        session.add(dept)
-        shown = dept.webhook_secret
-        # the receiver (scheme, host, port) before → after, never the path (it may hold a token) nor the secret
-        detail = seclog.delta({"receiver": seclog.receiver(old_url)}, {"receiver": seclog.receiver(dept.webhook_url)})
-        if detail is None and old_url != dept.webhook_url:
-            detail = {"receiver": seclog.receiver(dept.webhook_url), "path": "changed"}
-        if secret_change := seclog.secret_change(old_secret, dept.webhook_secret):
-            detail = {**(detail or {}), "secret": secret_change}
-        if detail:
-            seclog.record(session, kind=seclog.SecurityKind.webhook_change, source=seclog.Source.cli(),
-                          subject=f"department:{code}", detail=detail)
-    console.print(f"{code}: webhook {'set' if url else 'removed'}" + (f"; secret {shown}" if url else ""))
+    with _transaction() as session:  # a domain error (a URL that is not http(s)) exits with its message
+        done = departments.set_webhook(session, code=code, url=url or None, rotate_secret=True, secret=secret,
+                                       by=None, source=seclog.Source.cli())
+    console.print(f"{code}: webhook {'set' if url else 'removed'}" + (f"; secret {done.secret}" if url else ""))
 
 
 @department_app.command("calendar")
 def department_calendar(code: str, calendar: Annotated[str, typer.Argument(help="e.g. 24x7; empty: standard")]) -> None:
     """Count the department's time limits on its own calendar (e.g. a 24x7 emergency crew)."""
-    from sqlmodel import select
-
-    from grid.calendars import set_department_calendar
-    from grid.models import Department
-    from web import seclog
+    from web import departments, seclog
 
     with _transaction() as session:
-        dept = session.exec(select(Department).where(Department.code == code)).first()
-        before = seclog.state(dept, ("calendar_code",))
-        set_department_calendar(session=session, department_code=code, calendar_code=calendar or None)
-        seclog.record_change(session, kind=seclog.SecurityKind.department_change, source=seclog.Source.cli(),
-                             actor=None, subject=f"department:{code}", before=before,
-                             after=seclog.state(dept, ("calendar_code",)))
+        departments.change_department(session, code=code, changes={"calendar_code": calendar or None}, by=None,
+                                      source=seclog.Source.cli())
     console.print(f"{code} now counts working time on calendar {calendar or 'standard'}")
 
 

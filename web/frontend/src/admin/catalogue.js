@@ -1,4 +1,4 @@
-// Departments (read-only, GET /departments) and the category catalogue (issue 13): the catalogue as a tree
+// The category catalogue (issue 13; departments: departments.js): the catalogue as a tree
 // (kind → major → minor) with each minor's default department, limits, photo rule, public names and state;
 // a minor edited in a form (PATCH /categories/{code}, the API's words on a refusal), enabled or disabled;
 // the whole catalogue exported as a file (GET /catalogue/export) and a file imported with a preview first
@@ -12,20 +12,6 @@ const en = () => document.documentElement.lang === "en";
 export function refusal(err) {
   const own = err?.body?.message;
   return own && own !== err.message ? `${err.message} — ${own}` : err?.message || String(err);
-}
-
-export async function renderDepartments(main) {
-  const [departments, calendars] = await Promise.all([api("/departments"), api("/calendars").catch(() => [])]);
-  const calName = (code) => calendars.find((c) => c.code === code)?.name || code || t("admin.dept.standard");
-  main.innerHTML = `<div class="section-head"><h2 data-i18n="admin.nav.departments"></h2></div>
-    <p class="hint" data-i18n="admin.read_only"></p>
-    <div class="table-wrap"><table class="grid-table"><thead><tr><th scope="col">${t("admin.dept.code")}</th>
-      <th scope="col">${t("admin.dept.name")}</th><th scope="col">${t("admin.dept.phone")}</th>
-      <th scope="col">${t("admin.dept.calendar")}</th><th scope="col">${t("admin.dept.webhook")}</th></tr></thead>
-    <tbody>${departments.map((d) => `<tr><td><code>${escapeHtml(d.code)}</code></td><td>${escapeHtml(en() ? d.name_en || d.name : d.name)}</td>
-      <td>${escapeHtml(d.phone)}</td><td>${escapeHtml(calName(d.calendar_code))}</td>
-      <td>${d.webhook ? `${escapeHtml(d.webhook.host)}${d.webhook.secret_set ? ` · ${t("admin.dept.signed")}` : ""}` : "—"}</td></tr>`).join("")}
-    </tbody></table></div>`;
 }
 
 const state = { categories: [], departments: [], showInactive: true, editing: null, file: null };

@@ -7,7 +7,8 @@ import { applyI18n, langSwitch, t } from "../i18n/index.js";
 import { renderUsers } from "./users.js";
 import { renderSecurity } from "./security.js";
 import { renderCalendars } from "./calendars.js";
-import { renderCategories, renderDepartments } from "./catalogue.js";
+import { renderCategories } from "./catalogue.js";
+import { renderDepartments } from "./departments.js";
 import { renderRouting } from "./routing.js";
 import { renderGrid } from "./grid.js";
 
