@@ -103,6 +103,7 @@ def test_a_file_previews_exactly_what_it_adds_changes_and_refuses_and_a_job_appl
     r = api.post("admin", "/api/v1/grid/apply", **form(data, preview_id=seen["preview_id"]))
     again = finished(api, r.json()["id"])
     assert again["status"] == "failed" and "preview the file again" in again["message"]
+    assert again["result"] == {"error": "preview_outdated"}  # by code, for the console to translate
     assert cells(engine) == after
 
 

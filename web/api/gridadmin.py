@@ -29,6 +29,7 @@ from web.background.gridjobs import (
     start_grid_apply,
     start_grid_generate,
 )
+from web.background.jobs import settle_stale
 from web.models import Job
 
 router = APIRouter(prefix="/api/v1", tags=["grid admin"])
@@ -285,11 +286,15 @@ def _job_out(job: Job, created_by: str | None) -> JobOut:
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut, responses=errors.responses(not_found="no such job"))
-def job(job_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session: SessionDep, _: AdminDep) -> JobOut:
-    """A job an admin started: how far it is (done of total), and how it ended (result, or why it failed)."""
-    row = session.get(Job, job_id)
-    if row is None:
-        raise NotFound(f"no job {job_id}")
+def job(job_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session: SessionDep, unit: UnitDep,
+        _: AdminDep) -> JobOut:
+    """A job an admin started: how far it is (done of total), and how it ended (result, or why it failed). A job
+    whose app process stopped mid-way (no heartbeat for a minute) is failed, ``result.error`` saying so."""
+    with unit:
+        row = session.get(Job, job_id)
+        if row is None:
+            raise NotFound(f"no job {job_id}", code="unknown_job", job_id=job_id)
+        settle_stale(session, row)
     user = session.get(User, row.created_by) if row.created_by else None
     return _job_out(row, user.username if user else None)
 

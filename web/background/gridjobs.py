@@ -38,6 +38,7 @@ from grid.hierarchy import ImportStats
 from grid.models import AreaLevel
 from grid.people import Actor
 from web import seclog
+from web.background.jobs import run_with_heartbeat
 from web.models import Job
 from web.unit import Unit
 
@@ -138,7 +139,7 @@ def _run_import(engine: Engine, *, job_id: int, level: AreaLevel, load: Callable
                                  overlap_mode=overlaps, progress=progress)
         if preview.digest != expect:
             raise DomainError(f"{what} (preview id {expect[:12]}…, now {preview.digest[:12]}…): {again} and apply "
-                              "that")
+                              "that", code="preview_outdated")
         with Session(engine, expire_on_commit=False) as session, Unit(session):
             stats = apply_import(session=session, preview=preview)
             result = describe(preview, stats)
@@ -149,11 +150,15 @@ def _run_import(engine: Engine, *, job_id: int, level: AreaLevel, load: Callable
             job.status, job.done, job.total, job.finished_at = "done", total, total, utcnow()
             job.result = json.dumps(result, ensure_ascii=False)
             session.add(job)
-    except (DomainError, GeoError) as exc:
-        _update(engine, job_id, status="failed", message=getattr(exc, "message", str(exc)), finished_at=utcnow())
+    except DomainError as exc:  # the result names it by code, for the console to say in its language
+        _update(engine, job_id, status="failed", message=exc.message, finished_at=utcnow(),
+                result=json.dumps({"error": exc.code, **exc.details}, ensure_ascii=False, default=str))
+    except GeoError as exc:
+        _update(engine, job_id, status="failed", message=str(exc), finished_at=utcnow(),
+                result=json.dumps({"error": "invalid_geometry"}))
     except Exception as exc:  # the job must say it ended, whatever ended it
         log.exception("grid job %s failed", job_id)
-        _update(engine, job_id, status="failed", finished_at=utcnow(),
+        _update(engine, job_id, status="failed", finished_at=utcnow(), result=json.dumps({"error": "job_failed"}),
                 message=f"the import failed unexpectedly ({type(exc).__name__}: {exc}); nothing was written")
 
 
@@ -164,7 +169,8 @@ def _start(engine: Engine, *, session: Session, unit: Unit, kind: str, actor: Ac
         job = Job(kind=kind, status="queued", created_by=actor.user_id)
         session.add(job)
         session.flush()
-    thread = threading.Thread(target=target, name=f"{kind.replace('_', '-')}-{job.id}", daemon=True,
+    thread = threading.Thread(target=run_with_heartbeat, name=f"{kind.replace('_', '-')}-{job.id}", daemon=True,
+                              args=(engine, job.id, target),
                               kwargs={"engine": engine, "job_id": job.id, "actor": actor, **kwargs})
     thread.start()
     return job

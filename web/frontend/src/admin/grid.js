@@ -5,7 +5,7 @@
 // Cells generated over a community or a street (gridgen.js) are previewed and applied the same way.
 // The map is the bundled MapLibre on the optional intranet base map: nothing is fetched from the internet.
 import "./admin_grid.css";
-import { api, escapeHtml } from "../common/api.js";
+import { api, errorText, escapeHtml } from "../common/api.js";
 import { addBaseLayer, basemap, shiftGeometry } from "../common/basemap.js";
 import { applyI18n, mapLocale, t } from "../i18n/index.js";
 import { generateCard, wireGenerate } from "./gridgen.js";
@@ -348,7 +348,8 @@ export async function apply(main, start) {
       line.textContent = t("admin.grid.job.done", { added: 0, changed: 0, unchanged: 0, refused: 0, ...j.result });
     } else if (j.status === "failed") {
       line.className = "error";
-      line.textContent = t("admin.grid.job.failed", { message: j.message });
+      const why = j.result?.error ? errorText(0, { ...j.result, message: j.message }) : j.message;
+      line.textContent = t("admin.grid.job.failed", { message: why });
     } else {
       line.textContent = j.status === "queued" ? t("admin.grid.job.queued") : t("admin.grid.job.running", j);
     }
