@@ -37,11 +37,13 @@ def test_a_running_job_beats_and_stops_beating_when_it_ends(engine, monkeypatch)
         with Session(engine) as session:
             return session.get(Job, job_id).heartbeat_at
 
-    first = beat()
-    assert first is not None and utcnow() - first < timedelta(seconds=5)
-    assert wait_until(lambda: beat() > first, timeout=5, every=0.05)  # and again while it runs
-    release.set()
-    worker.join(timeout=5)
+    try:
+        assert wait_until(lambda: utcnow() - beat() < timedelta(seconds=5), timeout=5, every=0.02)  # from the start
+        first = beat()
+        assert wait_until(lambda: beat() > first, timeout=5, every=0.05)  # and again while it runs
+    finally:
+        release.set()
+        worker.join(timeout=5)
     assert not worker.is_alive()
 
 
