@@ -26,7 +26,7 @@ def find_user(session: Session, username: str) -> User:
 
 
 def list_users(session: Session, *, q: str = "", role: Role | None = None, active: bool | None = None,
-               department: str | None = None, limit: int = 200) -> list[User]:
+               department: str | None = None, leader: bool | None = None, limit: int = 200) -> list[User]:
     query = select(User).where(User.role != Role.system)
     if q:
         like = f"%{q.strip()}%"
@@ -37,6 +37,8 @@ def list_users(session: Session, *, q: str = "", role: Role | None = None, activ
         query = query.where(User.active == active)
     if department:
         query = query.where(User.department_code == department)
+    if leader is not None:
+        query = query.where(User.is_leader == leader)
     return list(session.exec(query.order_by(User.username).limit(limit)))
 
 

@@ -168,3 +168,5 @@ def test_users_are_listed_by_department(api):
     r = api.get("admin", "/api/v1/users", params={"department": "SANITATION"})
     assert r.status_code == 200
     assert {u["username"] for u in r.json()} == {"sanitation", "sanitation_chief"}
+    leaders = api.get("admin", "/api/v1/users", params={"leader": "true"}).json()  # the table's leader column
+    assert {(u["username"], u["department_code"]) for u in leaders} == {("sanitation_chief", "SANITATION")}

@@ -96,10 +96,12 @@ def users(session: SessionDep, actor: ActorDep,
           q: Annotated[str, Query(max_length=64, description="part of the user or display name")] = "",
           role: Role | None = None, active: bool | None = None,
           department: Annotated[str, Query(max_length=32, description="a department's code: its users")] = "",
+          leader: Annotated[bool | None, Query(description="true: only departments' leaders")] = None,
           ) -> list[UserOut]:
-    """Users (admin), by name; filters by role, active and department."""
+    """Users (admin), by name, at most 200; filters by role, active, department and leadership."""
     _admin(actor)
-    found = accounts.list_users(session, q=q, role=role, active=active, department=department or None)
+    found = accounts.list_users(session, q=q, role=role, active=active, department=department or None,
+                                leader=leader)
     cells: dict[int, list[str]] = {}
     if found:  # one query for every listed user's cells
         for user_id, code in session.exec(select(WorkerCell.user_id, WorkerCell.cell_code)

@@ -77,11 +77,11 @@ function drawTree(main) {
   box.innerHTML = kinds.map((kind) => {
     const ofKind = shown.filter((c) => c.kind === kind);
     const majors = [...new Set(ofKind.map((c) => c.major_code))];
-    return `<details open class="cat-kind" data-kind="${escapeHtml(kind)}"><summary><h3 style="display:inline">${escapeHtml(t(`admin.cat.kind.${kind}`))}</h3></summary>
+    return `<details open class="cat-kind" data-kind="${escapeHtml(kind)}"><summary><h3>${escapeHtml(t(`admin.cat.kind.${kind}`))}</h3></summary>
       ${majors.map((major) => {
         const minors = ofKind.filter((c) => c.major_code === major);
         const first = minors[0];
-        return `<details open class="cat-major" data-major="${escapeHtml(major)}" style="margin:4px 0 8px 12px">
+        return `<details open class="cat-major" data-major="${escapeHtml(major)}">
           <summary><strong><code>${escapeHtml(major)}</code> ${escapeHtml(en() ? first.major_name_en : first.major_name)}</strong>
             <span class="muted small">· ${t("admin.catalogue.minors", { n: minors.length })}</span></summary>
           <div class="table-wrap"><table class="grid-table"><thead><tr><th scope="col">${t("admin.cat.code")}</th>

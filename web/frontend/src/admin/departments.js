@@ -17,7 +17,7 @@ const calName = (code) => state.calendars.find((c) => c.code === code)?.name || 
 async function load() {
   const [departments, calendars, lights, hooks, users] = await Promise.all([api("/departments"),
     api("/calendars").catch(() => []), api("/departments/lights").catch(() => []), api("/webhooks").catch(() => []),
-    api("/users", { query: { active: true } }).catch(() => [])]);
+    api("/users", { query: { active: true, leader: true } }).catch(() => [])]);
   state.departments = departments;
   state.calendars = calendars;
   state.lights = Object.fromEntries(lights.map((l) => [l.department_code, l]));

@@ -45,7 +45,7 @@ export async function renderRouting(main) {
       <td>${escapeHtml(deptName(r.department_code))} <code class="small">${escapeHtml(r.department_code)}</code></td><td>${escapeHtml(r.note || "")}</td>
       <td><button type="button" data-propose="${r.id}">${t("admin.routing.try")}</button></td></tr>`).join("")
       : `<tr><td colspan="7" class="hint">${t("admin.routing.none")}</td></tr>`}</tbody></table></div>
-    <section class="card" id="try" aria-labelledby="try-title" style="margin-top:16px">
+    <section class="card" id="try" aria-labelledby="try-title">
       <h3 id="try-title" tabindex="-1">${t("admin.routing.try")}</h3>
       <p class="hint">${t("admin.routing.try_hint")}</p>
       <div class="users-grid">
@@ -160,12 +160,12 @@ async function run(main, form, deptName, showCell) {
   showCell();
   if (state.picker) state.picker.update(new Set([tried.cell_code]));
   const card = (id, title, d) => `<section class="card" id="${id}" data-department="${escapeHtml(d.department_code || "")}" aria-label="${escapeHtml(title)}">
-      <h4 style="margin-top:0">${escapeHtml(title)}</h4>
-      <p class="summary" style="font-size:20px">${d.department_code ? `${escapeHtml(deptName(d.department_code))} <code>${escapeHtml(d.department_code)}</code>`
+      <h4>${escapeHtml(title)}</h4>
+      <p class="summary">${d.department_code ? `${escapeHtml(deptName(d.department_code))} <code>${escapeHtml(d.department_code)}</code>`
         : escapeHtml(t("admin.routing.no_department"))}</p>
       <p>${escapeHtml(reason(d, deptName))}${d.rule?.proposed ? ` <strong>${t("admin.routing.proposed_rule")}</strong>` : ""}</p></section>`;
   const differs = tried.after && tried.after.department_code !== tried.now.department_code;
-  box.innerHTML = `<div style="display:grid;grid-template-columns:repeat(auto-fit,minmax(280px,1fr));gap:12px;margin-top:12px">
+  box.innerHTML = `<div class="try-compare">
       ${card("try-now", t("admin.routing.now"), tried.now)}
       ${tried.after ? card("try-after", t("admin.routing.after"), tried.after) : ""}</div>
     ${tried.after ? `<p class="${differs ? "warning" : "hint"}" id="try-verdict">${t(differs ? "admin.routing.differs" : "admin.routing.same")}</p>` : ""}
