@@ -169,6 +169,7 @@ def _users(session: Session) -> dict[str, User]:
         name = dept.code.lower()
         users[name] = create_user(session=session, username=name, role=Role.department, department_code=dept.code,
                                   display_name=dept.name)
+        users[name].is_leader = True  # the department's one demo user leads it (red lights reach the leader)
     return users
 
 
