@@ -170,3 +170,17 @@ def test_users_are_listed_by_department(api):
     assert {u["username"] for u in r.json()} == {"sanitation", "sanitation_chief"}
     leaders = api.get("admin", "/api/v1/users", params={"leader": "true"}).json()  # the table's leader column
     assert {(u["username"], u["department_code"]) for u in leaders} == {("sanitation_chief", "SANITATION")}
+
+
+def test_the_cli_edits_a_department_and_tests_its_webhook(api, engine, gridops, receiver):  # noqa: ANN001
+    done = gridops("department", "edit", "WATER", "--name", "区水务局（排水）", "--phone", "021-12345")
+    assert done.exit_code == 0, done.output
+    assert (department(api, "WATER")["name"], department(api, "WATER")["phone"]) == ("区水务局（排水）", "021-12345")
+    assert [e.channel for e in log(engine, "department_change")] == ["cli"]
+    assert gridops("department", "edit", "WATER").exit_code == 1  # nothing to change
+
+    assert gridops("department", "test", "WATER").exit_code == 1  # no webhook yet: said, not a traceback
+    assert gridops("department", "webhook", "WATER", receiver).exit_code == 0
+    sent = gridops("department", "test", "WATER")
+    assert sent.exit_code == 0 and "delivered (HTTP 204)" in sent.output
+    assert len(Receiver.received) == 1

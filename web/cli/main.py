@@ -293,6 +293,38 @@ def department_calendar(code: str, calendar: Annotated[str, typer.Argument(help=
     console.print(f"{code} now counts working time on calendar {calendar or 'standard'}")
 
 
+@department_app.command("edit")
+def department_edit(
+    code: str,
+    name: Annotated[str | None, typer.Option(help="the name (Chinese)")] = None,
+    name_en: Annotated[str | None, typer.Option(help="the English name")] = None,
+    phone: Annotated[str | None, typer.Option(help="the duty phone")] = None,
+) -> None:
+    """Rename a department or change its phone (as the console's Departments section does)."""
+    from web import departments, seclog
+
+    changes = {k: v for k, v in {"name": name, "name_en": name_en, "phone": phone}.items() if v is not None}
+    if not changes:
+        _fail("nothing to change: give --name, --name-en or --phone")
+    with _transaction() as session:
+        departments.change_department(session, code=code, changes=changes, by=None, source=seclog.Source.cli())
+    console.print(f"{code}: " + ", ".join(f"{k} = {v}" for k, v in changes.items()))
+
+
+@department_app.command("test")
+def department_test(code: str) -> None:
+    """Send a signed test event to the department's webhook now and say how the receiver answered."""
+    from web import departments
+
+    with _transaction() as session:
+        target = departments.webhook_target(session, code=code)
+    outcome = departments.send_test(target)
+    said = f"HTTP {outcome['status_code']}" if outcome["status_code"] else outcome["error"]
+    console.print(f"{code}: {'delivered' if outcome['ok'] else 'not delivered'} ({said}) in {outcome['elapsed_ms']} ms")
+    if not outcome["ok"]:
+        raise typer.Exit(1)
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="bind address")] = None,
