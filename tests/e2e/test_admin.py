@@ -53,6 +53,9 @@ def test_admin_console_users_cells_calendar_import_and_admins_only(browser, live
     day = next(date(year, 12, d) for d in range(8, 15) if date(year, 12, d).weekday() == 2)
     page.click("#side a[href='#calendars']")
     button = f"#year button.day[data-day='{day.isoformat()}']"
+    # an official holiday is named in the page's language only (stored as "国庆节 National Day")
+    national_day = page.get_attribute(f"#year button.day[data-day='{year}-10-01']", "aria-label")
+    assert "国庆节" in national_day and "National" not in national_day
     page.click(button)
     page.wait_for_selector(f"{button}.holiday")
     marked = api(live_server, admin, "GET", "/calendars/standard/days", params={"year": year})

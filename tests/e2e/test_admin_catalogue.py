@@ -7,6 +7,7 @@ rule sending it elsewhere shows before and after side by side, and the rules in 
 from __future__ import annotations
 
 from tests.e2e.conftest import api, shot, sign_in
+from tests.e2e.layout import layout_problems
 from tests.e2e.test_admin import LAPTOP, click_on_map
 from tests.support.city import COMMUNITY_A, cell_centre, cell_code
 
@@ -24,6 +25,7 @@ def test_admin_edits_a_category_and_tries_a_routing_rule(browser, live_server, w
     page.wait_for_selector("#cat-form-ok:has-text('已保存 E0101')")
     assert "路边垃圾没人清" in page.inner_text("#cat-tree tr[data-code='E0101'] .public")
     shot(page, "admin-category-edit")
+    assert on_a_phone(page, "categories") == []
     listed = {c["code"]: c for c in api(live_server, admin, "GET", "/categories")}
     assert listed["E0101"]["public_name"] == "路边垃圾没人清"
 
@@ -39,6 +41,7 @@ def test_admin_edits_a_category_and_tries_a_routing_rule(browser, live_server, w
     assert len(page.inner_text("#hook-secret-value")) == 32
     assert "hooks.example.com" in page.inner_text("#dept-list tr[data-code='WATER'] [data-hook]")
     shot(page, "admin-departments")
+    assert on_a_phone(page, "departments") == []
     water = next(d for d in api(live_server, admin, "GET", "/departments") if d["code"] == "WATER")
     assert water["calendar_code"] == "24x7" and water["webhook"] == {"host": "hooks.example.com", "secret_set": True}
 
@@ -60,5 +63,17 @@ def test_admin_edits_a_category_and_tries_a_routing_rule(browser, live_server, w
     assert page.get_attribute("#try-now", "data-department") == "SANITATION"
     assert "派遣结果将改变" in page.inner_text("#try-verdict")
     shot(page, "admin-routing-try")
+    assert on_a_phone(page, "routing") == []
     assert api(live_server, admin, "GET", "/routing-rules") == rules_before
     context.close()
+
+
+def on_a_phone(page, name: str) -> list[str]:  # noqa: ANN001
+    """The section's layout problems at a phone's width (nothing scrolls sideways, nothing cut off or on top
+    of another; tests/e2e/layout.py), the page then put back to the laptop's size. Codes, format names and
+    what the test typed are data, not interface words."""
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    found = [p for p in layout_problems(page, name, "zh-CN", []) if "English in the Chinese page" not in p]
+    page.set_viewport_size(LAPTOP)
+    return found

@@ -146,12 +146,12 @@ def _rules(session: Session) -> None:
     for code, _zh, _en, dept, _limits, _basis in MINORS:
         if code[:3] != "E06":  # "other events" are left to the dispatcher
             add_rule(session=session, department_code=dept, category=code, area_code=DISTRICT[0],
-                     note="demo: the category's owner across the district")
+                     note="演示：该类别全区的主管部门")
     for street in session.exec(select(Area).where(Area.level == AreaLevel.street)):
         add_rule(session=session, department_code="STREET_OFFICE", category="E04", area_code=street.code,
-                 note="demo: street order goes to the street office first (事件先属地)")
+                 note="演示：街面秩序先派街道办（事件先属地）")
     add_rule(session=session, department_code="EMERGENCY", category="E0501", urgency="critical",
-             area_code=DISTRICT[0], note="demo: critical road collapses go to emergency management")
+             area_code=DISTRICT[0], note="演示：特别紧急的道路塌陷派区应急管理局")
 
 
 def _users(session: Session) -> dict[str, User]:

@@ -3,7 +3,7 @@
 // PUT or DELETE of /calendars/{code}/days/{day}. Arrow keys move between days. Below, the SLA policies per
 // stage, category and urgency (GET/PUT /sla-policies).
 import { api, escapeHtml } from "../common/api.js";
-import { lang, t } from "../i18n/index.js";
+import { lang, oneLanguage, t } from "../i18n/index.js";
 
 const STAGES = ["verify", "register", "dispatch", "accept", "handle", "check", "close"];
 const view = { code: null, year: new Date().getFullYear(), focus: null };
@@ -17,7 +17,7 @@ export async function renderCalendars(main) {
   main.innerHTML = `<div class="section-head"><h2 data-i18n="admin.nav.calendars"></h2></div>
     <form class="toolbar" id="cal-pick">
       <label><span data-i18n="admin.cal.calendar"></span><select name="code">${calendars.map((c) =>
-        `<option value="${escapeHtml(c.code)}" ${c.code === view.code ? "selected" : ""}>${escapeHtml(c.name || c.code)}</option>`).join("")}</select></label>
+        `<option value="${escapeHtml(c.code)}" ${c.code === view.code ? "selected" : ""}>${escapeHtml(oneLanguage(c.name) || c.code)}</option>`).join("")}</select></label>
       <label><span data-i18n="admin.cal.year"></span><select name="year">${[now - 1, now, now + 1, now + 2].map((y) =>
         `<option value="${y}" ${y === view.year ? "selected" : ""}>${y}</option>`).join("")}</select></label>
     </form>
@@ -60,8 +60,8 @@ async function drawYear(main, calendar) {
       const mark = marked.get(day);
       const kind = mark?.kind || (working.has(isoDay) ? "" : "off");
       const label = [new Date(`${day}T00:00:00Z`).toLocaleDateString(locale, { month: "long", day: "numeric", weekday: "long", timeZone: "UTC" }),
-        t(kind ? `admin.cal.${kind}` : "admin.cal.normal"), mark?.name || ""].filter(Boolean).join(" · ");
-      cells.push(`<button type="button" class="day ${kind}" data-day="${day}" data-kind="${mark?.kind || ""}"
+        t(kind ? `admin.cal.${kind}` : "admin.cal.normal"), oneLanguage(mark?.name)].filter(Boolean).join(" · ");
+      cells.push(`<button type="button" class="day ${kind}" data-day="${day}" data-kind="${mark?.kind || ""}" data-name="${escapeHtml(mark?.name || "")}"
         tabindex="${day === first ? 0 : -1}" aria-label="${escapeHtml(label)}" title="${escapeHtml(label)}">${d}</button>`);
     }
     return `<section class="month" aria-label="${escapeHtml(monthName)}"><h3>${escapeHtml(monthName)}</h3>
@@ -88,7 +88,7 @@ async function cycle(main, calendar, button) {
   const day = button.dataset.day;
   const kind = button.dataset.kind;
   const path = `/calendars/${encodeURIComponent(calendar.code)}/days/${day}`;
-  const name = button.getAttribute("aria-label").split(" · ")[2] || "";
+  const name = button.dataset.name || "";
   const error = main.querySelector("#cal-error");
   const status = main.querySelector("#cal-status");
   error.textContent = "";

@@ -3,7 +3,7 @@
 // its users (PATCH /users/{username} is_leader), its webhook set, its secret rotated (shown once), removed and
 // tested (PUT, DELETE /departments/{code}/webhook, POST …/webhook/test). Every act is an /api/v1 call.
 import { api, escapeHtml, when } from "../common/api.js";
-import { t } from "../i18n/index.js";
+import { oneLanguage, t } from "../i18n/index.js";
 import { refusal } from "./catalogue.js";
 
 const en = () => document.documentElement.lang === "en";
@@ -12,7 +12,7 @@ const state = { departments: [], calendars: [], lights: {}, hooks: {}, leaders: 
 const option = (value, text, current) =>
   `<option value="${escapeHtml(value)}" ${value === current ? "selected" : ""}>${escapeHtml(text)}</option>`;
 const deptName = (d) => (en() ? d.name_en || d.name : d.name);
-const calName = (code) => state.calendars.find((c) => c.code === code)?.name || code || t("admin.dept.standard");
+const calName = (code) => oneLanguage(state.calendars.find((c) => c.code === code)?.name) || code || t("admin.dept.standard");
 
 async function load() {
   const [departments, calendars, lights, hooks, users] = await Promise.all([api("/departments"),
@@ -93,7 +93,7 @@ async function edit(main, code, focus) {
         <label>${t("admin.dept.name_en")}<input name="name_en" maxlength="128" value="${escapeHtml(d.name_en)}"></label>
         <label>${t("admin.dept.phone")}<input name="phone" type="tel" maxlength="32" value="${escapeHtml(d.phone)}"></label>
         <label>${t("admin.dept.calendar")}<select name="calendar_code">${option("", t("admin.dept.standard"), d.calendar_code || "")}
-          ${state.calendars.map((c) => option(c.code, `${c.name} (${c.code})`, d.calendar_code || "")).join("")}</select></label>
+          ${state.calendars.map((c) => option(c.code, `${oneLanguage(c.name)} (${c.code})`, d.calendar_code || "")).join("")}</select></label>
         <label>${t("admin.dept.leader")}<select name="leader" aria-describedby="dept-leader-hint">${option("", t("admin.dept.no_leader"), leader)}
           ${users.map((u) => option(u.username, `${u.display_name || u.username} (${u.username})`, leader)).join("")}</select></label>
       </div>

@@ -80,5 +80,13 @@ export function langSwitch(onChange) {
   return button;
 }
 
+/** A name written in both languages, Chinese then English ("国庆节 National Day", as the official holidays and
+ * the standard calendar are stored), in the page's language; any other text as it is. */
+export function oneLanguage(text) {
+  const m = /^(.*[\u3000-\u9fff\uff00-\uffef])\s+([A-Za-z].*)$/.exec(text || "");
+  if (!m) return text || "";
+  return lang() === "en" ? m[2] : m[1];
+}
+
 export function statusLabel(status) { return t(`status.${status}`); }
 export function actionLabel(action) { return t(`action.${action}`); }
