@@ -6,6 +6,7 @@ for admins."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from tests.e2e.conftest import api, shot, sign_in
@@ -85,6 +86,13 @@ def test_admin_console_users_cells_calendar_import_and_admins_only(browser, live
     shot(page, "admin-import-applied")
     names = sorted(u["username"] for u in api(live_server, admin, "GET", "/users", params={"q": "imp_"}))
     assert names == ["imp_a", "imp_b"]
+
+    # the security log says what each entry is about and what changed, a line per field
+    page.click("#side a[href='#security']")
+    page.wait_for_selector("#log tr:has(td:text-is('用户 worker_new'))")
+    about_her = page.locator("#log tr:has(td:text-is('用户 worker_new'))").all_inner_texts()
+    assert any(f"cells: [] → {json.dumps(cells, separators=(',', ':'))}" in row for row in about_her)
+    assert any("role: — → worker" in row for row in about_her)
     context.close()
 
     # anyone else is told the console is for admins

@@ -82,7 +82,7 @@ export async function renderSecurity(main) {
         <td class="nowrap">${escapeHtml(at(e.at, zone))}</td><td>${escapeHtml(kindName(e.kind))}</td>
         <td>${escapeHtml(e.actor_name || "—")}</td><td>${escapeHtml(t(`admin.channel.${e.channel}`) === `admin.channel.${e.channel}`
           ? e.channel : t(`admin.channel.${e.channel}`))} <span class="muted">${escapeHtml(e.client)}</span></td>
-        <td>${escapeHtml(e.subject)}</td><td><code class="detail">${escapeHtml(JSON.stringify(e.detail))}</code></td></tr>`).join("")}
+        <td>${escapeHtml(subjectText(e.subject))}</td><td><pre class="detail">${escapeHtml(detailText(e.detail))}</pre></td></tr>`).join("")}
       </tbody></table>` : `<p class="muted">${t("admin.log.none")}</p>`;
   };
   form.addEventListener("submit", (ev) => {
@@ -93,4 +93,30 @@ export async function renderSecurity(main) {
   form.kind.addEventListener("change", () => form.requestSubmit());
   more.addEventListener("click", () => load(rows[rows.length - 1]?.seq));
   await load();
+}
+
+/** "user:li" → "用户 li": what an entry is about, its kind in the page's language. */
+export function subjectText(subject) {
+  const [kind, ...rest] = String(subject || "").split(":");
+  const key = `admin.log.about.${kind}`;
+  const label = t(key);
+  return rest.length && label !== key ? `${label} ${rest.join(":")}` : String(subject || "");
+}
+
+/** An entry's detail, a line per field: a change as "field: before → after", anything else as "field: value". */
+export function detailText(detail) {
+  if (detail === null || detail === undefined) return "";
+  if (typeof detail !== "object") return String(detail);
+  const value = (v) => (v === null || v === undefined ? "—" : typeof v === "object" ? JSON.stringify(v) : String(v));
+  const { before, after, ...rest } = detail;
+  const lines = [];
+  if ("before" in detail || "after" in detail) {
+    const b = before && typeof before === "object" ? before : {};
+    const a = after && typeof after === "object" ? after : {};
+    for (const k of new Set([...Object.keys(b), ...Object.keys(a)])) {
+      lines.push(`${k}: ${before ? value(b[k]) : "—"} → ${after ? value(a[k]) : "—"}`);
+    }
+  }
+  for (const [k, v] of Object.entries(rest)) lines.push(`${k}: ${value(v)}`);
+  return lines.join("\n");
 }
