@@ -198,6 +198,9 @@ def _tickets(*, session: Session, users: dict[str, User], count: int, rng: rando
     options = DispatchOptions()
     photo = after_photo()
     categories = [m[0] for m in MINORS]
+    # the first cases (one at each step of the path) lie in the cells of the demo's own grid worker ("worker"),
+    # whose phone then shows a case in every state
+    own = [k for k, code in enumerate(codes) if code in set(actors["worker"].cell_codes)] if "worker" in actors else []
     now = utcnow()
     clock = [now]
     set_clock(lambda: clock[0])
@@ -208,7 +211,7 @@ def _tickets(*, session: Session, users: dict[str, User], count: int, rng: rando
             # closed cases spread over two weeks; open ones are recent, as in a centre that keeps up
             age_h = rng.uniform(0.2, 14 * 24) if stop == len(PATH) else rng.expovariate(1 / 3)
             clock[0] = now - timedelta(hours=min(age_h, 14 * 24))
-            i = rng.randrange(len(codes))
+            i = rng.choice(own) if n <= len(PATH) and own else rng.randrange(len(codes))
             cell = geoms[i]
             minx, miny, maxx, maxy = cell.bounds
             point = cell.representative_point()
