@@ -34,6 +34,10 @@ WAITING_UNITS = {
 }
 
 
+# in-process modules of 15 s and more (pytest --durations): sent out with the browser modules, not last
+LONG_UNITS = {"tests/web/test_fuzz_openapi.py", "tests/web/test_map_api.py"}
+
+
 def _module(nodeid: str) -> str:
     return nodeid.split("::", 1)[0]
 
@@ -58,15 +62,16 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):  # noqa: ANN001, AN
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Waiting units first (the longest first), then the browser modules, then the rest: the order in which
-    the units go out to the workers."""
+    """Waiting units first (the longest first), then the browser modules and the long in-process ones, then
+    the rest: the order in which the units go out to the workers (a long unit sent last is the run's tail:
+    the fuzz module alone, 30 s, once ended the run 25 s after the other workers)."""
     order = list(dict.fromkeys(WAITING_UNITS.values()))
 
     def rank(item: pytest.Item) -> tuple[int, int]:
         unit = _unit(item.nodeid)
         if unit in order:
             return 0, order.index(unit)
-        return (1 if unit.startswith("tests/e2e/") else 2), 0
+        return (1 if unit.startswith("tests/e2e/") or unit in LONG_UNITS else 2), 0
 
     items.sort(key=rank)
 
