@@ -3,7 +3,7 @@
 // a minor edited in a form (PATCH /categories/{code}, the API's words on a refusal), enabled or disabled;
 // the whole catalogue exported as a file (GET /catalogue/export) and a file imported with a preview first
 // (POST /catalogue/import, then ?apply=true).
-import { api, escapeHtml } from "../common/api.js";
+import { api, escapeHtml, option } from "../common/api.js";
 import { t } from "../i18n/index.js";
 
 const en = () => document.documentElement.lang === "en";
@@ -21,8 +21,6 @@ function deptName(code) {
   return d ? (en() ? d.name_en || d.name : d.name) : code || "—";
 }
 
-const option = (value, text, current) =>
-  `<option value="${escapeHtml(value)}" ${value === current ? "selected" : ""}>${escapeHtml(text)}</option>`;
 
 export async function renderCategories(main) {
   [state.categories, state.departments] = await Promise.all([

@@ -2,15 +2,13 @@
 // open cases it holds by light; a department edited in a form (PATCH /departments/{code}), its leader chosen among
 // its users (PATCH /users/{username} is_leader), its webhook set, its secret rotated (shown once), removed and
 // tested (PUT, DELETE /departments/{code}/webhook, POST …/webhook/test). Every act is an /api/v1 call.
-import { api, escapeHtml, when } from "../common/api.js";
+import { api, escapeHtml, option, when } from "../common/api.js";
 import { oneLanguage, t } from "../i18n/index.js";
 import { refusal } from "./catalogue.js";
 
 const en = () => document.documentElement.lang === "en";
 const state = { departments: [], calendars: [], lights: {}, hooks: {}, leaders: {}, editing: null };
 
-const option = (value, text, current) =>
-  `<option value="${escapeHtml(value)}" ${value === current ? "selected" : ""}>${escapeHtml(text)}</option>`;
 const deptName = (d) => (en() ? d.name_en || d.name : d.name);
 const calName = (code) => oneLanguage(state.calendars.find((c) => c.code === code)?.name) || code || t("admin.dept.standard");
 

@@ -2,7 +2,7 @@
 // the grid (or typed as lat,lng), a category and an urgency give the department the service would route to and
 // why; with a proposed rule edit (category, area, urgency → department) the decision before and after, side by
 // side (POST /routing-rules/try). Nothing is saved: rules are changed with the CLI (`gridops rule add`).
-import { api, escapeHtml, routingReason } from "../common/api.js";
+import { api, escapeHtml, option, routingReason } from "../common/api.js";
 import { basemap } from "../common/basemap.js";
 import { t } from "../i18n/index.js";
 import { cellPicker } from "./cellmap.js";
@@ -12,8 +12,6 @@ const en = () => document.documentElement.lang === "en";
 const URGENCIES = ["normal", "urgent", "critical"];
 const state = { picker: null, point: null, cell: null };
 
-const option = (value, text, current = "") =>
-  `<option value="${escapeHtml(value)}" ${value === current ? "selected" : ""}>${escapeHtml(text)}</option>`;
 
 export async function renderRouting(main) {
   state.picker?.remove();

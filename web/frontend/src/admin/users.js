@@ -1,7 +1,7 @@
 // Users: the list (search, role and active filters), create and edit (role, name, department, leader, a grid
 // worker's cells typed or clicked on the map), password reset, deactivate/reactivate, the user's sessions and
 // tokens, and the bulk import (src/admin/userimport.js). Everything through /api/v1/users, /sessions, /tokens.
-import { api, escapeHtml, when } from "../common/api.js";
+import { api, escapeHtml, option, when } from "../common/api.js";
 import { applyI18n, t } from "../i18n/index.js";
 import { cellPicker } from "./cellmap.js";
 import { showLogFor } from "./security.js";
@@ -30,8 +30,6 @@ export function roleName(role) {
   return t(key) === key ? String(role || "") : t(key);
 }
 
-const option = (value, label, chosen) =>
-  `<option value="${escapeHtml(value)}" ${value === chosen ? "selected" : ""}>${escapeHtml(label)}</option>`;
 
 export async function renderUsers(main) {
   main.innerHTML = `<div class="section-head"><h2 data-i18n="admin.nav.users"></h2>

@@ -183,3 +183,8 @@ export function when(iso) {
 export function escapeHtml(text) {
   return String(text ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 }
+
+/** A select's option, selected when its value is the current one (text escaped). */
+export function option(value, text, current = "") {
+  return `<option value="${escapeHtml(value)}" ${value === current ? "selected" : ""}>${escapeHtml(text)}</option>`;
+}
