@@ -1,6 +1,6 @@
 """The pages people use, served by the app itself: sign-in, the mobile report page (/m/), the
-control-room map (/map), the department workbench (/desk) and the
-administration console (/admin). Their scripts and styles are bundled
+control-room map (/map), the department workbench (/desk), the
+administration console (/admin), the public report and tracking page (/c/) and the hotline screen (/hotline). Their scripts and styles are bundled
 from web/frontend at install time into web/static; nothing is fetched from the internet."""
 
 from __future__ import annotations
@@ -86,6 +86,29 @@ def desk_page() -> Response:
 def admin_page() -> Response:
     """The administration console: a client of the API like every page (other roles are told it is for admins)."""
     return page("admin")
+
+
+@router.get("/c/")
+def citizen_page() -> Response:
+    """The public report page: no account; a citizen reports a problem and gets a tracking link."""
+    return page("citizen")
+
+
+@router.get("/c")
+def citizen_redirect() -> RedirectResponse:
+    return RedirectResponse("/c/")
+
+
+@router.get("/c/t/{token}")
+def tracking_page(token: Annotated[str, FastPath(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]) -> Response:
+    """A citizen's private tracking page (the same page, which reads the token from its address)."""
+    return page("citizen")
+
+
+@router.get("/hotline")
+def hotline_page() -> Response:
+    """The 12345 operators' intake screen and call-back list."""
+    return page("hotline")
 
 
 @router.get("/cases/{ticket_id}/sheet")

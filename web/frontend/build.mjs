@@ -17,6 +17,8 @@ await build({
     desk: "src/desk/main.js",
     sheet: "src/sheet/main.js",
     admin: "src/admin/main.js",
+    citizen: "src/citizen/main.js",
+    hotline: "src/hotline/main.js",
     sw: "src/mobile/sw.js",
     ui: "src/common/ui.css",
   },

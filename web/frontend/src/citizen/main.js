@@ -1,0 +1,1 @@
+// the citizen page (being written)

@@ -1,0 +1,1 @@
+// the hotline page (being written)
