@@ -85,6 +85,14 @@ class Ticket(Row, table=True):
     sla_yellow_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sla_red_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sla_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # the public's reporter (a citizen, a hotline caller): shown by role (dispatch.privacy), never in live events
+    contact_name: str = Field(default="", max_length=40)
+    contact_phone: str = Field(default="", max_length=20, index=True)
+    confidential: bool = False  # 保密: the department sees the number masked
+    tracking_hash: str | None = Field(default=None, max_length=64, unique=True)  # sha256 of the tracking token
+    closings: int = 0  # times closed: a rating belongs to one closing (一事一评, again after a reopen)
+    callback_state: str = Field(default="", max_length=16, index=True)  # "" | pending | done | unreachable (回访)
+    callback_tries: int = 0
     audit_head: str = ""  # hash of the newest event: deleting the last event is detected too
     audit_count: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
@@ -100,6 +108,36 @@ class Ticket(Row, table=True):
     rejected_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     voided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     suspended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Rating(Row, table=True):
+    """A reporter's rating of a closed case (好差评), one per closing; its review, appeal and exclusion."""
+
+    __table_args__ = (UniqueConstraint("ticket_id", "closing", name="uq_rating_closing"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    closing: int  # the case's ``closings`` when rated
+    level: str = Field(max_length=24)  # dispatch.ratings.LEVELS
+    score: int  # 5 (非常满意) … 1 (非常不满意)
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    channel: str = Field(max_length=8)  # web (the tracking link) | phone (an operator's call)
+    recorded_by: int | None = Field(default=None, foreign_key="app_user.id")
+    department_code: str | None = Field(default=None, max_length=32, index=True)  # the department rated
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
+    appeal_until: datetime | None = Field(default=None, sa_type=UTCDateTime)  # bad ratings: 3 working days
+    appeal_state: str = Field(default="", max_length=16, index=True)  # "" | pending | upheld | dismissed
+    excluded: bool = False  # an upheld appeal: no longer counts against the department
+
+
+class PublicSupport(Row, table=True):
+    """A member of the public said "same problem" (by phone number, or by the page's client id): once each."""
+
+    __tablename__ = "public_support"
+
+    ticket_id: int = Field(foreign_key="ticket.id", primary_key=True)
+    key: str = Field(primary_key=True, max_length=64)  # sha256 of "phone:…" or "client:…"
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class Photo(Row, table=True):

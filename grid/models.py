@@ -34,7 +34,13 @@ class Role(StrEnum):
     department = "department"
     supervisor = "supervisor"
     admin = "admin"
+    operator = "operator"  # 12345 hotline 受理员: takes calls, calls citizens back
     system = "system"  # acts taken by rules (auto-register, auto-dispatch); never a user's role
+    citizen = "citizen"  # a member of the public through a tracking link; never a user's role
+
+
+#: roles no user may have: the system's own acts, and citizens (who have no account)
+RESERVED_ROLES = frozenset({Role.system, Role.citizen})
 
 
 class CategoryKind(StrEnum):

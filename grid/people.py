@@ -8,17 +8,18 @@ from sqlmodel import Session, col, select
 
 from grid import refcache
 from grid.errors import Conflict, InvalidInput, UnknownArea, UnknownDepartment
-from grid.models import Area, AreaLevel, Department, Role, User, WorkerCell
+from grid.models import RESERVED_ROLES, Area, AreaLevel, Department, Role, User, WorkerCell
 
 
 def _unknown_role(role: object) -> InvalidInput:
-    roles = ", ".join(r for r in Role if r != Role.system)
+    roles = ", ".join(r for r in Role if r not in RESERVED_ROLES)
     return InvalidInput(f"unknown role {role!r}; use one of {roles}", code="unknown_role", field="role",
                         value=str(role), roles=roles)
 
 
 def _reserved_role() -> InvalidInput:
-    return InvalidInput("the system role is reserved for automatic acts", code="role_reserved", field="role")
+    return InvalidInput("the system and citizen roles are reserved (automatic acts; the public, who have no account)",
+                        code="role_reserved", field="role")
 
 
 def create_user(
@@ -34,7 +35,7 @@ def create_user(
         role = Role(role)
     except ValueError:
         raise _unknown_role(role) from None
-    if role == Role.system:
+    if role in RESERVED_ROLES:
         raise _reserved_role()
     username = username.strip()
     if not username or len(username) > 64:
@@ -108,7 +109,7 @@ def update_user(
             role = Role(role)
         except ValueError:
             raise _unknown_role(role) from None
-        if role == Role.system:
+        if role in RESERVED_ROLES:
             raise _reserved_role()
         user.role = role
     if display_name is not None:
@@ -174,3 +175,5 @@ class Actor:
 
 
 SYSTEM = Actor(user_id=None, username="system", role=Role.system)
+#: a member of the public acting through a tracking link (a report, a support, a rating)
+CITIZEN = Actor(user_id=None, username="citizen", role=Role.citizen)

@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from grid.clock import utcnow
 from grid.errors import Conflict, Forbidden, NotFound
-from grid.models import Role, User
+from grid.models import RESERVED_ROLES, Role, User
 from grid.people import Actor, create_user, profile, update_user
 from web.auth import Limits, end_sessions, hash_token, issue_token, revoke_tokens
 from web.models import ApiToken, WebSession
@@ -27,7 +27,7 @@ def find_user(session: Session, username: str) -> User:
 
 def list_users(session: Session, *, q: str = "", role: Role | None = None, active: bool | None = None,
                department: str | None = None, leader: bool | None = None, limit: int = 200) -> list[User]:
-    query = select(User).where(User.role != Role.system)
+    query = select(User).where(col(User.role).not_in(RESERVED_ROLES))
     if q:
         like = f"%{q.strip()}%"
         query = query.where(col(User.username).ilike(like) | col(User.display_name).ilike(like))

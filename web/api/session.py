@@ -24,7 +24,7 @@ from web.seclog import SecurityKind, record
 router = APIRouter(prefix="/api/v1", tags=["session"])
 
 LANDING = {Role.worker: "/m/", Role.department: "/desk", Role.dispatcher: "/map", Role.shift_lead: "/map",
-           Role.supervisor: "/map", Role.admin: "/admin"}
+           Role.supervisor: "/map", Role.admin: "/admin", Role.operator: "/hotline"}
 REFUSED = {401: {"description": "wrong user name or password"},
            429: {"description": "too many failed sign-ins: wait for Retry-After seconds"}}
 
