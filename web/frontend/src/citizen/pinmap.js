@@ -1,0 +1,73 @@
+// The map to put a pin on, loaded only when the citizen asks for it: MapLibre (about 250 KB compressed)
+// and its stylesheet are not part of the page's first load. The managed area's communities are drawn as
+// the base map (nothing is fetched from outside the service); a tap or a dragged pin picks the place.
+import { publicApi } from "./api.js";
+
+const EMPTY = { type: "FeatureCollection", features: [] };
+
+function loadStyle() {
+  if (document.querySelector("link[data-maplibre]")) return;
+  const link = document.createElement("link");
+  link.rel = "stylesheet";
+  link.href = "/static/vendor/maplibre/maplibre-gl.css";
+  link.dataset.maplibre = "1";
+  document.head.append(link);
+}
+
+function bounds(fc) {
+  let w = 180, s = 90, e = -180, n = -90;
+  const walk = (c) => {
+    if (typeof c[0] === "number") { w = Math.min(w, c[0]); e = Math.max(e, c[0]); s = Math.min(s, c[1]); n = Math.max(n, c[1]); return; }
+    c.forEach(walk);
+  };
+  for (const f of fc.features) walk(f.geometry.coordinates);
+  return w <= e ? [[w, s], [e, n]] : null;
+}
+
+export class PinMap {
+  /** onPick(lng, lat) when the citizen taps the map or drops the pin. */
+  constructor(container, { onPick, locale }) {
+    this.container = container;
+    this.onPick = onPick;
+    this.locale = locale;
+    this.ready = this.init();
+  }
+
+  async init() {
+    loadStyle();
+    const [ml, outline] = await Promise.all([
+      import("/static/vendor/maplibre/maplibre-gl.mjs"),
+      publicApi("/outline").catch(() => EMPTY),
+    ]);
+    const box = bounds(outline);
+    const map = new ml.Map({
+      container: this.container,
+      style: { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#d5dbe1" } }] },
+      center: box ? [(box[0][0] + box[1][0]) / 2, (box[0][1] + box[1][1]) / 2] : [121.47, 31.23],
+      zoom: 15, maxZoom: 19, minZoom: 9, attributionControl: false, dragRotate: false, pitchWithRotate: false,
+      fadeDuration: 0, locale: this.locale,
+    });
+    map.touchZoomRotate.disableRotation();
+    map.addControl(new ml.NavigationControl({ showCompass: false }), "top-right");
+    await new Promise((resolve) => map.on("load", resolve));
+    map.addSource("area", { type: "geojson", data: outline });
+    map.addLayer({ id: "area-fill", type: "fill", source: "area", paint: { "fill-color": "#ffffff", "fill-antialias": false } });
+    map.addLayer({ id: "area-line", type: "line", source: "area", paint: { "line-color": "#0b57d0", "line-width": 2 } });
+    if (box) map.fitBounds(box, { padding: 24, duration: 0, maxZoom: 17 });
+    this.map = map;
+    this.pin = new ml.Marker({ color: "#d93025", draggable: true, scale: 1.3 });
+    this.pin.on("dragend", () => { const p = this.pin.getLngLat(); this.onPick(p.lng, p.lat); });
+    map.on("click", (e) => this.onPick(e.lngLat.lng, e.lngLat.lat));
+    if (this.point) this.show(...this.point);
+    this.container.dataset.ready = "1";
+    return map;
+  }
+
+  /** Put the pin at a point (WGS-84) and bring it into view. */
+  show(lng, lat) {
+    this.point = [lng, lat];
+    if (!this.map) return;
+    this.pin.setLngLat([lng, lat]).addTo(this.map);
+    if (!this.map.getBounds().contains([lng, lat])) this.map.jumpTo({ center: [lng, lat] });
+  }
+}

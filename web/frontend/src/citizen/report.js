@@ -1,0 +1,290 @@
+// The report form: where (see where.js), what (the public categories as big buttons), what happened, up to
+// three photos, an optional name and number, 保密; open cases of the same kind nearby ("是否是以下问题之一？")
+// with 就是这个, which adds a support instead of a new case; then the case number and the private link.
+import { shrink } from "./photos.js";
+import { clientId, publicApi } from "./api.js";
+import { WHERE_HTML, Where } from "./where.js";
+import { applyI18n, escapeHtml, named, publicStatus, t } from "./words.js";
+
+const MAX_PHOTOS = 3;
+const MAX_DESCRIPTION = 2000;
+
+const TEMPLATE = `
+  <p class="intro" data-i18n="c.intro"></p>
+  <section class="step" id="step-where" aria-labelledby="h-where">
+    <h2 id="h-where"><span class="num" aria-hidden="true">1</span><span data-i18n="c.where"></span></h2>
+    ${WHERE_HTML}
+  </section>
+  <section class="step" id="step-what" aria-labelledby="h-what">
+    <h2 id="h-what"><span class="num" aria-hidden="true">2</span><span data-i18n="c.what"></span></h2>
+    <div id="categories" class="choices" role="group" aria-labelledby="h-what"></div>
+  </section>
+  <section class="step" id="step-tell" aria-labelledby="h-tell">
+    <h2 id="h-tell"><span class="num" aria-hidden="true">3</span><span data-i18n="c.description"></span></h2>
+    <label for="description" class="sr-only" data-i18n="c.description"></label>
+    <textarea id="description" rows="4" maxlength="${MAX_DESCRIPTION}" data-i18n-placeholder="c.description.placeholder"></textarea>
+    <div class="counter" id="counter"></div>
+    <p class="label" id="photos-title"></p>
+    <label class="button add-photo" id="add-photo"><span data-i18n="c.photos.add"></span>
+      <input id="photos" class="file" type="file" accept="image/*" multiple aria-describedby="photos-title"></label>
+    <div id="thumbs" class="thumbs"></div>
+    <p class="muted" id="photo-note" aria-live="polite"></p>
+  </section>
+  <section class="step" id="step-contact" aria-labelledby="h-contact">
+    <h2 id="h-contact"><span class="num" aria-hidden="true">4</span><span data-i18n="c.contact"></span></h2>
+    <p class="hint" data-i18n="c.contact.hint"></p>
+    <label for="contact-name" data-i18n="c.contact.name"></label>
+    <input id="contact-name" name="contact_name" autocomplete="name" maxlength="50">
+    <label for="contact-phone" data-i18n="c.contact.phone"></label>
+    <input id="contact-phone" name="contact_phone" type="tel" inputmode="tel" autocomplete="tel" maxlength="20">
+    <label class="check"><input id="confidential" type="checkbox"> <span data-i18n="c.confidential"></span></label>
+    <div class="hp" aria-hidden="true">
+      <label for="website" data-i18n="c.honeypot"></label>
+      <input id="website" name="website" type="text" tabindex="-1" autocomplete="off" aria-hidden="true">
+    </div>
+  </section>
+  <section id="nearby" class="nearby" hidden aria-live="polite"></section>
+  <div class="submit-bar">
+    <p id="missing" class="missing"></p>
+    <button type="button" id="submit" class="primary big" data-i18n="c.submit"></button>
+  </div>
+  <div id="error" role="alert"></div>`;
+
+export class ReportPage {
+  constructor(root) {
+    this.root = root;
+    this.categories = [];
+    this.category = null;
+    this.photos = [];  // {blob, name, url}
+    this.nearby = [];
+    this.loc = { status: "none" };
+    this.busy = false;
+    this.result = null;
+    this.$ = (sel) => root.querySelector(sel);
+    root.innerHTML = TEMPLATE;
+    this.where = new Where(this.$("#step-where"), { onChange: (loc) => this.placeChanged(loc) });
+    this.wire();
+  }
+
+  async load() {
+    try {
+      this.categories = await publicApi("/categories");
+    } catch (err) {
+      this.showError(err);
+    }
+    this.render();
+  }
+
+  wire() {
+    this.$("#categories").addEventListener("click", (e) => {
+      const b = e.target.closest("button[data-code]");
+      if (!b) return;
+      this.category = b.dataset.code;
+      this.render();
+      this.loadNearby();
+    });
+    this.$("#description").addEventListener("input", () => this.renderSubmit());
+    this.$("#photos").addEventListener("change", async (e) => { await this.addPhotos([...e.target.files]); e.target.value = ""; });
+    this.$("#thumbs").addEventListener("click", (e) => {
+      const b = e.target.closest("button[data-remove]");
+      if (!b) return;
+      const [gone] = this.photos.splice(Number(b.dataset.remove), 1);
+      URL.revokeObjectURL(gone.url);
+      this.renderPhotos();
+      this.$("#add-photo").focus?.();
+    });
+    this.$("#nearby").addEventListener("click", (e) => {
+      const b = e.target.closest("button[data-support]");
+      if (b) this.support(b.dataset.support);
+    });
+    this.$("#submit").addEventListener("click", () => this.submit());
+  }
+
+  placeChanged(loc) {
+    const moved = loc.lng !== this.loc.lng || loc.lat !== this.loc.lat || loc.status !== this.loc.status;
+    this.loc = loc;
+    if (moved) this.loadNearby();
+    this.renderSubmit();
+  }
+
+  async addPhotos(files) {
+    const note = this.$("#photo-note");
+    const room = MAX_PHOTOS - this.photos.length;
+    note.textContent = files.length > room ? t("c.photos.full", { max: MAX_PHOTOS }) : t("c.photos.working");
+    for (const file of files.slice(0, Math.max(room, 0))) {
+      const blob = await shrink(file);
+      const name = blob === file ? file.name : `photo-${this.photos.length + 1}.jpg`;
+      this.photos.push({ blob, name, url: URL.createObjectURL(blob) });
+    }
+    if (files.length <= room) note.textContent = "";
+    this.renderPhotos();
+  }
+
+  async loadNearby() {
+    this.nearby = [];
+    const { lng, lat, status } = this.loc;
+    if (status === "ok" && this.category) {
+      const asked = `${lng},${lat},${this.category}`;
+      this.nearbyAsked = asked;
+      try {
+        const r = await publicApi("/nearby", { query: { lat, lng, category_code: this.category, crs: "wgs84" } });
+        if (this.nearbyAsked !== asked) return;
+        this.nearby = r.items || [];
+      } catch {
+        this.nearby = [];  // only a hint: the report may go without it
+      }
+    }
+    this.renderNearby();
+  }
+
+  categoryName(code) {
+    const c = this.categories.find((x) => x.code === code);
+    return c ? named(c.name, c.name_en) : code;
+  }
+
+  missing() {
+    if (this.loc.status === "outside") return "c.missing.outside";
+    if (this.loc.status !== "ok") return "c.missing.where";
+    if (!this.category) return "c.missing.category";
+    if (!this.$("#description").value.trim()) return "c.missing.description";
+    return null;
+  }
+
+  render() {
+    if (this.result) return;
+    applyI18n(this.root);
+    this.where.render();
+    const cats = this.$("#categories");
+    cats.innerHTML = this.categories.length
+      ? this.categories.map((c) => `<button type="button" class="choice ${c.code === this.category ? "on" : ""}"
+          data-code="${escapeHtml(c.code)}" aria-pressed="${c.code === this.category}">${escapeHtml(named(c.name, c.name_en))}</button>`).join("")
+      : `<p class="muted">${t("c.what.none")}</p>`;
+    this.$("#photos-title").textContent = t("c.photos", { max: MAX_PHOTOS });
+    this.renderPhotos();
+    this.renderNearby();
+    this.renderSubmit();
+  }
+
+  renderPhotos() {
+    this.$("#thumbs").innerHTML = this.photos.map((p, i) => `<figure>
+      <img src="${p.url}" alt="${escapeHtml(t("c.photos.alt", { n: i + 1 }))}">
+      <button type="button" data-remove="${i}" aria-label="${escapeHtml(t("c.photos.remove", { n: i + 1 }))}">×</button></figure>`).join("");
+    const full = this.photos.length >= MAX_PHOTOS;
+    this.$("#photos").disabled = full;
+    this.$("#add-photo").classList.toggle("off", full);
+  }
+
+  renderNearby() {
+    const box = this.$("#nearby");
+    box.hidden = !this.nearby.length;
+    if (!this.nearby.length) { box.innerHTML = ""; return; }
+    box.innerHTML = `<h3>${t("c.nearby.title")}</h3><p class="hint">${t("c.nearby.hint")}</p>
+      ${this.nearby.map((c) => `<div class="dup" data-case="${escapeHtml(c.case_number)}">
+        <span>${escapeHtml(t("c.nearby.item", { category: this.categoryName(c.category_code),
+          status: publicStatus(c.public_status), m: Math.round(c.distance_m) }))}</span>
+        <button type="button" data-support="${escapeHtml(c.case_number)}">${t("c.nearby.same")}</button></div>`).join("")}`;
+  }
+
+  renderSubmit() {
+    const missing = this.missing();
+    const count = this.$("#description").value.length;
+    this.$("#counter").textContent = t("c.description.count", { n: count, max: MAX_DESCRIPTION });
+    const note = this.$("#missing");
+    note.textContent = this.busy ? t("c.sending") : missing ? t(missing) : "";
+    note.classList.toggle("bad", missing === "c.missing.outside");
+    this.$("#submit").disabled = Boolean(missing) || this.busy;
+  }
+
+  showError(err) {
+    this.$("#error").innerHTML = err
+      ? `<div class="card error-card" data-code="${escapeHtml(err.code || "")}">${escapeHtml(err.text ? err.text() : String(err))}</div>`
+      : "";
+  }
+
+  async submit() {
+    if (this.missing() || this.busy) return;
+    this.busy = true;
+    this.showError(null);
+    this.renderSubmit();
+    const form = new FormData();
+    const fields = {
+      lat: this.loc.lat, lng: this.loc.lng, crs: "wgs84", category_code: this.category,
+      description: this.$("#description").value.trim(), address: this.loc.address || "",
+      contact_name: this.$("#contact-name").value.trim(), contact_phone: this.$("#contact-phone").value.trim(),
+      confidential: this.$("#confidential").checked ? "true" : "false", client_id: clientId(),
+      website: this.$("#website").value,
+    };
+    for (const [k, v] of Object.entries(fields)) form.append(k, String(v));
+    for (const p of this.photos) form.append("photos", p.blob, p.name);
+    try {
+      const r = await publicApi("/reports", { form });
+      this.done({ kind: "filed", ...r });
+    } catch (err) {
+      this.showError(err);
+    } finally {
+      this.busy = false;
+      if (!this.result) this.renderSubmit();
+    }
+  }
+
+  async support(caseNumber) {
+    this.showError(null);
+    try {
+      const r = await publicApi(`/cases/${encodeURIComponent(caseNumber)}/support`, {
+        json: { contact_phone: this.$("#contact-phone").value.trim() || null, client_id: clientId() } });
+      this.done({ kind: "supported", ...r });
+    } catch (err) {
+      this.showError(err);
+    }
+  }
+
+  done(result) {
+    this.result = result;
+    for (const p of this.photos) URL.revokeObjectURL(p.url);
+    this.renderResult();
+    window.scrollTo(0, 0);
+  }
+
+  renderResult() {
+    const r = this.result;
+    if (r.kind === "supported") {
+      this.root.innerHTML = `<section class="card ok-card" data-result="supported">
+        <p class="big-text">${escapeHtml(t("c.nearby.supported", { case: r.case_number, n: r.support_count }))}</p>
+        <a class="button" href="/c/">${t("c.done.again")}</a></section>`;
+      return;
+    }
+    const link = new URL(r.tracking_url, location.origin).href;
+    this.root.innerHTML = `<section class="card ok-card" data-result="filed" aria-labelledby="done-title">
+      <h2 id="done-title">✓ ${t("c.done.title")}</h2>
+      <p>${t("c.done.number")}</p>
+      <p class="case-number" id="case-number">${escapeHtml(r.case_number)}</p>
+      <label for="tracking-link">${t("c.done.link")}</label>
+      <input id="tracking-link" readonly value="${escapeHtml(link)}">
+      <button type="button" id="copy-link">${t("c.done.copy")}</button>
+      <p id="copy-note" class="muted" aria-live="polite"></p>
+      <p class="keep">${t("c.done.keep")}</p>
+      <div class="buttons">
+        <a class="button primary" id="open-link" href="${escapeHtml(r.tracking_url)}">${t("c.done.open")}</a>
+        <a class="button" href="/c/">${t("c.done.again")}</a>
+      </div></section>`;
+    this.$("#copy-link").addEventListener("click", () => this.copy(link));
+  }
+
+  async copy(link) {
+    const note = this.$("#copy-note");
+    try {
+      await navigator.clipboard.writeText(link);
+      note.textContent = t("c.done.copied");
+    } catch {
+      const input = this.$("#tracking-link");
+      input.select();
+      // eslint-disable-next-line no-restricted-syntax
+      note.textContent = document.execCommand?.("copy") ? t("c.done.copied") : t("c.done.copy_failed");
+    }
+  }
+
+  relabel() {
+    if (this.result) this.renderResult();
+    else this.render();
+  }
+}
