@@ -11,10 +11,11 @@ import admin from "./admin.js";
 import adminGrid from "./admin_grid.js";
 import adminCatalogue from "./admin_catalogue.js";
 import adminDepartments from "./admin_departments.js";
+import hotline from "./hotline.js";
 
 export const LANGS = ["zh-CN", "en"];
 const TABLE = {};
-for (const part of [lifecycle, common, mobile, map, desk, sheet, admin, adminGrid, adminCatalogue, adminDepartments]) {
+for (const part of [lifecycle, common, mobile, map, desk, sheet, admin, adminGrid, adminCatalogue, adminDepartments, hotline]) {
   for (const lang of LANGS) TABLE[lang] = { ...(TABLE[lang] || {}), ...(part[lang] || {}) };
 }
 
