@@ -63,6 +63,18 @@ export class PinMap {
     return map;
   }
 
+  /** MapLibre reads its locale once: after a language switch its controls are labelled again here. */
+  relabel(t) {
+    const labels = { "Map.Title": ".maplibregl-canvas", "NavigationControl.ZoomIn": ".maplibregl-ctrl-zoom-in",
+      "NavigationControl.ZoomOut": ".maplibregl-ctrl-zoom-out", "Marker.Title": ".maplibregl-marker" };
+    for (const [key, selector] of Object.entries(labels)) {
+      this.container.querySelectorAll(selector).forEach((el) => {
+        el.setAttribute("aria-label", t(`c.map.${key}`));
+        if (el.hasAttribute("title")) el.title = t(`c.map.${key}`);
+      });
+    }
+  }
+
   /** Put the pin at a point (WGS-84) and bring it into view. */
   show(lng, lat) {
     this.point = [lng, lat];

@@ -21,8 +21,7 @@ const TEMPLATE = `
   </section>
   <section class="step" id="step-tell" aria-labelledby="h-tell">
     <h2 id="h-tell"><span class="num" aria-hidden="true">3</span><span data-i18n="c.description"></span></h2>
-    <label for="description" class="sr-only" data-i18n="c.description"></label>
-    <textarea id="description" rows="4" maxlength="${MAX_DESCRIPTION}" data-i18n-placeholder="c.description.placeholder"></textarea>
+    <textarea id="description" aria-labelledby="h-tell" rows="4" maxlength="${MAX_DESCRIPTION}" data-i18n-placeholder="c.description.placeholder"></textarea>
     <div class="counter" id="counter"></div>
     <p class="label" id="photos-title"></p>
     <label class="button add-photo" id="add-photo"><span data-i18n="c.photos.add"></span>
@@ -154,6 +153,7 @@ export class ReportPage {
     if (this.result) return;
     applyI18n(this.root);
     this.where.render();
+    this.where.map?.relabel(t);
     const cats = this.$("#categories");
     cats.innerHTML = this.categories.length
       ? this.categories.map((c) => `<button type="button" class="choice ${c.code === this.category ? "on" : ""}"

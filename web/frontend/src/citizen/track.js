@@ -52,8 +52,7 @@ export class TrackPage {
         <button type="button" id="refresh">${t("c.track.refresh")}</button>
       </section>
       ${this.renderRating(d)}
-      <section class="card" aria-labelledby="facts-title">
-        <h2 id="facts-title" class="sr-only">${t("c.track.title")}</h2>
+      <section class="card">
         <dl class="facts">
           ${row("c.track.category", named(d.category_name, d.category_name_en) || d.category_code)}
           ${row("c.track.address", d.address)}

@@ -1,0 +1,175 @@
+"""The public page (/c/) in a real browser on a small phone, without an account: a citizen reports a problem from
+where they stand (GPS, a category, a description, a photo), gets the case number and the private link, and
+follows the case by it while the staff handle it through the API; once closed, the page shows 已办结 and the
+department's after-photo, and the citizen rates it. A bad rating sends the case to review, the shift lead reopens
+it, it is handled again and closed, and the citizen may rate again. A second citizen at the same place is offered
+the open case ("是否是以下问题之一？") and supports it instead of filing it twice. The page has no serious axe
+violation and does not scroll sideways at 360 px."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from PIL import Image
+
+from tests.e2e.conftest import api, shot
+from tests.e2e.layout import layout_problems
+from tests.e2e.test_accessibility import AXE, audit
+from tests.support.city import COMMUNITY_A, after_photo, cell_centre
+
+PHONE = (360, 740)
+
+
+def phone(lng: float, lat: float) -> dict:
+    return dict(
+        viewport={"width": PHONE[0], "height": PHONE[1]},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+        permissions=["geolocation"],
+        geolocation={"latitude": lat, "longitude": lng},
+        bypass_csp=True,
+    )  # axe is injected with a <script> element (see test_accessibility)
+
+
+def jpeg(path) -> str:  # noqa: ANN001
+    buf = io.BytesIO()
+    Image.new("RGB", (2000, 1500), (150, 110, 60)).save(buf, "JPEG")
+    path.write_bytes(buf.getvalue())
+    return str(path)
+
+
+def no_sideways_scroll(page, name: str, data: list[str]) -> None:  # noqa: ANN001
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE[0], name
+    assert layout_problems(page, name, "zh-CN", data) == []
+
+
+def test_a_citizen_reports_follows_the_case_by_its_link_and_rates_it_twice(browser, live_server, web_city, tmp_path):
+    assert AXE.exists(), "axe-core is not installed (make frontend)"
+    tokens = web_city.tokens
+    lng, lat = cell_centre(COMMUNITY_A, 2)
+    description = "桥下一堆垃圾，已经两天没人清理"
+    data = [description, "外滩", "区环卫所"]
+
+    context = browser.new_context(**phone(lng, lat))
+    page = context.new_page()
+    page.goto(f"{live_server.url}/c/")
+    page.wait_for_selector("body[data-ready='1']")
+    assert page.inner_text("#use-gps") == "使用当前位置"
+    assert page.locator("script[src*=maplibre], link[href*=maplibre]").count() == 0  # the map comes on demand
+    page.click("#use-gps")
+    page.wait_for_selector("#place[data-status=ok]")
+    page.click("#categories button[data-code=E0101]")
+    page.fill("#description", description)
+    page.set_input_files("#photos", jpeg(tmp_path / "rubbish.jpg"))
+    page.wait_for_selector("#thumbs img")
+    honeypot = page.locator("input[name=website]")
+    assert honeypot.get_attribute("tabindex") == "-1" and honeypot.get_attribute("autocomplete") == "off"
+    for target in (
+        "#use-gps",
+        "#pick-map",
+        "#categories button[data-code=E0101]",
+        "#thumbs button[data-remove]",
+        "#add-photo",
+        "#submit",
+        "#lang",
+    ):
+        box = page.locator(target).bounding_box()
+        assert box["width"] >= 44 and box["height"] >= 44, target
+    assert audit(page, "citizen-report") == []
+    no_sideways_scroll(page, "citizen-report", data)
+    shot(page, "citizen-1-report")
+
+    page.click("#submit")
+    done = page.wait_for_selector("[data-result=filed]")
+    case_number = page.inner_text("#case-number")
+    link = page.input_value("#tracking-link")
+    assert re.fullmatch(rf"{re.escape(live_server.url)}/c/t/[^/]+", link), link
+    assert "请保存好这个链接" in done.inner_text()
+    shot(page, "citizen-2-filed")
+
+    found = api(live_server, tokens["shift_lead"], "GET", "/tickets", params={"q": case_number})["items"]
+    tid = next(c["id"] for c in found if c["case_number"] == case_number)
+    case = api(live_server, tokens["shift_lead"], "GET", f"/tickets/{tid}")
+    assert case["description"] == description and case["category_code"] == "E0101"
+    assert [p["stage"] for p in case["photos"]] == ["report"]
+
+    # a neighbour at the same place, on another phone, is offered the open case and supports it
+    other = browser.new_context(**phone(lng, lat))
+    second = other.new_page()
+    second.goto(f"{live_server.url}/c/")
+    second.wait_for_selector("body[data-ready='1']")
+    second.click("#use-gps")
+    second.wait_for_selector("#place[data-status=ok]")
+    second.click("#categories button[data-code=E0101]")
+    second.wait_for_selector(f"#nearby .dup[data-case='{case_number}']")
+    assert "是否是以下问题之一？" in second.inner_text("#nearby")
+    second.click(f"#nearby button[data-support='{case_number}']")
+    second.wait_for_selector("[data-result=supported]")
+    other.close()
+    assert api(live_server, tokens["shift_lead"], "GET", f"/tickets/{tid}")["support_count"] == 1
+
+    page.goto(link)
+    page.wait_for_selector("#public-status")
+    assert case_number in page.inner_text("#case-title")
+    assert page.inner_text("#public-status") == "核实中"
+    assert "rate-form" not in page.content()
+
+    def act(user: str, action: str, **body) -> None:  # noqa: ANN003
+        api(live_server, tokens[user], "POST", f"/tickets/{tid}/actions/{action}", json=body)
+
+    def resolve() -> None:
+        api(
+            live_server,
+            tokens["sanitation"],
+            "POST",
+            f"/tickets/{tid}/actions/resolve",
+            data={"reason": "已清运完毕"},
+            files=[("photos", ("after.jpg", after_photo(), "image/jpeg"))],
+        )
+
+    def check_and_close() -> None:
+        act("worker_a", "check_pass")
+        act("shift_lead", "close", payload={"close_type": "normal"})
+
+    def refreshed(status: str) -> None:
+        page.click("#refresh")
+        page.wait_for_selector(f"#public-status:text-is('{status}')")
+
+    act("worker_a", "verify")
+    act("shift_lead", "register")
+    act("dispatcher", "dispatch", payload={"department_code": "SANITATION"})
+    act("sanitation", "accept")
+    resolve()
+    check_and_close()
+    refreshed("已办结")
+    assert page.locator("figure[data-stage=resolve] img").count() == 1
+    assert page.locator("figure[data-stage=report] img").count() == 1
+    assert "处理后的照片" in page.inner_text("figure[data-stage=resolve] figcaption")
+    assert "区环卫所" in page.inner_text("main") and "已清运完毕" in page.inner_text(".notes")
+    assert audit(page, "citizen-track") == []
+    no_sideways_scroll(page, "citizen-track", [*data, "已清运完毕", case_number])
+    shot(page, "citizen-3-closed")
+
+    page.check("input[name=level][value=dissatisfied]")
+    page.fill("#rate-comment", "桥洞里还有垃圾")
+    page.click("#rate-submit")
+    page.wait_for_selector("#rating[data-level=dissatisfied]")
+    assert "不满意" in page.inner_text("#rating") and page.locator("#rate-form").count() == 0
+    shot(page, "citizen-4-rated-bad")
+
+    act("shift_lead", "reopen", reason="市民反映桥洞里还有垃圾，重新处理")
+    resolve()
+    check_and_close()
+    refreshed("已办结")
+    page.wait_for_selector("#rate-form")
+    page.check("input[name=level][value=satisfied]")
+    page.click("#rate-submit")
+    page.wait_for_selector("#rating[data-level=satisfied]")
+    assert "满意" in page.inner_text("#rating")
+    page.click("#refresh")
+    page.wait_for_selector("#rating[data-level=satisfied]")
+    assert page.locator("#rate-form").count() == 0
+    shot(page, "citizen-5-rated-good")
+    context.close()
