@@ -114,6 +114,7 @@ def test_a_citizen_reports_follows_the_case_by_its_link_and_rates_it_twice(brows
     page.wait_for_selector("#public-status")
     assert case_number in page.inner_text("#case-title")
     assert page.inner_text("#public-status") == "核实中"
+    assert "另有 1 位市民反映了同一问题" in page.inner_text("#supports")
     assert "rate-form" not in page.content()
 
     def act(user: str, action: str, **body) -> None:  # noqa: ANN003

@@ -2,7 +2,7 @@
 // category, place, times, department, the public notes (why it was not accepted, the department's reply, the
 // explanation after a review), the photos before and after, and the rating (好差评) once it is closed.
 import { publicApi } from "./api.js";
-import { applyI18n, escapeHtml, named, publicStatus, t, when } from "./words.js";
+import { applyI18n, escapeHtml, lang, named, publicStatus, t, when } from "./words.js";
 
 export const LEVELS = ["very_satisfied", "satisfied", "basically_satisfied", "dissatisfied", "very_dissatisfied"];
 const BAD = new Set(["dissatisfied", "very_dissatisfied"]);
@@ -48,7 +48,8 @@ export class TrackPage {
       <section class="card head-card" aria-labelledby="case-title">
         <h2 id="case-title" class="case-number">${escapeHtml(t("c.track.number", { case: d.case_number }))}</h2>
         <p class="status-line"><span class="muted">${t("c.track.status")}</span>
-          <b id="public-status" class="status" data-status="${escapeHtml(d.public_status)}">${escapeHtml(publicStatus(d.public_status))}</b></p>
+          <b id="public-status" class="status" data-status="${escapeHtml(d.public_status)}">${escapeHtml(d.public_label?.[lang()] || publicStatus(d.public_status))}</b></p>
+        ${d.support_count ? `<p class="muted" id="supports">${t("c.track.supports", { n: d.support_count })}</p>` : ""}
         <button type="button" id="refresh">${t("c.track.refresh")}</button>
       </section>
       ${this.renderRating(d)}
@@ -108,7 +109,7 @@ export class TrackPage {
         <p id="rate-error" class="error" role="alert"></p>
         <button type="submit" class="primary big" id="rate-submit">${t("c.rate.submit")}</button>
       </form>`;
-    } else if (d.cannot_rate && !(d.cannot_rate === "already_rated" && d.rating)) {
+    } else if (d.cannot_rate && !d.rating) {  // with a rating, the rating itself says why
       body = `<p class="cannot-rate" id="cannot-rate" data-reason="${escapeHtml(d.cannot_rate)}">${t(`c.cannot_rate.${d.cannot_rate}`)}</p>`;
     }
     const notice = this.notice ? `<p class="error" role="alert" id="rate-notice">${escapeHtml(this.notice)}</p>` : "";

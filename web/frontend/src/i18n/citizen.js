@@ -81,6 +81,7 @@ export default {
 
     "c.track.number": "编号 {case}",
     "c.track.refresh": "刷新",
+    "c.track.supports": "另有 {n} 位市民反映了同一问题",
     "c.track.status": "当前状态",
     "c.track.category": "问题类别",
     "c.track.address": "地点",
@@ -227,6 +228,7 @@ export default {
 
     "c.track.number": "Number {case}",
     "c.track.refresh": "Refresh",
+    "c.track.supports": "{n} other people reported the same problem",
     "c.track.status": "Status",
     "c.track.category": "Problem",
     "c.track.address": "Place",
