@@ -172,7 +172,7 @@ export class Callbacks {
           ${escapeHtml(t(`rating.${l}`))}</label>`).join("")}
       </fieldset>
       <label class="comment" for="rate-comment">${escapeHtml(t("hotline.rating_comment"))}</label>
-      <textarea id="rate-comment" rows="2" maxlength="2000">${escapeHtml(comment)}</textarea>
+      <textarea id="rate-comment" rows="2" maxlength="500">${escapeHtml(comment)}</textarea>
       <div class="actions"><button type="button" class="primary" data-act="rate">${escapeHtml(t("hotline.rating_save"))}</button>
         <button type="button" data-act="cancel-rate">${escapeHtml(t("cancel"))}</button></div>
     </div>`;

@@ -218,7 +218,8 @@ export class Intake {
     b.disabled = true;
     try {
       if (act === "support") {
-        const d = await api(`/tickets/${id}/actions/support`, { json: {} });
+        // each caller counts once: the support is the caller's number's, not the operator's
+        const d = await api(`/tickets/${id}/actions/support`, { json: { payload: { contact_phone: this.phone() } } });
         this.notes.set(id, { ok: true, text: t("hotline.supported", { n: number, count: d.support_count }) });
         this.replace(d);
       } else if (act === "send-note") {
@@ -230,7 +231,9 @@ export class Intake {
         this.replace(d);
       }
     } catch (err) {
-      this.notes.set(id, { ok: false, text: err.message });
+      // the operator supports for the caller: "this number already reported it", not "you already did"
+      const text = err.body?.error === "already_supported" ? t("hotline.already_supported", { n: number }) : err.message;
+      this.notes.set(id, { ok: false, text });
     }
     b.disabled = false;
     this.drawHistory();

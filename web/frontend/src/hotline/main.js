@@ -60,6 +60,7 @@ function show(tab) {
   });
   document.querySelector("#panel-intake").hidden = tab !== "intake";
   document.querySelector("#panel-callbacks").hidden = tab !== "callbacks";
+  document.querySelector(".hl-tabs .keys").hidden = tab !== "intake";
   if (tab === "callbacks") callbacks.load();
   else intake.shown();
 }
@@ -86,6 +87,7 @@ async function main() {
   };
   intake = new Intake(document.querySelector("#panel-intake"), { categories, categoryName });
   callbacks = new Callbacks(document.querySelector("#panel-callbacks"), { categoryName, deptName, onCount: tabLabels });
+  applyI18n();  // the panels' own words
   tabLabels();
   callbacks.load();  // the count on the tab
   document.addEventListener("keydown", (ev) => {

@@ -1,0 +1,89 @@
+"""The 12345 hotline operator's screen in a real browser: a call taken and filed (number, name, a point clicked on the
+map, category, description, Ctrl+Enter), a repeat call from the same number that becomes a "same problem" on the
+earlier case instead of a new case, and the call back after the staff closed the case, where the operator records
+the caller's rating (满意) by phone. axe-core finds no serious or critical violation on either tab."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import api, shot, sign_in
+from tests.e2e.test_accessibility import audit
+from tests.support.city import COMMUNITY_A, after_photo, cell_centre, cell_code
+
+PHONE = "13800138000"
+
+
+def close_through_the_api(server, city, tid: int) -> None:  # noqa: ANN001
+    """The staff's path from a public report to closing: verify on site, register, dispatch, accept, resolve
+    with an after-photo, check on site, close."""
+    tokens = city.tokens
+    api(server, tokens["worker_a"], "POST", f"/tickets/{tid}/actions/verify", json={})
+    api(server, tokens["shift_lead"], "POST", f"/tickets/{tid}/actions/register", json={})
+    api(server, tokens["dispatcher"], "POST", f"/tickets/{tid}/actions/dispatch",
+        json={"payload": {"department_code": "SANITATION"}})
+    api(server, tokens["sanitation"], "POST", f"/tickets/{tid}/actions/accept", json={})
+    api(server, tokens["sanitation"], "POST", f"/tickets/{tid}/actions/resolve", data={"reason": "已清运完毕"},
+        files=[("photos", ("after.jpg", after_photo(), "image/jpeg"))])
+    api(server, tokens["worker_a"], "POST", f"/tickets/{tid}/actions/check_pass", json={})
+    api(server, tokens["shift_lead"], "POST", f"/tickets/{tid}/actions/close",
+        json={"payload": {"close_type": "normal"}})
+
+
+def test_take_a_call_support_a_repeat_call_and_call_back(browser, live_server, web_city):
+    operator = web_city.tokens["operator"]
+    context, page = sign_in(browser, live_server, "operator", viewport={"width": 1366, "height": 768}, bypass_csp=True)
+    assert page.url.endswith("/hotline")
+    problems = []
+
+    # 1. the call: the number first (no earlier cases), the name, a point on the map, category, description
+    page.fill("#caller-phone", PHONE)
+    page.wait_for_selector("#history [data-empty]")
+    page.fill("#caller-name", "张先生")
+    page.wait_for_selector("#pickmap[data-ready=true]")
+    lng, lat = cell_centre(COMMUNITY_A, 2)
+    x, y = page.evaluate("""([lng, lat]) => {
+        const box = document.querySelector('#pickmap');
+        const p = box.map.project([lng, lat]);
+        const r = box.getBoundingClientRect();
+        return [r.x + p.x, r.y + p.y];
+    }""", [lng, lat])
+    page.mouse.click(x, y)
+    page.wait_for_selector(f"#point[data-cell='{cell_code(COMMUNITY_A, 2)}']")
+    page.fill("#category-filter", "E0101")
+    assert page.input_value("#category") == "E0101"
+    page.fill("#description", "小区门口垃圾堆放三天无人清运")
+    problems += audit(page, "hotline-intake", exclude=("#pickmap",))
+    page.press("#description", "Control+Enter")
+    number = page.wait_for_selector("#filed-number").inner_text()
+    assert page.input_value("#caller-phone") == "" and page.input_value("#description") == ""
+    shot(page, "hotline-filed")
+    found = api(live_server, operator, "GET", "/tickets", params={"phone": PHONE})
+    assert [c["case_number"] for c in found["items"]] == [number]
+    case = found["items"][0]
+    assert case["source"] == "hotline" and case["contact"]["name"] == "张先生" and case["contact"]["phone"] == PHONE
+
+    # 2. a repeat call from the number: its earlier case is listed, and "same problem" supports it
+    page.fill("#caller-phone", PHONE)
+    row = page.wait_for_selector(f"#history li[data-case='{number}']")
+    assert "暴露垃圾" in row.inner_text()
+    row.query_selector("[data-act=support]").click()
+    page.wait_for_selector(f"#history li[data-case='{number}'] .done")
+    assert api(live_server, operator, "GET", f"/tickets/{case['id']}")["support_count"] == 1
+
+    # 3. the staff close the case; it waits on the call-back list, where the operator records 满意 by phone
+    close_through_the_api(live_server, web_city, case["id"])
+    page.click("#tab-callbacks")
+    page.wait_for_selector(f".cb-row[data-id='{case['id']}']").click()
+    assert page.inner_text("#cb-phone") == PHONE
+    page.wait_for_selector("#cb-reply:has-text('已清运完毕')")
+    page.click("#cb-detail [data-act=reached]")
+    page.check("#rate-form input[name=level][value=satisfied]")
+    problems += audit(page, "hotline-callback", exclude=("#pickmap",))
+    page.click("#rate-form [data-act=rate]")
+    page.wait_for_selector("#cb-result:has-text('满意')")
+    page.wait_for_selector(f".cb-row[data-id='{case['id']}']", state="detached")
+    shot(page, "hotline-rated")
+    timeline = api(live_server, operator, "GET", f"/tickets/{case['id']}")["timeline"]
+    rate = [e for e in timeline if e["action"] == "rate"]
+    assert len(rate) == 1 and rate[0]["payload"]["level"] == "satisfied"
+    assert not problems, "\n".join(problems)
+    context.close()
