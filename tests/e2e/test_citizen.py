@@ -152,15 +152,23 @@ def test_a_citizen_reports_follows_the_case_by_its_link_and_rates_it_twice(brows
     assert audit(page, "citizen-track") == []
     no_sideways_scroll(page, "citizen-track", [*data, "已清运完毕", case_number])
     shot(page, "citizen-3-closed")
+    page.click("#lang")  # in English: the page's own words, the status and the category; the notes as written
+    page.wait_for_selector("#public-status:text-is('Done')")
+    assert layout_problems(page, "citizen-track", "en", [*data, "已清运完毕", case_number]) == []
+    page.click("#lang")
+    page.wait_for_selector("#public-status:text-is('已办结')")
 
     page.check("input[name=level][value=dissatisfied]")
     page.fill("#rate-comment", "桥洞里还有垃圾")
     page.click("#rate-submit")
     page.wait_for_selector("#rating[data-level=dissatisfied]")
     assert "不满意" in page.inner_text("#rating") and page.locator("#rate-form").count() == 0
+    assert page.inner_text("#public-status") == "复核中"  # the shift lead reviews a bad rating
     shot(page, "citizen-4-rated-bad")
 
     act("shift_lead", "reopen", reason="市民反映桥洞里还有垃圾，重新处理")
+    refreshed("处理中")
+    assert "市民反映桥洞里还有垃圾，重新处理" in page.inner_text(".notes li[data-action=reopen]")
     resolve()
     check_and_close()
     refreshed("已办结")
@@ -168,7 +176,7 @@ def test_a_citizen_reports_follows_the_case_by_its_link_and_rates_it_twice(brows
     page.check("input[name=level][value=satisfied]")
     page.click("#rate-submit")
     page.wait_for_selector("#rating[data-level=satisfied]")
-    assert "满意" in page.inner_text("#rating")
+    assert "满意" in page.inner_text("#rating") and page.inner_text("#public-status") == "已办结"
     page.click("#refresh")
     page.wait_for_selector("#rating[data-level=satisfied]")
     assert page.locator("#rate-form").count() == 0

@@ -259,7 +259,7 @@ export class ReportPage {
       <p>${t("c.done.number")}</p>
       <p class="case-number" id="case-number">${escapeHtml(r.case_number)}</p>
       <label for="tracking-link">${t("c.done.link")}</label>
-      <input id="tracking-link" readonly value="${escapeHtml(link)}">
+      <textarea id="tracking-link" class="link" readonly rows="3">${escapeHtml(link)}</textarea>
       <button type="button" id="copy-link">${t("c.done.copy")}</button>
       <p id="copy-note" class="muted" aria-live="polite"></p>
       <p class="keep">${t("c.done.keep")}</p>

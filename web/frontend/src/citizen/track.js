@@ -56,7 +56,7 @@ export class TrackPage {
       <section class="card">
         <dl class="facts">
           ${row("c.track.category", named(d.category_name, d.category_name_en) || d.category_code)}
-          ${row("c.track.address", d.address)}
+          ${d.address ? row("c.track.address", d.address) : ""}
           ${row("c.track.created", when(d.created_at))}
           ${row("c.track.department", named(d.department_name, d.department_name_en))}
           ${d.closed_at ? row("c.track.closed", when(d.closed_at)) : row("c.track.expected", when(d.expected_at))}

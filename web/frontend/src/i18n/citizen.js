@@ -106,6 +106,7 @@ export default {
     "c.note.explain": "复核说明",
     "c.note.reopen": "重新处理",
     "c.note.close": "办结",
+    "c.note.approve_void": "撤销的原因",
     "c.note.other": "说明",
 
     "c.rate.heading": "评价",
@@ -253,6 +254,7 @@ export default {
     "c.note.explain": "After review",
     "c.note.reopen": "Being handled again",
     "c.note.close": "Done",
+    "c.note.approve_void": "Why it was withdrawn",
     "c.note.other": "Note",
 
     "c.rate.heading": "Rating",
