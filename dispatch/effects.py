@@ -18,7 +18,7 @@ from dispatch import newcase
 from dispatch.models import TERMINAL, RoutingDecisionRecord, Ticket, TicketEvent
 from dispatch.options import DispatchOptions
 from grid import catalogue, routing
-from grid.errors import CategoryDisabled, Conflict, InvalidInput, UnknownCategory, UnknownDepartment
+from grid.errors import CategoryDisabled, InvalidInput, UnknownCategory, UnknownDepartment
 from grid.models import Category, Role
 from grid.people import Actor
 
@@ -203,15 +203,9 @@ def merge(ctx: ActContext) -> dict:
     return {"into": target.case_number}
 
 
-def support(ctx: ActContext) -> dict:
-    if ctx.actor.user_id is not None and ctx.session.exec(select(TicketEvent.id).where(
-            TicketEvent.ticket_id == ctx.ticket.id, TicketEvent.action == "support",
-            TicketEvent.actor_id == ctx.actor.user_id)).first() is not None:
-        raise Conflict("you already support this case; each person counts once", code="already_supported",
-                       status=str(ctx.ticket.status))
-    ctx.ticket.support_count += 1
-    return {}
-
-
 def close(ctx: ActContext) -> dict:
+    ticket = ctx.ticket
+    ticket.closings += 1  # a rating belongs to this closing
+    if ticket.source in ("citizen", "hotline"):  # the reporter is called back (回访) for a rating
+        ticket.callback_state, ticket.callback_tries = "pending", 0
     return {"close_type": ctx.payload.close_type}

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from dispatch import live
+from dispatch.lifecycle import DEPARTMENT_CLOCK
 from dispatch.models import Escalation, Notification, SlaTimer, Ticket, WebhookDelivery
 from dispatch.sla import light, schedule_next
 from dispatch.worktime import calendar_for
@@ -26,9 +27,10 @@ log = logging.getLogger("gridops.escalation")
 RETRY_BROKEN = timedelta(hours=1)
 LEVEL_NAMES = {1: "yellow", 2: "red"}
 STAGE_OWNERS = {"verify": "cell_workers", "check": "cell_workers", "register": "shift_leads",
-                "close": "shift_leads", "dispatch": "dispatchers", "accept": "department", "handle": "department"}
+                "close": "shift_leads", "dispatch": "dispatchers", "accept": "department", "handle": "department",
+                "review": "shift_leads", "rectify": "department"}
 STAGE_ZH = {"verify": "核实", "register": "立案", "dispatch": "派遣", "accept": "签收", "handle": "处置",
-            "check": "核查", "close": "结案"}
+            "check": "核查", "close": "结案", "review": "差评复核", "rectify": "整改"}
 TITLES = {
     1: "【黄灯预警】{case} {stage_zh}用时已过{pct}% / yellow: {case}, {pct}% of the {stage} limit used",
     2: "【红灯超时】{case} {stage_zh}已超时 / red: {case}, the {stage} limit has passed",
@@ -47,7 +49,7 @@ def recipients(session: Session, group: str, ticket: Ticket, stage: str) -> list
     if group == "owner":
         group = STAGE_OWNERS.get(stage, "dispatchers")
     if group == "owner_leader":
-        group = "department_leader" if stage in ("accept", "handle") else "shift_leads"
+        group = "department_leader" if stage in DEPARTMENT_CLOCK else "shift_leads"
     if group in ("department", "department_leader"):
         if not ticket.department_code:
             return recipients(session, "dispatchers", ticket, stage)

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ValidationError
 
-from dispatch import effects
+from dispatch import effects, ratings
 from dispatch.effects import NoPayload
-from dispatch.models import TERMINAL, Status
+from dispatch.models import TERMINAL, Status, Ticket
 from grid.errors import Conflict, Forbidden, InvalidInput, NotFound
 from grid.models import Role
 
@@ -35,10 +35,15 @@ R = Role
 OPEN = frozenset(Status) - TERMINAL
 REQUESTS = frozenset({S.return_requested, S.extension_requested, S.suspension_requested, S.void_requested})
 CENTRE = frozenset({R.dispatcher, R.shift_lead})
-HUMANS = frozenset(Role) - {R.system}
-#: The SLA stages the acts time; dispatch.sla keeps a policy and a timer per stage.
-STAGES = ("verify", "register", "dispatch", "accept", "handle", "check", "close")
+HUMANS = frozenset(Role) - {R.system, R.citizen}
+#: who speaks for the public: the citizen through the tracking link, the hotline operator by phone
+PUBLIC = frozenset({R.citizen, R.operator})
+#: The SLA stages the acts time; dispatch.sla keeps a policy and a timer per stage. ``review``: a bad
+#: rating's review by the shift lead (复核); ``rectify``: the department's rework after a reopen (整改).
+STAGES = ("verify", "register", "dispatch", "accept", "handle", "check", "close", "review", "rectify")
 DEPARTMENT_STAGES = ("accept", "handle")
+#: the stages counted on the department's calendar
+DEPARTMENT_CLOCK = (*DEPARTMENT_STAGES, "rectify")
 
 
 # --- states ----------------------------------------------------------------------------------------
@@ -76,6 +81,7 @@ STATES: dict[Status, State] = {s.status: s for s in (
     State(S.closed, "已结案", "Closed", "已办结", "Done", "closed_at"),
     State(S.void, "已作废", "Void", "已撤销", "Withdrawn", "voided_at"),
     State(S.merged, "已合并", "Merged", "已并案办理", "Handled with another report"),
+    State(S.reviewing, "差评复核中", "Rating under review", "复核中", "Under review"),
 )}
 
 
@@ -118,6 +124,11 @@ class Act:
     request: bool = False  # puts the case on hold until another act answers it
     answers: str | None = None  # the request this act approves or denies
     effect: Effect | None = None
+    # of several entries of one action, the one whose ``when`` holds for the payload (a bad rating opens a
+    # review, a good one does not); None: always
+    when: Callable[[BaseModel], bool] | None = None
+    only_if: str | None = None  # a case flag that must be set (appeal_pending: only then is there one to decide)
+    public_note: bool = False  # its reason is shown to the reporter (tracking page): a rejection, a reply
 
     def parse(self, payload: dict | None) -> BaseModel:
         """The request's payload as this act's model, or a 422 naming the field."""
@@ -140,6 +151,9 @@ class Act:
             return before_request or status
         return Status(self.to)
 
+    def applies(self, payload: BaseModel) -> bool:
+        return self.when is None or self.when(payload)
+
     def stamp_for(self, to: Status | None) -> str | None:
         if self.stamp is not None:
             return self.stamp
@@ -161,7 +175,7 @@ TABLE: tuple[Act, ...] = (
     _act("register", {S.reported, S.verify_disputed}, {R.shift_lead, R.system}, S.registered, "立案", "Register",
          timers=Timers(fulfil=("register",), start=("dispatch",)), effect=effects.register),
     _act("reject", {S.verifying, S.reported, S.verify_disputed}, {R.shift_lead}, S.rejected, "不予立案", "Reject",
-         needs_reason=True, timers=Timers(stop=ALL)),
+         needs_reason=True, public_note=True, timers=Timers(stop=ALL)),
     _act("dispatch", {S.registered}, CENTRE | {R.system}, S.dispatched, "派遣", "Dispatch",
          payload=effects.DispatchPayload, timers=Timers(fulfil=("dispatch",), start=DEPARTMENT_STAGES),
          effect=effects.dispatch),
@@ -189,7 +203,8 @@ TABLE: tuple[Act, ...] = (
     _act("resume", {S.suspended}, CENTRE | {R.department}, S.accepted, "恢复办理", "Resume",
          timers=Timers(resume=DEPARTMENT_STAGES)),
     _act("resolve", {S.accepted, S.rework}, {R.department}, S.resolved, "处置反馈", "Resolve", needs_reason=True,
-         photos="resolve", category_photo=True, timers=Timers(fulfil=("handle",), stop=("accept",), start=("check",))),
+         photos="resolve", category_photo=True, public_note=True,
+         timers=Timers(fulfil=("handle", "rectify"), stop=("accept",), start=("check",))),
     _act("check_pass", {S.resolved}, {R.worker}, S.checked, "核查通过", "Check: pass", on_site=True, photos="check",
          timers=Timers(fulfil=("check",), start=("close",))),
     _act("check_fail", {S.resolved}, {R.worker}, S.rework, "核查不通过", "Check: fail", needs_reason=True,
@@ -199,13 +214,34 @@ TABLE: tuple[Act, ...] = (
     _act("request_void", OPEN - REQUESTS, {R.dispatcher}, S.void_requested, "申请作废", "Request void",
          needs_reason=True, request=True),
     _act("approve_void", {S.void_requested}, {R.shift_lead}, S.void, "同意作废", "Approve void",
-         answers="request_void", timers=Timers(stop=ALL)),
+         answers="request_void", public_note=True, timers=Timers(stop=ALL)),
     _act("deny_void", {S.void_requested}, {R.shift_lead}, PREVIOUS, "驳回作废", "Deny void", needs_reason=True,
          answers="request_void"),
     _act("merge", OPEN - REQUESTS, CENTRE, S.merged, "合并", "Merge", payload=effects.MergePayload,
          timers=Timers(stop=ALL), effect=effects.merge),
     _act("urge", OPEN, {R.supervisor, R.shift_lead}, SAME, "督办", "Urge", needs_reason=True),
-    _act("support", OPEN, {R.worker}, SAME, "同一问题", "Same problem", effect=effects.support),
+    _act("support", OPEN - {S.reviewing}, {R.worker, *PUBLIC}, SAME, "同一问题", "Same problem",
+         payload=ratings.SupportPayload, effect=ratings.support),
+    # 好差评: the reporter rates a closed case, once per closing (一事一评); a bad rating opens a review
+    _act("rate", {S.closed}, PUBLIC, SAME, "评价", "Rate", payload=ratings.RatePayload, when=ratings.satisfied,
+         effect=ratings.rate),
+    _act("rate", {S.closed}, PUBLIC, S.reviewing, "评价", "Rate", payload=ratings.RatePayload, stamp="",
+         effect=ratings.rate, timers=Timers(start=("review",))),
+    # 复核: reopen for rectification (整改, the rectify limit) or explain to the reporter (stays closed)
+    _act("reopen", {S.reviewing}, {R.shift_lead}, S.rework, "整改返工", "Reopen for rectification", needs_reason=True,
+         public_note=True, timers=Timers(fulfil=("review",), start=("rectify",)), effect=ratings.reopen),
+    _act("explain", {S.reviewing}, {R.shift_lead}, S.closed, "复核说明", "Explain", needs_reason=True,
+         public_note=True, stamp="", timers=Timers(fulfil=("review",), stop=tuple(s for s in STAGES if s != "review"))),
+    # 申诉: the department appeals a bad rating; a supervisor upholds (the rating no longer counts) or dismisses
+    _act("appeal", {S.reviewing, S.closed, S.rework}, {R.department}, SAME, "申诉", "Appeal", needs_reason=True,
+         photos="appeal", effect=ratings.appeal),
+    _act("uphold_appeal", frozenset(Status), {R.supervisor}, SAME, "申诉成立", "Uphold appeal", needs_reason=True,
+         only_if="appeal_pending", effect=ratings.uphold_appeal),
+    _act("dismiss_appeal", frozenset(Status), {R.supervisor}, SAME, "驳回申诉", "Dismiss appeal", needs_reason=True,
+         only_if="appeal_pending", effect=ratings.dismiss_appeal),
+    # 回访: the operator's call to the reporter of a closed public case (the rating given is a ``rate``)
+    _act("call_back", {S.closed}, {R.operator}, SAME, "回访", "Call back", payload=ratings.CallBackPayload,
+         only_if="callback_pending", effect=ratings.call_back),
     _act("comment", frozenset(Status), HUMANS, SAME, "备注", "Comment", needs_reason=True),
 )
 
@@ -216,6 +252,12 @@ RECORDED: dict[str, tuple[str, str]] = {"report": ("上报", "Report"), "merged_
 #: Every timestamp column an act or a state sets (the case's ``timestamps`` in the API).
 STAMPS: tuple[str, ...] = tuple(dict.fromkeys(
     [*(a.stamp for a in TABLE if a.stamp), *(s.stamp for s in STATES.values() if s.stamp)]))
+
+#: the case flags an act's ``only_if`` names, read from the case
+FLAGS: dict[str, Callable[[Ticket], bool]] = {
+    "appeal_pending": lambda t: t.appeal_pending,
+    "callback_pending": lambda t: t.callback_state == "pending",
+}
 
 ACTIONS: dict[str, list[Act]] = {}
 for _entry in TABLE:
@@ -230,9 +272,10 @@ class UnknownAction(NotFound):
     code = "unknown_action"
 
 
-def find_act(status: Status, action: str, role: Role) -> Act:
+def find_act(status: Status, action: str, role: Role, payload: BaseModel | None = None) -> Act:
     """The act's entry, or a clear refusal: 404 for an unknown action, 403 when the role may never take
-    it, 409 (with the allowed actions) when the case's state does not allow it."""
+    it, 409 (with the allowed actions) when the case's state does not allow it. Of several entries for
+    the state, the first whose ``when`` holds for the payload (the first, without one)."""
     entries = ACTIONS.get(action)
     if entries is None:
         raise UnknownAction(f"unknown action {action!r}; actions are: {', '.join(ACTIONS)}")
@@ -243,7 +286,7 @@ def find_act(status: Status, action: str, role: Role) -> Act:
             roles=sorted({str(x) for a in entries for x in a.roles if x != Role.system}),
         )
     for entry in by_role:
-        if status in entry.from_states:
+        if status in entry.from_states and (payload is None or entry.applies(payload)):
             return entry
     raise IllegalTransition(
         f"cannot {action} a case that is {status}",
@@ -252,8 +295,10 @@ def find_act(status: Status, action: str, role: Role) -> Act:
     )
 
 
-def allowed_actions(status: Status, role: Role) -> list[str]:
-    return [a.action for a in TABLE if status in a.from_states and role in a.roles]
+def allowed_actions(status: Status, role: Role, flags: Callable[[str], bool] = lambda _: True) -> list[str]:
+    """The actions a role may take in a state (each once), less those whose ``only_if`` flag is not set."""
+    return list(dict.fromkeys(a.action for a in TABLE if status in a.from_states and role in a.roles
+                              and (a.only_if is None or flags(a.only_if))))
 
 
 def labels() -> dict[str, dict[str, str]]:

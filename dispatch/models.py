@@ -32,6 +32,7 @@ class Status(StrEnum):
     closed = "closed"  # 结案
     void = "void"  # 作废
     merged = "merged"  # 合并入另一案卷
+    reviewing = "reviewing"  # 差评复核: a bad rating waits for the shift lead (reopen or explain)
 
 
 TERMINAL = frozenset({Status.rejected, Status.closed, Status.void, Status.merged})
@@ -93,6 +94,7 @@ class Ticket(Row, table=True):
     closings: int = 0  # times closed: a rating belongs to one closing (一事一评, again after a reopen)
     callback_state: str = Field(default="", max_length=16, index=True)  # "" | pending | done | unreachable (回访)
     callback_tries: int = 0
+    appeal_pending: bool = False  # the department's appeal (申诉) of a rating waits for a supervisor
     audit_head: str = ""  # hash of the newest event: deleting the last event is detected too
     audit_count: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

@@ -14,3 +14,6 @@ class DispatchOptions:
     max_description_chars: int = 2000
     max_reason_chars: int = 2000
     max_extension_hours: float = 720.0
+    rating_window_days: float = 7.0  # a closed case may be rated this long after closing
+    appeal_working_days: float = 3.0  # a department may appeal a bad rating this long after it
+    callback_max_tries: int = 3  # unanswered call-backs before a case leaves the list as unreachable

@@ -19,6 +19,8 @@ from grid.models import Category, TimeBasis, Urgency
 DEFAULT_LIMITS: dict[str, tuple[float, str]] = {
     "verify": (0.5, "working"), "register": (1.0, "working"), "dispatch": (1.0, "working"),
     "accept": (1.0, "working"), "check": (0.5, "working"), "close": (1.0, "working"),
+    # a bad rating's review (复核): one working day; the rework after a reopen (整改): 15 working days of 8 hours
+    "review": (8.0, "working"), "rectify": (120.0, "working"),
 }
 DEFAULT_LADDER: dict[str, Any] = {
     "yellow_ratio": 0.8,

@@ -31,6 +31,8 @@ class TicketFilter:
     urgency: str | None = None
     mine: bool = False
     q: str | None = None  # search: case number (or its last digits), area name or code, description words
+    phone: str | None = None  # the public reporter's number, normalized (operators: a caller's earlier cases)
+    callback: str | None = None  # 回访 state: pending lists the cases waiting for a call-back
 
 
 def clean_query(q: str | None) -> str | None:
@@ -96,7 +98,8 @@ def search_condition(*, session: Session, q: str) -> ColumnElement[bool]:
 
 
 def list_tickets(
-    *, session: Session, actor: Actor, filters: TicketFilter, limit: int = 50, offset: int = 0
+    *, session: Session, actor: Actor, filters: TicketFilter, limit: int = 50, offset: int = 0,
+    oldest_closed_first: bool = False,
 ) -> tuple[list[Ticket], int]:
     query = select(Ticket).where(visible(actor))
     if filters.status:
@@ -126,8 +129,14 @@ def list_tickets(
         query = query.where(Ticket.reporter_id == actor.user_id)
     if filters.q:
         query = query.where(search_condition(session=session, q=filters.q))
+    if filters.phone:
+        query = query.where(Ticket.contact_phone == filters.phone)
+    if filters.callback:
+        query = query.where(Ticket.callback_state == filters.callback)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(col(Ticket.created_at).desc(), col(Ticket.id).desc())
+    order = ((col(Ticket.closed_at).asc(), col(Ticket.id).asc()) if oldest_closed_first
+             else (col(Ticket.created_at).desc(), col(Ticket.id).desc()))
+    rows = session.exec(query.order_by(*order)
                         .limit(limit).offset(offset)).all()
     return list(rows), total
 

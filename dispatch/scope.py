@@ -14,12 +14,14 @@ from grid.people import Actor
 
 def sees_all(actor: Actor) -> bool:
     """The centre (dispatchers, shift leads, supervisors, admins) and the system see every case."""
-    return actor.role not in (Role.department, Role.worker)
+    return actor.role not in (Role.department, Role.worker, Role.citizen)
 
 
 def visible(actor: Actor) -> ColumnElement[bool]:
     """SQL condition for the cases the actor may see: a department its own; a grid worker those in
     its cells and its own reports; the centre (dispatchers, shift leads, supervisors, admins) all."""
+    if actor.role == Role.citizen:  # the public reaches a case only by its tracking token
+        return false()
     if actor.role == Role.department:
         return Ticket.department_code == actor.department_code if actor.department_code else false()
     if actor.role == Role.worker:
@@ -31,6 +33,8 @@ def visible(actor: Actor) -> ColumnElement[bool]:
 
 
 def can_see(actor: Actor, ticket: Ticket) -> bool:
+    if actor.role == Role.citizen:
+        return False
     if actor.role == Role.department:
         return bool(actor.department_code) and ticket.department_code == actor.department_code
     if actor.role == Role.worker:

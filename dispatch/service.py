@@ -16,11 +16,12 @@ from sqlmodel import Session, select
 
 from dispatch import audit, live, newcase, sla
 from dispatch.effects import ActContext, DispatchPayload, case_category, category_of
-from dispatch.lifecycle import TABLE, Act, Timers, find_act
+from dispatch.lifecycle import FLAGS, TABLE, Act, Timers, find_act
 from dispatch.models import Photo, SlaTimer, Source, Status, Ticket, TicketEvent
 from dispatch.nearby import next_id_and_open_nearby, open_nearby
 from dispatch.options import DispatchOptions
 from dispatch.photos import MediaStore, ProcessedImage
+from dispatch.privacy import normalize_phone
 from dispatch.scope import can_see, get_visible
 from geo.crs import normalize_crs, to_wgs84
 from geo.index import CellIndex
@@ -28,6 +29,7 @@ from grid import addresses
 from grid.clock import utcnow
 from grid.errors import (
     AfterPhotoRequired,
+    Conflict,
     DomainError,
     Forbidden,
     InvalidInput,
@@ -38,7 +40,7 @@ from grid.hierarchy import ancestor_codes
 from grid.models import Category, Role, Urgency
 from grid.people import SYSTEM, Actor
 
-REPORTER_ROLES = {Role.worker, Role.dispatcher, Role.shift_lead, Role.admin}
+REPORTER_ROLES = {Role.worker, Role.dispatcher, Role.shift_lead, Role.admin, Role.operator, Role.citizen}
 
 
 @dataclass
@@ -133,16 +135,25 @@ def report(
     idempotency_key: str | None = None,
     photos: Sequence[ProcessedImage] = (),
     store: MediaStore | None = None,
+    contact_name: str | None = None,
+    contact_phone: str | None = None,
+    confidential: bool = False,
+    tracking_hash: str | None = None,
 ) -> ReportResult:
     """A new case from a report: place it in its cell, number it, record it, and for a grid worker's
-    report in their own cell register it and dispatch it when a routing rule matches."""
+    report in their own cell register it and dispatch it when a routing rule matches. A citizen's or a
+    hotline caller's report carries the reporter's contact (``dispatch.privacy`` says who sees it) and,
+    from the public page, the hash of its tracking token."""
     if actor.role not in REPORTER_ROLES:
         raise Forbidden(f"a {actor.role} may not file reports", code="role_cannot_report", role=str(actor.role))
     if actor.role == Role.worker:
         src = Source.worker
+    elif actor.role == Role.citizen:
+        src = Source.citizen
     else:
         try:
-            src = Source(source or ("hotline" if actor.role != Role.admin else "api"))
+            src = Source(source or ("hotline" if actor.role in (Role.operator, Role.dispatcher, Role.shift_lead)
+                                    else "api"))
         except ValueError:
             raise InvalidInput(f"unknown source {source!r}; use hotline, citizen or api", code="unknown_source",
                                field="source", value=str(source)) from None
@@ -153,6 +164,8 @@ def report(
     level = _urgency(urgency)
     text = _clean_text(description, field="description", limit=options.max_description_chars, required=True)
     address = _clean_text(address, field="address", limit=200, required=False)
+    name = _clean_text(contact_name, field="contact_name", limit=40, required=False)
+    phone = normalize_phone(contact_phone)
     crs_name = normalize_crs(crs)
     wgs_lng, wgs_lat = to_wgs84(lng, lat, crs_name)
     key = (idempotency_key or "").strip() or None
@@ -198,6 +211,8 @@ def report(
         address=address, lat=wgs_lat, lng=wgs_lng, input_crs=crs_name, cell_code=cell_code,
         community_code=community, street_code=street, district_code=district, source=src,
         reporter_id=actor.user_id, reporter_name=actor.username, idempotency_key=key,
+        contact_name=name, contact_phone=phone, confidential=bool(confidential) and bool(name or phone),
+        tracking_hash=tracking_hash,
         suggested_department_code=category.default_department_code, created_at=now, updated_at=now,
     )
     newcase.begin(session, ticket, next_id=next_id)  # its id, for the rows that follow
@@ -310,6 +325,24 @@ def act(
     """Apply one act of the lifecycle to a case, or refuse it with a clear error. Everything that differs
     between acts comes from the act's entry in ``dispatch.lifecycle.TABLE``."""
     ticket = get_visible(session=session, actor=actor, ticket_id=ticket_id)
+    return act_on(session=session, actor=actor, ticket=ticket, action=action, options=options, reason=reason,
+                  payload=payload, expected_version=expected_version, photos=photos, store=store)
+
+
+def act_on(
+    *,
+    session: Session,
+    actor: Actor,
+    ticket: Ticket,
+    action: str,
+    options: DispatchOptions,
+    reason: str | None = None,
+    payload: dict[str, Any] | None = None,
+    expected_version: int | None = None,
+    photos: Sequence[ProcessedImage] = (),
+    store: MediaStore | None = None,
+) -> Ticket:
+    """``act`` on a case already found (the public's acts find it by its tracking token)."""
     previous_department = ticket.department_code
     try:
         entry = find_act(ticket.status, action, actor.role)
@@ -321,6 +354,10 @@ def act(
                         code="not_cell_worker", cell_code=ticket.cell_code, action=action)
     text = _clean_text(reason, field="reason", limit=options.max_reason_chars, required=entry.needs_reason)
     body = entry.parse(payload)
+    entry = find_act(ticket.status, action, actor.role, body)  # of several entries, the one for this payload
+    if entry.only_if and not FLAGS[entry.only_if](ticket):
+        raise Conflict(f"nothing waits for {action} on this case", code=f"no_{entry.only_if}", action=action,
+                       status=str(ticket.status))
     if photos and entry.photos is None:
         takers = ", ".join(["report", *dict.fromkeys(a.action for a in TABLE if a.photos)])
         raise InvalidInput(f"photos cannot be attached to {action}; attach them to {takers}", code="photos_not_taken",

@@ -17,7 +17,7 @@ from sqlalchemy import event
 from sqlmodel import Session, select
 
 from dispatch import newcase
-from dispatch.lifecycle import DEPARTMENT_STAGES, Timers
+from dispatch.lifecycle import DEPARTMENT_CLOCK, Timers
 from dispatch.models import SlaTimer, Ticket
 from dispatch.policies import policy_for
 from dispatch.worktime import WorkCalendar, calendar_for
@@ -108,7 +108,7 @@ def light_at(yellow_at: datetime | None, red_at: datetime | None, now: datetime)
 def _calendar_code(session: Session, ticket: Ticket, stage: str, basis: str) -> str:
     if basis == "natural":
         return ALWAYS
-    if stage in DEPARTMENT_STAGES and ticket.department_code:
+    if stage in DEPARTMENT_CLOCK and ticket.department_code:
         dept = catalogue.departments(session).get(ticket.department_code)
         if dept and dept.calendar_code:
             return dept.calendar_code

@@ -29,6 +29,7 @@ from web.api import lifecycle as lifecycle_router
 from web.api import map as map_router
 from web.api import overview as overview_router
 from web.api import pages as pages_router
+from web.api import public as public_router
 from web.api import routing as routing_router
 from web.api import security as security_router
 from web.api import session as session_router
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
     app.include_router(session_router.router)
     app.include_router(accounts_router.router)
     app.include_router(security_router.router)
+    app.include_router(public_router.router)
     app.include_router(pages_router.router)
     pages_router.STATIC.mkdir(parents=True, exist_ok=True)
     app.mount("/static", StaticFiles(directory=pages_router.STATIC), name="static")

@@ -24,6 +24,16 @@ class Settings(BaseSettings):
     max_description_chars: int = 2000
     duplicate_radius_m: float = 50.0
     auto_dispatch_worker_reports: bool = True
+    rating_window_days: float = Field(default=7.0, gt=0, le=366, description="a reporter may rate a closed case "
+                                      "this many days after it closed (好差评)")
+    appeal_working_days: float = Field(default=3.0, gt=0, le=60, description="a department may appeal a bad "
+                                       "rating this many working days after it (申诉)")
+    callback_max_tries: int = Field(default=3, ge=1, le=20, description="unanswered call-backs (回访) before a "
+                                    "case leaves the operators' list as unreachable")
+    public_reports_per_hour: int = Field(default=10, ge=1, le=100_000, description="public reports (and supports) "
+                                         "one client address, or one phone number, may file an hour")
+    public_requests_per_minute: int = Field(default=120, ge=1, le=1_000_000, description="requests to the public "
+                                            "endpoints (/public/v1) one client address may make a minute")
     scheduler_enabled: bool = Field(default=True, description="run the SLA escalation scheduler in this process")
     sla_sweep_seconds: float = Field(default=30.0, description="safety sweep between deadline wake-ups")
     webhook_timeout_seconds: float = 5.0

@@ -19,6 +19,7 @@ from grid.models import Area, AreaLevel
 from web.auth import Limits
 from web.background.live import LiveHub
 from web.background.scheduler import SlaScheduler
+from web.public_limits import PublicLimits
 from web.settings import Settings
 from web.throttle import LoginThrottle
 
@@ -67,6 +68,7 @@ class AppState:
     filing: CapacityLimiter | None = None  # reports filed at once (Settings.report_threads), made by the lifespan
     limits: Limits = field(default_factory=Limits)  # how long sessions and tokens live
     throttle: LoginThrottle | None = None  # failed sign-ins, counted per user name and address
+    public_limits: PublicLimits | None = None  # the public endpoints' rate limits
 
     def committed(self, session: Session) -> None:
         """After a commit that changed cases: wake the SLA scheduler for any earlier deadline and the
@@ -88,9 +90,15 @@ class AppState:
                 auto_dispatch_worker_reports=settings.auto_dispatch_worker_reports,
                 duplicate_radius_m=settings.duplicate_radius_m,
                 max_description_chars=settings.max_description_chars,
+                rating_window_days=settings.rating_window_days,
+                appeal_working_days=settings.appeal_working_days,
+                callback_max_tries=settings.callback_max_tries,
             ),
             limits=Limits.of(settings),
             throttle=LoginThrottle(redis_url=settings.redis_url, lock_failures=settings.login_lock_failures,
                                    lock_minutes=settings.login_lock_minutes,
                                    address_failures=settings.login_address_failures),
+            public_limits=PublicLimits(redis_url=settings.redis_url,
+                                       requests_per_minute=settings.public_requests_per_minute,
+                                       reports_per_hour=settings.public_reports_per_hour),
         )

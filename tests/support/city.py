@@ -98,6 +98,7 @@ def _build(session: Session, *, rules: bool, password: str | None) -> City:
         "water": dict(role=Role.department, department_code="WATER"),
         "supervisor": dict(role=Role.supervisor),
         "admin": dict(role=Role.admin),
+        "operator": dict(role=Role.operator),
     }
     secret = hash_password(password) if password else None
     tokens, actors = {}, {}

@@ -30,17 +30,18 @@ from web.app import create_app
 from web.settings import Settings
 
 ANONYMOUS, STRANGER = "anonymous", "unknown token"
-ROLES = ("worker", "dispatcher", "shift_lead", "department", "supervisor", "admin")
+ROLES = ("worker", "dispatcher", "shift_lead", "department", "supervisor", "admin", "operator")
 CALLERS = (ANONYMOUS, STRANGER, *ROLES)
 # the city's user who speaks for each role
 SPEAKER = {"worker": "worker_a", "dispatcher": "dispatcher", "shift_lead": "shift_lead", "department": "sanitation",
-           "supervisor": "supervisor", "admin": "admin"}
+           "supervisor": "supervisor", "admin": "admin", "operator": "operator"}
 OTHER = "water"  # a user who is none of them: whose token and session the others may not end (admins may)
 
 ANYONE = frozenset({ANONYMOUS, *ROLES})
 SIGNED_IN = frozenset(ROLES)
 ADMIN = frozenset({"admin"})
-REPORTERS = frozenset({"worker", "dispatcher", "shift_lead", "admin"})  # dispatch.service.REPORTER_ROLES
+REPORTERS = frozenset({"worker", "dispatcher", "shift_lead", "admin", "operator"})  # dispatch.service.REPORTER_ROLES
+CONTACT_SEERS = frozenset({"operator", "shift_lead", "supervisor"})  # dispatch.privacy.FULL: a caller's cases
 URGERS = frozenset({"shift_lead", "supervisor"})  # who may "urge" in the lifecycle table
 
 # The two cases of the test: A, worker_a's report in its own cell of community A, dispatched to SANITATION;
@@ -97,6 +98,24 @@ TABLE: dict[str, Entry | tuple[Entry, ...]] = {
     "GET /desk": Entry(ANYONE, ok=PAGE),
     "GET /admin": Entry(ANYONE, ok=PAGE),  # the console asks /api/v1/me and tells other roles it is for admins
     "GET /cases/{ticket_id}/sheet": Entry(ANYONE, ok=PAGE, path={"ticket_id": "1"}),  # the page; its data: the API
+    "GET /c": Entry(ANYONE, ok=307),
+    "GET /c/": Entry(ANYONE, ok=PAGE),  # the public report page
+    "GET /c/t/{token}": Entry(ANYONE, ok=PAGE, path={"token": "A" * 32}),  # (the page asks the API for the case)
+    "GET /hotline": Entry(ANYONE, ok=PAGE),
+    # the public's API (web.api.public): no account, rate-limited; a wrong tracking token is 404 for anyone
+    "GET /public/v1/categories": Entry(ANYONE),
+    "GET /public/v1/outline": Entry(ANYONE),
+    "GET /public/v1/locate": Entry(ANYONE, query={"lat": str(LAT), "lng": str(LNG)}),
+    "GET /public/v1/addresses": Entry(ANYONE, query={"q": "中山"}),
+    "GET /public/v1/nearby": Entry(ANYONE, query={"lat": str(LAT), "lng": str(LNG), "category_code": "E0101"}),
+    "POST /public/v1/reports": Entry(ANYONE, ok=201, body={**REPORT, "description": "公众上报"}),
+    "POST /public/v1/cases/{case_number}/support": Entry(ANYONE, ok=404, path={"case_number": "E0101209901010001"},
+                                                         body={"client_id": "route-test"}),
+    "GET /public/v1/track/{token}": Entry(ANYONE, ok=404, path={"token": "A" * 32}),
+    "POST /public/v1/track/{token}/rating": Entry(ANYONE, ok=404, path={"token": "A" * 32},
+                                                  body={"level": "satisfied"}),
+    "GET /public/v1/track/{token}/photos/{photo_id}": Entry(ANYONE, ok=404, path={"token": "A" * 32,
+                                                                                 "photo_id": "1"}),
     "WS /ws": Entry(SIGNED_IN, ok=HELLO, anonymous=NOT_SIGNED_IN),
     # signing in and out
     "POST /api/v1/login": Entry(ANYONE, body={"username": "dispatcher", "password": PASSWORD}),
@@ -104,7 +123,8 @@ TABLE: dict[str, Entry | tuple[Entry, ...]] = {
     "GET /api/v1/me": Entry(SIGNED_IN),
     # cases
     "POST /api/v1/reports": Entry(REPORTERS, ok=201, body=REPORT),
-    "GET /api/v1/tickets": Entry(SIGNED_IN),
+    "GET /api/v1/tickets": (Entry(SIGNED_IN), Entry(CONTACT_SEERS, query={"phone": "13812345678"})),
+    "GET /api/v1/callbacks": Entry(CONTACT_SEERS),
     "GET /api/v1/stats/shift": Entry(frozenset({"dispatcher", "shift_lead", "supervisor", "admin"})),
     "GET /api/v1/nearby": Entry(SIGNED_IN, query={"lat": str(LAT), "lng": str(LNG), "category_code": "E0101"}),
     "GET /api/v1/stats/today": Entry(SIGNED_IN),
@@ -210,6 +230,12 @@ def route_keys(app) -> set[str]:  # noqa: ANN001
         else:
             keys.add(f"{type(route).__name__} {context.path}")
     return keys
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Every caller files a public report here: more than one address's hourly share."""
+    return settings.model_copy(update={"public_reports_per_hour": 1000})
 
 
 @pytest.fixture(scope="module")

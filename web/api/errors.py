@@ -17,10 +17,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from dispatch.photos import PhotoTooLarge
 from geo.errors import GeoError
 from grid.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from web.public_limits import RateLimited
 
 log = logging.getLogger("gridops")
 
-STATUS = [(PhotoTooLarge, 413), (NotFound, 404), (Forbidden, 403), (Conflict, 409), (InvalidInput, 422)]
+STATUS = [(PhotoTooLarge, 413), (NotFound, 404), (Forbidden, 403), (Conflict, 409), (InvalidInput, 422),
+          (RateLimited, 429)]
 
 
 class ErrorOut(BaseModel):
@@ -119,7 +121,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
         status = next((code for cls, code in STATUS if isinstance(exc, cls)), 422)
-        return JSONResponse(_body(exc.code, exc.message, **exc.details), status_code=status)
+        headers = {"Retry-After": str(exc.details["retry_after_s"])} if isinstance(exc, RateLimited) else None
+        return JSONResponse(_body(exc.code, exc.message, **exc.details), status_code=status, headers=headers)
 
     @app.exception_handler(GeoError)
     async def geo_error(_: Request, exc: GeoError) -> JSONResponse:

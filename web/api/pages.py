@@ -1,6 +1,7 @@
 """The pages people use, served by the app itself: sign-in, the mobile report page (/m/), the
 control-room map (/map), the department workbench (/desk), the
-administration console (/admin), the public report and tracking page (/c/) and the hotline screen (/hotline). Their scripts and styles are bundled
+administration console (/admin), the public report and tracking page (/c/) and the hotline
+screen (/hotline). Their scripts and styles are bundled
 from web/frontend at install time into web/static; nothing is fetched from the internet."""
 
 from __future__ import annotations
@@ -100,7 +101,9 @@ def citizen_redirect() -> RedirectResponse:
 
 
 @router.get("/c/t/{token}")
-def tracking_page(token: Annotated[str, FastPath(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]) -> Response:
+def tracking_page(
+    token: Annotated[str, FastPath(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")],
+) -> Response:
     """A citizen's private tracking page (the same page, which reads the token from its address)."""
     return page("citizen")
 

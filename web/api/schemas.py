@@ -8,8 +8,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field, StrictFloat, StrictInt
 
-from dispatch.lifecycle import STAMPS, TABLE, allowed_actions
+from dispatch.lifecycle import FLAGS, STAMPS, TABLE, allowed_actions
 from dispatch.models import Photo, RoutingDecisionRecord, Ticket, TicketEvent
+from dispatch.privacy import ContactOut, contact_view
 from dispatch.service import AUTO_REGISTERED
 from dispatch.sla import TimerView, headline
 from grid.people import Actor
@@ -26,6 +27,9 @@ class ReportIn(BaseModel):
     urgency: str | None = Field(default="normal", description="normal, urgent or critical")
     source: str | None = Field(default=None, description="hotline, citizen or api (workers always report as worker)")
     address: str = ""
+    contact_name: str | None = Field(default=None, max_length=40, description="the caller's name (hotline)")
+    contact_phone: str | None = Field(default=None, max_length=32, description="the caller's number (hotline)")
+    confidential: bool = Field(default=False, description="保密: the department sees the number masked")
 
 
 class ActionIn(BaseModel):
@@ -129,6 +133,14 @@ class TicketOut(BaseModel):
     timestamps: dict[str, datetime | None]
     sla: SlaOut | None = Field(default=None, description="the running timer that is worst off")
     on_time: bool | None = Field(default=None, description="the department's handling met its limit (once resolved)")
+    contact: ContactOut | None = Field(default=None, description="the public reporter's name and number, as the caller "
+                                       "may see them: in full (operators, shift leads, supervisors; the department "
+                                       "unless confidential), masked (dispatchers, admins; the department of a "
+                                       "confidential case) or not at all (grid workers)")
+    closings: int = Field(description="times the case was closed (a rating belongs to one closing)")
+    callback_state: str = Field(description="回访: '' (none), pending, done or unreachable")
+    callback_tries: int
+    appeal_pending: bool = Field(description="a department's appeal of a rating waits for a supervisor")
 
 
 class TicketDetail(TicketOut):
@@ -181,12 +193,15 @@ class HealthOut(BaseModel):
 STAMP_FIELDS = STAMPS
 
 
-def ticket_out(t: Ticket, timers: list[TimerView] | None = None) -> TicketOut:
+def ticket_out(t: Ticket, timers: list[TimerView] | None = None, actor: Actor | None = None) -> TicketOut:
+    """A case in a list or an answer; the reporter's contact only as ``actor`` may see it."""
     data = t.model_dump(exclude={"idempotency_key", "audit_head", "audit_count", "status_before_request",
-                                 "input_crs", "reporter_id", *STAMP_FIELDS})
+                                 "input_crs", "reporter_id", "contact_name", "contact_phone", "confidential",
+                                 "tracking_hash", *STAMP_FIELDS})
     head = headline(timers or [])
     handle = next((v for v in timers or [] if v.stage == "handle" and v.fulfilled_at), None)
     return TicketOut(**data, timestamps={f.removesuffix("_at"): getattr(t, f) for f in STAMP_FIELDS},
+                     contact=contact_view(t, actor.role) if actor is not None else None,
                      on_time=handle.on_time if handle else None,
                      sla=SlaOut(stage=head.stage, light=head.light, due_at=head.due_at,
                                 remaining_s=head.remaining_s, basis=head.basis, day_s=head.day_s, days=head.days,
@@ -196,7 +211,7 @@ def ticket_out(t: Ticket, timers: list[TimerView] | None = None) -> TicketOut:
 def caller_actions(t: Ticket, actor: Actor) -> list[str]:
     """What the caller may do now: the lifecycle table's actions for the state and role, less the
     on-site acts of cells that are not the caller's."""
-    names = allowed_actions(t.status, actor.role)
+    names = allowed_actions(t.status, actor.role, lambda flag: FLAGS[flag](t))
     on_site = {r.action for r in TABLE if r.on_site}
     return [a for a in names if a not in on_site or t.cell_code in actor.cell_codes]
 
@@ -212,7 +227,7 @@ def ticket_detail(
     timers: list[TimerView], names: dict[int, str] | None = None,
 ) -> TicketDetail:
     return TicketDetail(
-        **ticket_out(t, timers).model_dump(),
+        **ticket_out(t, timers, actor).model_dump(),
         allowed_actions=caller_actions(t, actor),
         timers=timers,
         photos=[PhotoOut(id=p.id, stage=p.stage, url=f"/api/v1/tickets/{t.id}/photos/{p.id}",

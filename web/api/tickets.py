@@ -16,10 +16,11 @@ from starlette.concurrency import run_in_threadpool
 from dispatch import audit, markers, queries, service, sla
 from dispatch.nearby import open_nearby
 from dispatch.photos import FORMATS, MediaStore
+from dispatch.privacy import can_search_by_phone, normalize_phone
 from dispatch.scope import can_see, get_visible
 from geo.crs import normalize_crs, to_wgs84
 from grid.clock import utcnow
-from grid.errors import InvalidInput, NotFound, UnknownCategory
+from grid.errors import Forbidden, InvalidInput, NotFound, UnknownCategory
 from grid.models import Category
 from grid.people import Actor
 from web.api import errors
@@ -118,7 +119,7 @@ async def create_report(
     known = await run_in_threadpool(_check_and_let_go, caller, session) if is_form(request) else None
     fields, photos = await read_body(request, state.settings)
 
-    def file() -> tuple[service.ReportResult, list]:
+    def file() -> tuple[service.ReportResult, list, Actor]:
         actor = known or caller.actor(session)
         body: ReportIn = _validated(ReportIn, fields)
         with unit:
@@ -127,23 +128,24 @@ async def create_report(
                 lat=body.lat, lng=body.lng, crs=body.crs, category_code=body.category_code,
                 description=body.description, urgency=body.urgency, source=body.source, address=body.address,
                 idempotency_key=idempotency_key, photos=photos, store=unit.media,
+                contact_name=body.contact_name, contact_phone=body.contact_phone, confidential=body.confidential,
             )
             # the answer's timers: the ones the report wrote
             now = utcnow()
             views = [sla.view(session=session, timer=t, now=now) for t in result.timers]
-        return result, views
+        return result, views, actor
 
     def work() -> ReportOut:
         try:
-            result, views = file()
+            result, views, actor = file()
         except IntegrityError:
             # the same Idempotency-Key retried concurrently: the other request's case won the unique key;
             # this one (rolled back) answers with that case (200), as a sequential retry would
             if not idempotency_key:
                 raise
-            result, views = file()
+            result, views, actor = file()
         return ReportOut(
-            ticket=ticket_out(result.ticket, views),
+            ticket=ticket_out(result.ticket, views, actor),
             created=result.created,
             duplicates=[DuplicateOut(id=t.id, case_number=t.case_number, status=t.status, description=t.description,
                                      distance_m=round(d, 1), support_count=t.support_count)
@@ -168,6 +170,8 @@ def list_tickets(
     created_to: datetime | None = None,
     urgency: str | None = None,
     mine: bool = False,
+    phone: Annotated[str | None, Query(max_length=32, description="the public reporter's number: a caller's earlier "
+                                       "cases (operators, shift leads and supervisors only)")] = None,
     q: Annotated[str | None, Query(description="search: a case number or its last digits, a cell, community or "
                                                "street name or code, or words of the description (all must "
                                                "appear); at most 100 characters")] = None,
@@ -178,11 +182,36 @@ def list_tickets(
     filters = queries.TicketFilter(
         status=statuses, category=category, department=department, area=area, bbox=parse_bbox(bbox),
         created_from=aware(created_from, "created_from"), created_to=aware(created_to, "created_to"),
-        urgency=urgency, mine=mine, q=queries.clean_query(q),
+        urgency=urgency, mine=mine, q=queries.clean_query(q), phone=_phone_filter(actor, phone),
     )
     rows, total = queries.list_tickets(session=session, actor=actor, filters=filters, limit=limit, offset=offset)
     views = _views(session, [t.id for t in rows])
-    return TicketPage(total=total, limit=limit, offset=offset, items=[ticket_out(t, views[t.id]) for t in rows])
+    return TicketPage(total=total, limit=limit, offset=offset, items=[ticket_out(t, views[t.id], actor) for t in rows])
+
+
+def _phone_filter(actor: Actor, phone: str | None) -> str | None:
+    if not phone:
+        return None
+    if not can_search_by_phone(actor.role):
+        raise Forbidden("only operators, shift leads and supervisors look cases up by the reporter's number",
+                        code="phone_search_forbidden")
+    return normalize_phone(phone, field="phone")
+
+
+@router.get("/callbacks", response_model=TicketPage, responses=errors.responses(403))
+def callbacks(
+    session: SessionDep, actor: ActorDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> TicketPage:
+    """回访: closed cases reported by the public that wait for a call-back (a rating by phone, or the tries
+    that found nobody), oldest closing first. Operators, shift leads and supervisors."""
+    if not can_search_by_phone(actor.role):
+        raise Forbidden("the call-back list is for operators, shift leads and supervisors", code="forbidden")
+    rows, total = queries.list_tickets(session=session, actor=actor, filters=queries.TicketFilter(callback="pending"),
+                                       limit=limit, offset=offset, oldest_closed_first=True)
+    views = _views(session, [t.id for t in rows])
+    return TicketPage(total=total, limit=limit, offset=offset, items=[ticket_out(t, views[t.id], actor) for t in rows])
 
 
 @router.get("/stats/today", response_model=TodayCountersOut)

@@ -1,0 +1,103 @@
+"""What a citizen sees of their case through its private tracking link: the public status, the public
+notes (a rejection's reason, the department's reply, a review's explanation), the department's name, the
+expected completion time, the photos of the report and of the result, and the rating. Never a staff
+member's name, another reporter's data or an internal comment.
+
+The link holds an unguessable token; the case keeps only its SHA-256, so a copy of the database does not
+open anybody's case."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, select
+
+from dispatch.lifecycle import ACTIONS
+from dispatch.models import Photo, Rating, Ticket, TicketEvent
+from dispatch.options import DispatchOptions
+from dispatch.ratings import PUBLIC_SOURCES
+from grid import catalogue
+from grid.errors import NotFound
+
+PUBLIC_PHOTO_STAGES = ("report", "resolve")
+_PUBLIC_NOTES = frozenset(a.action for entries in ACTIONS.values() for a in entries if a.public_note)
+
+
+def new_token() -> tuple[str, str]:
+    """A tracking token and its hash (what the case keeps)."""
+    token = secrets.token_urlsafe(24)
+    return token, hash_token(token)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def find(*, session: Session, token: str) -> Ticket:
+    """The case of a tracking token; the same 404 for a malformed, wrong or guessed one."""
+    if not token or len(token) > 64:
+        raise NotFound("no case has this tracking link")
+    ticket = session.exec(select(Ticket).where(Ticket.tracking_hash == hash_token(token))).first()
+    if ticket is None:
+        raise NotFound("no case has this tracking link")
+    return ticket
+
+
+def rating_of(session: Session, ticket: Ticket) -> Rating | None:
+    return session.exec(select(Rating).where(Rating.ticket_id == ticket.id, Rating.closing == ticket.closings)).first()
+
+
+def cannot_rate(session: Session, ticket: Ticket, options: DispatchOptions, now: datetime) -> str | None:
+    """Why the reporter cannot rate now (None: they can)."""
+    if ticket.source not in PUBLIC_SOURCES or ticket.status != "closed" or ticket.closed_at is None:
+        return "not_closed"
+    if rating_of(session, ticket) is not None:
+        return "already_rated"
+    if now > ticket.closed_at + timedelta(days=options.rating_window_days):
+        return "rating_window_closed"
+    return None
+
+
+def view(*, session: Session, ticket: Ticket, options: DispatchOptions, now: datetime) -> dict[str, Any]:
+    category = catalogue.categories(session).get(ticket.category_code)
+    dept = catalogue.departments(session).get(ticket.department_code or "")
+    events = session.exec(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id,
+                                                    TicketEvent.action.in_(_PUBLIC_NOTES))
+                          .order_by(TicketEvent.seq)).all()
+    photos = session.exec(select(Photo).where(Photo.ticket_id == ticket.id, Photo.stage.in_(PUBLIC_PHOTO_STAGES))
+                          .order_by(Photo.id)).all()
+    rating = rating_of(session, ticket)
+    why_not = cannot_rate(session, ticket, options, now)
+    closed = ticket.status == "closed"
+    return {
+        "case_number": ticket.case_number,
+        "category_code": ticket.category_code,
+        "category_name": (category.public_name or category.name) if category else ticket.category_code,
+        "category_name_en": (category.public_name_en or category.name_en) if category else ticket.category_code,
+        "public_status": str(ticket.status),
+        "description": ticket.description,
+        "address": ticket.address,
+        "created_at": ticket.created_at,
+        "department_name": dept.name if dept else None,
+        "department_name_en": (dept.name_en or dept.name) if dept else None,
+        "expected_at": None if closed else ticket.sla_due_at,
+        "closed_at": ticket.closed_at if closed else None,
+        "notes": [{"at": e.at, "action": e.action, "text": e.reason} for e in events if e.reason],
+        "photos": [{"id": p.id, "stage": p.stage, "url": f"/public/v1/track/{{token}}/photos/{p.id}"} for p in photos],
+        "rating": ({"level": rating.level, "comment": rating.comment, "at": rating.at} if rating else None),
+        "can_rate": why_not is None,
+        "rate_until": (ticket.closed_at + timedelta(days=options.rating_window_days)) if why_not is None else None,
+        "cannot_rate": why_not,
+        "support_count": ticket.support_count,
+    }
+
+
+def photo(*, session: Session, ticket: Ticket, photo_id: int) -> Photo:
+    found = session.get(Photo, photo_id)
+    if found is None or found.ticket_id != ticket.id or found.stage not in PUBLIC_PHOTO_STAGES:
+        raise NotFound(f"no photo {photo_id} on this case")
+    return found
+
