@@ -6,10 +6,14 @@ the caller's rating (满意) by phone. axe-core finds no serious or critical vio
 from __future__ import annotations
 
 from tests.e2e.conftest import api, shot, sign_in
+from tests.e2e.layout import at_every_size
 from tests.e2e.test_accessibility import audit
 from tests.support.city import COMMUNITY_A, after_photo, cell_centre, cell_code
 
 PHONE = "13800138000"
+# shown as written: the caller's words and names, place names, the user name, and the keys' own names
+DATA = ["张先生", "小区门口垃圾堆放三天无人清运", "中山东一路12号", "中山东一路", "网格001-3", "网格001-2", "operator",
+        "Ctrl+Enter"]
 
 
 def close_through_the_api(server, city, tid: int) -> None:  # noqa: ANN001
@@ -30,6 +34,10 @@ def close_through_the_api(server, city, tid: int) -> None:  # noqa: ANN001
 
 def test_take_a_call_support_a_repeat_call_and_call_back(browser, live_server, web_city):
     operator = web_city.tokens["operator"]
+    lng, lat = cell_centre(COMMUNITY_A, 3)
+    gazetteer = f"name,kind,road,number,lng,lat\n中山东一路12号,address,中山东一路,12号,{lng},{lat}\n"
+    api(live_server, web_city.tokens["admin"], "POST", "/addresses/import",
+        files=[("file", ("bund.csv", gazetteer.encode(), "text/csv"))])
     context, page = sign_in(browser, live_server, "operator", viewport={"width": 1366, "height": 768}, bypass_csp=True)
     assert page.url.endswith("/hotline")
     problems = []
@@ -48,10 +56,18 @@ def test_take_a_call_support_a_repeat_call_and_call_back(browser, live_server, w
     }""", [lng, lat])
     page.mouse.click(x, y)
     page.wait_for_selector(f"#point[data-cell='{cell_code(COMMUNITY_A, 2)}']")
+    # the caller names a door number instead: found by the address search and chosen with the keyboard
+    page.fill("#address", "中山东一路")
+    page.press("#address", "Enter")
+    page.wait_for_selector("#addr-results button:has-text('中山东一路12号')")
+    page.press("#address", "ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"#point[data-cell='{cell_code(COMMUNITY_A, 3)}']")
     page.fill("#category-filter", "E0101")
     assert page.input_value("#category") == "E0101"
     page.fill("#description", "小区门口垃圾堆放三天无人清运")
     problems += audit(page, "hotline-intake", exclude=("#pickmap",))
+    problems += at_every_size(page, "hotline-intake", "zh-CN", DATA)
     page.press("#description", "Control+Enter")
     number = page.wait_for_selector("#filed-number").inner_text()
     assert page.input_value("#caller-phone") == "" and page.input_value("#description") == ""
@@ -60,6 +76,7 @@ def test_take_a_call_support_a_repeat_call_and_call_back(browser, live_server, w
     assert [c["case_number"] for c in found["items"]] == [number]
     case = found["items"][0]
     assert case["source"] == "hotline" and case["contact"]["name"] == "张先生" and case["contact"]["phone"] == PHONE
+    assert case["cell_code"] == cell_code(COMMUNITY_A, 3) and case["address"] == "中山东一路12号"
 
     # 2. a repeat call from the number: its earlier case is listed, and "same problem" supports it
     page.fill("#caller-phone", PHONE)
@@ -78,6 +95,8 @@ def test_take_a_call_support_a_repeat_call_and_call_back(browser, live_server, w
     page.click("#cb-detail [data-act=reached]")
     page.check("#rate-form input[name=level][value=satisfied]")
     problems += audit(page, "hotline-callback", exclude=("#pickmap",))
+    problems += at_every_size(page, "hotline-callback", "zh-CN", [*DATA, "已清运完毕", "区环卫所"])
+    page.set_viewport_size({"width": 1366, "height": 768})
     page.click("#rate-form [data-act=rate]")
     page.wait_for_selector("#cb-result:has-text('满意')")
     page.wait_for_selector(f".cb-row[data-id='{case['id']}']", state="detached")
@@ -85,5 +104,9 @@ def test_take_a_call_support_a_repeat_call_and_call_back(browser, live_server, w
     timeline = api(live_server, operator, "GET", f"/tickets/{case['id']}")["timeline"]
     rate = [e for e in timeline if e["action"] == "rate"]
     assert len(rate) == 1 and rate[0]["payload"]["level"] == "satisfied"
+    # the English switch: the same screen in English words
+    page.click("button.lang-switch")
+    page.wait_for_selector("#tab-intake:has-text('Take a call')")
+    problems += at_every_size(page, "hotline-callback", "en", DATA)
     assert not problems, "\n".join(problems)
     context.close()

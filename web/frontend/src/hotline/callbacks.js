@@ -1,7 +1,7 @@
 // Call-backs (回访): the closed public cases waiting for a call (GET /callbacks). Per case the operator records
 // a call that did not get through (call_back, {reached: false, tries}) or the reporter's rating by phone (rate,
 // {level, comment, channel: "phone"}); a rated case leaves the list.
-import { api, escapeHtml, when } from "../common/api.js";
+import { api, errorText, escapeHtml, when } from "../common/api.js";
 import { t } from "../i18n/index.js";
 
 export const LEVELS = ["very_satisfied", "satisfied", "basically_satisfied", "dissatisfied", "very_dissatisfied"];
@@ -49,7 +49,7 @@ export class Callbacks {
     try {
       page = await api("/callbacks", { query: { limit: 50 } });
     } catch (err) {
-      if (!quiet) this.say(false, err.message);
+      if (!quiet) this.say(false, () => errorText(err.status, err.body));
       return;
     }
     this.items = page.items;
@@ -201,7 +201,7 @@ export class Callbacks {
         const tries = (item.callback_tries || 0) + 1;
         await api(`/tickets/${item.id}/actions/call_back`, { json: { payload: { reached: false, tries } } });
         item.callback_tries = tries;
-        this.say(true, t("hotline.not_reached_saved", { n: item.case_number, tries }));
+        this.say(true, () => t("hotline.not_reached_saved", { n: item.case_number, tries }));
         await this.load({ quiet: true });
         this.focusRow(item.id);
       } else if (b.dataset.act === "rate") {
@@ -214,7 +214,7 @@ export class Callbacks {
         }
         const comment = this.root.querySelector("#rate-comment").value.trim();
         await api(`/tickets/${item.id}/actions/rate`, { json: { payload: { level, comment, channel: "phone" } } });
-        this.say(true, t("hotline.rated", { n: item.case_number, level: t(`rating.${level}`) }));
+        this.say(true, () => t("hotline.rated", { n: item.case_number, level: t(`rating.${level}`) }));
         const at = this.items.indexOf(item);
         this.items = this.items.filter((i) => i !== item);
         this.total = Math.max(0, this.total - 1);
@@ -231,7 +231,7 @@ export class Callbacks {
     } catch (err) {
       b.disabled = false;
       if (err.status === 409) {  // rated meanwhile, or too late: said above the list, which is read again
-        this.say(false, `${item.case_number}: ${err.message}`);
+        this.say(false, () => `${item.case_number}: ${errorText(err.status, err.body)}`);
         await this.load({ quiet: true });
       } else {
         error.textContent = err.message;
@@ -241,6 +241,7 @@ export class Callbacks {
 
   focusRow(id) { this.root.querySelector(`.cb-row[data-id="${id}"]`)?.focus(); }
 
+  /** A record's outcome above the list; ``text()`` gives its words in the page's language (again after a switch). */
   say(ok, text) {
     this.message = { ok, text };
     this.drawMessage();
@@ -249,6 +250,6 @@ export class Callbacks {
   drawMessage() {
     const box = this.root.querySelector("#cb-result");
     box.className = `result ${this.message ? (this.message.ok ? "ok" : "bad") : ""}`;
-    box.textContent = this.message?.text || "";
+    box.textContent = this.message?.text() || "";
   }
 }

@@ -1,7 +1,7 @@
 // Intake (受理): who calls (name, number, 保密), their number's earlier cases (a repeat call becomes a
 // "same problem" or a note on the case it is about, not a new case), where (address or map), what (category,
 // urgency, description). Filing is POST /reports with source "hotline" and the caller's contact.
-import { api, escapeHtml, when } from "../common/api.js";
+import { api, errorText, escapeHtml, when } from "../common/api.js";
 import { statusLabel, t } from "../i18n/index.js";
 import { PlacePicker } from "./where.js";
 
@@ -27,7 +27,7 @@ export class Intake {
     this.categories = categories;
     this.categoryName = categoryName;
     this.history = null;   // {phone, total, items} of the number typed, or null
-    this.notes = new Map(); // case id → message shown under it
+    this.notes = new Map(); // case id → {ok, text()}: what came of an act on it, shown under it
     this.result = null;    // {ok, text} of the last filing
     this.key = newKey();
     this.busy = false;
@@ -83,6 +83,10 @@ export class Intake {
       if (ev.key === "Enter" && !ev.ctrlKey && !ev.metaKey) { ev.preventDefault(); root.querySelector("#category").focus(); }
     });
     this.form.addEventListener("submit", (ev) => { ev.preventDefault(); this.submit(); });
+    // Enter in a one-line field does not file the case (a half-taken call); the button or Ctrl+Enter does
+    this.form.addEventListener("keydown", (ev) => {
+      if (ev.key === "Enter" && !ev.ctrlKey && !ev.metaKey && ev.target.tagName === "INPUT") ev.preventDefault();
+    });
     root.querySelector("#clear").addEventListener("click", () => { this.clear(); this.result = null; this.drawResult(); });
     const phone = root.querySelector("#caller-phone");
     let timer = null;
@@ -181,7 +185,7 @@ export class Intake {
           <button type="button" data-act="note" aria-expanded="${open}">${escapeHtml(t("hotline.add_note"))}</button>
         </div>
         ${open ? this.noteForm(c, typed.get(String(c.id))) : ""}
-        ${note ? `<p class="${note.ok ? "done" : "failed"}">${escapeHtml(note.text)}</p>` : ""}
+        ${note ? `<p class="${note.ok ? "done" : "failed"}">${escapeHtml(note.text())}</p>` : ""}
       </li>`;
     }).join("")}</ul>${h.total > h.items.length ? `<p class="hint">${escapeHtml(t("hotline.history_more", { n: h.total - h.items.length }))}</p>` : ""}`;
     if (again) box.querySelector(again)?.focus();
@@ -220,19 +224,20 @@ export class Intake {
       if (act === "support") {
         // each caller counts once: the support is the caller's number's, not the operator's
         const d = await api(`/tickets/${id}/actions/support`, { json: { payload: { contact_phone: this.phone() } } });
-        this.notes.set(id, { ok: true, text: t("hotline.supported", { n: number, count: d.support_count }) });
+        this.notes.set(id, { ok: true, text: () => t("hotline.supported", { n: number, count: d.support_count }) });
         this.replace(d);
       } else if (act === "send-note") {
         const text = li.querySelector(".note textarea").value.trim();
         if (!text) { li.querySelector(".note textarea").focus(); b.disabled = false; return; }
         const d = await api(`/tickets/${id}/actions/comment`, { json: { reason: text } });
         li.querySelector(".note").remove();
-        this.notes.set(id, { ok: true, text: t("hotline.noted", { n: number }) });
+        this.notes.set(id, { ok: true, text: () => t("hotline.noted", { n: number }) });
         this.replace(d);
       }
     } catch (err) {
       // the operator supports for the caller: "this number already reported it", not "you already did"
-      const text = err.body?.error === "already_supported" ? t("hotline.already_supported", { n: number }) : err.message;
+      const text = () => (err.body?.error === "already_supported" ? t("hotline.already_supported", { n: number })
+        : errorText(err.status, err.body));
       this.notes.set(id, { ok: false, text });
     }
     b.disabled = false;
