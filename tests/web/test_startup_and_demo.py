@@ -8,7 +8,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from dispatch.audit import verify
-from dispatch.models import Ticket
+from dispatch.models import Rating, Ticket
 from grid.models import Address, Area, AreaLevel
 from web.app import create_app
 from web.cli.demo import DESCRIPTIONS, build_demo
@@ -33,6 +33,9 @@ def test_demo_city(engine, database_url, tmp_path):
         cases, events, problems = verify(session=session)
         gazetteer = session.exec(select(Address.kind, func.count()).group_by(Address.kind)).all()
         addressed = session.exec(select(func.count()).select_from(Ticket).where(Ticket.address != "")).one()
+        sources = set(session.exec(select(Ticket.source)).all())
+        rated = session.exec(select(func.count()).select_from(Rating)).one()
+        contacts = session.exec(select(func.count()).select_from(Ticket).where(Ticket.contact_phone != "")).one()
     assert cells > 800 and streets == 6
     # issue 13: door numbers along the demo's roads and a few buildings and places; most cases are near one
     assert 300 < dict(gazetteer)["address"] < 1000 and {"building", "poi"} <= dict(gazetteer).keys()
@@ -42,7 +45,9 @@ def test_demo_city(engine, database_url, tmp_path):
     # issue 12: the descriptions match their categories (a gas leak no longer reads "a burst water main")
     assert all(text in DESCRIPTIONS[code] for code, text in described)
     assert {role for _, role, _ in tokens} == {"worker", "dispatcher", "shift_lead", "department", "supervisor",
-                                               "admin"}
+                                               "admin", "operator"}
+    # issue 14: the public's cases carry their reporter and are rated, and some wait for a call-back
+    assert {"citizen", "hotline"} <= sources and rated and contacts
     settings = Settings(database_url=database_url, media_dir=tmp_path)
     with TestClient(create_app(settings)) as client:
         for user, role, token in tokens:

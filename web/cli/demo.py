@@ -17,7 +17,7 @@ from shapely.geometry import Point, Polygon
 from sqlalchemy import insert
 from sqlmodel import Session, SQLModel, select
 
-from dispatch import service
+from dispatch import service, tracking
 from dispatch.lifecycle import find_act
 from dispatch.models import Status, Ticket
 from dispatch.options import DispatchOptions
@@ -31,7 +31,7 @@ from grid.clock import set_clock, utcnow
 from grid.errors import DomainError
 from grid.hierarchy import cell_geometries, import_areas
 from grid.models import Address, Area, AreaLevel, Department, Role, User
-from grid.people import Actor, create_user
+from grid.people import CITIZEN, Actor, create_user
 from grid.routing import add_rule
 from web.auth import hash_password, issue_token
 
@@ -48,7 +48,14 @@ COMMUNITY_STEMS = ["金陵", "宁海", "福州", "云南", "浙江", "广西", "
                    "江西", "四川", "河南", "厦门", "汕头", "寿宁", "复兴", "中华", "人民", "会稽", "光启", "梦花"]
 
 DEMO_USERS = [("worker", Role.worker), ("dispatcher", Role.dispatcher), ("shift_lead", Role.shift_lead),
-              ("sanitation", Role.department), ("supervisor", Role.supervisor), ("admin", Role.admin)]
+              ("sanitation", Role.department), ("supervisor", Role.supervisor), ("admin", Role.admin),
+              ("operator", Role.operator)]
+#: the demo's callers and citizens (names and numbers made up)
+CALLERS = [("王女士", "13800138001"), ("李先生", "13911112222"), ("张阿姨", "13712345678"), ("陈师傅", "02163218888"),
+           ("赵先生", "15000001234"), ("刘女士", "18612340000")]
+#: what the demo's reporters say of a closed case: level, weight, comment
+RATINGS = [("very_satisfied", 40, "处理很及时，谢谢"), ("satisfied", 30, ""), ("basically_satisfied", 12, ""),
+           ("dissatisfied", 6, "只清理了一半"), (None, 12, "")]  # None: not rated yet (on the call-back list)
 
 
 def _voronoi_parts(polygon: Polygon, n: int, rng: random.Random) -> list[Polygon]:
@@ -221,21 +228,44 @@ def _tickets(*, session: Session, users: dict[str, User], count: int, rng: rando
                     point = p
                     break
             by_worker = n >= len(PATH) + 1 and rng.random() < 0.7
-            reporter = by_cell[codes[i]] if by_worker else actors["dispatcher"]
+            source = "worker" if by_worker else rng.choice(["hotline", "citizen"])
+            reporter = {"worker": by_cell[codes[i]], "hotline": actors.get("operator", actors["dispatcher"]),
+                        "citizen": CITIZEN}[source]
+            caller = rng.choice(CALLERS) if source != "worker" else ("", "")
             category = rng.choice(categories)
             result = service.report(
                 session=session, actor=reporter, index=index, options=options, lat=point.y, lng=point.x,
                 category_code=category, description=rng.choice(DESCRIPTIONS[category]),
                 urgency=rng.choices(["normal", "urgent", "critical"], [80, 15, 5])[0],
-                source=None if by_worker else rng.choice(["hotline", "citizen"]),
+                source=None if by_worker else source, contact_name=caller[0], contact_phone=caller[1],
+                confidential=rng.random() < 0.2, tracking_hash=tracking.new_token()[1] if source == "citizen" else None,
             )
             _advance(session=session, ticket=result.ticket, actors=actors, by_cell=by_cell, dept_actor=dept_actor,
                      rng=rng, clock=clock, now=now, options=options, stop=stop, plain=n <= len(PATH),
                      store=store, photo=photo)
+            if result.ticket.status == Status.closed and source != "worker":
+                _rate(session=session, ticket=result.ticket, operator=actors.get("operator"), rng=rng,
+                      clock=clock, now=now, options=options)
             session.commit()
             store.keep_written()
     finally:
         set_clock(None)
+
+
+def _rate(*, session: Session, ticket: Ticket, operator: Actor | None, rng: random.Random, clock: list, now,  # noqa: ANN001
+          options: DispatchOptions) -> None:
+    """The reporter's rating of a closed public case: on the web or by the operator's call-back."""
+    level, comment = rng.choices([(lv, c) for lv, _, c in RATINGS], [w for _, w, _ in RATINGS])[0]
+    if level is None:
+        return
+    clock[0] = min(now, clock[0] + timedelta(hours=rng.uniform(1, 24)))
+    by_phone = ticket.source == "hotline" or rng.random() < 0.5
+    actor = operator if by_phone and operator else CITIZEN
+    try:
+        service.act_on(session=session, actor=actor, ticket=ticket, action="rate", options=options,
+                       payload={"level": level, "comment": comment})
+    except DomainError:
+        pass
 
 
 def _advance(*, session, ticket: Ticket, actors, by_cell, dept_actor, rng, clock, now, options, stop: int,  # noqa: ANN001
