@@ -231,7 +231,7 @@ export class Callbacks {
     } catch (err) {
       b.disabled = false;
       if (err.status === 409) {  // rated meanwhile, or too late: said above the list, which is read again
-        this.say(false, () => `${item.case_number}: ${errorText(err.status, err.body)}`);
+        this.say(false, () => t("hotline.case_error", { n: item.case_number, message: errorText(err.status, err.body) }));
         await this.load({ quiet: true });
       } else {
         error.textContent = err.message;

@@ -122,6 +122,7 @@ export class PlacePicker {
       this.outside = err.body?.error === "outside_managed_area";
     }
     this.drawPoint();
+    this.showOnMap(false);  // the cell found, outlined
     this.onChange();
     // a point clicked with no address typed: the nearest address, for the case's record (the operator may edit it)
     if (nameIt && !this.address && this.cell) {
@@ -179,11 +180,21 @@ export class PlacePicker {
       map.addSource("cells", { type: "geojson", data: { type: "FeatureCollection", features: areas.features } });
       map.addLayer({ id: "cells-fill", type: "fill", source: "cells", paint: { "fill-color": "#0b57d0", "fill-opacity": 0.05 } });
       map.addLayer({ id: "cells-line", type: "line", source: "cells", paint: { "line-color": "#52606d", "line-width": 1 } });
+      map.addLayer({ id: "cell-on", type: "line", source: "cells", filter: ["==", ["get", "code"], ""],
+        paint: { "line-color": "#0b57d0", "line-width": 3 } });
       map.addSource("point", { type: "geojson", data: EMPTY });
       map.addLayer({ id: "point", type: "circle", source: "point",
         paint: { "circle-radius": 8, "circle-color": "#d93025", "circle-stroke-color": "#fff", "circle-stroke-width": 2 } });
       this.showOnMap(true);
       map.once("idle", () => { box.dataset.ready = "true"; });
+    });
+    // the keyboard's way to set the point on the map: move the map with the arrow keys, Enter takes its centre
+    map.getCanvas().addEventListener("keydown", (ev) => {
+      if (ev.key !== "Enter" || ev.ctrlKey || ev.metaKey) return;
+      ev.preventDefault();
+      const c = map.getCenter();
+      const [lng, lat] = cfg.fromMap(c.lng, c.lat);
+      this.set(lng, lat, { nameIt: true });
     });
     map.on("click", (ev) => {
       const [lng, lat] = cfg.fromMap(ev.lngLat.lng, ev.lngLat.lat);
@@ -195,6 +206,7 @@ export class PlacePicker {
     const map = this.map;
     if (!map || map === "loading" || !map.getSource("point")) return;
     const at = this.point ? this.cfg.toMap(this.point.lng, this.point.lat) : null;
+    map.setFilter("cell-on", ["==", ["get", "code"], this.cell?.code || ""]);
     map.getSource("point").setData(at ? { type: "Feature", properties: {}, geometry: { type: "Point", coordinates: at } } : EMPTY);
     if (at && fly) map.jumpTo({ center: at, zoom: Math.max(map.getZoom(), 16) });
   }
