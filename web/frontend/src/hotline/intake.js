@@ -5,7 +5,6 @@ import { api, errorText, escapeHtml, when } from "../common/api.js";
 import { statusLabel, t } from "../i18n/index.js";
 import { PlacePicker } from "./where.js";
 
-const FINISHED = new Set(["closed", "void", "rejected", "merged"]);  // no "same problem" on these
 const URGENCIES = ["normal", "urgent", "critical"];
 
 /** The number as the API takes it: digits only, without +86 / 0086. */
@@ -22,8 +21,10 @@ function newKey() {
 }
 
 export class Intake {
-  constructor(root, { categories, categoryName }) {
+  /** ``supportable``: the states a "same problem" may be recorded in (the lifecycle table's, GET /lifecycle). */
+  constructor(root, { categories, categoryName, supportable }) {
     this.root = root;
+    this.supportable = supportable;
     this.categories = categories;
     this.categoryName = categoryName;
     this.history = null;   // {phone, total, items} of the number typed, or null
@@ -171,8 +172,10 @@ export class Intake {
     if (!h) { box.innerHTML = `<p class="hint">${escapeHtml(t("hotline.history_hint"))}</p>`; return; }
     if (h.loading) { box.innerHTML = `<p class="hint">${escapeHtml(t("hotline.history_loading"))}</p>`; return; }
     if (!h.items.length) { box.innerHTML = `<p class="hint" data-empty>${escapeHtml(t("hotline.history_none"))}</p>`; return; }
+    // a redraw keeps the keyboard on the case it was on: the same button, else the case's note button
     const had = box.contains(document.activeElement) ? document.activeElement : null;
-    const again = had?.dataset.act ? `[data-id="${had.closest("li").dataset.id}"] [data-act="${had.dataset.act}"]` : null;
+    const hadCase = had?.closest("li")?.dataset.id;
+    const again = hadCase && [`[data-id="${hadCase}"] [data-act="${had.dataset.act}"]`, `[data-id="${hadCase}"] [data-act="note"]`];
     const typed = new Map([...box.querySelectorAll(".note textarea")].map((x) => [x.closest("li").dataset.id, x.value]));
     box.innerHTML = `<ul>${h.items.map((c) => {
       const note = this.notes.get(c.id);
@@ -181,14 +184,14 @@ export class Intake {
         <span class="case">${escapeHtml(c.case_number)}</span> · ${escapeHtml(this.categoryName(c.category_code))}
         <span class="meta">${escapeHtml(statusLabel(c.status))} · ${escapeHtml(when(c.created_at))}</span>
         <div class="buttons">
-          ${FINISHED.has(c.status) ? "" : `<button type="button" data-act="support">${escapeHtml(t("hotline.same_problem"))}</button>`}
+          ${!this.supportable.has(c.status) ? "" : `<button type="button" data-act="support">${escapeHtml(t("hotline.same_problem"))}</button>`}
           <button type="button" data-act="note" aria-expanded="${open}">${escapeHtml(t("hotline.add_note"))}</button>
         </div>
         ${open ? this.noteForm(c, typed.get(String(c.id))) : ""}
         ${note ? `<p class="${note.ok ? "done" : "failed"}">${escapeHtml(note.text())}</p>` : ""}
       </li>`;
     }).join("")}</ul>${h.total > h.items.length ? `<p class="hint">${escapeHtml(t("hotline.history_more", { n: h.total - h.items.length }))}</p>` : ""}`;
-    if (again) box.querySelector(again)?.focus();
+    if (again) (box.querySelector(again[0]) || box.querySelector(again[1]))?.focus();
   }
 
   noteForm(c, value = "") {

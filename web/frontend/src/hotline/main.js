@@ -72,7 +72,10 @@ function showLive() {
 async function main() {
   const me = await currentUser();
   shell(me);
-  const categories = await api("/categories");
+  const [categories, lifecycle] = await Promise.all([api("/categories"), api("/lifecycle")]);
+  // the states in which an operator may record a "same problem" (the lifecycle table's, not a copy here)
+  const supportable = new Set(lifecycle.acts.filter((a) => a.action === "support" && a.roles.includes(me.role))
+    .flatMap((a) => a.from));
   for (const c of categories) state.categories[c.code] = c;
   const departments = await api("/departments").catch(() => []);
   const categoryName = (code) => {
@@ -85,7 +88,7 @@ async function main() {
     if (!d) return code || "";
     return document.documentElement.lang === "en" ? d.name_en || d.name : d.name;
   };
-  intake = new Intake(document.querySelector("#panel-intake"), { categories, categoryName });
+  intake = new Intake(document.querySelector("#panel-intake"), { categories, categoryName, supportable });
   callbacks = new Callbacks(document.querySelector("#panel-callbacks"), { categoryName, deptName, onCount: tabLabels });
   applyI18n();  // the panels' own words
   tabLabels();
