@@ -33,6 +33,7 @@ class TicketFilter:
     q: str | None = None  # search: case number (or its last digits), area name or code, description words
     phone: str | None = None  # the public reporter's number, normalized (operators: a caller's earlier cases)
     callback: str | None = None  # 回访 state: pending lists the cases waiting for a call-back
+    appeal_pending: bool | None = None  # cases whose department's appeal (申诉) waits for a supervisor
 
 
 def clean_query(q: str | None) -> str | None:
@@ -133,6 +134,8 @@ def list_tickets(
         query = query.where(Ticket.contact_phone == filters.phone)
     if filters.callback:
         query = query.where(Ticket.callback_state == filters.callback)
+    if filters.appeal_pending is not None:
+        query = query.where(Ticket.appeal_pending == filters.appeal_pending)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     order = ((col(Ticket.closed_at).asc(), col(Ticket.id).asc()) if oldest_closed_first
              else (col(Ticket.created_at).desc(), col(Ticket.id).desc()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import httpx
 from PIL import Image
 
 from tests.e2e.conftest import api, shot, sign_in
@@ -346,3 +347,50 @@ def test_search_by_the_last_digits_jumps_to_the_case_and_a_cell_name_narrows_the
     page.press("#search input[name=q]", "Enter")
     page.wait_for_selector(f".row[data-id='{here['id']}']")
     assert sorted(rows(page)) == sorted([here["id"], there["id"]])
+
+
+def test_a_department_appeals_a_bad_rating_and_the_supervisor_upholds_it(browser, live_server, web_city, tmp_path):
+    """Issue 14: the rating's acts come from the lifecycle table into the desk: the department sees the
+    citizen's name and number (not confidential) and the rating on the timeline, appeals with a photo from
+    the closed tab; the supervisor finds the appeal in its tab and upholds it."""
+    lng, lat = cell_centre(COMMUNITY_A, 5)
+    made = httpx.post(f"{live_server.url}/public/v1/reports", json={
+        "lat": lat, "lng": lng, "category_code": "E0101", "description": "垃圾桶旁堆满垃圾",
+        "contact_name": "周女士", "contact_phone": "13600001234"}, timeout=10).json()
+    tokens = web_city.tokens
+    tid = next(t["id"] for t in api(live_server, tokens["dispatcher"], "GET", "/tickets",
+                                    params={"q": made["case_number"]})["items"])
+    for user, action, body in [("worker_a", "verify", {}), ("shift_lead", "register", {}),
+                               ("dispatcher", "dispatch", {"payload": {"department_code": "SANITATION"}}),
+                               ("sanitation", "accept", {})]:
+        api(live_server, tokens[user], "POST", f"/tickets/{tid}/actions/{action}", json=body)
+    api(live_server, tokens["sanitation"], "POST", f"/tickets/{tid}/actions/resolve", data={"reason": "已清运"},
+        files=[("photos", ("after.jpg", open(jpeg(tmp_path / "a.jpg"), "rb"), "image/jpeg"))])
+    api(live_server, tokens["worker_a"], "POST", f"/tickets/{tid}/actions/check_pass", json={})
+    api(live_server, tokens["shift_lead"], "POST", f"/tickets/{tid}/actions/close", json={"payload": {}})
+    rated = httpx.post(f"{live_server.url}/public/v1/track/{made['tracking_token']}/rating",
+                       json={"level": "dissatisfied", "comment": "没有清理干净"}, timeout=10)
+    assert rated.status_code == 201, rated.text
+
+    context, page = sign_in(browser, live_server, "sanitation", viewport={"width": 1366, "height": 800})
+    page.click("button[data-tab=history]")
+    page.click(f".row[data-id='{tid}']")
+    page.wait_for_selector(".contact:has-text('周女士 13600001234')")
+    page.wait_for_selector(".timeline li:has-text('不满意 · 没有清理干净')")
+    page.click("#actions button[data-action=appeal]")
+    page.fill("[data-form=appeal] textarea[name=reason]", "现场已按标准清理，附照片")
+    page.set_input_files("[data-form=appeal] input[name=photos]", jpeg(tmp_path / "proof.jpg"))
+    page.click("[data-form=appeal] [data-go]")
+    page.wait_for_selector(".timeline li:has-text('申诉')")
+    context.close()
+
+    context, page = sign_in(browser, live_server, "supervisor", viewport={"width": 1366, "height": 800})
+    page.goto(f"{live_server.url}/desk")
+    page.click("button[data-tab=appeals]")
+    page.click(f".row[data-id='{tid}']")
+    page.click("#actions button[data-action=uphold_appeal]")
+    page.fill("[data-form=uphold_appeal] textarea[name=reason]", "照片显示已清理")
+    page.click("[data-form=uphold_appeal] [data-go]")
+    page.wait_for_selector(".timeline li:has-text('申诉成立')")
+    wait_until(lambda: not api(live_server, tokens["supervisor"], "GET", f"/tickets/{tid}")["appeal_pending"], 10)
+    context.close()

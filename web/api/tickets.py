@@ -172,6 +172,8 @@ def list_tickets(
     mine: bool = False,
     phone: Annotated[str | None, Query(max_length=32, description="the public reporter's number: a caller's earlier "
                                        "cases (operators, shift leads and supervisors only)")] = None,
+    appeal_pending: Annotated[bool | None, Query(description="true: the cases whose department's appeal of a "
+                                                 "rating waits for a supervisor (申诉)")] = None,
     q: Annotated[str | None, Query(description="search: a case number or its last digits, a cell, community or "
                                                "street name or code, or words of the description (all must "
                                                "appear); at most 100 characters")] = None,
@@ -183,6 +185,7 @@ def list_tickets(
         status=statuses, category=category, department=department, area=area, bbox=parse_bbox(bbox),
         created_from=aware(created_from, "created_from"), created_to=aware(created_to, "created_to"),
         urgency=urgency, mine=mine, q=queries.clean_query(q), phone=_phone_filter(actor, phone),
+        appeal_pending=appeal_pending,
     )
     rows, total = queries.list_tickets(session=session, actor=actor, filters=filters, limit=limit, offset=offset)
     views = _views(session, [t.id for t in rows])

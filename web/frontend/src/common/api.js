@@ -60,9 +60,18 @@ export function actorText(e) {
   return t("actor", { name: e.actor_display_name || e.actor, role });
 }
 
-/** The note on a timeline act in the page's language: the system's own notes by their code, people's as written. */
+/** The note on a timeline act in the page's language: the system's own notes by their code, people's as written,
+ * a rating's level and words, a call-back's outcome. */
 export function eventNote(e, deptName = (code) => code) {
   if (e.reason_code === "auto_registered") return t("routing.auto_registered");
+  const p = e.payload || {};
+  if (e.action === "rate" && p.level) {  // 好差评: the level and the reporter's words
+    return [t(`rating.${p.level}`) + (p.channel === "phone" ? t("rating.by_phone") : ""), p.comment].filter(Boolean).join(" · ");
+  }
+  if (e.action === "call_back") return t(p.reached ? "callback.reached" : "callback.not_reached", { tries: p.tries });
+  if (e.action === "uphold_appeal" || e.action === "dismiss_appeal") {
+    return [t(e.action === "uphold_appeal" ? "appeal.upheld" : "appeal.dismissed"), e.reason].filter(Boolean).join(" · ");
+  }
   if (e.reason_code) return routingReason({ reason_code: e.reason_code, reason_params: e.reason_params, reason: e.reason }, deptName);
   return e.reason || "";
 }
@@ -187,4 +196,11 @@ export function escapeHtml(text) {
 /** A select's option, selected when its value is the current one (text escaped). */
 export function option(value, text, current = "") {
   return `<option value="${escapeHtml(value)}" ${value === current ? "selected" : ""}>${escapeHtml(text)}</option>`;
+}
+
+/** The public reporter's name and number as the API gives them to this user (masked or in full), or "". */
+export function contactText(c) {
+  if (!c) return "";
+  const tags = [c.masked ? t("contact.masked") : "", c.confidential ? t("contact.confidential") : ""].filter(Boolean);
+  return `${[c.name, c.phone].filter(Boolean).join(" ")}${tags.length ? `（${tags.join(t("list.sep"))}）` : ""}`;
 }

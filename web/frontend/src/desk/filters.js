@@ -56,7 +56,7 @@ export async function renderFilters(box, { tab, statuses, categories, categoryNa
 
 /** The query for GET /tickets: the tab's statuses unless one is chosen, and the server-side filters. */
 export function ticketQuery(filters, statuses) {
-  return { status: filters.status || statuses.join(","), category: filters.category || undefined,
+  return { status: filters.status || statuses.join(",") || undefined, category: filters.category || undefined,
     area: filters.area || undefined, urgency: filters.urgency || undefined, q: filters.q || undefined };
 }
 

@@ -2,7 +2,7 @@
 // and lights; accept, return, extension, suspension, resolve with after-photos; closed cases with their
 // on-time result. Buttons come from the case's allowed_actions (the lifecycle table), not from here.
 import "./desk.css";
-import { actorText, api, currentUser, escapeHtml, eventNote, isStale, logout, remainingText, when } from "../common/api.js";
+import { actorText, api, contactText, currentUser, escapeHtml, eventNote, isStale, logout, remainingText, when } from "../common/api.js";
 import { connectLive } from "../common/live.js";
 import { notify } from "../common/notify.js";
 import { actionLabel, applyI18n, langSwitch, statusLabel, t } from "../i18n/index.js";
@@ -13,7 +13,8 @@ const OPEN = ["dispatched", "accepted", "rework", "return_requested", "extension
   "suspension_requested", "suspended", "resolved"];
 const FORMS = {  // acts that need more than a click
   request_return: ["reason"], request_extension: ["hours", "reason"], request_suspension: ["reason"],
-  resolve: ["reason", "photos"], comment: ["reason"],
+  resolve: ["reason", "photos"], comment: ["reason"], appeal: ["reason", "photos"], uphold_appeal: ["reason"],
+  dismiss_appeal: ["reason"],
 };
 // The queue in the order of what the department must do first: cases to accept, then cases in hand (by
 // deadline), then cases waiting for someone else (the centre's check, an answer to a request, a suspension).
@@ -46,6 +47,7 @@ function shell(me) {
         <div class="tabs">
           <button data-tab="queue" class="on" data-i18n="desk.queue"></button>
           <button data-tab="history" data-i18n="desk.history"></button>
+          <button data-tab="appeals" data-i18n="desk.appeals"></button>
         </div>
         <details class="filter-box" id="filter-box"><summary data-i18n="desk.filters"></summary>
           <div class="filters" id="filters"></div></details>
@@ -88,8 +90,10 @@ function drawFilters() {
 }
 
 async function load() {
-  const statuses = state.tab === "queue" ? OPEN : ["closed"];
+  // the closed tab: closed cases, and those whose bad rating is under review (the department may appeal it)
+  const statuses = state.tab === "queue" ? OPEN : state.tab === "history" ? ["closed", "reviewing"] : [];
   const query = { ...ticketQuery(state.filters, statuses), limit: state.tab === "queue" ? 300 : 100 };
+  if (state.tab === "appeals") query.appeal_pending = true;  // 申诉 waiting for a supervisor's decision
   const page = await api("/tickets", { query });
   state.items = state.tab === "queue" ? byLight(page.items, state.filters.light) : page.items;
   const ids = new Set(state.items.map((i) => i.id));
@@ -231,13 +235,14 @@ function renderDetail() {
       <span class="badge">${escapeHtml(t(`urgency.${d.urgency}`))}</span></div>
     <h3 data-i18n="desk.description"></h3><p>${escapeHtml(d.description)}</p>
     <p class="muted"><span data-i18n="desk.location"></span>: ${escapeHtml(d.address || "")} ${d.lat.toFixed(6)}, ${d.lng.toFixed(6)} · ${escapeHtml(d.cell_code)}</p>
+    ${d.contact ? `<p class="contact"><span data-i18n="contact.title"></span>: ${escapeHtml(contactText(d.contact))}</p>` : ""}
     <div class="actions" id="actions">${d.allowed_actions.map((a) =>
       `<button data-action="${a}" class="${a === "accept" || a === "resolve" ? "primary" : ""}">${escapeHtml(actionLabel(a))}</button>`).join("")}</div>
     <div id="form"></div>
     <h3 data-i18n="desk.timers"></h3><ul class="timeline">${timers}</ul>
     <h3 data-i18n="desk.timeline"></h3>
     <ul class="timeline">${d.timeline.map((e) => `<li>${when(e.at)} · <b>${escapeHtml(actionLabel(e.action))}</b>
-      · ${escapeHtml(actorText(e))}${e.reason ? ` · ${escapeHtml(eventNote(e, deptName))}` : ""}</li>`).join("")}</ul></div>
+      · ${escapeHtml(actorText(e))}${eventNote(e, deptName) ? ` · ${escapeHtml(eventNote(e, deptName))}` : ""}</li>`).join("")}</ul></div>
     <div class="case-side">
       <h3 data-i18n="desk.photos"></h3>${gallery(d)}
       <h3 data-i18n="desk.map"></h3><div class="minimap" id="minimap" role="img" aria-label="${escapeHtml(t("desk.map_label", { cell: d.cell_code }))}"></div>
@@ -291,7 +296,7 @@ function start(action) {
       <h3>${escapeHtml(actionLabel(action))}</h3>
       ${fields.includes("hours") ? `<label for="act-hours">${t("desk.hours")}</label><input id="act-hours" name="hours" type="number" min="1" max="720" value="8">` : ""}
       ${fields.includes("reason") ? `<label for="act-reason">${t(action === "resolve" ? "desk.note" : "reason")}</label><textarea id="act-reason" name="reason" rows="3" required></textarea>` : ""}
-      ${fields.includes("photos") ? `<label for="after-photos">${t("desk.after_photos")}${needPhoto
+      ${fields.includes("photos") ? `<label for="after-photos">${t(action === "appeal" ? "photo.appeal" : "desk.after_photos")}${needPhoto
         ? ` <span class="required">${t("desk.required")}</span>` : ""}</label>
         ${needPhoto ? `<p class="hint" id="photo-rule">${t("desk.photo_rule")}</p>` : ""}
         <input id="after-photos" name="photos" type="file" accept="image/*" multiple ${needPhoto

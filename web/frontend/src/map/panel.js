@@ -2,7 +2,7 @@
 // timeline, and the acts the lifecycle allows this user now (buttons from allowed_actions). Acts that need
 // more than a click get a small form: dispatch with the suggested department preselected, hours for an
 // extension, the target of a merge, a message for an urge, a reason where the lifecycle table asks one.
-import { actorText, api, escapeHtml, eventNote, isStale, remainingText, routingReason, when } from "../common/api.js";
+import { actorText, api, contactText, escapeHtml, eventNote, isStale, remainingText, routingReason, when } from "../common/api.js";
 import { actionLabel, statusLabel, t } from "../i18n/index.js";
 import { metres } from "./data.js";
 
@@ -98,6 +98,7 @@ export class CasePanel {
         <dt>${t("map.panel.suggested")}</dt><dd>${escapeHtml(this.deptName(d.suggested_department_code))}</dd>
         <dt>${t("map.panel.position")}</dt><dd>${escapeHtml(d.address || "")} ${d.lng.toFixed(6)}, ${d.lat.toFixed(6)}</dd>
         <dt>${t("map.panel.cell")}</dt><dd>${escapeHtml(d.cell_code)}<br><span class="muted">${escapeHtml(area)}</span></dd>
+        ${d.contact ? `<dt>${t("contact.title")}</dt><dd class="contact">${escapeHtml(contactText(d.contact))}</dd>` : ""}
       </dl>
       <h3>${t("map.panel.description")}</h3>
       <p class="description">${escapeHtml(d.description)}${d.support_count ? ` <span class="muted">(${t("map.panel.support", { n: d.support_count })})</span>` : ""}</p>
@@ -108,7 +109,7 @@ export class CasePanel {
       <h3>${t("map.panel.timers")}</h3><ul class="plain">${timers || `<li class="muted">${t("map.none")}</li>`}</ul>
       <h3>${t("map.panel.timeline")}</h3>
       <ul class="plain timeline">${d.timeline.map((e) => `<li>${when(e.at)} · <b>${escapeHtml(actionLabel(e.action))}</b>
-        · ${escapeHtml(actorText(e))}${e.to_status && e.to_status !== e.from_status ? ` → ${escapeHtml(statusLabel(e.to_status))}` : ""}${e.reason ? ` · ${escapeHtml(eventNote(e, (c) => this.deptName(c)))}` : ""}</li>`).join("")}</ul>`;
+        · ${escapeHtml(actorText(e))}${e.to_status && e.to_status !== e.from_status ? ` → ${escapeHtml(statusLabel(e.to_status))}` : ""}${eventNote(e, (c) => this.deptName(c)) ? ` · ${escapeHtml(eventNote(e, (c) => this.deptName(c)))}` : ""}</li>`).join("")}</ul>`;
     root.querySelector("[data-close]").addEventListener("click", () => this.close());
     root.querySelectorAll("#actions button[data-action]").forEach((b) => b.addEventListener("click", () => this.start(b.dataset.action)));
     if (this.form) this.start(this.form);

@@ -1,7 +1,7 @@
 // The case sheet (案卷处理单): one case as an A4 page to print or keep as PDF — number, category, place,
 // reporter, department, every act with time and person, photos, deadlines and result.
 import "./sheet.css";
-import { actorText, api, currentUser, escapeHtml, eventNote, when } from "../common/api.js";
+import { actorText, api, contactText, currentUser, escapeHtml, eventNote, when } from "../common/api.js";
 import { actionLabel, applyI18n, langSwitch, statusLabel, t } from "../i18n/index.js";
 const $ = (s) => document.querySelector(s);
 const en = () => document.documentElement.lang === "en";
@@ -45,7 +45,7 @@ function render(c, lookup) {
       ["sheet.category", category], ["sheet.urgency", escapeHtml(t(`urgency.${c.urgency}`))],
       ["sheet.status", escapeHtml(statusLabel(c.status))], ["sheet.source", escapeHtml(t(`sheet.source.${c.source}`))],
       ["sheet.place", `${place || ""} <span class="muted">${escapeHtml(c.address || "")} ${escapeHtml(c.cell_code)}</span>`],
-      ["sheet.reporter", escapeHtml(c.reporter_name || t("sheet.none"))],
+      ["sheet.reporter", escapeHtml(c.contact ? contactText(c.contact) : c.reporter_name || t("sheet.none"))],
       ["sheet.department", dept(c.department_code)], ["sheet.reported", escapeHtml(when(c.created_at))],
     ], [["sheet.position", `${c.lng.toFixed(6)}, ${c.lat.toFixed(6)} (WGS-84)`],
       ["sheet.description", escapeHtml(c.description)]])}
