@@ -40,6 +40,7 @@ export class PinMap {
       publicApi("/outline").catch(() => EMPTY),
     ]);
     const box = bounds(outline);
+    this.box = box;
     const map = new ml.Map({
       container: this.container,
       style: { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#d5dbe1" } }] },
@@ -55,6 +56,7 @@ export class PinMap {
     map.addLayer({ id: "area-line", type: "line", source: "area", paint: { "line-color": "#0b57d0", "line-width": 2 } });
     if (box) map.fitBounds(box, { padding: 24, duration: 0, maxZoom: 17 });
     this.map = map;
+    window.__gridopsPinMap = map;  // for the tests and for debugging from the console
     this.pin = new ml.Marker({ color: "#d93025", draggable: true, scale: 1.3 });
     this.pin.on("dragend", () => { const p = this.pin.getLngLat(); this.onPick(p.lng, p.lat); });
     map.on("click", (e) => this.onPick(e.lngLat.lng, e.lngLat.lat));
@@ -80,6 +82,11 @@ export class PinMap {
     this.point = [lng, lat];
     if (!this.map) return;
     this.pin.setLngLat([lng, lat]).addTo(this.map);
-    if (!this.map.getBounds().contains([lng, lat])) this.map.jumpTo({ center: [lng, lat] });
+    if (this.map.getBounds().contains([lng, lat])) return;
+    if (!this.box) { this.map.jumpTo({ center: [lng, lat] }); return; }
+    // out of view: show it together with the managed area, so the way back in is on screen
+    const [[w, s], [e, n]] = this.box;
+    this.map.fitBounds([[Math.min(w, lng), Math.min(s, lat)], [Math.max(e, lng), Math.max(n, lat)]],
+      { padding: 32, duration: 0, maxZoom: 17 });
   }
 }

@@ -17,7 +17,10 @@ const TEMPLATE = `
   </section>
   <section class="step" id="step-what" aria-labelledby="h-what">
     <h2 id="h-what"><span class="num" aria-hidden="true">2</span><span data-i18n="c.what"></span></h2>
+    <input id="category-filter" type="search" autocomplete="off" aria-labelledby="h-what"
+      data-i18n-placeholder="c.what.filter" data-i18n-aria-label="c.what.filter">
     <div id="categories" class="choices" role="group" aria-labelledby="h-what"></div>
+    <p id="categories-none" class="muted" hidden data-i18n="c.what.no_match"></p>
   </section>
   <section class="step" id="step-tell" aria-labelledby="h-tell">
     <h2 id="h-tell"><span class="num" aria-hidden="true">3</span><span data-i18n="c.description"></span></h2>
@@ -82,6 +85,7 @@ export class ReportPage {
       this.render();
       this.loadNearby();
     });
+    this.$("#category-filter").addEventListener("input", () => this.filterCategories());
     this.$("#description").addEventListener("input", () => this.renderSubmit());
     this.$("#photos").addEventListener("change", async (e) => { await this.addPhotos([...e.target.files]); e.target.value = ""; });
     this.$("#thumbs").addEventListener("click", (e) => {
@@ -159,10 +163,25 @@ export class ReportPage {
       ? this.categories.map((c) => `<button type="button" class="choice ${c.code === this.category ? "on" : ""}"
           data-code="${escapeHtml(c.code)}" aria-pressed="${c.code === this.category}">${escapeHtml(named(c.name, c.name_en))}</button>`).join("")
       : `<p class="muted">${t("c.what.none")}</p>`;
+    this.filterCategories();
     this.$("#photos-title").textContent = t("c.photos", { max: MAX_PHOTOS });
     this.renderPhotos();
     this.renderNearby();
     this.renderSubmit();
+    if (this.error) this.showError(this.error, { scroll: false });
+  }
+
+  /** Only the categories whose name (in either language) holds the typed words; the chosen one stays. */
+  filterCategories() {
+    const words = this.$("#category-filter").value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    let shown = 0;
+    for (const b of this.$("#categories").querySelectorAll("button[data-code]")) {
+      const c = this.categories.find((x) => x.code === b.dataset.code);
+      const text = `${c.name} ${c.name_en}`.toLowerCase();
+      b.hidden = b.dataset.code !== this.category && !words.every((w) => text.includes(w));
+      if (!b.hidden) shown += 1;
+    }
+    this.$("#categories-none").hidden = shown > 0 || !this.categories.length;
   }
 
   renderPhotos() {
@@ -195,10 +214,14 @@ export class ReportPage {
     this.$("#submit").disabled = Boolean(missing) || this.busy;
   }
 
-  showError(err) {
-    this.$("#error").innerHTML = err
+  /** The last refusal (kept, so that a language switch says it again in the other language), in sight. */
+  showError(err, { scroll = true } = {}) {
+    this.error = err;
+    const box = this.$("#error");
+    box.innerHTML = err
       ? `<div class="card error-card" data-code="${escapeHtml(err.code || "")}">${escapeHtml(err.text ? err.text() : String(err))}</div>`
       : "";
+    if (err && scroll) box.scrollIntoView?.({ block: "nearest" });
   }
 
   async submit() {
@@ -249,7 +272,7 @@ export class ReportPage {
     const r = this.result;
     if (r.kind === "supported") {
       this.root.innerHTML = `<section class="card ok-card" data-result="supported">
-        <p class="big-text">${escapeHtml(t("c.nearby.supported", { case: r.case_number, n: r.support_count }))}</p>
+        <p class="big-text">${escapeHtml(t("c.nearby.supported", { case: r.case_number }))}</p>
         <a class="button" href="/c/">${t("c.done.again")}</a></section>`;
       return;
     }

@@ -38,6 +38,8 @@ export default {
 
     "c.what": "是什么问题",
     "c.what.none": "暂时无法加载问题类别，请稍后再试。",
+    "c.what.filter": "输入关键词找一找，如 垃圾、井盖",
+    "c.what.no_match": "没有找到，换个词试试，或清空后从全部问题里选。",
     "c.description": "说说情况",
     "c.description.placeholder": "例如：路口有一堆垃圾，已经两天没人清理",
     "c.description.count": "{n} / {max} 字",
@@ -60,7 +62,7 @@ export default {
     "c.nearby.hint": "附近已经有人报过同类问题。如果是同一个问题，点“就是这个”，我们会记下您也反映了，不用重复上报。",
     "c.nearby.item": "{category} · {status} · 约 {m} 米",
     "c.nearby.same": "就是这个",
-    "c.nearby.supported": "谢谢！已记下您也反映了案件 {case} 的问题（共 {n} 人反映），不用重复上报。",
+    "c.nearby.supported": "谢谢！已记下您也反映了案件 {case} 的问题，不用重复上报。",
 
     "c.missing.where": "请先确定位置",
     "c.missing.outside": "位置不在服务范围内，无法上报",
@@ -186,6 +188,8 @@ export default {
 
     "c.what": "What is the problem?",
     "c.what.none": "The kinds of problem cannot be loaded now: try again later.",
+    "c.what.filter": "Type a word to find it, e.g. rubbish, manhole",
+    "c.what.no_match": "Nothing found: try another word, or clear it and choose from the whole list.",
     "c.description": "Tell us more",
     "c.description.placeholder": "e.g. A pile of rubbish at the crossing, not cleared for two days",
     "c.description.count": "{n} / {max} characters",
@@ -208,7 +212,7 @@ export default {
     "c.nearby.hint": "Someone has already reported a problem of this kind nearby. If it is the same one, tap \"This is it\": we note that you reported it too, no need to report it again.",
     "c.nearby.item": "{category} · {status} · about {m} m",
     "c.nearby.same": "This is it",
-    "c.nearby.supported": "Thank you! We noted that you reported case {case} too ({n} people so far): no need to report it again.",
+    "c.nearby.supported": "Thank you! We noted that you reported case {case} too: no need to report it again.",
 
     "c.missing.where": "Choose the place first",
     "c.missing.outside": "The place is outside our service area: it cannot be reported",
