@@ -174,6 +174,20 @@ def test_appeals_and_ratings_have_their_windows(api: Api, engine):
     assert "7" in answer.json()["message"]
 
 
+def test_a_rejected_report_keeps_its_record_and_says_why(api: Api, engine):
+    made = file(api.client, contact_phone="13900008888")
+    tid = case_id(engine, made["case_number"])
+    assert api.act("worker_a", tid, "verify_untrue", reason="现场未见垃圾").status_code == 422  # (needs a photo)
+    disputed = api.post("worker_a", f"/api/v1/tickets/{tid}/actions/verify_untrue", data={"reason": "现场未见垃圾"},
+                        files=[("photos", ("site.jpg", after_photo(), "image/jpeg"))])
+    assert disputed.status_code == 200, disputed.text
+    ok(api.act("shift_lead", tid, "reject", reason="经现场核实，该处已清理"))
+    seen = track(api, made["tracking_token"])
+    assert seen["public_status"] == "rejected" and seen["public_label"]["zh-CN"] == "不予受理"
+    assert [n["text"] for n in seen["notes"]] == ["经现场核实，该处已清理"]  # not the worker's words
+    assert seen["cannot_rate"] == "not_closed" and seen["expected_at"] is None
+
+
 def test_a_wrong_or_guessed_token_is_404(api: Api):
     file(api.client)
     for token in ("A" * 32, "not-a-token-at-all", "x" * 64):
@@ -304,5 +318,14 @@ def test_who_sees_the_reporters_name_and_number(api: Api, engine):
     with Session(engine) as s:  # the live feed carries no contact to anyone
         payloads = " ".join(e.payload for e in s.exec(select(LiveEvent).where(LiveEvent.ticket_id.in_(list(ids)))))
     assert payloads and not any(x in payloads for x in ("13911112222", "13933334444", "王五", "赵六", "3911"))
+    for user in ("shift_lead", "sanitation"):  # … nor the websocket, even to those who see it in full
+        with api.client.websocket_connect(f"/ws?token={api.tokens[user]}") as ws:
+            assert ws.receive_json()["kind"] == "hello"
+            for tid in ids:
+                ok(api.act("supervisor", tid, "urge", reason="请加快办理"))
+            received = [ws.receive_json() for _ in ids]
+        assert {m.get("ticket_id") for m in received} == set(ids), received
+        seen = json.dumps(received, ensure_ascii=False)
+        assert not any(x in seen for x in ("13911112222", "13933334444", "王五", "赵六")), user
     timeline = json.dumps(ok(api.get("dispatcher", f"/api/v1/tickets/{next(iter(ids))}"))["timeline"])
     assert "13911112222" not in timeline and "王五" not in timeline

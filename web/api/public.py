@@ -35,6 +35,7 @@ from grid.models import AreaLevel, Category
 from grid.people import CITIZEN
 from web.api import errors
 from web.api.deps import SessionDep, StateDep, UnitDep
+from web.api.grid import AreaGeometry
 from web.api.uploads import openapi_body, read_body
 from web.state import AppState
 
@@ -67,6 +68,23 @@ class PublicCategoryOut(BaseModel):
     kind: str
     name: str = Field(description="the plain words citizens use (the class's public name, else its name)")
     name_en: str
+
+
+class OutlineProperties(BaseModel):
+    code: str
+    name: str
+
+
+class OutlineFeature(BaseModel):
+    type: Literal["Feature"]
+    id: str = Field(description="the community's code")
+    geometry: AreaGeometry
+    properties: OutlineProperties
+
+
+class OutlineOut(BaseModel):
+    type: Literal["FeatureCollection"]
+    features: list[OutlineFeature]
 
 
 class PublicLocateOut(BaseModel):
@@ -199,7 +217,7 @@ def categories(session: SessionDep, _: Address) -> list[PublicCategoryOut]:
                               name_en=c.public_name_en or c.name_en) for c in rows]
 
 
-@router.get("/outline")
+@router.get("/outline", response_model=OutlineOut)
 def outline(session: SessionDep, _: Address) -> dict:
     """The communities of the managed area as GeoJSON (code, name): where a report may be placed."""
     data = areas_geojson(session=session, level=AreaLevel.community)
