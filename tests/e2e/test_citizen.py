@@ -87,6 +87,7 @@ def test_a_citizen_reports_follows_the_case_by_its_link_and_rates_it_twice(brows
     link = page.input_value("#tracking-link")
     assert re.fullmatch(rf"{re.escape(live_server.url)}/c/t/[^/]+", link), link
     assert "请保存好这个链接" in done.inner_text()
+    assert audit(page, "citizen-filed") == []
     shot(page, "citizen-2-filed")
 
     found = api(live_server, tokens["shift_lead"], "GET", "/tickets", params={"q": case_number})["items"]
@@ -94,6 +95,7 @@ def test_a_citizen_reports_follows_the_case_by_its_link_and_rates_it_twice(brows
     case = api(live_server, tokens["shift_lead"], "GET", f"/tickets/{tid}")
     assert case["description"] == description and case["category_code"] == "E0101"
     assert [p["stage"] for p in case["photos"]] == ["report"]
+    assert max(case["photos"][0]["width"], case["photos"][0]["height"]) <= 1600  # shrunk on the phone
 
     # a neighbour at the same place, on another phone, is offered the open case and supports it
     other = browser.new_context(**phone(lng, lat))
