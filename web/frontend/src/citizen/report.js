@@ -22,6 +22,7 @@ const TEMPLATE = `
     <div id="categories" class="choices" role="group" aria-labelledby="h-what"></div>
     <p id="categories-none" class="muted" hidden data-i18n="c.what.no_match"></p>
   </section>
+  <section id="nearby" class="nearby" hidden aria-live="polite"></section>
   <section class="step" id="step-tell" aria-labelledby="h-tell">
     <h2 id="h-tell"><span class="num" aria-hidden="true">3</span><span data-i18n="c.description"></span></h2>
     <textarea id="description" aria-labelledby="h-tell" rows="4" maxlength="${MAX_DESCRIPTION}" data-i18n-placeholder="c.description.placeholder"></textarea>
@@ -45,7 +46,6 @@ const TEMPLATE = `
       <input id="website" name="website" type="text" tabindex="-1" autocomplete="off" aria-hidden="true">
     </div>
   </section>
-  <section id="nearby" class="nearby" hidden aria-live="polite"></section>
   <div class="submit-bar">
     <p id="missing" class="missing"></p>
     <button type="button" id="submit" class="primary big" data-i18n="c.submit"></button>
@@ -123,22 +123,25 @@ export class ReportPage {
     this.renderPhotos();
   }
 
+  /** Open cases of the chosen category near the place: asked again whenever either changes, the last ask wins. */
   async loadNearby() {
     this.nearby = [];
     const { lng, lat, status } = this.loc;
-    if (status === "ok" && this.category) {
-      const asked = `${lng},${lat},${this.category}`;
-      this.nearbyAsked = asked;
-      try {
-        const r = await publicApi("/nearby", { query: { lat, lng, category_code: this.category, crs: "wgs84" } });
-        if (this.nearbyAsked !== asked) return;
-        this.nearby = r.items || [];
-      } catch {
-        this.nearby = [];  // only a hint: the report may go without it
-      }
-    }
+    const asked = status === "ok" && this.category ? `${lng},${lat},${this.category}` : null;
+    this.nearbyAsked = asked;
     this.renderNearby();
+    if (!asked) return;
+    let items = [];
+    try {
+      items = (await publicApi("/nearby", { query: { lat, lng, category_code: this.category, crs: "wgs84" } })).items || [];
+    } catch { /* only a hint: the report may go without it */ }
+    if (this.nearbyAsked !== asked || this.result) return;
+    this.nearby = items;
+    this.renderNearby();
+    // the citizen has just tapped a category in a long list: bring the question into sight
+    if (items.length) this.$("#nearby").scrollIntoView?.({ block: "nearest" });
   }
+
 
   categoryName(code) {
     const c = this.categories.find((x) => x.code === code);
