@@ -2,7 +2,7 @@
 ([lang, data]) => {
     const problems = [];
     // Latin letters a Chinese page may show: codes, units and hashes, not words
-    const ALLOWED_LATIN = /WGS-84|GCJ-02|BD-09|PDF|A4|OpenStreetMap|MapLibre|gridops|\bEsc\b|\b[A-Z]\d+\b|\bkm\b|\bmin\b|\b[0-9a-f]{8,}\b/g;
+    const ALLOWED_LATIN = /WGS-84|GCJ-02|BD-09|PDF|A4|OpenStreetMap|MapLibre|gridops|\bEsc\b|\bCtrl\b|\bEnter\b|\b[A-Z]\d+\b|\bkm\b|\bmin\b|\b[0-9a-f]{8,}\b/g;
     const W = window.innerWidth;
     const visible = (el) => {
         if (!el.getClientRects().length) return false;

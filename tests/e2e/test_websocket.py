@@ -17,7 +17,7 @@ from tests.support.server import Server, run_async
 
 CLIENTS = 200
 OBSERVE_S = 1.5
-CENTRE = ("dispatcher", "shift_lead", "supervisor", "admin")
+CENTRE = ("dispatcher", "shift_lead", "supervisor", "admin", "operator")  # who sees every case
 
 
 @pytest.fixture

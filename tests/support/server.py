@@ -47,7 +47,10 @@ class Server:
     def __init__(self, database_url: str, media_dir: Path, **env: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "GRIDOPS_DATABASE_URL": database_url, "GRIDOPS_MEDIA_DIR": str(media_dir), **env}
+        # the tests' servers serve many tests from one address: the public limits per address are raised
+        # (their refusal is tested in tests/web/test_public.py)
+        self.env = {**os.environ, "GRIDOPS_DATABASE_URL": database_url, "GRIDOPS_MEDIA_DIR": str(media_dir),
+                    "GRIDOPS_PUBLIC_REPORTS_PER_HOUR": "10000", "GRIDOPS_PUBLIC_REQUESTS_PER_MINUTE": "100000", **env}
         self.proc: subprocess.Popen | None = None
         self.log = media_dir.parent / f"server-{self.port}.log"
 
