@@ -28,7 +28,7 @@ def test_every_page_works_under_its_content_security_policy(browser, live_server
     """Issue 11, HTTP hardening: a CSP without inline scripts (MapLibre's workers from blob:, the live
     websocket to the same host); the browser reports any violation, and there must be none."""
     for user, ready in (("dispatcher", "#live[data-state='online']"), ("sanitation", "body"),
-                        ("worker_a", "body")):
+                        ("worker_a", "body"), ("operator", "#pickmap[data-ready=true]"), (None, "#map-hint")):
         violations: list[str] = []
         context = browser.new_context()
         context.add_init_script("document.addEventListener('securitypolicyviolation', e => "
@@ -36,6 +36,15 @@ def test_every_page_works_under_its_content_security_policy(browser, live_server
         page = context.new_page()
         page.on("console", lambda m, seen=violations: seen.append(m.text) if "Content Security Policy" in m.text
                 else None)
+        if user is None:  # the public page, its map loaded on demand (MapLibre and its worker)
+            page.goto(f"{live_server.url}/c/")
+            page.click("#pick-map")
+            page.wait_for_selector("#map canvas")
+            page.wait_for_selector("#map-hint:has-text('点一下地图')")  # (not 正在打开地图…, nor that it failed)
+            violations += page.evaluate("window.__csp || []")
+            assert violations == [], ("public page", violations)
+            context.close()
+            continue
         page.goto(f"{live_server.url}/login")
         headers = page.context.request.get(f"{live_server.url}/login").headers
         assert "script-src 'self'" in headers["content-security-policy"] and headers["x-content-type-options"]
