@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from dispatch import sla
 from dispatch.lifecycle import ACTIONS
 from dispatch.models import Photo, Rating, Ticket, TicketEvent
 from dispatch.options import DispatchOptions
@@ -52,10 +53,10 @@ def rating_of(session: Session, ticket: Ticket) -> Rating | None:
 
 def cannot_rate(session: Session, ticket: Ticket, options: DispatchOptions, now: datetime) -> str | None:
     """Why the reporter cannot rate now (None: they can)."""
+    if ticket.closings and rating_of(session, ticket) is not None:  # (a bad rating's review included)
+        return "already_rated"
     if ticket.source not in PUBLIC_SOURCES or ticket.status != "closed" or ticket.closed_at is None:
         return "not_closed"
-    if rating_of(session, ticket) is not None:
-        return "already_rated"
     if now > ticket.closed_at + timedelta(days=options.rating_window_days):
         return "rating_window_closed"
     return None
@@ -83,7 +84,7 @@ def view(*, session: Session, ticket: Ticket, options: DispatchOptions, now: dat
         "created_at": ticket.created_at,
         "department_name": dept.name if dept else None,
         "department_name_en": (dept.name_en or dept.name) if dept else None,
-        "expected_at": None if closed else ticket.sla_due_at,
+        "expected_at": None if closed else _expected(session, ticket, now),
         "closed_at": ticket.closed_at if closed else None,
         "notes": [{"at": e.at, "action": e.action, "text": e.reason} for e in events if e.reason],
         "photos": [{"id": p.id, "stage": p.stage, "url": f"/public/v1/track/{{token}}/photos/{p.id}"} for p in photos],
@@ -93,6 +94,16 @@ def view(*, session: Session, ticket: Ticket, options: DispatchOptions, now: dat
         "cannot_rate": why_not,
         "support_count": ticket.support_count,
     }
+
+
+def _expected(session: Session, ticket: Ticket, now: datetime) -> datetime | None:
+    """When the case should be done: the department's running handling (or rectification) deadline, else the
+    earliest running one (verify, register, dispatch … before a department has it)."""
+    running = {t.stage: t for t in sla.case_timers(session, ticket).values() if t.active and t.paused_at is None}
+    for stage in ("rectify", "handle"):
+        if stage in running:
+            return running[stage].due_at
+    return ticket.sla_due_at
 
 
 def photo(*, session: Session, ticket: Ticket, photo_id: int) -> Photo:

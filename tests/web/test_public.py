@@ -83,7 +83,8 @@ def test_a_citizen_report_goes_round_the_loop_is_rated_reviewed_reopened_and_rat
                                                                        "comment": "还是有垃圾"}))
     assert bad["public_status"] == "reviewing" and bad["rating"]["level"] == "dissatisfied"
     again = api.client.post(f"/public/v1/track/{token}/rating", json={"level": "satisfied"})
-    assert again.status_code == 409
+    assert again.status_code == 409 and again.json()["error"] == "already_rated"
+    assert track(api, token)["cannot_rate"] == "already_rated"
     lead = ok(api.get("shift_lead", f"/api/v1/tickets/{tid}"))
     assert lead["status"] == "reviewing" and {"reopen", "explain"} <= set(lead["allowed_actions"])
     assert any(t["stage"] == "review" and t["active"] for t in lead["timers"])
@@ -92,6 +93,8 @@ def test_a_citizen_report_goes_round_the_loop_is_rated_reviewed_reopened_and_rat
     assert reopened["status"] == "rework"
     rectify = next(t for t in reopened["timers"] if t["stage"] == "rectify")
     assert rectify["active"] and rectify["limit_s"] == 120 * 3600  # 15 working days of 8 hours
+    seen = track(api, token)  # the citizen is told when the rectification is due
+    assert seen["public_status"] == "rework" and seen["expected_at"][:16] == rectify["due_at"][:16]
     close_case(api, tid)
     seen = track(api, token)
     assert seen["public_status"] == "closed" and seen["can_rate"] and seen["rating"] is None

@@ -336,6 +336,8 @@ def rate(token: Token, body: RateIn, state: StateDep, session: SessionDep, unit:
         if why_not == "not_closed":
             raise Conflict("the case is not closed yet: it can be rated once it is done", code="not_closed",
                            status=str(ticket.status))
+        if why_not == "already_rated":
+            raise Conflict("this case has been rated already: one rating per case (一事一评)", code="already_rated")
         service.act_on(session=session, actor=CITIZEN, ticket=ticket, action="rate", options=state.options,
                        payload={"level": body.level, "comment": body.comment})
     return _track_out(session, state, ticket, token)
