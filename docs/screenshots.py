@@ -103,7 +103,37 @@ def main() -> None:
         page.goto(f"{URL}/admin#calendars")
         page.wait_for_selector("#year button.day")
         shot(page, "admin-calendar-laptop")
+        public_pages(browser)
         browser.close()
+
+
+def public_pages(browser) -> None:  # noqa: ANN001
+    """The citizen's page (report, then the tracking link of the report it files) and the hotline screen."""
+    where = {"latitude": 31.2350, "longitude": 121.4880}  # inside the demo city
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
+                                  device_scale_factor=2, permissions=["geolocation"], geolocation=where)
+    page = context.new_page()
+    page.goto(f"{URL}/c/")
+    page.wait_for_selector("body[data-ready='1']")
+    page.click("#use-gps")
+    page.click("#categories button[data-code=E0101]")
+    page.fill("#description", "小区门口垃圾堆了两天没人清运")
+    shot(page, "citizen-report-phone")
+    made = page.request.post(f"{URL}/public/v1/reports", data={
+        "lat": where["latitude"], "lng": where["longitude"], "category_code": "E0101",
+        "description": "小区门口垃圾堆了两天没人清运", "contact_name": "王女士", "contact_phone": "13800138001"}).json()
+    page.goto(URL + made["tracking_url"])
+    page.wait_for_selector("body[data-ready='1']")
+    shot(page, "citizen-track-phone")
+    page = signed_in(browser, "operator", "laptop")
+    page.fill("#caller-phone", "13800138001")  # a demo caller: the number's earlier cases appear beside the form
+    page.wait_for_selector("#history li, #history .case", timeout=10_000)
+    page.fill("#caller-name", "王女士")
+    shot(page, "hotline-laptop")
+    page.click("#tab-callbacks")
+    page.wait_for_selector(".cb-row", timeout=10_000)
+    page.click(".cb-row")
+    shot(page, "hotline-callbacks-laptop")
 
 
 if __name__ == "__main__":
