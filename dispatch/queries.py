@@ -33,6 +33,7 @@ class TicketFilter:
     q: str | None = None  # search: case number (or its last digits), area name or code, description words
     phone: str | None = None  # the public reporter's number, normalized (operators: a caller's earlier cases)
     callback: str | None = None  # 回访 state: pending lists the cases waiting for a call-back
+    closed_from: datetime | None = None  # closed at or after (the call-backs still within the rating window)
     appeal_pending: bool | None = None  # cases whose department's appeal (申诉) waits for a supervisor
 
 
@@ -134,6 +135,8 @@ def list_tickets(
         query = query.where(Ticket.contact_phone == filters.phone)
     if filters.callback:
         query = query.where(Ticket.callback_state == filters.callback)
+    if filters.closed_from:
+        query = query.where(Ticket.closed_at >= filters.closed_from)
     if filters.appeal_pending is not None:
         query = query.where(Ticket.appeal_pending == filters.appeal_pending)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()

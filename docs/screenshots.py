@@ -118,6 +118,7 @@ def public_pages(browser) -> None:  # noqa: ANN001
     page.click("#use-gps")
     page.click("#categories button[data-code=E0101]")
     page.fill("#description", "小区门口垃圾堆了两天没人清运")
+    page.evaluate("document.activeElement.blur(); scrollTo(0, 0)")
     shot(page, "citizen-report-phone")
     made = page.request.post(f"{URL}/public/v1/reports", data={
         "lat": where["latitude"], "lng": where["longitude"], "category_code": "E0101",

@@ -277,6 +277,17 @@ def test_operators_take_calls_and_call_back(api: Api, engine):
     close_case(api, ticket["id"])
     waiting = ok(api.get("operator", "/api/v1/callbacks"))
     assert ticket["id"] in [t["id"] for t in waiting["items"]]
+    with Session(engine) as s:  # past the rating window it can no longer be rated: off the list
+        row = s.get(Ticket, ticket["id"])
+        closed_at, row.closed_at = row.closed_at, row.closed_at - timedelta(days=8)
+        s.add(row)
+        s.commit()
+    assert ticket["id"] not in [t["id"] for t in ok(api.get("operator", "/api/v1/callbacks"))["items"]]
+    with Session(engine) as s:
+        row = s.get(Ticket, ticket["id"])
+        row.closed_at = closed_at
+        s.add(row)
+        s.commit()
     ok(api.act("operator", ticket["id"], "call_back", payload={"reached": False, "tries": 1}))
     rated = ok(api.act("operator", ticket["id"], "rate", payload={"level": "very_satisfied", "channel": "phone"}))
     assert rated["callback_state"] == "done"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import anyio.to_thread
@@ -203,16 +203,19 @@ def _phone_filter(actor: Actor, phone: str | None) -> str | None:
 
 @router.get("/callbacks", response_model=TicketPage, responses=errors.responses(403))
 def callbacks(
-    session: SessionDep, actor: ActorDep,
+    session: SessionDep, state: StateDep, actor: ActorDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> TicketPage:
     """回访: closed cases reported by the public that wait for a call-back (a rating by phone, or the tries
-    that found nobody), oldest closing first. Operators, shift leads and supervisors."""
+    that found nobody) and may still be rated (closed within the rating window), oldest closing first.
+    Operators, shift leads and supervisors."""
     if not can_search_by_phone(actor.role):
         raise Forbidden("the call-back list is for operators, shift leads and supervisors", code="forbidden")
-    rows, total = queries.list_tickets(session=session, actor=actor, filters=queries.TicketFilter(callback="pending"),
-                                       limit=limit, offset=offset, oldest_closed_first=True)
+    window = queries.TicketFilter(callback="pending",
+                                  closed_from=utcnow() - timedelta(days=state.options.rating_window_days))
+    rows, total = queries.list_tickets(session=session, actor=actor, filters=window, limit=limit, offset=offset,
+                                       oldest_closed_first=True)
     views = _views(session, [t.id for t in rows])
     return TicketPage(total=total, limit=limit, offset=offset, items=[ticket_out(t, views[t.id], actor) for t in rows])
 
