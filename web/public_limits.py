@@ -50,8 +50,11 @@ class PublicLimits:
         """One request to a public endpoint from this address (any endpoint)."""
         self._hit(self.requests, "request", address or "-", "requests from this address")
 
-    def report(self, address: str, phone: str = "") -> None:
-        """One report or support from this address and, when given, this phone number."""
+    def report(self, address: str) -> None:
+        """One report or support from this address (counted before its body is read: photos cost work)."""
         self._hit(self.reports, "report", address or "-", "reports from this address")
+
+    def phone(self, phone: str) -> None:
+        """One report or support giving this phone number."""
         if phone:
             self._hit(self.reports, "phone", phone, "reports from this phone number")

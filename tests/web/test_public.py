@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from dispatch.models import LiveEvent, Rating, Ticket
 from tests.support.city import COMMUNITY_A, Api, after_photo, cell_centre
 from web.app import create_app
+from web.public_limits import PublicLimits, RateLimited
 
 PHONE = "13812345678"
 LNG, LAT = cell_centre(COMMUNITY_A, 2)  # worker_a's cell
@@ -343,3 +344,15 @@ def test_who_sees_the_reporters_name_and_number(api: Api, engine):
         assert not any(x in seen for x in ("13911112222", "13933334444", "王五", "赵六")), user
     timeline = json.dumps(ok(api.get("dispatcher", f"/api/v1/tickets/{next(iter(ids))}"))["timeline"])
     assert "13911112222" not in timeline and "王五" not in timeline
+
+
+def test_a_phone_number_is_limited_whatever_address_it_comes_from():
+    limits = PublicLimits(redis_url=None, requests_per_minute=100, reports_per_hour=2)
+    for address in ("10.0.0.1", "10.0.0.2"):
+        limits.report(address)
+        limits.phone("13812345678")
+    limits.report("10.0.0.3")  # a new address is fine …
+    with pytest.raises(RateLimited) as refused:
+        limits.phone("13812345678")  # … but not the number a third time within the hour
+    assert refused.value.details["retry_after_s"] > 0
+    limits.phone("")  # no number: nothing to count

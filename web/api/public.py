@@ -271,16 +271,15 @@ async def report(request: Request, state: StateDep, session: SessionDep, unit: U
                  ) -> PublicReportOut:
     """Report a problem: JSON, or multipart with up to 3 `photos`. The answer is the case number and the private
     tracking link (its token is shown this once). The cell's grid worker verifies the report on site first."""
-    fields, photos = await read_body(request, state.settings)
+    if state.public_limits is not None:  # counted before the body is read: its photos cost work to check
+        state.public_limits.report(address)
+    fields, photos = await read_body(request, state.settings.model_copy(update={"max_photos": MAX_PHOTOS}))
     body: PublicReportIn = _parse(PublicReportIn, fields)
     if body.website:
         raise InvalidInput("the form was not accepted: reload the page and send it again", code="form_not_accepted")
-    if len(photos) > MAX_PHOTOS:
-        raise InvalidInput(f"{len(photos)} photos sent; at most {MAX_PHOTOS} are accepted", code="too_many_photos",
-                           field="photos", count=len(photos), limit=MAX_PHOTOS)
     phone = normalize_phone(body.contact_phone)
     if state.public_limits is not None:
-        state.public_limits.report(address, phone)
+        state.public_limits.phone(phone)
     token, digest = tracking.new_token()
 
     def work() -> PublicReportOut:
@@ -310,7 +309,8 @@ def support(case_number: Annotated[str, Path(max_length=24)], body: SupportIn, r
         if ticket is None:
             raise NotFound(f"no case {case_number}")
         if state.public_limits is not None:
-            state.public_limits.report(address, phone)
+            state.public_limits.report(address)
+            state.public_limits.phone(phone)
         try:
             service.act_on(session=session, actor=CITIZEN, ticket=ticket, action="support", options=state.options,
                            payload={"contact_phone": phone or None, "client_id": body.client_id})
