@@ -10,13 +10,12 @@ import pytest
 import shapely
 from pyproj import Geod
 from sqlalchemy import func, select
-from typer.testing import CliRunner
 
 from geo.errors import GridFileError
 from geo.loaders import read_grid_file
 from grid.models import Area
 from tests.support.city import city_features
-from web.cli.main import app as cli
+from tests.support.cli import invoke
 from web.settings import get_settings
 
 
@@ -24,7 +23,7 @@ def run(monkeypatch, database_url, *args):  # noqa: ANN001, ANN002, ANN201
     monkeypatch.setenv("GRIDOPS_DATABASE_URL", database_url)
     get_settings.cache_clear()
     try:
-        return CliRunner().invoke(cli, [str(a) for a in args])
+        return invoke(args)
     finally:
         get_settings.cache_clear()
 

@@ -51,10 +51,8 @@ def api(engine, city, settings) -> Iterator[Api]:  # noqa: ANN001
 @pytest.fixture
 def gridops(monkeypatch: pytest.MonkeyPatch, database_url: str):  # noqa: ANN201
     """Run ``gridops …`` against the test database as the operating-system user ops-wang."""
-    from typer.testing import CliRunner
-
+    from tests.support.cli import invoke
     from web.cli import support
-    from web.cli.main import app as cli
 
     monkeypatch.setenv("LOGNAME", OS_USER)  # what getpass.getuser() reads first
     monkeypatch.setattr(support.console, "width", 250)  # a table row per line
@@ -63,7 +61,7 @@ def gridops(monkeypatch: pytest.MonkeyPatch, database_url: str):  # noqa: ANN201
         monkeypatch.setenv("GRIDOPS_DATABASE_URL", database_url)
         get_settings.cache_clear()
         try:
-            return CliRunner().invoke(cli, [str(a) for a in args], input=input)
+            return invoke(args, input=input)
         finally:
             get_settings.cache_clear()
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from sqlalchemy import text
-from typer.testing import CliRunner
 
-from web.cli.main import app as cli
+from tests.support.cli import invoke
 from web.settings import get_settings
 
 
@@ -13,7 +12,7 @@ def run_cli(monkeypatch, database_url: str, *args: str):  # noqa: ANN001, ANN201
     monkeypatch.setenv("GRIDOPS_DATABASE_URL", database_url)
     get_settings.cache_clear()
     try:
-        return CliRunner().invoke(cli, list(args))
+        return invoke(args)
     finally:
         get_settings.cache_clear()
 

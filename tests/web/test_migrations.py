@@ -17,11 +17,10 @@ from sqlalchemy import Column, Engine, Integer, String, Table, create_engine, in
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
-from typer.testing import CliRunner
 
 import web.db
 from grid.dbtypes import NAMING_CONVENTION
-from web.cli.main import app as cli
+from tests.support.cli import invoke
 from web.cli.support import _engine_for
 from web.db import alembic_config, current_revision, downgrade, head_revision, import_models, make_engine, upgrade
 from web.settings import get_settings
@@ -206,7 +205,7 @@ def gridops(monkeypatch: pytest.MonkeyPatch, url: str, *args: str):  # noqa: ANN
     monkeypatch.setenv("GRIDOPS_DATABASE_URL", url)
     get_settings.cache_clear()
     try:
-        return CliRunner().invoke(cli, list(args))
+        return invoke(args)
     finally:
         get_settings.cache_clear()
         _engine_for(url).dispose()
