@@ -148,6 +148,16 @@ def call_back(ctx: ActContext) -> dict:
     return {"reached": payload.reached, "tries": ticket.callback_tries}
 
 
+def reporter_supports(*, session, ticket, phone: str, client_id: str) -> None:  # noqa: ANN001
+    """A citizen's own report counts as theirs: the number and the page's client that filed it cannot also
+    "support" it (which would read as another person reporting the same problem)."""
+    keys = {key_of("phone", phone)} if phone else set()
+    if client_id.strip():
+        keys.add(key_of("client", client_id.strip()))
+    for key in sorted(keys):
+        session.add(PublicSupport(ticket_id=ticket.id, key=key, at=ticket.created_at))
+
+
 def support(ctx: ActContext) -> dict:
     """同一问题: each person counts once — a user by account; the public by number (or by the page's client)."""
     session, ticket, actor, payload = ctx.session, ctx.ticket, ctx.actor, ctx.payload

@@ -237,8 +237,10 @@ def test_the_public_helpers_answer_without_an_account(api: Api):
 
 
 def test_a_public_support_counts_once_per_number_or_client(api: Api, engine):
-    made = file(api.client, contact_phone="13900005555")
+    made = file(api.client, contact_phone="13900005555")  # (client c-1)
     url = f"/public/v1/cases/{made['case_number']}/support"
+    for own in ({"client_id": "c-1"}, {"contact_phone": "13900005555", "client_id": "c-9"}):  # the reporter's own
+        assert api.client.post(url, json=own).status_code == 409
     assert ok(api.client.post(url, json={"contact_phone": "139 0000 6666", "client_id": "c-2"}))["support_count"] == 1
     twice = api.client.post(url, json={"contact_phone": "+8613900006666", "client_id": "c-3"})
     assert twice.status_code == 409 and twice.json()["error"] == "already_supported"

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, StrictBool, StrictFloat, StrictInt, Valid
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from dispatch import service, tracking
+from dispatch import ratings, service, tracking
 from dispatch.lifecycle import STATES
 from dispatch.models import Ticket
 from dispatch.nearby import open_nearby
@@ -291,6 +291,7 @@ async def report(request: Request, state: StateDep, session: SessionDep, unit: U
                 contact_name=body.contact_name, contact_phone=phone,
                 confidential=body.confidential in (True, "true", "on"), tracking_hash=digest,
             )
+            ratings.reporter_supports(session=session, ticket=result.ticket, phone=phone, client_id=body.client_id)
         return PublicReportOut(case_number=result.ticket.case_number, tracking_token=token,
                                tracking_url=f"{TRACK}{token}", public_status=str(result.ticket.status))
 
