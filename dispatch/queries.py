@@ -9,7 +9,7 @@ from sqlalchemy import and_, func, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from dispatch.models import Photo, RoutingDecisionRecord, SlaTimer, Status, Ticket
+from dispatch.models import Photo, RoutingDecisionRecord, SlaTimer, Status, Ticket, TicketEvent
 from dispatch.scope import visible
 from grid.errors import InvalidInput
 from grid.models import CODE_LENGTH, Area, AreaLevel, User
@@ -97,6 +97,18 @@ def search_condition(*, session: Session, q: str) -> ColumnElement[bool]:
     words = q.split()
     found.append(and_(*(match(Ticket.description, f"%{_escape(w)}%") for w in words)))
     return or_(*found)
+
+
+def replies(*, session: Session, ticket_ids: list[int]) -> dict[int, str]:
+    """Each case's latest reply from its department (the note of its last resolve), in one query."""
+    if not ticket_ids:
+        return {}
+    last = (select(TicketEvent.ticket_id, func.max(TicketEvent.seq).label("seq"))
+            .where(col(TicketEvent.ticket_id).in_(ticket_ids), TicketEvent.action == "resolve")
+            .group_by(TicketEvent.ticket_id).subquery())
+    rows = session.exec(select(TicketEvent.ticket_id, TicketEvent.reason)
+                        .join(last, (TicketEvent.ticket_id == last.c.ticket_id) & (TicketEvent.seq == last.c.seq)))
+    return dict(rows.all())
 
 
 def list_tickets(

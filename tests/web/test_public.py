@@ -279,7 +279,7 @@ def test_operators_take_calls_and_call_back(api: Api, engine):
     assert api.act("operator", ticket["id"], "support", payload={"contact_phone": "13700001111"}).status_code == 409
     close_case(api, ticket["id"])
     waiting = ok(api.get("operator", "/api/v1/callbacks"))
-    assert ticket["id"] in [t["id"] for t in waiting["items"]]
+    assert [t["reply"] for t in waiting["items"] if t["id"] == ticket["id"]] == ["已清运完毕"]
     with Session(engine) as s:  # past the rating window it can no longer be rated: off the list
         row = s.get(Ticket, ticket["id"])
         closed_at, row.closed_at = row.closed_at, row.closed_at - timedelta(days=8)

@@ -32,6 +32,7 @@ from web.api.schemas import (
     ReportIn,
     ReportOut,
     TicketDetail,
+    TicketOut,
     TicketPage,
     TodayCountersOut,
     ticket_detail,
@@ -201,12 +202,23 @@ def _phone_filter(actor: Actor, phone: str | None) -> str | None:
     return normalize_phone(phone, field="phone")
 
 
-@router.get("/callbacks", response_model=TicketPage, responses=errors.responses(403))
+class CallbackItem(TicketOut):
+    reply: str = Field(description="the department's reply (its last resolve note): what the operator reads out")
+
+
+class CallbackPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[CallbackItem]
+
+
+@router.get("/callbacks", response_model=CallbackPage, responses=errors.responses(403))
 def callbacks(
     session: SessionDep, state: StateDep, actor: ActorDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-) -> TicketPage:
+) -> CallbackPage:
     """回访: closed cases reported by the public that wait for a call-back (a rating by phone, or the tries
     that found nobody) and may still be rated (closed within the rating window), oldest closing first.
     Operators, shift leads and supervisors."""
@@ -217,7 +229,9 @@ def callbacks(
     rows, total = queries.list_tickets(session=session, actor=actor, filters=window, limit=limit, offset=offset,
                                        oldest_closed_first=True)
     views = _views(session, [t.id for t in rows])
-    return TicketPage(total=total, limit=limit, offset=offset, items=[ticket_out(t, views[t.id], actor) for t in rows])
+    said = queries.replies(session=session, ticket_ids=[t.id for t in rows])
+    return CallbackPage(total=total, limit=limit, offset=offset, items=[
+        CallbackItem(**ticket_out(t, views[t.id], actor).model_dump(), reply=said.get(t.id, "")) for t in rows])
 
 
 @router.get("/stats/today", response_model=TodayCountersOut)
