@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field, StrictBool, StrictFloat, StrictInt, ValidationError
+from pydantic import BaseModel, Field, StrictBool, StrictFloat, StrictInt
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -36,7 +36,7 @@ from grid.people import CITIZEN
 from web.api import errors
 from web.api.deps import SessionDep, StateDep, UnitDep
 from web.api.grid import AreaGeometry
-from web.api.uploads import openapi_body, read_body
+from web.api.uploads import openapi_body, read_body, validated
 from web.state import AppState
 
 MAX_PHOTOS = 3
@@ -192,15 +192,6 @@ class RateIn(BaseModel):
     comment: str = Field(default="", max_length=500)
 
 
-def _parse(model: type[BaseModel], fields: dict) -> BaseModel:
-    try:
-        return model.model_validate(fields)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise InvalidInput(f"{where}: {first['msg']}", field=where) from None
-
-
 def _track_out(session: Session, state: AppState, ticket, token: str) -> TrackOut:  # noqa: ANN001
     data = tracking.view(session=session, ticket=ticket, options=state.options, now=utcnow())
     for photo in data["photos"]:
@@ -274,7 +265,7 @@ async def report(request: Request, state: StateDep, session: SessionDep, unit: U
     if state.public_limits is not None:  # counted before the body is read: its photos cost work to check
         state.public_limits.report(address)
     fields, photos = await read_body(request, state.settings.model_copy(update={"max_photos": MAX_PHOTOS}))
-    body: PublicReportIn = _parse(PublicReportIn, fields)
+    body: PublicReportIn = validated(PublicReportIn, fields)
     if body.website:
         raise InvalidInput("the form was not accepted: reload the page and send it again", code="form_not_accepted")
     phone = normalize_phone(body.contact_phone)

@@ -8,7 +8,7 @@ from typing import Annotated
 import anyio.to_thread
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import FileResponse, Response
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
@@ -20,7 +20,7 @@ from dispatch.privacy import can_search_by_phone, normalize_phone
 from dispatch.scope import can_see, get_visible
 from geo.crs import normalize_crs, to_wgs84
 from grid.clock import utcnow
-from grid.errors import Forbidden, InvalidInput, NotFound, UnknownCategory
+from grid.errors import Forbidden, NotFound, UnknownCategory
 from grid.models import Category
 from grid.people import Actor
 from web.api import errors
@@ -38,7 +38,7 @@ from web.api.schemas import (
     ticket_detail,
     ticket_out,
 )
-from web.api.uploads import is_form, openapi_body, read_body
+from web.api.uploads import is_form, openapi_body, read_body, validated
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -47,15 +47,6 @@ Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 class NearbyOut(BaseModel):
     radius_m: float = Field(description="the duplicate radius (GRIDOPS_DUPLICATE_RADIUS_M)")
     items: list[DuplicateOut] = Field(description="open cases of the category within the radius, nearest first")
-
-
-def _validated(model: type, fields: dict):  # noqa: ANN202
-    try:
-        return model.model_validate(fields)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise InvalidInput(f"{where}: {first['msg']}", field=where) from None
 
 
 def _views(session, ticket_ids: list[int]) -> dict[int, list]:  # noqa: ANN001
@@ -122,7 +113,7 @@ async def create_report(
 
     def file() -> tuple[service.ReportResult, list, Actor]:
         actor = known or caller.actor(session)
-        body: ReportIn = _validated(ReportIn, fields)
+        body: ReportIn = validated(ReportIn, fields)
         with unit:
             result = service.report(
                 session=session, actor=actor, index=state.index.get(session), options=state.options,
@@ -267,7 +258,7 @@ async def act(ticket_id: Id, action: str, request: Request, state: StateDep, ses
 
     def work() -> TicketDetail:
         actor = known or caller.actor(session)
-        body: ActionIn = _validated(ActionIn, fields)
+        body: ActionIn = validated(ActionIn, fields)
         with unit:
             ticket = service.act(session=session, actor=actor, ticket_id=ticket_id, action=action,
                                  options=state.options, reason=body.reason, payload=body.payload,

@@ -1,7 +1,7 @@
 // The report form: where (see where.js), what (the public categories as big buttons), what happened, up to
 // three photos, an optional name and number, 保密; open cases of the same kind nearby ("是否是以下问题之一？")
 // with 就是这个, which adds a support instead of a new case; then the case number and the private link.
-import { shrink } from "./photos.js";
+import { shrink } from "../common/shrink.js";
 import { clientId, publicApi } from "./api.js";
 import { WHERE_HTML, Where } from "./where.js";
 import { applyI18n, escapeHtml, named, publicStatus, t } from "./words.js";

@@ -1,6 +1,6 @@
-// Photos shrunk in the browser before upload (long side 1600 px, JPEG 0.85), so a report leaves an old phone
-// on slow 3G in seconds. The same as the worker's page (mobile/photos.js) without its EXIF reader, which would
-// add 28 KB to this page's first load.
+// Photos shrunk in the browser before upload (long side 1600 px, JPEG 0.85), so a report leaves a cheap phone
+// on a weak signal or slow 3G in seconds. Shared by the worker's page and the public page (which must not
+// load the worker page's EXIF reader: 28 KB of its first load).
 const LONG_SIDE = 1600;
 
 async function decode(file) {
@@ -28,10 +28,11 @@ export async function shrink(file) {
   } catch {
     return file;
   }
-  const scale = Math.min(1, LONG_SIDE / Math.max(image.width, image.height));
+  const w = image.width, h = image.height;
+  const scale = Math.min(1, LONG_SIDE / Math.max(w, h));
   const canvas = document.createElement("canvas");
-  canvas.width = Math.round(image.width * scale);
-  canvas.height = Math.round(image.height * scale);
+  canvas.width = Math.round(w * scale);
+  canvas.height = Math.round(h * scale);
   canvas.getContext("2d").drawImage(image, 0, 0, canvas.width, canvas.height);
   image.close?.();
   const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.85));
