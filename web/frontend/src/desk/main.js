@@ -6,22 +6,18 @@ import { actorText, api, contactText, currentUser, escapeHtml, eventNote, isStal
 import { connectLive } from "../common/live.js";
 import { notify } from "../common/notify.js";
 import { actionLabel, applyI18n, langSwitch, statusLabel, t } from "../i18n/index.js";
+import { openActForm } from "./actform.js";
 import { byLight, EMPTY, renderFilters, ticketQuery } from "./filters.js";
 import { dropMinimap, showMinimap } from "./minimap.js";
 
 const OPEN = ["dispatched", "accepted", "rework", "return_requested", "extension_requested",
   "suspension_requested", "suspended", "resolved"];
-const FORMS = {  // acts that need more than a click
-  request_return: ["reason"], request_extension: ["hours", "reason"], request_suspension: ["reason"],
-  resolve: ["reason", "photos"], comment: ["reason"], appeal: ["reason", "photos"], uphold_appeal: ["reason"],
-  dismiss_appeal: ["reason"],
-};
 // The queue in the order of what the department must do first: cases to accept, then cases in hand (by
 // deadline), then cases waiting for someone else (the centre's check, an answer to a request, a suspension).
 const RANK = { dispatched: 0, accepted: 1, rework: 1 };
 const rank = (item) => RANK[item.status] ?? 2;
 const state = { tab: "queue", items: [], selected: null, detail: null, categories: {}, departments: {}, loadedAt: Date.now(),
-  files: [], filters: { ...EMPTY }, checked: new Set(), bulk: null, live: null };
+  filters: { ...EMPTY }, checked: new Set(), bulk: null, live: null };
 
 function categoryName(code) {
   const c = state.categories[code];
@@ -275,56 +271,14 @@ function photoRequired() {
   return state.categories[state.detail?.category_code]?.after_photo_required !== false;
 }
 
-function renderFiles(box) {
-  const list = box.querySelector(".picked");
-  if (!list) return;
-  list.innerHTML = state.files.map((f, i) => `<span class="pick"><img src="${URL.createObjectURL(f)}" alt="">
-      <button type="button" class="remove" data-remove="${i}" aria-label="${escapeHtml(t("desk.remove_photo"))}">×</button></span>`).join("");
-  list.querySelectorAll("[data-remove]").forEach((b) => b.addEventListener("click", () => {
-    state.files.splice(Number(b.dataset.remove), 1);
-    renderFiles(box);
-  }));
-}
-
 function start(action) {
-  const fields = FORMS[action];
-  if (!fields) return send(action, {});
   const box = document.querySelector("#form");
-  const needPhoto = action === "resolve" && photoRequired();
-  state.files = [];
-  box.innerHTML = `<div class="card form" data-form="${action}">
-      <h3>${escapeHtml(actionLabel(action))}</h3>
-      ${fields.includes("hours") ? `<label for="act-hours">${t("desk.hours")}</label><input id="act-hours" name="hours" type="number" min="1" max="720" value="8">` : ""}
-      ${fields.includes("reason") ? `<label for="act-reason">${t(action === "resolve" ? "desk.note" : "reason")}</label><textarea id="act-reason" name="reason" rows="3" required></textarea>` : ""}
-      ${fields.includes("photos") ? `<label for="after-photos">${t(action === "appeal" ? "photo.appeal" : "desk.after_photos")}${needPhoto
-        ? ` <span class="required">${t("desk.required")}</span>` : ""}</label>
-        ${needPhoto ? `<p class="hint" id="photo-rule">${t("desk.photo_rule")}</p>` : ""}
-        <input id="after-photos" name="photos" type="file" accept="image/*" multiple ${needPhoto
-          ? "required aria-describedby=\"photo-rule\"" : ""}>
-        <div class="picked"></div>` : ""}
-      <div class="actions"><button class="primary" data-go>${t("confirm")}</button><button data-cancel>${t("cancel")}</button></div>
-      <p class="error" role="alert"></p></div>`;
-  box.querySelector("[data-cancel]").addEventListener("click", () => {
-    box.innerHTML = "";
-    if (state.selected) select(state.selected, { keepForm: true }); // what changed while the form was open
+  const opened = openActForm(box, action, {
+    needPhoto: action === "resolve" && photoRequired(),
+    onCancel: () => { if (state.selected) select(state.selected, { keepForm: true }); }, // what changed meanwhile
+    onSubmit: (extra) => send(action, extra, box.querySelector(".error")),
   });
-  box.querySelector("[name=photos]")?.addEventListener("change", (ev) => {
-    state.files.push(...ev.target.files);
-    ev.target.value = ""; // the list below holds them: choose more, remove one
-    renderFiles(box);
-  });
-  box.querySelector("[data-go]").addEventListener("click", () => {
-    const get = (n) => box.querySelector(`[name=${n}]`);
-    const extra = {};
-    if (get("reason")) extra.reason = get("reason").value;
-    if (get("hours")) extra.payload = { hours: Number(get("hours").value) };
-    if (get("photos")) extra.photos = [...state.files];
-    if (needPhoto && !state.files.length) {
-      box.querySelector(".error").textContent = t("desk.error.after_photo_required");
-      return;
-    }
-    send(action, extra, box.querySelector(".error"));
-  });
+  if (!opened) send(action, {});
 }
 
 async function send(action, { reason, payload, photos } = {}, errorBox) {

@@ -1,0 +1,61 @@
+// The form of an act that needs more than a click: a reason, hours, photos (the resolve's after-photos, an
+// appeal's evidence), checked before it is sent. Which acts have which fields: FORMS.
+import { escapeHtml } from "../common/api.js";
+import { actionLabel, t } from "../i18n/index.js";
+
+const FORMS = {
+  request_return: ["reason"], request_extension: ["hours", "reason"], request_suspension: ["reason"],
+  resolve: ["reason", "photos"], comment: ["reason"], appeal: ["reason", "photos"], uphold_appeal: ["reason"],
+  dismiss_appeal: ["reason"],
+};
+
+/** Open the form of ``action`` in ``box``; false when the act needs no form (send it at once).
+ * ``onSubmit({reason, payload, photos})`` gets what was filled in; ``onCancel()`` follows a cancel. */
+export function openActForm(box, action, { needPhoto = false, onCancel, onSubmit }) {
+  const fields = FORMS[action];
+  if (!fields) return false;
+  const files = [];
+  box.innerHTML = `<div class="card form" data-form="${action}">
+      <h3>${escapeHtml(actionLabel(action))}</h3>
+      ${fields.includes("hours") ? `<label for="act-hours">${t("desk.hours")}</label><input id="act-hours" name="hours" type="number" min="1" max="720" value="8">` : ""}
+      ${fields.includes("reason") ? `<label for="act-reason">${t(action === "resolve" ? "desk.note" : "reason")}</label><textarea id="act-reason" name="reason" rows="3" required></textarea>` : ""}
+      ${fields.includes("photos") ? `<label for="after-photos">${t(action === "appeal" ? "photo.appeal" : "desk.after_photos")}${needPhoto
+        ? ` <span class="required">${t("desk.required")}</span>` : ""}</label>
+        ${needPhoto ? `<p class="hint" id="photo-rule">${t("desk.photo_rule")}</p>` : ""}
+        <input id="after-photos" name="photos" type="file" accept="image/*" multiple ${needPhoto
+          ? "required aria-describedby=\"photo-rule\"" : ""}>
+        <div class="picked"></div>` : ""}
+      <div class="actions"><button class="primary" data-go>${t("confirm")}</button><button data-cancel>${t("cancel")}</button></div>
+      <p class="error" role="alert"></p></div>`;
+  const showFiles = () => {
+    const list = box.querySelector(".picked");
+    list.innerHTML = files.map((f, i) => `<span class="pick"><img src="${URL.createObjectURL(f)}" alt="">
+      <button type="button" class="remove" data-remove="${i}" aria-label="${escapeHtml(t("desk.remove_photo"))}">×</button></span>`).join("");
+    list.querySelectorAll("[data-remove]").forEach((b) => b.addEventListener("click", () => {
+      files.splice(Number(b.dataset.remove), 1);
+      showFiles();
+    }));
+  };
+  box.querySelector("[data-cancel]").addEventListener("click", () => {
+    box.innerHTML = "";
+    onCancel?.();
+  });
+  box.querySelector("[name=photos]")?.addEventListener("change", (ev) => {
+    files.push(...ev.target.files);
+    ev.target.value = ""; // the list below holds them: choose more, remove one
+    showFiles();
+  });
+  box.querySelector("[data-go]").addEventListener("click", () => {
+    const get = (n) => box.querySelector(`[name=${n}]`);
+    const extra = {};
+    if (get("reason")) extra.reason = get("reason").value;
+    if (get("hours")) extra.payload = { hours: Number(get("hours").value) };
+    if (get("photos")) extra.photos = [...files];
+    if (needPhoto && !files.length) {
+      box.querySelector(".error").textContent = t("desk.error.after_photo_required");
+      return;
+    }
+    onSubmit(extra);
+  });
+  return true;
+}
