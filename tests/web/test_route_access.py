@@ -102,6 +102,7 @@ TABLE: dict[str, Entry | tuple[Entry, ...]] = {
     "GET /c/": Entry(ANYONE, ok=PAGE),  # the public report page
     "GET /c/t/{token}": Entry(ANYONE, ok=PAGE, path={"token": "A" * 32}),  # (the page asks the API for the case)
     "GET /hotline": Entry(ANYONE, ok=PAGE),
+    "GET /open": Entry(ANYONE, ok=PAGE),  # the open-data page
     # the public's API (web.api.public): no account, rate-limited; a wrong tracking token is 404 for anyone
     "GET /public/v1/categories": Entry(ANYONE),
     "GET /public/v1/outline": Entry(ANYONE),

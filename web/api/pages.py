@@ -114,6 +114,12 @@ def hotline_page() -> Response:
     return page("hotline")
 
 
+@router.get("/open")
+def open_data_page() -> Response:
+    """数据开放: the public statistics and the anonymised case data to download (no account)."""
+    return page("open")
+
+
 @router.get("/cases/{ticket_id}/sheet")
 def case_sheet(ticket_id: Annotated[int, FastPath(ge=1, le=2**31 - 1)]) -> Response:
     """A case as an A4 sheet to print (案卷处理单); the page reads the case with the caller's own rights."""

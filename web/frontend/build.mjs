@@ -19,6 +19,7 @@ await build({
     admin: "src/admin/main.js",
     citizen: "src/citizen/main.js",
     hotline: "src/hotline/main.js",
+    open: "src/open/main.js",
     sw: "src/mobile/sw.js",
     ui: "src/common/ui.css",
   },

@@ -1,0 +1,1 @@
+// the open-data page (being written)
