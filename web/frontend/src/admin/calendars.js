@@ -5,7 +5,8 @@
 import { api, escapeHtml } from "../common/api.js";
 import { lang, oneLanguage, t } from "../i18n/index.js";
 
-const STAGES = ["verify", "register", "dispatch", "accept", "handle", "check", "close"];
+// the timed stages in the order of a case (the last two: a bad rating's review and the rectification after a reopen)
+const STAGES = ["verify", "register", "dispatch", "accept", "handle", "check", "close", "review", "rectify"];
 const view = { code: null, year: new Date().getFullYear(), focus: null };
 
 const iso = (y, m, d) => `${y}-${String(m + 1).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
