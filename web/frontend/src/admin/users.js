@@ -8,7 +8,7 @@ import { showLogFor } from "./security.js";
 import { renderImport } from "./userimport.js";
 
 const LIST_LIMIT = 200; // web.accounts.list_users
-export const ROLES = ["worker", "dispatcher", "shift_lead", "department", "supervisor", "admin"];
+export const ROLES = ["worker", "dispatcher", "shift_lead", "department", "supervisor", "admin", "operator"];
 const state = { filters: { q: "", role: "", active: "" }, users: [], selected: null, departments: [], picker: null };
 
 /** A refusal in the page's words: a password rule by its name, else the error table (api.js). */
