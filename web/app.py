@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 import anyio
 from fastapi import FastAPI, HTTPException, WebSocket, WebSocketDisconnect
 from fastapi.responses import JSONResponse
-from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
 from sqlmodel import Session
@@ -23,10 +22,12 @@ from web.api import addresses as addresses_router
 from web.api import catalogue as catalogue_router
 from web.api import departments as departments_router
 from web.api import errors
+from web.api import exports as exports_router
 from web.api import grid as grid_router
 from web.api import gridadmin as gridadmin_router
 from web.api import lifecycle as lifecycle_router
 from web.api import map as map_router
+from web.api import opendata as opendata_router
 from web.api import overview as overview_router
 from web.api import pages as pages_router
 from web.api import public as public_router
@@ -40,6 +41,7 @@ from web.api.guard import BodyGuard
 from web.api.headers import DocsGate, SecurityHeaders
 from web.api.lifetime import Lifetime
 from web.api.schemas import HealthOut
+from web.api.staticfiles import PrecompressedStaticFiles
 from web.auth import SESSION_COOKIE, write_touches
 from web.background.live import LiveHub
 from web.background.scheduler import SlaScheduler
@@ -120,6 +122,7 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
     app.add_middleware(Lifetime, seconds=settings.request_timeout_seconds)  # a time limit; clients that leave
     app.add_middleware(SecurityHeaders, tiles_url=settings.map_tiles_url, hsts=settings.cookie_secure)
     app.include_router(tickets_router.router)
+    app.include_router(exports_router.router)
     app.include_router(lifecycle_router.router)
     app.include_router(routing_router.router)  # before grid's: /routing-rules/try
     app.include_router(grid_router.router)
@@ -134,9 +137,10 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
     app.include_router(accounts_router.router)
     app.include_router(security_router.router)
     app.include_router(public_router.router)
+    app.include_router(opendata_router.router)
     app.include_router(pages_router.router)
     pages_router.STATIC.mkdir(parents=True, exist_ok=True)
-    app.mount("/static", StaticFiles(directory=pages_router.STATIC), name="static")
+    app.mount("/static", PrecompressedStaticFiles(directory=pages_router.STATIC), name="static")
 
     @app.websocket("/ws")
     async def live(websocket: WebSocket, since: int | None = None, token: str | None = None) -> None:

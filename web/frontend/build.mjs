@@ -1,7 +1,8 @@
 // Bundles the pages into ../static/dist and copies MapLibre GL's own files into ../static/vendor.
 // Run at install time (make demo / make test); nothing is fetched from the internet at run time.
 import { build } from "esbuild";
-import { cpSync, mkdirSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 
 const out = new URL("../static/", import.meta.url).pathname;
 rmSync(`${out}dist`, { recursive: true, force: true });
@@ -32,3 +33,13 @@ await build({
   external: ["/static/vendor/*"],
   logLevel: "info",
 });
+
+// Every script, style and font gzipped once here; the app sends x.js.gz to browsers that take gzip
+// (web/api/staticfiles.py): a quarter of the bytes on a slow 3G phone, and nothing to compress per request.
+for (const dir of [`${out}dist`, `${out}vendor/maplibre`]) {
+  for (const name of readdirSync(dir)) {
+    if (/\.(js|mjs|css|svg|json|woff2?)$/.test(name)) {
+      writeFileSync(`${dir}/${name}.gz`, gzipSync(readFileSync(`${dir}/${name}`), { level: 9 }));
+    }
+  }
+}

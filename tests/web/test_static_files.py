@@ -1,0 +1,36 @@
+"""The pages' files are sent gzipped (made once at build time) to browsers that take gzip, as themselves to
+the others, with their own content type either way."""
+
+from __future__ import annotations
+
+import pytest
+
+from web.api.pages import STATIC
+
+SCRIPT = STATIC / "dist" / "citizen.js"
+
+
+@pytest.fixture
+def built() -> None:
+    if not SCRIPT.with_name("citizen.js.gz").exists():
+        pytest.skip("the pages are not built (make frontend)")
+
+
+def test_a_browser_that_takes_gzip_gets_the_gzipped_file(api, built):  # noqa: ANN001
+    raw = api.client.get("/static/dist/citizen.js", headers={"Accept-Encoding": "gzip"})
+    assert raw.status_code == 200 and raw.headers["content-encoding"] == "gzip"
+    assert raw.headers["content-type"].startswith("text/javascript") and raw.headers["vary"] == "Accept-Encoding"
+    assert raw.content == SCRIPT.read_bytes()  # (httpx undoes the gzip)
+    assert int(raw.headers["content-length"]) == SCRIPT.with_name("citizen.js.gz").stat().st_size < len(raw.content) / 2
+    style = api.client.get("/static/vendor/maplibre/maplibre-gl.css", headers={"Accept-Encoding": "gzip, br"})
+    assert style.headers["content-encoding"] == "gzip" and style.headers["content-type"].startswith("text/css")
+    again = api.client.get("/static/dist/citizen.js", headers={"Accept-Encoding": "gzip",
+                                                               "If-None-Match": raw.headers["etag"]})
+    assert again.status_code == 304
+
+
+def test_a_browser_that_does_not_gets_the_file_itself(api, built):  # noqa: ANN001
+    plain = api.client.get("/static/dist/citizen.js", headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200 and "content-encoding" not in plain.headers
+    assert plain.content == SCRIPT.read_bytes() and plain.headers["content-type"].startswith("text/javascript")
+    assert api.client.get("/static/dist/no-such.js", headers={"Accept-Encoding": "gzip"}).status_code == 404
