@@ -57,11 +57,16 @@ def key_of(kind: str, value: str) -> str:
     return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
 
 
+def in_full(role: Role | None, *, confidential: bool) -> bool:
+    """Whether ``role`` sees a case's reporter in full (name and number unmasked)."""
+    return role in FULL or (role == Role.department and not confidential)
+
+
 def contact_view(ticket: Ticket, role: Role | None) -> ContactOut | None:
     """The reporter's contact as ``role`` may see it; None when there is none or it may see nothing."""
     if not (ticket.contact_name or ticket.contact_phone) or role is None:
         return None
-    full = role in FULL or (role == Role.department and not ticket.confidential)
+    full = in_full(role, confidential=ticket.confidential)
     if not full and role not in MASKED and role != Role.department:
         return None
     name, phone = ticket.contact_name, ticket.contact_phone

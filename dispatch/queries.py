@@ -115,6 +115,17 @@ def list_tickets(
     *, session: Session, actor: Actor, filters: TicketFilter, limit: int = 50, offset: int = 0,
     oldest_closed_first: bool = False,
 ) -> tuple[list[Ticket], int]:
+    query = select(Ticket).where(ticket_condition(session=session, actor=actor, filters=filters))
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    order = ((col(Ticket.closed_at).asc(), col(Ticket.id).asc()) if oldest_closed_first
+             else (col(Ticket.created_at).desc(), col(Ticket.id).desc()))
+    rows = session.exec(query.order_by(*order)
+                        .limit(limit).offset(offset)).all()
+    return list(rows), total
+
+
+def ticket_condition(*, session: Session, actor: Actor, filters: TicketFilter) -> ColumnElement[bool]:
+    """The SQL condition for the cases ``actor`` may see that match ``filters`` (the list's and the exports')."""
     query = select(Ticket).where(visible(actor))
     if filters.status:
         unknown = [s for s in filters.status if s not in Status.__members__]
@@ -151,12 +162,7 @@ def list_tickets(
         query = query.where(Ticket.closed_at >= filters.closed_from)
     if filters.appeal_pending is not None:
         query = query.where(Ticket.appeal_pending == filters.appeal_pending)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    order = ((col(Ticket.closed_at).asc(), col(Ticket.id).asc()) if oldest_closed_first
-             else (col(Ticket.created_at).desc(), col(Ticket.id).desc()))
-    rows = session.exec(query.order_by(*order)
-                        .limit(limit).offset(offset)).all()
-    return list(rows), total
+    return query.whereclause
 
 
 def timers_by_ticket(*, session: Session, ticket_ids: list[int]) -> dict[int, list[SlaTimer]]:

@@ -103,6 +103,10 @@ TABLE: dict[str, Entry | tuple[Entry, ...]] = {
     "GET /c/t/{token}": Entry(ANYONE, ok=PAGE, path={"token": "A" * 32}),  # (the page asks the API for the case)
     "GET /hotline": Entry(ANYONE, ok=PAGE),
     "GET /open": Entry(ANYONE, ok=PAGE),  # the open-data page
+    # open data (web.api.opendata): no account, rate-limited like the public API
+    "GET /open/v1/cases.csv": Entry(ANYONE),
+    "GET /open/v1/cases.geojson": Entry(ANYONE),
+    "GET /open/v1/stats": Entry(ANYONE),
     # the public's API (web.api.public): no account, rate-limited; a wrong tracking token is 404 for anyone
     "GET /public/v1/categories": Entry(ANYONE),
     "GET /public/v1/outline": Entry(ANYONE),
@@ -125,6 +129,9 @@ TABLE: dict[str, Entry | tuple[Entry, ...]] = {
     # cases
     "POST /api/v1/reports": Entry(REPORTERS, ok=201, body=REPORT),
     "GET /api/v1/tickets": (Entry(SIGNED_IN), Entry(CONTACT_SEERS, query={"phone": "13812345678"})),
+    # exports: every signed-in role, each its own scope (a department its cases, a worker its cells' cases)
+    "GET /api/v1/exports/tickets.{fmt}": (Entry(SIGNED_IN, path={"fmt": "csv"}), Entry(SIGNED_IN, path={"fmt": "xlsx"}),
+                                          Entry(SIGNED_IN, path={"fmt": "geojson"})),
     "GET /api/v1/callbacks": Entry(CONTACT_SEERS),
     "GET /api/v1/stats/shift": Entry(frozenset({"dispatcher", "shift_lead", "supervisor", "admin"})),
     "GET /api/v1/nearby": Entry(SIGNED_IN, query={"lat": str(LAT), "lng": str(LNG), "category_code": "E0101"}),

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 import anyio.to_thread
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
@@ -150,9 +150,8 @@ async def create_report(
     return Response(out.model_dump_json(), media_type="application/json", status_code=201 if out.created else 200)
 
 
-@router.get("/tickets", response_model=TicketPage)
-def list_tickets(
-    session: SessionDep, actor: ActorDep,
+def ticket_filter(
+    actor: ActorDep,
     status: Annotated[list[str] | None, Query(description="repeat or comma-separate")] = None,
     category: Annotated[str | None, Query(description="minor (E0101), major (E01) or kind (C/E)")] = None,
     department: str | None = None,
@@ -169,16 +168,26 @@ def list_tickets(
     q: Annotated[str | None, Query(description="search: a case number or its last digits, a cell, community or "
                                                "street name or code, or words of the description (all must "
                                                "appear); at most 100 characters")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-) -> TicketPage:
+) -> queries.TicketFilter:
+    """The case list's filters, from the query (GET /tickets and the exports share them)."""
     statuses = [s.strip() for item in status or [] for s in item.split(",") if s.strip()] or None
-    filters = queries.TicketFilter(
+    return queries.TicketFilter(
         status=statuses, category=category, department=department, area=area, bbox=parse_bbox(bbox),
         created_from=aware(created_from, "created_from"), created_to=aware(created_to, "created_to"),
         urgency=urgency, mine=mine, q=queries.clean_query(q), phone=_phone_filter(actor, phone),
         appeal_pending=appeal_pending,
     )
+
+
+FilterDep = Annotated[queries.TicketFilter, Depends(ticket_filter)]
+
+
+@router.get("/tickets", response_model=TicketPage)
+def list_tickets(
+    session: SessionDep, actor: ActorDep, filters: FilterDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> TicketPage:
     rows, total = queries.list_tickets(session=session, actor=actor, filters=filters, limit=limit, offset=offset)
     views = _views(session, [t.id for t in rows])
     return TicketPage(total=total, limit=limit, offset=offset, items=[ticket_out(t, views[t.id], actor) for t in rows])
