@@ -134,8 +134,8 @@ def period(state: AppState, start: date | None, end: date | None, category: str 
 
 From = Annotated[date | None, Query(alias="from", description="first local date of the period (reported on or "
                                     f"after); default: {DEFAULT_DAYS} days before `to`")]
-To = Annotated[date | None, Query(alias="to", description=f"last local date of the period (included); default today; a period "
-                                  f"is at most {MAX_DAYS} days")]
+To = Annotated[date | None, Query(alias="to", description=f"last local date of the period (included); default "
+                                  f"today; a period is at most {MAX_DAYS} days")]
 CategoryQ = Annotated[str | None, Query(pattern=r"^\s*[A-Za-z](\d{2}(\d{2})?)?\s*$", description="a kind letter "
                                         "(C components, E events), a major class (E01) or a minor class (E0101)")]
 AreaQ = Annotated[str | None, Query(pattern=r"^\s*\d{6}(\d{3}){0,3}\s*$", description="an area code of any level: "
