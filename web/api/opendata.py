@@ -61,13 +61,11 @@ class OpenCache:
 
     def __init__(self) -> None:
         self._entries: dict[tuple, Entry] = {}
-        self._locks: dict[tuple, threading.Lock] = {}
+        self._builders = [threading.Lock() for _ in range(16)]  # a query's, by its hash: a bounded set of locks
         self._lock = threading.Lock()
 
     def get(self, key: tuple, seconds: float, build: Callable[[], Entry]) -> Entry:
-        with self._lock:
-            lock = self._locks.setdefault(key, threading.Lock())
-        with lock:
+        with self._builders[hash(key) % len(self._builders)]:
             with self._lock:
                 entry = self._entries.get(key)
                 if entry is not None and time.monotonic() - entry.made < seconds:
