@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     public_reports_per_hour: int = Field(default=10, ge=1, le=100_000, description="public reports (and supports) "
                                          "one client address, or one phone number, may file an hour")
     public_requests_per_minute: int = Field(default=120, ge=1, le=1_000_000, description="requests to the public "
-                                            "endpoints (/public/v1) one client address may make a minute")
+                                            "endpoints (/public/v1, /open/v1) one client address may make a minute")
     open_data_min_age_days: float = Field(default=7.0, ge=0, le=366, description="open data (/open/v1) publishes "
                                           "closed cases at once, and the others once they are this many days old")
     open_data_cache_seconds: float = Field(default=300.0, ge=0, le=24 * 3600, description="open data answers are "
