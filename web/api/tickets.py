@@ -150,7 +150,7 @@ async def create_report(
     return Response(out.model_dump_json(), media_type="application/json", status_code=201 if out.created else 200)
 
 
-def ticket_filter(
+async def ticket_filter(
     actor: ActorDep,
     status: Annotated[list[str] | None, Query(description="repeat or comma-separate")] = None,
     category: Annotated[str | None, Query(description="minor (E0101), major (E01) or kind (C/E)")] = None,
@@ -169,7 +169,8 @@ def ticket_filter(
                                                "street name or code, or words of the description (all must "
                                                "appear); at most 100 characters")] = None,
 ) -> queries.TicketFilter:
-    """The case list's filters, from the query (GET /tickets and the exports share them)."""
+    """The case list's filters, from the query (GET /tickets and the exports share them). ``async``: it reads no
+    database, so it is not worth a hand-over to the thread pool."""
     statuses = [s.strip() for item in status or [] for s in item.split(",") if s.strip()] or None
     return queries.TicketFilter(
         status=statuses, category=category, department=department, area=area, bbox=parse_bbox(bbox),
