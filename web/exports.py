@@ -43,6 +43,7 @@ MEDIA = {"csv": "text/csv; charset=utf-8",
          "geojson": "application/geo+json"}
 BATCH = 5000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FREE_TEXT = frozenset({"address", "description", "contact_name"})
 CHUNK = 1 << 16
 
 # (key, zh-CN header, English header); the contact columns only for those who see them in full
@@ -130,7 +131,7 @@ def _rows(engine: Engine, export: Export, condition: ColumnElement[bool], names:
 
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if moment is not None else ""
+    return moment.astimezone(zone).isoformat(" ", "seconds")[:19] if moment is not None else ""
 
 
 def chunks(engine: Engine, export: Export, fmt: Format) -> Iterator[bytes]:
@@ -161,8 +162,11 @@ def _csv(export: Export, lines: Iterable[list[Any]]) -> Iterator[bytes]:
     write = csv.writer(out).writerow
     out.write("\ufeff")
     write(export.headers())
+    texts = _texts(export)
     for line in lines:
-        write([_inert(v) for v in line])
+        for i in texts:
+            line[i] = _inert(line[i])
+        write(line)
         if out.tell() >= CHUNK:
             yield out.getvalue().encode()
             out.seek(0)
@@ -170,13 +174,16 @@ def _csv(export: Export, lines: Iterable[list[Any]]) -> Iterator[bytes]:
     yield out.getvalue().encode()
 
 
-def _inert(value: Any) -> Any:
-    """A text a spreadsheet would take for a formula (=, +, -, @ first: a citizen's description) kept as text."""
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if value[:1] in FORMULA_START:
-            return "'" + value
-    return value
+def _texts(export: Export) -> list[int]:
+    """Where the columns written by people are (codes, times and labels are the service's own)."""
+    return [i for i, (key, _, _) in enumerate(export.columns()) if key in FREE_TEXT]
+
+
+def _inert(value: str) -> str:
+    """A text a spreadsheet would take for a formula (=, +, -, @ first: a citizen's description) kept as text,
+    less the control characters a spreadsheet cannot hold."""
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return "'" + value if value[:1] in FORMULA_START else value
 
 
 def _geojson(export: Export, lines: Iterable[list[Any]]) -> Iterator[bytes]:
@@ -208,8 +215,11 @@ def _xlsx(export: Export, lines: Iterable[list[Any]]) -> Iterator[bytes]:
         book = Workbook(write_only=True)
         sheet = book.create_sheet("案件" if export.lang == "zh" else "cases")
         sheet.append(export.headers())
+        texts = _texts(export)
         for line in lines:
-            sheet.append([_inert(v) for v in line])
+            for i in texts:
+                line[i] = _inert(line[i])
+            sheet.append(line)
         book.save(path)
         with open(path, "rb") as file:
             while piece := file.read(CHUNK):
