@@ -14,7 +14,7 @@ import prcoords
 import pytest
 from PIL import Image
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import api, sign_in
 from tests.e2e.test_map import WALL, report
 from tests.e2e.test_mobile import phone
 from tests.support.city import COMMUNITY_A, cell_centre, cell_code
@@ -119,4 +119,34 @@ def test_a_point_tapped_on_a_gcj02_base_map_is_reported_in_wgs84(browser, gcj_se
     assert picked_lng == pytest.approx(lng, abs=4e-4) and picked_lng > lng
     assert picked_lat == pytest.approx(lat, abs=1e-4)
     assert cell_code(COMMUNITY_A, 5) in text
+    context.close()
+
+
+def test_the_public_page_draws_on_the_base_map_and_picks_in_wgs84(browser, gcj_server, web_city, tile_server):
+    """Issue 14: the citizen's pin map (no account) has the service's base map too (/public/v1/basemap); a tap
+    where a cell's centre is drawn on the GCJ-02 tiles files the report at the cell's WGS-84 centre."""
+    lng, lat = cell_centre(COMMUNITY_A, 5)
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{gcj_server.url}/c/")
+    page.wait_for_selector("body[data-ready='1']")
+    page.click("#pick-map")
+    page.wait_for_selector("#map[data-ready='1']", timeout=30_000)
+    _, seen = tile_server
+    assert wait_until(lambda: bool(seen), 10), "no tile was asked for"
+    x, y = page.evaluate("([lng, lat]) => { const p = window.__gridopsPinMap.project([lng, lat]); return [p.x, p.y]; }",
+                         list(gcj(lng, lat)))
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.wait_for_selector("#place[data-status=ok]")
+    page.click("#categories button[data-code=E0101]")
+    page.fill("#description", "地图上选的点")
+    page.click("#submit")
+    page.wait_for_selector("[data-result=filed]")
+    number = page.inner_text("#case-number")
+    found = api(gcj_server, web_city.tokens["shift_lead"], "GET", "/tickets", params={"q": number})["items"]
+    case = next(c for c in found if c["case_number"] == number)
+    assert case["cell_code"] == cell_code(COMMUNITY_A, 5)
+    # (within ~10 m: a pixel of the tap; unshifted it would be some 500 m off, outside the grid)
+    assert case["lng"] == pytest.approx(lng, abs=1e-4) and case["lat"] == pytest.approx(lat, abs=1e-4)
     context.close()

@@ -110,6 +110,7 @@ TABLE: dict[str, Entry | tuple[Entry, ...]] = {
     # the public's API (web.api.public): no account, rate-limited; a wrong tracking token is 404 for anyone
     "GET /public/v1/categories": Entry(ANYONE),
     "GET /public/v1/outline": Entry(ANYONE),
+    "GET /public/v1/basemap": Entry(ANYONE),
     "GET /public/v1/locate": Entry(ANYONE, query={"lat": str(LAT), "lng": str(LNG)}),
     "GET /public/v1/addresses": Entry(ANYONE, query={"q": "中山"}),
     "GET /public/v1/nearby": Entry(ANYONE, query={"lat": str(LAT), "lng": str(LNG), "category_code": "E0101"}),

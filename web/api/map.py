@@ -31,6 +31,7 @@ from grid.errors import InvalidInput
 from grid.models import CODE_LENGTH, Area, AreaLevel, Urgency
 from web.api.deps import ActorDep, SessionDep, StateDep
 from web.api.params import aware, parse_bbox
+from web.settings import Settings
 
 router = APIRouter(prefix="/api/v1/map", tags=["map"])
 
@@ -300,6 +301,10 @@ def basemap(state: StateDep, actor: ActorDep) -> dict:
     """The optional base map of the pages: ``tiles`` (a raster URL template, or none: the grid is the base
     map), its ``crs`` (``gcj02`` makes the pages shift what they draw from WGS-84 to match the tiles),
     ``attribution`` and ``max_zoom``."""
-    settings = state.settings
+    return basemap_config(state.settings)
+
+
+def basemap_config(settings: Settings) -> dict:
+    """The base map's settings as the pages read them (the public page too: /public/v1/basemap)."""
     return {"tiles": [settings.map_tiles_url] if settings.map_tiles_url else [], "crs": settings.map_tiles_crs,
             "attribution": settings.map_tiles_attribution, "max_zoom": settings.map_tiles_max_zoom}

@@ -36,6 +36,7 @@ from grid.people import CITIZEN
 from web.api import errors
 from web.api.deps import SessionDep, StateDep, UnitDep
 from web.api.grid import AreaGeometry
+from web.api.map import BasemapOut, basemap_config
 from web.api.uploads import openapi_body, read_body, validated
 from web.state import AppState
 
@@ -215,6 +216,12 @@ def outline(session: SessionDep, _: Address) -> dict:
     for feature in data["features"]:
         feature["properties"] = {"code": feature["properties"]["code"], "name": feature["properties"]["name"]}
     return data
+
+
+@router.get("/basemap", response_model=BasemapOut)
+def basemap(state: StateDep, _: Address) -> dict:
+    """The optional base map under the pin map (an intranet tile server; none: the outline is the map)."""
+    return basemap_config(state.settings)
 
 
 @router.get("/locate", response_model=PublicLocateOut)
