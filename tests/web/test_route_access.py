@@ -243,8 +243,9 @@ def route_keys(app) -> set[str]:  # noqa: ANN001
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    """Every caller files a public report here: more than one address's hourly share."""
-    return settings.model_copy(update={"public_reports_per_hour": 1000})
+    """Every caller files a public report and calls every public route here, all from one address: more
+    than one address's share an hour and a minute."""
+    return settings.model_copy(update={"public_reports_per_hour": 1000, "public_requests_per_minute": 100_000})
 
 
 @pytest.fixture(scope="module")
