@@ -309,24 +309,11 @@ def _take(
     return event, record
 
 
-def act(
-    *,
-    session: Session,
-    actor: Actor,
-    ticket_id: int,
-    action: str,
-    options: DispatchOptions,
-    reason: str | None = None,
-    payload: dict[str, Any] | None = None,
-    expected_version: int | None = None,
-    photos: Sequence[ProcessedImage] = (),
-    store: MediaStore | None = None,
-) -> Ticket:
-    """Apply one act of the lifecycle to a case, or refuse it with a clear error. Everything that differs
-    between acts comes from the act's entry in ``dispatch.lifecycle.TABLE``."""
+def act(*, session: Session, actor: Actor, ticket_id: int, **act: Any) -> Ticket:
+    """Apply one act of the lifecycle to the case with this id, if the actor may see it (404 otherwise): the
+    rest as ``act_on``'s arguments (action, options, reason, payload, expected_version, photos, store)."""
     ticket = get_visible(session=session, actor=actor, ticket_id=ticket_id)
-    return act_on(session=session, actor=actor, ticket=ticket, action=action, options=options, reason=reason,
-                  payload=payload, expected_version=expected_version, photos=photos, store=store)
+    return act_on(session=session, actor=actor, ticket=ticket, **act)
 
 
 def act_on(
@@ -342,7 +329,9 @@ def act_on(
     photos: Sequence[ProcessedImage] = (),
     store: MediaStore | None = None,
 ) -> Ticket:
-    """``act`` on a case already found (the public's acts find it by its tracking token)."""
+    """Apply one act of the lifecycle to a case, or refuse it with a clear error. Everything that differs
+    between acts comes from the act's entry in ``dispatch.lifecycle.TABLE``. (``act`` finds the case by id
+    in the actor's scope; the public's acts find it by its tracking token.)"""
     previous_department = ticket.department_code
     try:
         entry = find_act(ticket.status, action, actor.role)

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlmodel import Session
 
-from tests.support.city import build_city
+from tests.support.city import after_photo, build_city
 from tests.support.server import ROOT, Server
 from web.auth import SESSION_COOKIE
 
@@ -139,3 +139,19 @@ def api(server: Server, token: str, method: str, path: str, **kw) -> dict:  # no
                       timeout=10, **kw)
     assert r.status_code < 400, r.text
     return r.json()
+
+
+def close_through_the_api(server, city, tid: int) -> None:  # noqa: ANN001
+    """The staff's path from a public report to closing: verify on site, register, dispatch, accept, resolve
+    with an after-photo, check on site, close."""
+    tokens = city.tokens
+    api(server, tokens["worker_a"], "POST", f"/tickets/{tid}/actions/verify", json={})
+    api(server, tokens["shift_lead"], "POST", f"/tickets/{tid}/actions/register", json={})
+    api(server, tokens["dispatcher"], "POST", f"/tickets/{tid}/actions/dispatch",
+        json={"payload": {"department_code": "SANITATION"}})
+    api(server, tokens["sanitation"], "POST", f"/tickets/{tid}/actions/accept", json={})
+    api(server, tokens["sanitation"], "POST", f"/tickets/{tid}/actions/resolve", data={"reason": "已清运完毕"},
+        files=[("photos", ("after.jpg", after_photo(), "image/jpeg"))])
+    api(server, tokens["worker_a"], "POST", f"/tickets/{tid}/actions/check_pass", json={})
+    api(server, tokens["shift_lead"], "POST", f"/tickets/{tid}/actions/close",
+        json={"payload": {"close_type": "normal"}})

@@ -16,21 +16,16 @@ from PIL import Image
 from tests.e2e.conftest import api, shot
 from tests.e2e.layout import layout_problems
 from tests.e2e.test_accessibility import AXE, audit
+from tests.e2e.test_mobile import phone as mobile_phone
 from tests.support.city import COMMUNITY_A, after_photo, cell_centre
 
 PHONE = (360, 740)
 
 
 def phone(lng: float, lat: float) -> dict:
-    return dict(
-        viewport={"width": PHONE[0], "height": PHONE[1]},
-        is_mobile=True,
-        has_touch=True,
-        device_scale_factor=2,
-        permissions=["geolocation"],
-        geolocation={"latitude": lat, "longitude": lng},
-        bypass_csp=True,
-    )  # axe is injected with a <script> element (see test_accessibility)
+    """The worker page's phone (test_mobile), 360×740; axe is injected with a <script> element (see
+    test_accessibility), which the page's Content-Security-Policy would refuse."""
+    return {**mobile_phone(lng, lat, PHONE), "bypass_csp": True}
 
 
 def jpeg(path) -> str:  # noqa: ANN001

@@ -7,7 +7,7 @@ import io
 import httpx
 from PIL import Image
 
-from tests.e2e.conftest import api, shot, sign_in
+from tests.e2e.conftest import api, close_through_the_api, shot, sign_in
 from tests.support.city import COMMUNITY_A, COMMUNITY_B, cell_centre
 from tests.support.server import wait_until
 
@@ -360,14 +360,7 @@ def test_a_department_appeals_a_bad_rating_and_the_supervisor_upholds_it(browser
     tokens = web_city.tokens
     tid = next(t["id"] for t in api(live_server, tokens["dispatcher"], "GET", "/tickets",
                                     params={"q": made["case_number"]})["items"])
-    for user, action, body in [("worker_a", "verify", {}), ("shift_lead", "register", {}),
-                               ("dispatcher", "dispatch", {"payload": {"department_code": "SANITATION"}}),
-                               ("sanitation", "accept", {})]:
-        api(live_server, tokens[user], "POST", f"/tickets/{tid}/actions/{action}", json=body)
-    api(live_server, tokens["sanitation"], "POST", f"/tickets/{tid}/actions/resolve", data={"reason": "已清运"},
-        files=[("photos", ("after.jpg", open(jpeg(tmp_path / "a.jpg"), "rb"), "image/jpeg"))])
-    api(live_server, tokens["worker_a"], "POST", f"/tickets/{tid}/actions/check_pass", json={})
-    api(live_server, tokens["shift_lead"], "POST", f"/tickets/{tid}/actions/close", json={"payload": {}})
+    close_through_the_api(live_server, web_city, tid)
     rated = httpx.post(f"{live_server.url}/public/v1/track/{made['tracking_token']}/rating",
                        json={"level": "dissatisfied", "comment": "没有清理干净"}, timeout=10)
     assert rated.status_code == 201, rated.text

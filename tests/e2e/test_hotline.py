@@ -5,31 +5,15 @@ the caller's rating (满意) by phone. axe-core finds no serious or critical vio
 
 from __future__ import annotations
 
-from tests.e2e.conftest import api, shot, sign_in
+from tests.e2e.conftest import api, close_through_the_api, shot, sign_in
 from tests.e2e.layout import at_every_size
 from tests.e2e.test_accessibility import audit
-from tests.support.city import COMMUNITY_A, after_photo, cell_centre, cell_code
+from tests.support.city import COMMUNITY_A, cell_centre, cell_code
 
 PHONE = "13800138000"
 # shown as written: the caller's words and names, place names, the user name, and the keys' own names
 DATA = ["张先生", "小区门口垃圾堆放三天无人清运", "中山东一路12号", "中山东一路", "网格001-3", "网格001-2", "operator",
         "Ctrl+Enter"]
-
-
-def close_through_the_api(server, city, tid: int) -> None:  # noqa: ANN001
-    """The staff's path from a public report to closing: verify on site, register, dispatch, accept, resolve
-    with an after-photo, check on site, close."""
-    tokens = city.tokens
-    api(server, tokens["worker_a"], "POST", f"/tickets/{tid}/actions/verify", json={})
-    api(server, tokens["shift_lead"], "POST", f"/tickets/{tid}/actions/register", json={})
-    api(server, tokens["dispatcher"], "POST", f"/tickets/{tid}/actions/dispatch",
-        json={"payload": {"department_code": "SANITATION"}})
-    api(server, tokens["sanitation"], "POST", f"/tickets/{tid}/actions/accept", json={})
-    api(server, tokens["sanitation"], "POST", f"/tickets/{tid}/actions/resolve", data={"reason": "已清运完毕"},
-        files=[("photos", ("after.jpg", after_photo(), "image/jpeg"))])
-    api(server, tokens["worker_a"], "POST", f"/tickets/{tid}/actions/check_pass", json={})
-    api(server, tokens["shift_lead"], "POST", f"/tickets/{tid}/actions/close",
-        json={"payload": {"close_type": "normal"}})
 
 
 def test_take_a_call_support_a_repeat_call_and_call_back(browser, live_server, web_city):
