@@ -85,12 +85,15 @@ function drawFilters() {
   });
 }
 
+let loads = 0;  // a slower answer to an earlier load (another tab, older filters) never draws over a newer one
 async function load() {
+  const mine = ++loads;
   // the closed tab: closed cases, and those whose bad rating is under review (the department may appeal it)
   const statuses = state.tab === "queue" ? OPEN : state.tab === "history" ? ["closed", "reviewing"] : [];
   const query = { ...ticketQuery(state.filters, statuses), limit: state.tab === "queue" ? 300 : 100 };
   if (state.tab === "appeals") query.appeal_pending = true;  // 申诉 waiting for a supervisor's decision
   const page = await api("/tickets", { query });
+  if (mine !== loads) return;
   state.items = state.tab === "queue" ? byLight(page.items, state.filters.light) : page.items;
   const ids = new Set(state.items.map((i) => i.id));
   state.checked.forEach((id) => { if (!ids.has(id)) state.checked.delete(id); });
