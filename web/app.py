@@ -22,6 +22,8 @@ from web.api import addresses as addresses_router
 from web.api import catalogue as catalogue_router
 from web.api import departments as departments_router
 from web.api import errors
+from web.api import board as board_router
+from web.api import evaluation as evaluation_router
 from web.api import exports as exports_router
 from web.api import grid as grid_router
 from web.api import gridadmin as gridadmin_router
@@ -138,6 +140,8 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
     app.include_router(security_router.router)
     app.include_router(public_router.router)
     app.include_router(opendata_router.router)
+    app.include_router(evaluation_router.router)
+    app.include_router(board_router.router)
     app.include_router(pages_router.router)
     pages_router.STATIC.mkdir(parents=True, exist_ok=True)
     app.mount("/static", PrecompressedStaticFiles(directory=pages_router.STATIC), name="static")

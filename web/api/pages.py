@@ -120,6 +120,12 @@ def open_data_page() -> Response:
     return page("open")
 
 
+@router.get("/board")
+def board_page() -> Response:
+    """The supervisors' board (考评看板): the period's figures, league tables, the grid's heat and the printable report."""
+    return page("board")
+
+
 @router.get("/cases/{ticket_id}/sheet")
 def case_sheet(ticket_id: Annotated[int, FastPath(ge=1, le=2**31 - 1)]) -> Response:
     """A case as an A4 sheet to print (案卷处理单); the page reads the case with the caller's own rights."""

@@ -21,6 +21,7 @@ await build({
     citizen: "src/citizen/main.js",
     hotline: "src/hotline/main.js",
     open: "src/open/main.js",
+    board: "src/board/main.js",
     sw: "src/mobile/sw.js",
     ui: "src/common/ui.css",
   },

@@ -1,0 +1,1 @@
+// the board (/board): see web/api/board.py
