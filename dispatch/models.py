@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint, text
@@ -174,7 +174,8 @@ class TicketEvent(Row, table=True):
     """One act on a case. Append-only; each event's hash covers its content and the previous hash."""
 
     __tablename__ = "ticket_event"
-    __table_args__ = (UniqueConstraint("ticket_id", "seq", name="uq_ticket_event_seq"),)
+    __table_args__ = (UniqueConstraint("ticket_id", "seq", name="uq_ticket_event_seq"),
+                      Index("ix_ticket_event_action_at", "action", "at"))  # a period's acts (evaluation)
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
@@ -190,6 +191,10 @@ class TicketEvent(Row, table=True):
     at: datetime = Field(sa_type=UTCDateTime, index=True)  # (acts of a day or period: the shift's overview)
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+    # facts of the moment, for evaluation (考评) as of any period's end; in the hash when set
+    department_code: str | None = Field(default=None, max_length=32)  # the department the act concerns
+    met_stage: str | None = Field(default=None, max_length=16)  # the SLA stage the act met (its timer fulfilled)
+    on_time: bool | None = None  # whether it met that stage within its limit (extensions, suspensions counted)
 
 
 class TicketCounter(Row, table=True):
@@ -331,3 +336,45 @@ class WebhookDelivery(Row, table=True):
     last_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class EvaluationScheme(Row, table=True):
+    """A version of the evaluation scheme (考评方案): indicators, weights, bands, grades and the thresholds
+    that open a rectification, as JSON (``dispatch.evaluation.scheme.Scheme``). Never changed once saved:
+    an edit is a new version, in force from its ``valid_from`` date; a period is scored with the version
+    in force on its first day."""
+
+    __tablename__ = "evaluation_scheme"
+
+    version: int | None = Field(default=None, primary_key=True)
+    valid_from: date = Field(index=True)
+    body: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON
+    note: str = Field(default="", max_length=200)
+    created_by: str = Field(default="", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Rectification(Row, table=True):
+    """整改: a poor grade or an indicator under its threshold, for the object's owner to fix and account for."""
+
+    __table_args__ = (UniqueConstraint("object", "subject", "period", "reason", name="uq_rectification_once"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    object: str = Field(max_length=16)  # department | street | community | cell | worker | …
+    subject: str = Field(max_length=32)  # its code (a department's or an area's) or a user's id
+    subject_name: str = Field(default="", max_length=120)
+    owner: str = Field(max_length=32, index=True)  # who must act: a department's code or a street's code
+    period: str = Field(max_length=32)  # e.g. 2026-10, 2026-Q3, 2026-10-01..2026-10-15
+    scheme_version: int
+    reason: str = Field(max_length=48)  # grade | an indicator's key
+    grade: str = Field(max_length=1)
+    score: float
+    indicator: str = Field(default="", max_length=32)
+    value: float | None = None
+    threshold: float | None = None
+    due_on: date
+    state: str = Field(default="open", max_length=8, index=True)  # open | closed
+    account: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # the written account
+    closed_by: str = Field(default="", max_length=64)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -264,15 +264,20 @@ def _record(
     *, session: Session, ticket: Ticket, actor: Actor, action: str, before: Status | None, at: datetime,
     reason: str = "", record: dict[str, Any] | None = None, timers: Timers | None = None,
 ) -> TicketEvent:
-    """Put an act on the case's record, apply its timers and tell the live feed."""
+    """Apply the act's timers, put it on the case's record with the facts evaluation reads (the department
+    it concerns, the stage it met and whether on time), and tell the live feed."""
     ticket.updated_at = at
     newcase.keep(session, ticket)
+    met = None
+    if timers is not None:
+        changed = sla.on_act(session=session, ticket=ticket, timers=timers, at=at, hours=(record or {}).get("hours"))
+        met = next((t for t in changed if t.stage in timers.fulfil and t.fulfilled_at == at), None)
     event = audit.append(
         session=session, ticket=ticket, actor=actor, action=action, from_status=before,
         to_status=ticket.status, at=at, reason=reason, payload=record,
+        department_code=ticket.department_code or (record or {}).get("returned_by"),
+        met_stage=met.stage if met else None, on_time=(met.anchor_remaining_s >= 0) if met else None,
     )
-    if timers is not None:
-        sla.on_act(session=session, ticket=ticket, timers=timers, at=at, hours=(record or {}).get("hours"))
     live.ticket_changed(session=session, ticket=ticket, action=action, at=at)
     return event
 
