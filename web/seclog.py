@@ -56,6 +56,7 @@ class SecurityKind(StrEnum):
     grid_import = "grid_import"
     grid_generate = "grid_generate"
     address_import = "address_import"
+    evaluation_scheme_change = "evaluation_scheme_change"
 
 
 @dataclass(frozen=True)

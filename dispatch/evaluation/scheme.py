@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from dispatch.models import EvaluationScheme
-from grid.errors import InvalidInput, NotFound
+from grid.errors import Conflict, InvalidInput, NotFound
 
 DEFAULT_FILE = Path(__file__).with_name("default_scheme.json")
 
@@ -173,7 +175,12 @@ def save(*, session: Session, body: dict, valid_from: date, today: date, note: s
                            today=today.isoformat())
     scheme = parse(body)
     ensure_default(session)
-    row = EvaluationScheme(valid_from=valid_from, body=canonical(scheme), note=note, created_by=by)
-    session.add(row)
-    session.flush()
+    last = session.exec(select(func.max(EvaluationScheme.version))).one()
+    row = EvaluationScheme(version=last + 1, valid_from=valid_from, body=canonical(scheme), note=note, created_by=by)
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:  # another admin saved version last + 1 at the same moment
+        raise Conflict(f"another version {last + 1} was saved at the same moment; reload and try again",
+                       code="scheme_saved_meanwhile") from None
     return row

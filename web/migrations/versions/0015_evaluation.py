@@ -8,11 +8,11 @@ Evaluation (issue 15). ``ticket_event`` keeps, for each act, the department it c
 met and whether on time (the facts a period is counted from, as of its end). ``evaluation_scheme``: the
 scheme's versions; ``rectification``: 整改 items opened by poor results.
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import grid.dbtypes
+from alembic import op
 
+import grid.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = '0015'
