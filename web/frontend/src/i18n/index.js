@@ -12,10 +12,11 @@ import adminGrid from "./admin_grid.js";
 import adminCatalogue from "./admin_catalogue.js";
 import adminDepartments from "./admin_departments.js";
 import hotline from "./hotline.js";
+import board from "./board.js";
 
 export const LANGS = ["zh-CN", "en"];
 const TABLE = {};
-for (const part of [lifecycle, common, mobile, map, desk, sheet, admin, adminGrid, adminCatalogue, adminDepartments, hotline]) {
+for (const part of [lifecycle, common, mobile, map, desk, sheet, admin, adminGrid, adminCatalogue, adminDepartments, hotline, board]) {
   for (const lang of LANGS) TABLE[lang] = { ...(TABLE[lang] || {}), ...(part[lang] || {}) };
 }
 
