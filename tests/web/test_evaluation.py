@@ -260,3 +260,31 @@ def test_the_scheme_is_versioned_data_and_a_period_keeps_the_version_in_force(ap
     assert wrong.status_code == 422 and wrong.json()["error"] == "period_invalid"
     csv = api.get("supervisor", "/api/v1/evaluation/scores.csv", params={"object": "department", "period": DAY})
     assert csv.status_code == 200 and csv.content.startswith("\ufeff对象,名称,得分,等级".encode())
+
+
+def test_the_cli_scores_drills_down_edits_the_scheme_and_rectifies(api: Api, clock, seeded, gridops, tmp_path):
+    out = tmp_path / "scores.csv"
+    result = gridops("evaluation", "scores", "department", DAY, "--out", out)
+    assert result.exit_code == 0, result.output
+    rows = {r[0]: r for r in (line.split(",") for line in out.read_text(encoding="utf-8-sig").splitlines()[1:])}
+    assert rows["SANITATION"][2:4] == ["75.0", "B"]
+    result = gridops("evaluation", "cases", "department", "SANITATION", "on_time_rate", DAY)
+    assert result.exit_code == 0 and "on_time_rate: 3/4" in result.output and result.output.count("✗") == 1
+    assert gridops("evaluation", "scores", "department", "2026-13").exit_code == 1
+
+    scheme = tmp_path / "scheme.json"
+    assert gridops("evaluation", "scheme", "--out", scheme).exit_code == 0
+    result = gridops("evaluation", "scheme-save", str(scheme), "--from", "2026-11-24", "--note", "同上")
+    assert result.exit_code == 0 and "version 2 saved" in result.output, result.output
+    result = gridops("evaluation", "scheme-save", str(scheme), "--from", "2026-11-01")
+    assert result.exit_code == 1 and "today" in result.output
+
+    at(clock, "08:00", day=24)
+    result = gridops("evaluation", "rectify", DAY)
+    assert result.exit_code == 0 and "SANITATION" in result.output and "1 items opened" in result.output
+    listed = gridops("evaluation", "items")
+    assert "on_time_rate" in listed.output
+    item = ok(api.get("supervisor", "/api/v1/evaluation/rectifications"))[0]["id"]
+    assert gridops("evaluation", "close-item", str(item), "--account", "短").exit_code == 1
+    assert gridops("evaluation", "close-item", str(item), "--account", "已调整排班，超时案件每日通报").exit_code == 0
+    assert ok(api.get("supervisor", "/api/v1/evaluation/rectifications")) == []

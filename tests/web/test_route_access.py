@@ -21,6 +21,7 @@ from sqlmodel import Session
 from starlette.routing import Mount, Route
 from starlette.websockets import WebSocketDisconnect
 
+from dispatch.evaluation.scheme import default_body
 from dispatch.models import Notification
 from tests.support.city import COMMUNITY_A, COMMUNITY_B, Api, City, cell_centre
 from tests.web.test_bad_input import jpeg
@@ -43,6 +44,7 @@ ADMIN = frozenset({"admin"})
 REPORTERS = frozenset({"worker", "dispatcher", "shift_lead", "admin", "operator"})  # dispatch.service.REPORTER_ROLES
 CONTACT_SEERS = frozenset({"operator", "shift_lead", "supervisor"})  # dispatch.privacy.FULL: a caller's cases
 URGERS = frozenset({"shift_lead", "supervisor"})  # who may "urge" in the lifecycle table
+EVALUATORS = frozenset({"supervisor", "admin"})  # web.api.evaluation.READERS
 
 # The two cases of the test: A, worker_a's report in its own cell of community A, dispatched to SANITATION;
 # B, worker_b's report in community B, a manhole cover for WATER. Each carries a photo.
@@ -135,6 +137,19 @@ TABLE: dict[str, Entry | tuple[Entry, ...]] = {
                                           Entry(SIGNED_IN, path={"fmt": "geojson"})),
     "GET /api/v1/callbacks": Entry(CONTACT_SEERS),
     "GET /api/v1/stats/shift": Entry(frozenset({"dispatcher", "shift_lead", "supervisor", "admin"})),
+    # evaluation (web.api.evaluation): supervisors and admins; a department sees and closes its own 整改 items
+    "GET /api/v1/evaluation/scores": Entry(EVALUATORS, query={"object": "department", "period": "2026-11"}),
+    "GET /api/v1/evaluation/scores.{fmt}": (
+        Entry(EVALUATORS, path={"fmt": "csv"}, query={"object": "street", "period": "2026-11"}),
+        Entry(EVALUATORS, path={"fmt": "xlsx"}, query={"object": "worker", "period": "2026-11"})),
+    "GET /api/v1/evaluation/cases": Entry(EVALUATORS, query={"object": "department", "subject": "SANITATION",
+                                                             "indicator": "on_time_rate", "period": "2026-11"}),
+    "GET /api/v1/evaluation/schemes": Entry(EVALUATORS),
+    "POST /api/v1/evaluation/schemes": Entry(ADMIN, ok=201, body={"valid_from": "2031-01-01", "body": default_body()}),
+    "GET /api/v1/evaluation/rectifications": Entry(EVALUATORS | {"department"}),
+    "POST /api/v1/evaluation/rectifications/open": Entry(EVALUATORS, ok=201, query={"period": "2026-10"}),
+    "POST /api/v1/evaluation/rectifications/{item_id}/close": Entry(
+        EVALUATORS | {"department"}, ok=404, path={"item_id": "999"}, body={"account": "已整改完毕，并建立长效机制"}),
     "GET /api/v1/nearby": Entry(SIGNED_IN, query={"lat": str(LAT), "lng": str(LNG), "category_code": "E0101"}),
     "GET /api/v1/stats/today": Entry(SIGNED_IN),
     "GET /api/v1/tickets/{ticket_id}": Entry(SIGNED_IN, about="case"),

@@ -13,6 +13,7 @@ from web.cli import gridtools
 from web.cli.accounts import token_app, user_app
 from web.cli.addresses import address_app
 from web.cli.calendars import calendar_app, sla_app
+from web.cli.evaluation import evaluation_app
 from web.cli.exports import export_app
 from web.cli.support import _engine, _fail, _session, _transaction, console, err
 from web.db import NotMigrated, require_migrated, upgrade
@@ -30,7 +31,7 @@ department_app = typer.Typer(help="Departments: calendars and webhooks.", no_arg
 for sub, name in [(db_app, "db"), (grid_app, "grid"), (catalogue_app, "catalogue"), (rule_app, "rule"),
                   (user_app, "user"), (audit_app, "audit"), (calendar_app, "calendar"), (sla_app, "sla"),
                   (department_app, "department"), (token_app, "token"), (address_app, "address"),
-                  (export_app, "export")]:
+                  (export_app, "export"), (evaluation_app, "evaluation")]:
     app.add_typer(sub, name=name)
 grid_app.command("import")(gridtools.grid_import)
 grid_app.command("generate")(gridtools.generate)
