@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import anyio
 from fastapi import FastAPI, HTTPException, WebSocket, WebSocketDisconnect
@@ -19,10 +20,10 @@ from grid.errors import DomainError
 from grid.people import Actor
 from web.api import accounts as accounts_router
 from web.api import addresses as addresses_router
+from web.api import board as board_router
 from web.api import catalogue as catalogue_router
 from web.api import departments as departments_router
 from web.api import errors
-from web.api import board as board_router
 from web.api import evaluation as evaluation_router
 from web.api import exports as exports_router
 from web.api import grid as grid_router
@@ -89,7 +90,8 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
             state.scheduler = SlaScheduler(engine, sweep_seconds=settings.sla_sweep_seconds,
                                            webhook_timeout=settings.webhook_timeout_seconds,
                                            webhook_max_attempts=settings.webhook_max_attempts,
-                                           on_fired=state.hub.notify, media_dir=settings.media_dir)
+                                           on_fired=state.hub.notify, media_dir=settings.media_dir,
+                                           timezone=ZoneInfo(settings.timezone))
             state.scheduler.start()
         yield
         if state.scheduler is not None:

@@ -288,3 +288,15 @@ def test_the_cli_scores_drills_down_edits_the_scheme_and_rectifies(api: Api, clo
     assert gridops("evaluation", "close-item", str(item), "--account", "短").exit_code == 1
     assert gridops("evaluation", "close-item", str(item), "--account", "已调整排班，超时案件每日通报").exit_code == 0
     assert ok(api.get("supervisor", "/api/v1/evaluation/rectifications")) == []
+
+
+def test_the_scheduler_opens_last_months_items_once_the_month_is_over(api: Api, clock, seeded, engine):
+    from web.background.scheduler import SlaScheduler
+
+    scheduler = SlaScheduler(engine)
+    assert scheduler.rectify_once() == 0  # November is not over: October had nothing to rectify
+    clock.set(datetime(2026, 12, 1, 1, 0, tzinfo=SH))
+    assert scheduler.rectify_once() == 1  # November: SANITATION's on-time rate 3/4 is under 0.8
+    assert SlaScheduler(engine).rectify_once() == 0  # another process, or a restart: nothing twice
+    items = ok(api.get("supervisor", "/api/v1/evaluation/rectifications"))
+    assert [(i["period"], i["subject"], i["reason"]) for i in items] == [("2026-11", "SANITATION", "on_time_rate")]

@@ -105,6 +105,7 @@ TABLE: dict[str, Entry | tuple[Entry, ...]] = {
     "GET /c/t/{token}": Entry(ANYONE, ok=PAGE, path={"token": "A" * 32}),  # (the page asks the API for the case)
     "GET /hotline": Entry(ANYONE, ok=PAGE),
     "GET /open": Entry(ANYONE, ok=PAGE),  # the open-data page
+    "GET /board": Entry(ANYONE, ok=PAGE),  # the supervisors' board (its data: /api/v1/board)
     # open data (web.api.opendata): no account, rate-limited like the public API
     "GET /open/v1/cases.csv": Entry(ANYONE),
     "GET /open/v1/cases.geojson": Entry(ANYONE),
@@ -137,6 +138,7 @@ TABLE: dict[str, Entry | tuple[Entry, ...]] = {
                                           Entry(SIGNED_IN, path={"fmt": "geojson"})),
     "GET /api/v1/callbacks": Entry(CONTACT_SEERS),
     "GET /api/v1/stats/shift": Entry(frozenset({"dispatcher", "shift_lead", "supervisor", "admin"})),
+    "GET /api/v1/board": Entry(frozenset({"supervisor", "admin"}), query={"period": "2026-11"}),
     # evaluation (web.api.evaluation): supervisors and admins; a department sees and closes its own 整改 items
     "GET /api/v1/evaluation/scores": Entry(EVALUATORS, query={"object": "department", "period": "2026-11"}),
     "GET /api/v1/evaluation/scores.{fmt}": (

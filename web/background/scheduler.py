@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -20,6 +21,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from dispatch import escalation
+from dispatch.evaluation import periods, rectify
 from dispatch.photos import sweep_orphans
 from grid.clock import utcnow
 from web.background.webhooks import deliver_due
@@ -33,13 +35,16 @@ WEBHOOK_JOB = "webhooks"
 WEBHOOK_EVERY_S = 2.0  # how often pending deliveries are looked for (an indexed query)
 SWEEP_JOB = "photo-sweep"
 SWEEP_EVERY_S = 3600.0  # photo files a crash left without a row
+RECTIFY_JOB = "rectification"
+RECTIFY_EVERY_S = 3600.0  # when a month has ended, its rectification items are opened within the hour
 
 
 class SlaScheduler:
     def __init__(self, engine: Engine, *, sweep_seconds: float = 30.0, webhook_timeout: float = 5.0,
                  webhook_max_attempts: int = 8, on_fired: Callable[[], None] | None = None,
-                 media_dir: Path | None = None) -> None:
-        self.media_dir = media_dir
+                 media_dir: Path | None = None, timezone: ZoneInfo = ZoneInfo("Asia/Shanghai")) -> None:
+        self.media_dir, self.timezone = media_dir, timezone
+        self.rectified: str | None = None  # the last month whose items this process opened
         self.on_fired = on_fired
         self.engine, self.sweep = engine, timedelta(seconds=sweep_seconds)
         self.webhook_timeout, self.webhook_max_attempts = webhook_timeout, webhook_max_attempts
@@ -56,6 +61,8 @@ class SlaScheduler:
                                 next_run_time=datetime.now(UTC))
         if self.media_dir is not None:
             self._scheduler.add_job(self._sweep_photos, IntervalTrigger(seconds=SWEEP_EVERY_S), id=SWEEP_JOB)
+        self._scheduler.add_job(self._rectify, IntervalTrigger(seconds=RECTIFY_EVERY_S), id=RECTIFY_JOB,
+                                next_run_time=datetime.now(UTC) + timedelta(seconds=60))
         self._scheduler.start()
 
     def shutdown(self) -> None:
@@ -99,6 +106,25 @@ class SlaScheduler:
                 log.info("removed %d photo file(s) that no case names (left by a crash)", removed)
         except Exception:
             log.exception("photo sweep failed")
+
+    def rectify_once(self) -> int:
+        """Open last month's rectification items, once it has ended (整改: idempotent; several processes may)."""
+        month = periods.current_month(utcnow(), self.timezone)
+        last = periods.parse(f"{(month.first - timedelta(days=1)):%Y-%m}", self.timezone)
+        if self.rectified == last.label:
+            return 0
+        with Session(self.engine, expire_on_commit=False) as session, Unit(session):
+            made = len(rectify.open_items(session=session, period=last, now=utcnow()))
+        self.rectified = last.label
+        if made:
+            log.info("rectification: %d item(s) opened for %s", made, last.label)
+        return made
+
+    def _rectify(self) -> None:
+        try:
+            self.rectify_once()
+        except Exception:  # another process opened the same item at the same moment, or the database is away
+            log.exception("opening rectification items failed; the next run retries")
 
     def _deliver(self) -> None:
         try:
