@@ -83,10 +83,10 @@ def seed(api: Api, clock) -> dict[str, int]:  # noqa: ANN001
 
 @pytest.fixture
 def seeded(api: Api, clock, engine):  # noqa: ANN001, ANN201
-    from grid.models import Role
-    from grid.people import create_user
     from sqlmodel import Session
 
+    from grid.models import Role
+    from grid.people import create_user
     from web.auth import issue_token
 
     with Session(engine) as s:  # ENFORCEMENT needs a clerk to return its case
@@ -141,7 +141,8 @@ def test_a_seeded_day_counts_scores_and_grades_as_worked_out_by_hand(api: Api, c
     assert street["f"]["cases"]["value"] == 6
     assert fig(street, "closure_rate") == (3, 4)  # P went back, Q was withdrawn: not due to close
     assert fig(street, "on_time_close_rate") == (2, 3)  # B's last handling was late
-    assert street["f"]["cases_per_cell"]["value"] == pytest.approx(0.5) and street["f"]["cases_per_cell"]["points"] == 10
+    per_cell = street["f"]["cases_per_cell"]
+    assert per_cell["value"] == pytest.approx(0.5) and per_cell["points"] == 10  # 6 cases in 12 cells
     assert fig(street, "public_found_rate") == (2, 6)  # P (citizen) and Q (hotline)
     # 10 + 30 × 3/4 + 30 × 2/3 + 30 × (1 − 1/3) = 10 + 22.5 + 20 + 20
     assert street["score"] == 72.5 and street["grade"] == "C"

@@ -122,7 +122,7 @@ def open_data_page() -> Response:
 
 @router.get("/board")
 def board_page() -> Response:
-    """The supervisors' board (考评看板): the period's figures, league tables, the grid's heat and the printable report."""
+    """The supervisors' board (考评看板): the period's figures, league tables, the grid's heat, the printable report."""
     return page("board")
 
 
