@@ -269,6 +269,12 @@ def test_the_cli_scores_drills_down_edits_the_scheme_and_rectifies(api: Api, clo
     assert result.exit_code == 0, result.output
     rows = {r[0]: r for r in (line.split(",") for line in out.read_text(encoding="utf-8-sig").splitlines()[1:])}
     assert rows["SANITATION"][2:4] == ["75.0", "B"]
+    book = tmp_path / "scores.xlsx"
+    assert gridops("evaluation", "scores", "street", DAY, "--out", book, "--lang", "en").exit_code == 0
+    from openpyxl import load_workbook
+
+    sheet = list(load_workbook(book).active.values)
+    assert sheet[0][:4] == ("subject", "name", "score", "grade") and (sheet[1][0], sheet[1][2]) == (STREET, 72.5)
     result = gridops("evaluation", "cases", "department", "SANITATION", "on_time_rate", DAY)
     assert result.exit_code == 0 and "on_time_rate: 3/4" in result.output and result.output.count("✗") == 1
     assert gridops("evaluation", "scores", "department", "2026-13").exit_code == 1

@@ -3,8 +3,6 @@ rectification items (整改) that poor results open."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
@@ -20,6 +18,7 @@ from grid.clock import utcnow
 from grid.errors import Forbidden, NotFound
 from grid.models import Role
 from grid.people import Actor
+from web import evaluation_files as files
 from web import seclog
 from web.api import errors
 from web.api.deps import ActorDep, SessionDep, SourceDep, StateDep, UnitDep
@@ -131,47 +130,20 @@ def get_cases(session: SessionDep, actor: ActorDep, state: StateDep, object: Obj
                         period=_period(period, state))
 
 
-LABELS = {"zh": ("对象", "名称", "得分", "等级"), "en": ("subject", "name", "score", "grade")}
-
-
 @router.get("/scores.{fmt}", response_class=Response,
-            responses={200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument."
-                                         "spreadsheetml.sheet": {}}, "description": "the scores as a file"},
-                       **errors.responses(403, 422)})
+            responses={200: {"content": {media.split(";")[0]: {} for media in files.MEDIA.values()},
+                             "description": "the scores as a file"}, **errors.responses(403, 422)})
 def export_scores(fmt: Annotated[Literal["csv", "xlsx"], Path()], session: SessionDep, actor: ActorDep,
                   state: StateDep, object: ObjectName, period: PeriodQuery,  # noqa: A002
                   lang: Literal["zh", "en"] = "zh") -> Response:
-    """The scores as CSV (UTF-8 with a BOM, for Excel) or XLSX: per subject its score, grade and every figure."""
+    """The scores as CSV (UTF-8 with a BOM, for Excel) or XLSX: per subject its score, grade, every figure and
+    every figure's numerator/denominator, the scheme's version and the period."""
     _reader(actor)
     p = _period(period, state)
     version, results = scores.evaluate(session=session, obj=object, period=p)
-    keys = [f.key for f in results[0].figures] if results else []
-    head = [*LABELS[lang], *keys, *(f"{k} ({'分子/分母' if lang == 'zh' else 'n/d'})" for k in keys),
-            "方案版本" if lang == "zh" else "scheme version", "期间" if lang == "zh" else "period"]
-    rows = [[r.subject, r.name, r.score, r.grade,
-             *(None if f.value is None else round(f.value, 4) for f in r.figures),
-             *(f"{f.as_dict()['numerator']}/{f.as_dict()['denominator']}" if f.kind != "count" else str(f.rows)
-               for f in r.figures), version.version, p.label] for r in results]
-    name = f"gridops-evaluation-{object}-{p.label.replace('..', '_')}.{fmt}"
-    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
-    if fmt == "csv":
-        out = io.StringIO()
-        out.write("\ufeff")
-        writer = csv.writer(out)
-        writer.writerow(head)
-        writer.writerows(rows)
-        return Response(out.getvalue().encode(), media_type="text/csv; charset=utf-8", headers=disposition)
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("考评" if lang == "zh" else "evaluation")
-    sheet.append(head)
-    for row in rows:
-        sheet.append(row)
-    data = io.BytesIO()
-    book.save(data)
-    return Response(data.getvalue(), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers=disposition)
+    data = files.write(fmt, files.table(results, version, p, lang), sheet="考评" if lang == "zh" else "evaluation")
+    return Response(data, media_type=files.MEDIA[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{files.file_name(object, p, fmt)}"'})
 
 
 # --- schemes ---------------------------------------------------------------------------------------

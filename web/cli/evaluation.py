@@ -44,7 +44,9 @@ def _pct(value: float | None, kind: str) -> str:
 def scores_cmd(
     obj: Annotated[str, typer.Argument(metavar="OBJECT", help=OBJECT_HELP)],
     period: Annotated[str, typer.Argument(help="2026-11, 2026-Q4, 2026-W47, 2026-11-29 or 2026-11-01..2026-11-15")],
-    out: Annotated[Path | None, typer.Option("--out", dir_okay=False, help="also write them to a CSV file")] = None,
+    out: Annotated[Path | None, typer.Option("--out", dir_okay=False, help="also write them to a .csv or .xlsx file")
+                   ] = None,
+    lang: Annotated[str, typer.Option(help="the file's headers: zh or en")] = "zh",
 ) -> None:
     """Every subject's score and grade for the period, with each figure as numerator/denominator."""
     from dispatch.evaluation.scores import evaluate
@@ -64,13 +66,12 @@ def scores_cmd(
                         for f in r.figures))
     console.print(table)
     if out:
-        import csv
+        from web import evaluation_files as files
 
-        with out.open("w", encoding="utf-8-sig", newline="") as file:
-            write = csv.writer(file).writerow
-            write(["subject", "name", "score", "grade", *keys, "scheme_version", "period"])
-            for r in results:
-                write([r.subject, r.name, r.score, r.grade, *(f.value for f in r.figures), version.version, p.label])
+        fmt = out.suffix.lstrip(".").lower()
+        if fmt not in files.MEDIA or lang not in files.HEAD:
+            _fail("write to a .csv or .xlsx file, with --lang zh or en")
+        out.write_bytes(files.write(fmt, files.table(results, version, p, lang)))  # type: ignore[arg-type]
         console.print(f"{len(results)} rows written to {out}")
 
 
