@@ -8,6 +8,7 @@ import { applyI18n, lang, langSwitch, t } from "../i18n/index.js";
 import { decodeAreas } from "../map/data.js";
 import { categoryChart, heatChart, onTimeChart, resizeAll, trendChart } from "./charts.js";
 import { closeDrill, openList, openScore, redrawDrill, value } from "./drill.js";
+import { initRect, loadRect, renderRect } from "./rectify.js";
 
 const $ = (sel) => document.querySelector(sel);
 const DAY_MS = 86_400_000;
@@ -166,6 +167,7 @@ function render() {
   renderLines();
   renderCharts();
   renderScores();
+  renderRect();
   redrawDrill(categoryName);
 }
 
@@ -230,12 +232,13 @@ async function main() {
   $("#picker").addEventListener("submit", (e) => { e.preventDefault(); load(pickedLabel()); });
   $("#print").addEventListener("click", () => window.print());
   $("#drill-close").addEventListener("click", closeDrill);
+  initRect(() => state.board?.period.label || pickedLabel());
   document.addEventListener("keydown", (e) => { if (e.key === "Escape" && !$("#drill").hidden) closeDrill(); });
   window.addEventListener("resize", () => resizeAll());
   window.addEventListener("beforeprint", () => forPrint(true));
   window.addEventListener("afterprint", () => forPrint(false));
   window.matchMedia("print").addEventListener("change", (e) => forPrint(e.matches));
-  await load(pickedLabel());
+  await Promise.all([load(pickedLabel()), loadRect()]);
 }
 
 main();

@@ -9,6 +9,7 @@ import { actionLabel, applyI18n, langSwitch, statusLabel, t } from "../i18n/inde
 import { openActForm } from "./actform.js";
 import { byLight, EMPTY, renderFilters, ticketQuery } from "./filters.js";
 import { dropMinimap, showMinimap } from "./minimap.js";
+import { drawRectify, loadRectify, offerRectify } from "./rectify.js";
 
 const OPEN = ["dispatched", "accepted", "rework", "return_requested", "extension_requested",
   "suspension_requested", "suspended", "resolved"];
@@ -44,6 +45,7 @@ function shell(me) {
           <button data-tab="queue" class="on" data-i18n="desk.queue"></button>
           <button data-tab="history" data-i18n="desk.history"></button>
           <button data-tab="appeals" data-i18n="desk.appeals"></button>
+          <button data-tab="rectify" hidden><span data-i18n="desk.rectify"></span> <span class="count" id="rect-count"></span></button>
         </div>
         <details class="filter-box" id="filter-box"><summary data-i18n="desk.filters"></summary>
           <div class="filters" id="filters"></div></details>
@@ -65,6 +67,7 @@ function shell(me) {
   document.querySelector("#logout").addEventListener("click", logout);
   document.querySelectorAll(".tabs button").forEach((b) => b.addEventListener("click", () => {
     state.tab = b.dataset.tab;
+    document.querySelector(".desk").dataset.tab = state.tab; // the 整改 tab: no search, filters nor bulk bar
     document.querySelectorAll(".tabs button").forEach((x) => x.classList.toggle("on", x === b));
     state.selected = null; // a case of the other tab stays out of this one's detail pane
     state.detail = null;
@@ -88,6 +91,7 @@ function drawFilters() {
 let loads = 0;  // a slower answer to an earlier load (another tab, older filters) never draws over a newer one
 async function load() {
   const mine = ++loads;
+  if (state.tab === "rectify") { state.items = []; await loadRectify(); return; } // its own list (rectify.js)
   // the closed tab: closed cases, and those whose bad rating is under review (the department may appeal it)
   const statuses = state.tab === "queue" ? OPEN : state.tab === "history" ? ["closed", "reviewing"] : [];
   const query = { ...ticketQuery(state.filters, statuses), limit: state.tab === "queue" ? 300 : 100 };
@@ -111,6 +115,7 @@ function left(item) {  // remaining working seconds now, counting down between r
 }
 
 function renderList() {
+  if (state.tab === "rectify") { drawRectify(); return; }
   const list = document.querySelector("#list");
   // a redraw keeps the keyboard where it was: on the same case's row or checkbox
   const had = list.contains(document.activeElement) ? document.activeElement : null;
@@ -221,6 +226,7 @@ function renderDetail() {
   const main = document.querySelector("#detail");
   if (!d) {
     dropMinimap();
+    if (state.tab === "rectify") { drawRectify(); return; }
     main.innerHTML = `<p class="muted">${t("desk.choose")}</p>`;
     return;
   }
@@ -353,6 +359,7 @@ async function main() {
   drawFilters();
   document.addEventListener("keydown", onKey);
   await load();
+  offerRectify(document.querySelector(".tabs [data-tab=rectify]"));
   setInterval(tick, 1000);
   let pending = null;
   const touched = new Set(); // every case named by the events of one burst, not only the last one's
