@@ -74,8 +74,18 @@ def test_the_board_shows_a_seeded_month_drills_down_and_prints_on_a4(browser, li
     assert audit(page, "board") == []
     note = api(live_server, web_city.tokens["supervisor"], "GET", "/evaluation/scores",
                params={"object": "department", "period": "2026-11"})["scheme"]["note"]  # (an admin's words)
-    problems = layout_problems(page, "board", "zh-CN", [a["case_number"], "supervisor", note, "Q1", "Q2", "Q3", "Q4"])
+    problems = layout_problems(page, "board", "zh-CN", [a["case_number"], "supervisor", note, "Q1", "Q2", "Q3", "Q4",
+                                                     "worker_a", "worker_b"])  # (user names: data)
     assert problems == [], "\n".join(problems)
+
+    # the posts' league table: grid workers first; worker_a's 2 reports valid, none missed, its check on time:
+    # 40 + 20 + 20 standing for the 100 (nothing to verify) = 100, grade A
+    worker = page.locator(f"#posts tr[data-subject='{web_city.actors['worker_a'].user_id}']")
+    assert worker.locator("td").all_inner_texts()[1:3] == ["100.0", "A"], page.inner_text("#posts")
+    page.select_option("#post", "shift_lead")  # the shift lead closed A on time: 按时结案率 100 %
+    lead = page.locator(f"#posts tr[data-subject='{web_city.actors['shift_lead'].user_id}']")
+    lead.wait_for()
+    assert lead.locator("td").all_inner_texts()[-1] == "100.0%", page.inner_text("#posts")
 
     row.locator("button").click()
     page.wait_for_selector("#drill:not([hidden])[data-ready='1']")

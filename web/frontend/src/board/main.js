@@ -15,8 +15,17 @@ const DAY_MS = 86_400_000;
 const PRINT_WIDTH = 680; // px: A4's 210 mm less the 15 mm margins, at 96 px to the inch
 const TODAY = ["reported", "registered", "closed", "overdue", "open", "overdue_now"];
 const TOTALS = ["reported", "registered", "closed", "overdue"];
-const COLUMNS = { department: ["cases", "closure_rate", "on_time_rate"], street: ["cases", "closure_rate", "on_time_close_rate"] };
-const state = { board: null, scores: { department: null, street: null }, categories: new Map(), cells: null };
+const AREA = ["cases", "closure_rate", "on_time_close_rate"];
+const COLUMNS = {
+  department: ["cases", "closure_rate", "on_time_rate"], street: AREA, community: AREA,
+  worker: ["valid_report_rate", "missed_rate", "verify_on_time_rate", "check_on_time_rate"],
+  shift_lead: ["register_on_time_rate", "accurate_register_rate", "close_on_time_rate"],
+  dispatcher: ["dispatches", "dispatch_on_time_rate", "accurate_dispatch_rate"],
+  operator: ["intake", "valid_intake_rate", "callback_rate"],
+};
+const BOXES = { department: "#departments", street: "#streets" }; // the posts' table: #posts, whichever is picked
+const state = { board: null, scores: { department: null, street: null, post: null }, post: "worker", categories: new Map(),
+  cells: null };
 
 const en = () => lang() === "en";
 const categoryName = (code) => {
@@ -114,9 +123,9 @@ function renderCharts() {
   }
 }
 
-function league(object) {
-  const box = $(object === "department" ? "#departments" : "#streets");
-  const scores = state.scores[object];
+function league(object, key = object) {
+  const box = $(BOXES[object] || "#posts");
+  const scores = state.scores[key];
   if (!scores) {
     box.innerHTML = `<p class="muted">${escapeHtml(t("board.no_scores"))}</p>`;
     return;
@@ -150,6 +159,8 @@ function league(object) {
 function renderScores() {
   league("department");
   league("street");
+  league(state.post, "post");
+  $("#post-name").textContent = t(`board.post.${state.post}`);
   const items = state.scores.department?.items || [];
   const shown = onTimeChart(items, (item) => openScore({ object: "department", item, indicator: "on_time_rate",
     period: state.board.period.label }, categoryName));
@@ -191,8 +202,9 @@ async function load(label) {
     state.board = await api("/board", { query: { period: label } });
     const period = state.board.period.label;
     history.replaceState(null, "", `${location.pathname}?period=${encodeURIComponent(period)}`);
-    const [department, street, decoded] = await Promise.all([scores("department", period), scores("street", period), cells]);
-    state.scores = { department, street };
+    const [department, street, post, decoded] = await Promise.all([scores("department", period),
+      scores("street", period), scores(state.post, period), cells]);
+    state.scores = { department, street, post };
     if (decoded) state.cells = decoded;
     status.textContent = "";
     render();
@@ -231,6 +243,11 @@ async function main() {
   $("#kind").addEventListener("change", showKind);
   $("#picker").addEventListener("submit", (e) => { e.preventDefault(); load(pickedLabel()); });
   $("#print").addEventListener("click", () => window.print());
+  $("#post").addEventListener("change", async (e) => {  // another post's (or the communities') league table
+    state.post = e.target.value;
+    state.scores.post = state.board ? await scores(state.post, state.board.period.label) : null;
+    renderScores();
+  });
   $("#drill-close").addEventListener("click", closeDrill);
   initRect(() => state.board?.period.label || pickedLabel());
   document.addEventListener("keydown", (e) => { if (e.key === "Escape" && !$("#drill").hidden) closeDrill(); });
