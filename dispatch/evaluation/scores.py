@@ -52,6 +52,7 @@ class Result:
     subject: str
     name: str
     figures: list[Figure] = field(default_factory=list)
+    name_en: str = ""
     score: float | None = None
     grade: str | None = None
 
@@ -70,10 +71,11 @@ def window(obj: str, period: Period) -> ind.Window:
     return ind.Window(period.start, period.end, obj if obj in AREA_LEVELS else "street")
 
 
-def _subjects(session: Session, obj: str) -> dict[str, str]:
+def _subjects(session: Session, obj: str) -> dict[str, str | tuple[str, str]]:
     """Everyone and everything of the kind, by subject key, with its name (scored even with nothing to count)."""
     if obj == "department":
-        return dict(session.execute(select(Department.code, Department.name).order_by(Department.code)).all())
+        return {c: (n, e) for c, n, e in session.execute(select(Department.code, Department.name, Department.name_en)
+                                                          .order_by(Department.code)).all()}
     if obj in AREA_LEVELS:
         return dict(session.execute(select(Area.code, Area.name).where(Area.level == AreaLevel(obj))
                                     .order_by(Area.code)).all())
@@ -134,7 +136,7 @@ def evaluate(*, session: Session, obj: str, period: Period) -> tuple[EvaluationS
     specs = part.indicators if part else []
     w = window(obj, period)
     names = _subjects(session, obj)
-    results = {s: Result(s, n) for s, n in names.items()}
+    results = {s: Result(s, n[0], name_en=n[1]) if isinstance(n, tuple) else Result(s, n) for s, n in names.items()}
     cells = _cells(session, obj) if kind == "area" else {}
     for spec in specs:
         lower = OBJECTS[kind][spec.key]

@@ -67,6 +67,7 @@ class FigureOut(BaseModel):
 class ResultOut(BaseModel):
     subject: str = Field(description="a department's or an area's code, or a person's user id")
     name: str
+    name_en: str = Field(description="a department's English name; empty for areas and people")
     score: float | None = Field(description="null: nothing to count in the period")
     grade: Literal["A", "B", "C", "D", "E"] | None
     indicators: list[FigureOut]
@@ -96,7 +97,7 @@ def get_scores(session: SessionDep, actor: ActorDep, state: StateDep, object: Ob
     version, results = scores.evaluate(session=session, obj=object, period=p)
     return {"object": object, "period": p.as_dict(utcnow()),
             "scheme": {"version": version.version, "valid_from": version.valid_from, "note": version.note},
-            "items": [{"subject": r.subject, "name": r.name, "score": r.score, "grade": r.grade,
+            "items": [{"subject": r.subject, "name": r.name, "name_en": r.name_en, "score": r.score, "grade": r.grade,
                        "indicators": [f.as_dict() for f in r.figures]} for r in results]}
 
 

@@ -5,6 +5,7 @@ import { BarChart, LineChart, MapChart } from "echarts/charts";
 import { GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } from "echarts/components";
 import { CanvasRenderer } from "echarts/renderers";
 import { t } from "../i18n/index.js";
+import { subjectName } from "./drill.js";
 
 echarts.use([BarChart, LineChart, MapChart, GridComponent, LegendComponent, TooltipComponent, VisualMapComponent,
   CanvasRenderer]);
@@ -75,7 +76,7 @@ export function onTimeChart(items, onPick) {
     animation: false,
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: (v) => `${v}%` },
     grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
-    xAxis: { type: "category", data: rows.map((i) => i.name || i.subject), axisLabel: { ...axisText, interval: 0, rotate: rows.length > 6 ? 30 : 0 } },
+    xAxis: { type: "category", data: rows.map(subjectName), axisLabel: { ...axisText, interval: 0, rotate: rows.length > 6 ? 30 : 0 } },
     yAxis: { type: "value", min: 0, max: 100, axisLabel: { ...axisText, formatter: "{value}%" } },
     series: [{ name: t("board.series.on_time"), type: "bar", color: COLORS.ontime, barMaxWidth: 36,
       data: rows.map((i) => Math.round(rate(i).value * 1000) / 10),

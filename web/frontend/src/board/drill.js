@@ -2,12 +2,17 @@
 // marked counted or not), or a chart's slice from the case list (GET /tickets with the period's dates).
 // Case numbers open the case sheet.
 import { api, escapeHtml } from "../common/api.js";
-import { statusLabel, t } from "../i18n/index.js";
+import { lang, statusLabel, t } from "../i18n/index.js";
 
 const LIST_LIMIT = 200;
 const $ = (sel) => document.querySelector(sel);
 let shown = null; // what the panel shows, redrawn when the language changes
 let opener = null; // the element that opened the panel: the focus goes back to it
+
+/** A subject's name in the page's language (departments have an English one; areas and people their own). */
+export function subjectName(item) {
+  return (lang() === "en" && item.name_en) || item.name || item.subject;
+}
 
 export function value(indicator) {
   if (indicator.value === null || indicator.value === undefined) return t("board.none");
@@ -42,7 +47,7 @@ function render(categoryName) {
     const ratio = ind && ind.kind !== "count" && ind.denominator !== null && ind.denominator !== undefined;
     const figure = !ind ? "" : ratio ? t("board.drill_value", { value: value(ind), numerator: ind.numerator, denominator: ind.denominator })
       : value(ind);
-    body.innerHTML = `<p class="drill-subject"><b>${escapeHtml(t("board.drill_of", { subject: s.item.name || s.item.subject,
+    body.innerHTML = `<p class="drill-subject"><b>${escapeHtml(t("board.drill_of", { subject: subjectName(s.item),
       indicator: t(`board.ind.${s.indicator}`) }))}</b> ${escapeHtml(figure)}</p>
       <div class="chips">${chips}</div>
       ${s.data ? `<p class="muted">${escapeHtml(t("board.drill_total", { total: s.data.total }))}</p>${table(s.data.items, true, categoryName)}`

@@ -7,7 +7,7 @@ import { api, currentUser, escapeHtml, logout } from "../common/api.js";
 import { applyI18n, lang, langSwitch, t } from "../i18n/index.js";
 import { decodeAreas } from "../map/data.js";
 import { categoryChart, heatChart, onTimeChart, resizeAll, trendChart } from "./charts.js";
-import { closeDrill, openList, openScore, redrawDrill, value } from "./drill.js";
+import { closeDrill, openList, openScore, redrawDrill, subjectName, value } from "./drill.js";
 import { initRect, loadRect, renderRect } from "./rectify.js";
 
 const $ = (sel) => document.querySelector(sel);
@@ -142,7 +142,7 @@ function league(object, key = object) {
     }).join("");
     return `<tr data-subject="${escapeHtml(item.subject)}" data-grade="${escapeHtml(item.grade || "")}">
       <td class="num">${i + 1}</td>
-      <th scope="row"><button type="button" class="link" data-open="${i}">${escapeHtml(item.name || item.subject)}</button></th>
+      <th scope="row"><button type="button" class="link" data-open="${i}">${escapeHtml(subjectName(item))}</button></th>
       <td class="num">${item.score === null ? t("board.none") : item.score.toFixed(1)}</td>
       <td class="grade grade-${escapeHtml(item.grade || "none")}">${escapeHtml(item.grade || t("board.none"))}</td>${cells}</tr>`;
   }).join("");
@@ -165,7 +165,7 @@ function renderScores() {
   const shown = onTimeChart(items, (item) => openScore({ object: "department", item, indicator: "on_time_rate",
     period: state.board.period.label }, categoryName));
   $("#on-time").setAttribute("aria-label", shown.length ? t("board.on_time_summary", {
-    list: shown.map((i) => `${i.name || i.subject} ${value(i.indicators.find((x) => x.key === "on_time_rate"))}`).join(t("list.sep")) })
+    list: shown.map((i) => `${subjectName(i)} ${value(i.indicators.find((x) => x.key === "on_time_rate"))}`).join(t("list.sep")) })
     : t("board.no_scores"));
 }
 
