@@ -33,7 +33,8 @@ def event_hash(event: TicketEvent) -> str:
         event.ticket_id, event.seq, event.actor_id, event.actor_name, event.role, event.action,
         event.from_status, event.to_status, event.reason, event.payload, at, event.prev_hash,
     ]
-    facts = [event.department_code, event.met_stage, event.on_time]
+    due = event.due_at.astimezone(UTC).isoformat(timespec="microseconds") if event.due_at else None
+    facts = [event.department_code, event.met_stage, event.on_time, due]
     if any(f is not None for f in facts):  # (events recorded before these facts were kept hash as they did)
         body.append(facts)
     return hashlib.sha256(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
@@ -53,9 +54,10 @@ def append(
     department_code: str | None = None,
     met_stage: str | None = None,
     on_time: bool | None = None,
+    due_at: datetime | None = None,
 ) -> TicketEvent:
     event = TicketEvent(
-        department_code=department_code, met_stage=met_stage, on_time=on_time,
+        department_code=department_code, met_stage=met_stage, on_time=on_time, due_at=due_at,
         ticket_id=ticket.id,
         seq=ticket.audit_count + 1,
         actor_id=actor.user_id,

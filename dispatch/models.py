@@ -195,6 +195,8 @@ class TicketEvent(Row, table=True):
     department_code: str | None = Field(default=None, max_length=32)  # the department the act concerns
     met_stage: str | None = Field(default=None, max_length=16)  # the SLA stage the act met (its timer fulfilled)
     on_time: bool | None = None  # whether it met that stage within its limit (extensions, suspensions counted)
+    # the department's deadline (handle or rectify) the act set or moved: a dispatch, a rework, an extension, a resume
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
 
 
 class TicketCounter(Row, table=True):

@@ -40,6 +40,8 @@ from grid.hierarchy import ancestor_codes
 from grid.models import Category, Role, Urgency
 from grid.people import SYSTEM, Actor
 
+#: the department's deadlines an act's event keeps when it sets or moves them (evaluation's "due to close")
+DEADLINES = ("handle", "rectify")
 REPORTER_ROLES = {Role.worker, Role.dispatcher, Role.shift_lead, Role.admin, Role.operator, Role.citizen}
 
 
@@ -268,15 +270,16 @@ def _record(
     it concerns, the stage it met and whether on time), and tell the live feed."""
     ticket.updated_at = at
     newcase.keep(session, ticket)
-    met = None
+    met = due = None
     if timers is not None:
         changed = sla.on_act(session=session, ticket=ticket, timers=timers, at=at, hours=(record or {}).get("hours"))
         met = next((t for t in changed if t.stage in timers.fulfil and t.fulfilled_at == at), None)
+        due = next((t.due_at for t in changed if t.stage in DEADLINES and t.active and t.paused_at is None), None)
     event = audit.append(
         session=session, ticket=ticket, actor=actor, action=action, from_status=before,
         to_status=ticket.status, at=at, reason=reason, payload=record,
         department_code=ticket.department_code or (record or {}).get("returned_by"),
-        met_stage=met.stage if met else None, on_time=(met.anchor_remaining_s >= 0) if met else None,
+        met_stage=met.stage if met else None, on_time=(met.anchor_remaining_s >= 0) if met else None, due_at=due,
     )
     live.ticket_changed(session=session, ticket=ticket, action=action, at=at)
     return event

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, and_, case, cast, exists, func, literal, select, true, union_all
+from sqlalchemy import String, and_, case, cast, exists, func, literal, select, true, union, union_all
 from sqlalchemy.sql import Select
 
 from dispatch.models import Rating, Ticket, TicketEvent
@@ -106,18 +106,31 @@ def department_cases(w: Window) -> Select:
             .where(*cond, a.c.department_code.is_not(None)).group_by(a.c.department_code, a.c.ticket_id))
 
 
-def department_closure_rate(w: Window) -> Select:
-    """结案率: of the cases dispatched in the period whose last dispatch before the end went to the department,
-    those due to close at the end (not suspended, withdrawn, merged or returned), the share closed by then."""
-    a, cond = _acts(("dispatch",), w)
-    x = E.alias("d")
+def _due_or_closed(w: Window):  # noqa: ANN202
+    """The cases due to close in the period: those whose department's deadline, as it stood at the period's end
+    (the last one an act set or moved before the end: a dispatch, a rework, an extension, a resume), fell in
+    the period, and those closed in it (early or late); each with the department it was due from."""
+    x = E.alias("dx")
+    candidates = select(x.c.ticket_id).where(x.c.due_at >= w.start, x.c.at < w.end)
     last = (select(x.c.ticket_id, func.max(x.c.seq).label("seq"))
-            .where(x.c.action == "dispatch", x.c.at < w.end, x.c.ticket_id.in_(select(a.c.ticket_id).where(*cond)))
-            .group_by(x.c.ticket_id).subquery("last_dispatch"))
-    y = E.alias("dd")
-    base = (select(y.c.department_code.label("subject"), y.c.ticket_id)
-            .select_from(last.join(y, and_(y.c.ticket_id == last.c.ticket_id, y.c.seq == last.c.seq)))
-            .subquery("base"))
+            .where(x.c.due_at.is_not(None), x.c.at < w.end, x.c.ticket_id.in_(candidates))
+            .group_by(x.c.ticket_id).subquery("last_due"))
+    y = E.alias("dy")
+    due = (select(y.c.ticket_id, y.c.department_code)
+           .select_from(last.join(y, and_(y.c.ticket_id == last.c.ticket_id, y.c.seq == last.c.seq)))
+           .where(y.c.due_at >= w.start, y.c.due_at < w.end))
+    c, cond = _acts(("close",), w, name="dc")
+    closed = select(c.c.ticket_id, c.c.department_code).where(*cond)
+    return union(due, closed).subquery("due_or_closed")
+
+
+def department_closure_rate(w: Window) -> Select:
+    """结案率: of the cases due to close in the period (the department's deadline, as it stood at the end, fell in
+    the period, or the case was closed in it) and still due at the end (not suspended, withdrawn, merged,
+    rejected, or returned to the centre), those closed by the end."""
+    cases = _due_or_closed(w)
+    base = select(cases.c.department_code.label("subject"), cases.c.ticket_id).where(
+        cases.c.department_code.is_not(None)).subquery("base")
     return _closure(base, w)
 
 
@@ -175,9 +188,13 @@ def area_cases(w: Window) -> Select:
 
 
 def area_closure_rate(w: Window) -> Select:
-    """结案率: of the cases registered in the period, those due to close at the end, the share closed by then."""
-    base = _registered(w).subquery("registered")
-    return _closure(select(base.c.subject, base.c.ticket_id).subquery("base"), w)
+    """结案率: of the area's cases due to close in the period (as for a department) and still due at the end,
+    those closed by the end."""
+    cases = _due_or_closed(w)
+    area = _area(w)
+    base = (select(area.label("subject"), cases.c.ticket_id).select_from(cases.join(T, T.c.id == cases.c.ticket_id))
+            .group_by(area, cases.c.ticket_id).subquery("base"))
+    return _closure(base, w)
 
 
 def area_on_time_close_rate(w: Window) -> Select:

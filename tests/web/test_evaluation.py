@@ -193,6 +193,10 @@ def test_a_seeded_day_counts_scores_and_grades_as_worked_out_by_hand(api: Api, c
     again = {o: scores(api, o) for o in before}
     for o in before:
         assert again[o]["items"] == before[o]["items"], o
+    # the next day's closure: C, closed (late) that day, counts; P, dispatched that day, is not due before the
+    # 25th (16 working hours): not yet due to close
+    day2 = by_subject(scores(api, "department", "2026-11-24"))["SANITATION"]
+    assert fig(day2, "closure_rate") == (1, 1) and day2["f"]["cases"]["value"] == 1
 
 
 def test_a_poor_grade_opens_a_rectification_that_closes_with_an_account(api: Api, clock, seeded):
