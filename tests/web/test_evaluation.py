@@ -78,6 +78,13 @@ def seed(api: Api, clock) -> dict[str, int]:  # noqa: ANN001
     do("09:45", "shift_lead", "Q", "approve_void")
     do("09:50", "dispatcher", "P", "dispatch", payload={"department_code": "ENFORCEMENT"})
     do("10:00", "sanitation", "D", "resolve")
+    do("10:00", "enforcement", "P", "request_return", reason="不属于本单位职责")
+    do("10:05", "dispatcher", "P", "approve_return")
+    do("10:40", "worker_a", "D", "check_pass")
+    do("11:50", "shift_lead", "D", "close")
+    do("16:00", "sanitation", "B", "resolve")
+    do("16:10", "worker_a", "B", "check_pass")
+    do("16:20", "shift_lead", "B", "close")
     return ids
 
 
@@ -93,20 +100,7 @@ def seeded(api: Api, clock, engine):  # noqa: ANN001, ANN201
         user = create_user(session=s, username="enforcement", role=Role.department, department_code="ENFORCEMENT")
         api.tokens["enforcement"] = issue_token(session=s, user=user)
         s.commit()
-    ids = seed(api, clock)
-
-    def do(hhmm: str, user: str, name: str, action: str, **body) -> None:  # noqa: ANN003
-        at(clock, hhmm)
-        ok(api.resolve(user, ids[name]) if action == "resolve" else api.act(user, ids[name], action, **body))
-
-    do("10:00", "enforcement", "P", "request_return", reason="不属于本单位职责")
-    do("10:05", "dispatcher", "P", "approve_return")
-    do("10:40", "worker_a", "D", "check_pass")
-    do("11:50", "shift_lead", "D", "close")
-    do("16:00", "sanitation", "B", "resolve")
-    do("16:10", "worker_a", "B", "check_pass")
-    do("16:20", "shift_lead", "B", "close")
-    return ids
+    return seed(api, clock)
 
 
 def scores(api: Api, obj: str, period: str = DAY) -> dict:
