@@ -107,7 +107,7 @@ def _points(spec: Indicator, fig: Figure) -> float | None:
     return next((b.points for b in spec.bands if b.holds(value)), spec.otherwise)
 
 
-def _score(scheme: Scheme, kind: str, result: Result, specs: list[Indicator]) -> None:
+def _score(scheme: Scheme, result: Result, specs: list[Indicator]) -> None:
     """The bands' points plus the weighted rates' points; a rate with nothing to count (no denominator)
     leaves the weighting, the others stand for it in proportion. Nothing to count at all: no score."""
     banded = weighted = weight_all = weight_counted = 0.0
@@ -153,7 +153,7 @@ def evaluate(*, session: Session, obj: str, period: Period) -> tuple[EvaluationS
             fig.points = _points(spec, fig)
             result.figures.append(fig)
     for result in results.values():
-        _score(scheme, kind, result, specs)
+        _score(scheme, result, specs)
     ordered = sorted(results.values(), key=lambda r: (r.score is None, -(r.score or 0), r.subject))
     return version, ordered
 

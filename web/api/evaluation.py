@@ -169,12 +169,12 @@ def _scheme_out(row: Any) -> dict[str, Any]:
 
 
 @router.get("/schemes", response_model=list[SchemeOut], responses=errors.responses(403))
-def list_schemes(session: SessionDep, actor: ActorDep) -> list[dict[str, Any]]:
+def list_schemes(session: SessionDep, actor: ActorDep, state: StateDep) -> list[dict[str, Any]]:
     """Every version of the evaluation scheme, newest first (the first is the default of DOMAIN.md)."""
     _reader(actor)
     rows = schemes.versions(session)
     if not rows:
-        rows = [schemes.in_force(session, date.today())[0]]
+        rows = [schemes.in_force(session, utcnow().astimezone(state.options.timezone).date())[0]]
     return [_scheme_out(r) for r in rows]
 
 
