@@ -4,7 +4,8 @@ a bare count of the month's events measured in the same run, and the month score
 Run: .venv/bin/python bench/evaluation.py [--cases 100000] [--backends sqlite,postgresql] [--month 2026-10] [--keep]
 
 The database (a SQLite file /tmp/gridops_bench_eval_<cases>.db; a PostgreSQL database gridops_bench_eval_<cases> on
-127.0.0.1:5432) is reused when it already holds the cases, built otherwise, and dropped at the end unless --keep.
+127.0.0.1:5432) is reused when it already holds the cases (and the ticket, ticket_event and rating columns have not
+changed since), built otherwise, and dropped at the end unless --keep.
 Building it:
 
 - a city of 4,000 cells of ~100 m (bench/bigcity.py: 12 communities of 400 cells, 2 streets), the calendars and
@@ -28,7 +29,7 @@ Building it:
   hashes are the model's, so ``audit verify`` would flag the copies (the evaluation does not read them).
 
 Measured, on each backend, for the month: ``scores.evaluate`` for every object (the number of subjects and the
-seconds), twice — the second time to compare the two result lists (reproducibility) — the drill-down
+seconds), twice over — the second time to compare the two result lists (reproducibility) — the drill-down
 ``scores.cases`` for one department's on_time_rate, and the reference: a bare ``count(*)`` of the month's
 events and a bare ``count(*) … GROUP BY action`` over the month. A statement running longer than
 ``--statement-limit`` seconds is stopped (PostgreSQL's statement_timeout; a progress handler on SQLite) and the
@@ -39,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import shutil
 import sys
 import tempfile
 import time
@@ -139,11 +141,19 @@ def url_of(backend: str, cases: int) -> str:
     return f"sqlite:///{tempfile.gettempdir()}/gridops_bench_eval_{cases}.db"
 
 
+def schema() -> str:
+    """The columns the copies are made of: a database built before a migration changed them is built again."""
+    from dispatch.models import Rating, Ticket, TicketEvent
+
+    return ",".join(f"{t.__tablename__}.{c.name}" for t in (Ticket, TicketEvent, Rating) for c in t.__table__.columns)
+
+
 def holds(url: str, cases: int) -> bool:
-    """Whether the database exists and holds the cases (a finished build: the marker is written last)."""
+    """Whether the database exists and holds the cases with today's columns (a finished build: the marker is
+    written last)."""
     try:
         with create_engine(url).connect() as conn:
-            return conn.execute(text("SELECT value FROM bench_eval_marker")).scalar_one() == cases
+            return tuple(conn.execute(text("SELECT value, columns FROM bench_eval_marker")).one()) == (cases, schema())
     except Exception:  # noqa: BLE001
         return False
 
@@ -259,6 +269,7 @@ def file_models(engine: Engine, cells: list, ids: dict[str, list[int]]) -> dict[
                 made[name] = ticket.id
     finally:
         set_clock(None)
+        shutil.rmtree(store.root, ignore_errors=True)  # the after-photos: the evaluation does not read them
     return made
 
 
@@ -351,8 +362,8 @@ def copy_cases(engine: Engine, cells: list, ids: dict[str, list[int]], models: d
             conn.execute(text("SELECT setval('ticket_id_seq', (SELECT max(id) FROM ticket))"))
             conn.execute(text("SELECT setval('ticket_event_id_seq', (SELECT max(id) FROM ticket_event))"))
             conn.execute(text("SELECT setval('rating_id_seq', (SELECT max(id) FROM rating))"))
-        conn.execute(text("CREATE TABLE bench_eval_marker (value integer)"))
-        conn.execute(text("INSERT INTO bench_eval_marker VALUES (:n)"), {"n": cases})
+        conn.execute(text("CREATE TABLE bench_eval_marker (value integer, columns text)"))
+        conn.execute(text("INSERT INTO bench_eval_marker VALUES (:n, :c)"), {"n": cases, "c": schema()})
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM (ANALYZE) ticket, ticket_event, rating" if pg else "ANALYZE"))
 
@@ -431,31 +442,31 @@ def measure(backend: str, url: str, month: str, limit: float) -> None:
     with Session(engine) as s:  # warm: the connection, the scheme, the caches
         s.execute(text("SELECT count(*) FROM ticket_event")).scalar_one()
     ref_before = reference()
-    runs: list[dict] = []
-    for n in range(2):
-        run = {}
-        for obj in scores.OBJECT_NAMES:
-            if n and runs[0][obj][2]:  # stopped the first time: not again
-                run[obj] = runs[0][obj]
-                continue
+    print(f"  {'object':<12} {'subjects':>8} {'1st s':>8} {'2nd s':>8}  same twice", flush=True)
+    results, totals = {}, [0.0, 0.0]
+    for obj in scores.OBJECT_NAMES:  # each object scored twice over, the second to compare with the first
+        twice = []
+        for n in range(2):
             with Session(engine) as s:
                 value, seconds, error = timed(lambda s=s, obj=obj: scores.evaluate(session=s, obj=obj, period=period))
-            run[obj] = (value[1] if value else None, seconds, error)
-        runs.append(run)
+            twice.append((value[1] if value else None, seconds, error))
+            totals[n] += seconds
+            if error:  # stopped: not again
+                twice.append(twice[0])
+                break
+        (a, ta, ea), (b, tb, _) = twice
+        results[obj] = a
+        same = "—" if ea else ("yes" if comparable(a) == comparable(b) else "NO")
+        second = "" if ea else f"{tb:>8.2f}"
+        print(f"  {obj:<12} {len(a or []):>8,} {ta:>8.2f} {second:>8}  {same}{f'  stopped: {ea}' if ea else ''}",
+              flush=True)
+    print(f"  {'all objects':<12} {'':>8} {totals[0]:>8.2f} {totals[1]:>8.2f}")
     ref_after = reference()
     with Session(engine) as s:
-        first = runs[0]["department"][0]
-        subject = next((r.subject for r in first or [] if (f := r.figure("on_time_rate")) and f.rows), "SANITATION")
+        subject = next((r.subject for r in results["department"] or []
+                        if (f := r.figure("on_time_rate")) and f.rows), "SANITATION")
         drill, drill_s, drill_err = timed(lambda: scores.cases(session=s, obj="department", subject=subject,
                                                                indicator="on_time_rate", period=period))
-    print(f"  {'object':<12} {'subjects':>8} {'1st s':>8} {'2nd s':>8}  same twice")
-    for obj in scores.OBJECT_NAMES:
-        (a, ta, ea), (b, tb, eb) = runs[0][obj], runs[1][obj]
-        same = "—" if a is None or b is None else ("yes" if comparable(a) == comparable(b) else "NO")
-        over = f"  stopped: {ea or eb}" if ea or eb else ""
-        print(f"  {obj:<12} {len(a or b or []):>8,} {ta:>8.2f} {tb:>8.2f}  {same}{over}")
-    total = [sum(run[o][1] for o in scores.OBJECT_NAMES) for run in runs]
-    print(f"  {'all objects':<12} {'':>8} {total[0]:>8.2f} {total[1]:>8.2f}")
     if drill_err:
         print(f"  drill-down department {subject} on_time_rate: stopped: {drill_err}")
     else:
