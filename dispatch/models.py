@@ -175,7 +175,9 @@ class TicketEvent(Row, table=True):
 
     __tablename__ = "ticket_event"
     __table_args__ = (UniqueConstraint("ticket_id", "seq", name="uq_ticket_event_seq"),
-                      Index("ix_ticket_event_action_at", "action", "at"))  # a period's acts (evaluation)
+                      Index("ix_ticket_event_action_at", "action", "at"),  # a period's acts (evaluation)
+                      # "did this case see that act before the period's end" (evaluation), a lookup per case
+                      Index("ix_ticket_event_ticket_action_at", "ticket_id", "action", "at"))
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, and_, case, cast, exists, func, literal, select, true, union, union_all
+from sqlalchemy import String, and_, case, cast, exists, literal, select, true, union, union_all
 from sqlalchemy.sql import Select
 
 from dispatch.models import Rating, Ticket, TicketEvent
@@ -77,24 +77,16 @@ def _acts(actions: tuple[str, ...], w: Window, *, role: str | None = None, stage
     return a, cond
 
 
-def _status_at_end(base, w: Window):  # noqa: ANN001, ANN202
-    """Each case of ``base``'s state at the period's end: the state its last event before the end left it in."""
-    x = E.alias("x")
-    last = (select(x.c.ticket_id, func.max(x.c.seq).label("seq"))
-            .where(x.c.at < w.end, x.c.ticket_id.in_(select(base.c.ticket_id)))
-            .group_by(x.c.ticket_id).subquery("last"))
-    y = E.alias("y")
-    return (select(last.c.ticket_id, y.c.to_status.label("status"))
-            .select_from(last.join(y, and_(y.c.ticket_id == last.c.ticket_id, y.c.seq == last.c.seq)))
-            .subquery("at_end"))
-
-
 def _closure(base, w: Window) -> Select:  # noqa: ANN001
-    """Of ``base`` (subject, ticket_id), those due to close at the end (not in NOT_DUE), closed by then."""
-    end = _status_at_end(base, w)
-    return (select(base.c.subject, base.c.ticket_id, _hit(end.c.status.in_(CLOSED)))
-            .select_from(base.join(end, end.c.ticket_id == base.c.ticket_id))
-            .where(end.c.status.not_in(NOT_DUE)))
+    """Of ``base`` (subject, ticket_id), those due to close at the end (not in NOT_DUE), closed by then. A case's
+    state at the end is the state its last event before the end left it in: read backwards along the case's
+    (ticket_id, seq) index, a row or two per case."""
+    y = E.alias("y")
+    status = (select(y.c.to_status).where(y.c.ticket_id == base.c.ticket_id, y.c.at < w.end)
+              .order_by(y.c.seq.desc()).limit(1).scalar_subquery())
+    at_end = select(base.c.subject, base.c.ticket_id, status.label("status")).subquery("at_end")
+    return (select(at_end.c.subject, at_end.c.ticket_id, _hit(at_end.c.status.in_(CLOSED)))
+            .where(at_end.c.status.not_in(NOT_DUE)))
 
 
 # --- departments -------------------------------------------------------------------------------------
@@ -111,14 +103,14 @@ def _due_or_closed(w: Window):  # noqa: ANN202
     (the last one an act set or moved before the end: a dispatch, a rework, an extension, a resume), fell in
     the period, and those closed in it (early or late); each with the department it was due from."""
     x = E.alias("dx")
-    candidates = select(x.c.ticket_id).where(x.c.due_at >= w.start, x.c.at < w.end)
-    last = (select(x.c.ticket_id, func.max(x.c.seq).label("seq"))
-            .where(x.c.due_at.is_not(None), x.c.at < w.end, x.c.ticket_id.in_(candidates))
-            .group_by(x.c.ticket_id).subquery("last_due"))
+    candidates = select(x.c.ticket_id).where(x.c.due_at >= w.start, x.c.at < w.end).distinct().subquery("due_later")
     y = E.alias("dy")
-    due = (select(y.c.ticket_id, y.c.department_code)
-           .select_from(last.join(y, and_(y.c.ticket_id == last.c.ticket_id, y.c.seq == last.c.seq)))
-           .where(y.c.due_at >= w.start, y.c.due_at < w.end))
+    last = (select(y.c.seq).where(y.c.ticket_id == candidates.c.ticket_id, y.c.due_at.is_not(None), y.c.at < w.end)
+            .order_by(y.c.seq.desc()).limit(1).scalar_subquery())
+    z = E.alias("dz")
+    due = (select(z.c.ticket_id, z.c.department_code)
+           .select_from(candidates.join(z, and_(z.c.ticket_id == candidates.c.ticket_id, z.c.seq == last)))
+           .where(z.c.due_at >= w.start, z.c.due_at < w.end))
     c, cond = _acts(("close",), w, name="dc")
     closed = select(c.c.ticket_id, c.c.department_code).where(*cond)
     return union(due, closed).subquery("due_or_closed")

@@ -138,11 +138,15 @@ def evaluate(*, session: Session, obj: str, period: Period) -> tuple[EvaluationS
     names = _subjects(session, obj)
     results = {s: Result(s, n[0], name_en=n[1]) if isinstance(n, tuple) else Result(s, n) for s, n in names.items()}
     cells = _cells(session, obj) if kind == "area" else {}
+    counts: dict[Any, dict] = {}  # one query per indicator function (cases and cases per cell share one)
     for spec in specs:
         lower = OBJECTS[kind][spec.key]
-        query = ind.INDICATORS[kind][spec.key](w).subquery("figure")
-        counted = {s: (n, h or 0) for s, n, h in session.execute(
-            select(query.c.subject, func.count(), func.sum(query.c.hit)).group_by(query.c.subject)).all()}
+        function = ind.INDICATORS[kind][spec.key]
+        if function not in counts:
+            query = function(w).subquery("figure")
+            counts[function] = {s: (n, h or 0) for s, n, h in session.execute(
+                select(query.c.subject, func.count(), func.sum(query.c.hit)).group_by(query.c.subject)).all()}
+        counted = counts[function]
         for subject in {*results, *counted}:
             if subject is None:
                 continue

@@ -69,6 +69,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('due_at', grid.dbtypes.UTCDateTime(timezone=True), nullable=True))
         batch_op.create_index(batch_op.f('ix_ticket_event_due_at'), ['due_at'], unique=False)
         batch_op.create_index('ix_ticket_event_action_at', ['action', 'at'], unique=False)
+        batch_op.create_index('ix_ticket_event_ticket_action_at', ['ticket_id', 'action', 'at'], unique=False)
 
     # ### end Alembic commands ###
 
@@ -78,6 +79,7 @@ def downgrade() -> None:
     with op.batch_alter_table('ticket_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ticket_event_due_at'))
         batch_op.drop_column('due_at')
+        batch_op.drop_index('ix_ticket_event_ticket_action_at')
         batch_op.drop_index('ix_ticket_event_action_at')
         batch_op.drop_column('on_time')
         batch_op.drop_column('met_stage')
