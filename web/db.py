@@ -12,7 +12,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
 from grid import refcache
 
@@ -26,6 +26,18 @@ def import_models() -> type[SQLModel]:
     import web.models  # noqa: F401
 
     return SQLModel
+
+
+READ_ONLY = "gridops_read_only"  # a connection's execution option: its transactions only read
+
+
+def reading(session: Session) -> Session:
+    """End the session's transaction and let the next one only read: on SQLite a deferred BEGIN, which takes no
+    write lock, so that a long read (a month of cases scored, the board's aggregates) does not hold up the
+    writers (reports, acts) for its length; on PostgreSQL nothing changes (readers never block writers)."""
+    session.rollback()
+    session.connection(execution_options={READ_ONLY: True})
+    return session
 
 
 def make_engine(url: str, *, echo: bool = False, statement_timeout: float = 0) -> Engine:
@@ -54,7 +66,7 @@ def make_engine(url: str, *, echo: bool = False, statement_timeout: float = 0) -
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn):  # noqa: ANN001, ANN202
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
         return engine
     # JIT off: the control room's aggregates over many open cases are just past the JIT threshold, where

@@ -47,23 +47,26 @@ def _items_for(obj: str, result: Result, period: Period, version: int, scheme: A
     return items
 
 
-def open_items(*, session: Session, period: Period, now: datetime) -> list[Rectification]:
-    """Open the items a finished period's results call for (once each: a second run opens nothing new)."""
+def due_items(*, session: Session, period: Period, now: datetime) -> list[Rectification]:
+    """The items a finished period's results call for (not saved: reads only, to run in a reading transaction)."""
     if not period.complete(now):
         raise InvalidInput(f"the period {period.label} is not over yet (it ends {period.last}); rectification "
                            "follows a finished period", code="period_not_over", field="period", period=period.label)
     version, scheme = in_force(session, period.first)
+    return [item for obj in OWNED for r in evaluate(session=session, obj=obj, period=period)[1] if r.score is not None
+            for item in _items_for(obj, r, period, version.version, scheme)]
+
+
+def open_items(*, session: Session, items: list[Rectification]) -> list[Rectification]:
+    """Save the items not opened yet (once each: a second run opens nothing new). Returns those opened."""
     made = []
-    for obj in OWNED:
-        _, results = evaluate(session=session, obj=obj, period=period)
-        for item in (i for r in results if r.score is not None for i in _items_for(obj, r, period, version.version,
-                                                                                    scheme)):
-            known = session.exec(select(Rectification.id).where(
-                Rectification.object == obj, Rectification.subject == item.subject,
-                Rectification.period == item.period, Rectification.reason == item.reason)).first()
-            if known is None:
-                session.add(item)
-                made.append(item)
+    for item in items:
+        known = session.exec(select(Rectification.id).where(
+            Rectification.object == item.object, Rectification.subject == item.subject,
+            Rectification.period == item.period, Rectification.reason == item.reason)).first()
+        if known is None:
+            session.add(item)
+            made.append(item)
     session.flush()
     return made
 

@@ -305,3 +305,26 @@ def test_the_scheduler_opens_last_months_items_once_the_month_is_over(api: Api, 
     assert SlaScheduler(engine).rectify_once() == 0  # another process, or a restart: nothing twice
     items = ok(api.get("supervisor", "/api/v1/evaluation/rectifications"))
     assert [(i["period"], i["subject"], i["reason"]) for i in items] == [("2026-11", "SANITATION", "on_time_rate")]
+
+
+def test_scoring_reads_without_holding_up_the_writers_on_sqlite(engine, database_url, city):
+    """On SQLite every transaction takes the write lock at BEGIN (web.db), except a reading one: a month scored
+    (seconds at a city's size) must not make a report wait for it."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's readers never block its writers")
+    from sqlalchemy import text
+    from sqlmodel import Session
+
+    from dispatch.evaluation import periods
+    from dispatch.evaluation.scores import evaluate
+    from web.db import reading
+
+    with Session(engine) as reader:
+        evaluate(session=reading(reader), obj="department", period=periods.parse(DAY, SH))  # its transaction is open
+        with engine.connect() as writer:
+            writer.exec_driver_sql("PRAGMA busy_timeout=100")  # a writer held up would fail within 0.1 s
+            try:
+                writer.execute(text("UPDATE department SET phone = '021-1' WHERE code = 'SANITATION'"))
+                writer.commit()
+            finally:
+                writer.exec_driver_sql("PRAGMA busy_timeout=30000")

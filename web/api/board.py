@@ -16,6 +16,7 @@ from grid.errors import Forbidden
 from grid.models import Role
 from web.api import errors
 from web.api.deps import ActorDep, SessionDep, StateDep
+from web.db import reading
 
 router = APIRouter(prefix="/api/v1", tags=["evaluation"])
 MAY_SEE = {Role.supervisor, Role.admin}
@@ -86,5 +87,5 @@ def board(session: SessionDep, actor: ActorDep, state: StateDep, period: PeriodQ
     now = utcnow()
     span = periods.parse(period, tz) if period else periods.current_month(now, tz)
     today = periods.parse(now.astimezone(tz).date().isoformat(), tz)
-    found = figures.board(session=session, actor=actor, span=span, today=today, now=now, tz=tz)
+    found = figures.board(session=reading(session), actor=actor, span=span, today=today, now=now, tz=tz)
     return BoardOut.model_validate({"period": span.as_dict(now), **found})

@@ -22,6 +22,7 @@ from web import evaluation_files as files
 from web import seclog
 from web.api import errors
 from web.api.deps import ActorDep, SessionDep, SourceDep, StateDep, UnitDep
+from web.db import reading
 from web.seclog import SecurityKind
 
 router = APIRouter(prefix="/api/v1/evaluation", tags=["evaluation"])
@@ -94,7 +95,7 @@ def get_scores(session: SessionDep, actor: ActorDep, state: StateDep, object: Ob
     whatever happens afterwards."""
     _reader(actor)
     p = _period(period, state)
-    version, results = scores.evaluate(session=session, obj=object, period=p)
+    version, results = scores.evaluate(session=reading(session), obj=object, period=p)
     return {"object": object, "period": p.as_dict(utcnow()),
             "scheme": {"version": version.version, "valid_from": version.valid_from, "note": version.note},
             "items": [{"subject": r.subject, "name": r.name, "name_en": r.name_en, "score": r.score, "grade": r.grade,
@@ -127,7 +128,7 @@ def get_cases(session: SessionDep, actor: ActorDep, state: StateDep, object: Obj
               period: PeriodQuery) -> dict[str, Any]:
     """The cases behind one figure: "按时处置率 87.5 % (35/40)" lists the 40 and marks the 35 (``hit``)."""
     _reader(actor)
-    return scores.cases(session=session, obj=object, subject=subject, indicator=indicator,
+    return scores.cases(session=reading(session), obj=object, subject=subject, indicator=indicator,
                         period=_period(period, state))
 
 
@@ -141,7 +142,7 @@ def export_scores(fmt: Annotated[Literal["csv", "xlsx"], Path()], session: Sessi
     every figure's numerator/denominator, the scheme's version and the period."""
     _reader(actor)
     p = _period(period, state)
-    version, results = scores.evaluate(session=session, obj=object, period=p)
+    version, results = scores.evaluate(session=reading(session), obj=object, period=p)
     data = files.write(fmt, files.table(results, version, p, lang), sheet="考评" if lang == "zh" else "evaluation")
     return Response(data, media_type=files.MEDIA[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{files.file_name(object, p, fmt)}"'})
@@ -243,7 +244,7 @@ def list_rectifications(session: SessionDep, actor: ActorDep, state: StateDep,
                         status: Literal["open", "closed", "all"] = "open") -> list[dict[str, Any]]:
     """Rectification items (open: until closed with an account), each with the next period's figure beside it."""
     owner = _owner_scope(actor)
-    return rectify.listed(session=session, state=status, owner=owner, tz=state.options.timezone)
+    return rectify.listed(session=reading(session), state=status, owner=owner, tz=state.options.timezone)
 
 
 @router.post("/rectifications/open", response_model=list[RectificationOut], status_code=201,
@@ -254,8 +255,10 @@ def open_rectifications(session: SessionDep, actor: ActorDep, state: StateDep, u
     scheme's ``rectify_grades`` (D, E), or with an indicator past its threshold. Once each; the scheduler
     does this for each month when it ends."""
     _reader(actor)
+    items = rectify.due_items(session=reading(session), period=_period(period, state), now=utcnow())
+    session.rollback()  # (the results read; the items written in a short transaction of their own)
     with unit:
-        made = rectify.open_items(session=session, period=_period(period, state), now=utcnow())
+        made = rectify.open_items(session=session, items=items)
     return [m.model_dump() for m in made]
 
 

@@ -25,6 +25,7 @@ from dispatch.evaluation import periods, rectify
 from dispatch.photos import sweep_orphans
 from grid.clock import utcnow
 from web.background.webhooks import deliver_due
+from web.db import reading
 from web.unit import Unit
 
 log = logging.getLogger("gridops.scheduler")
@@ -113,8 +114,10 @@ class SlaScheduler:
         last = periods.parse(f"{(month.first - timedelta(days=1)):%Y-%m}", self.timezone)
         if self.rectified == last.label:
             return 0
+        with Session(self.engine, expire_on_commit=False) as session:  # the month scored without the write lock
+            items = rectify.due_items(session=reading(session), period=last, now=utcnow())
         with Session(self.engine, expire_on_commit=False) as session, Unit(session):
-            made = len(rectify.open_items(session=session, period=last, now=utcnow()))
+            made = len(rectify.open_items(session=session, items=items))
         self.rectified = last.label
         if made:
             log.info("rectification: %d item(s) opened for %s", made, last.label)

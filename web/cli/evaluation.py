@@ -15,6 +15,7 @@ from grid.clock import utcnow
 from grid.errors import DomainError
 from web import seclog
 from web.cli.support import _day, _fail, _session, _transaction, console
+from web.db import reading
 from web.settings import get_settings
 
 evaluation_app = typer.Typer(help="Evaluation (考评): scores, schemes, rectification.", no_args_is_help=True)
@@ -149,8 +150,13 @@ def rectify_cmd(
     from dispatch.evaluation import rectify
 
     p = _period(period)
+    with _session() as session:
+        try:
+            items = rectify.due_items(session=reading(session), period=p, now=utcnow())
+        except DomainError as exc:
+            _fail(exc.message)
     with _transaction() as session:
-        made = rectify.open_items(session=session, period=p, now=utcnow())
+        made = rectify.open_items(session=session, items=items)
         lines = [f"{m.object} {m.subject} {m.subject_name}: {m.reason} (grade {m.grade}, {m.score:g}) due {m.due_on}"
                  for m in made]
     for line in lines:
