@@ -177,7 +177,10 @@ class TicketEvent(Row, table=True):
     __table_args__ = (UniqueConstraint("ticket_id", "seq", name="uq_ticket_event_seq"),
                       Index("ix_ticket_event_action_at", "action", "at"),  # a period's acts (evaluation)
                       # "did this case see that act before the period's end" (evaluation), a lookup per case
-                      Index("ix_ticket_event_ticket_action_at", "ticket_id", "action", "at"))
+                      Index("ix_ticket_event_ticket_action_at", "ticket_id", "action", "at"),
+                      # a case's latest deadline before a moment, read backwards: only the acts that set one
+                      Index("ix_ticket_event_due_by_case", "ticket_id", "seq",
+                            postgresql_where=text("due_at IS NOT NULL"), sqlite_where=text("due_at IS NOT NULL")))
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)

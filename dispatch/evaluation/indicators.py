@@ -103,13 +103,15 @@ def _due_or_closed(w: Window):  # noqa: ANN202
     (the last one an act set or moved before the end: a dispatch, a rework, an extension, a resume), fell in
     the period, and those closed in it (early or late); each with the department it was due from."""
     x = E.alias("dx")
-    candidates = select(x.c.ticket_id).where(x.c.due_at >= w.start, x.c.at < w.end).distinct().subquery("due_later")
+    candidates = (select(x.c.ticket_id).where(x.c.due_at >= w.start, x.c.due_at < w.end, x.c.at < w.end)
+                  .distinct().subquery("due_in"))
     y = E.alias("dy")
     last = (select(y.c.seq).where(y.c.ticket_id == candidates.c.ticket_id, y.c.due_at.is_not(None), y.c.at < w.end)
             .order_by(y.c.seq.desc()).limit(1).scalar_subquery())
+    latest = select(candidates.c.ticket_id, last.label("seq")).subquery("latest_due")
     z = E.alias("dz")
     due = (select(z.c.ticket_id, z.c.department_code)
-           .select_from(candidates.join(z, and_(z.c.ticket_id == candidates.c.ticket_id, z.c.seq == last)))
+           .select_from(latest.join(z, and_(z.c.ticket_id == latest.c.ticket_id, z.c.seq == latest.c.seq)))
            .where(z.c.due_at >= w.start, z.c.due_at < w.end))
     c, cond = _acts(("close",), w, name="dc")
     closed = select(c.c.ticket_id, c.c.department_code).where(*cond)
