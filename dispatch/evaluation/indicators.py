@@ -34,7 +34,7 @@ VOIDED = ("approve_void", "merge")  # the register was wrong: withdrawn, or a du
 class Window:
     start: datetime  # UTC, inclusive
     end: datetime  # UTC, exclusive: nothing at or after it is read
-    level: str = "street"  # for areas: street | community | cell
+    level: str = "street"  # for areas: district | street | community | cell
 
 
 def _in(e, w: Window):  # noqa: ANN001, ANN202
@@ -164,7 +164,8 @@ def department_satisfaction_rate(w: Window) -> Select:
 # --- areas -------------------------------------------------------------------------------------------
 
 def _area(w: Window):  # noqa: ANN202
-    return {"street": T.c.street_code, "community": T.c.community_code, "cell": T.c.cell_code}[w.level]
+    return {"district": T.c.district_code, "street": T.c.street_code, "community": T.c.community_code,
+            "cell": T.c.cell_code}[w.level]
 
 
 def _registered(w: Window):  # noqa: ANN202

@@ -37,7 +37,7 @@ OBJECTS: dict[str, dict[str, tuple[str, bool]]] = {
                    "accurate_dispatch_rate": ("rate", False)},
 }
 #: the area levels are scored with the ``area`` part of the scheme
-AREA_LEVELS = ("street", "community", "cell")
+AREA_LEVELS = ("district", "street", "community", "cell")
 GRADES = ("A", "B", "C", "D", "E")
 
 

@@ -131,6 +131,7 @@ def test_a_seeded_day_counts_scores_and_grades_as_worked_out_by_hand(api: Api, c
     assert enf["score"] is None and enf["grade"] is None  # its one case went back: nothing to rate it on
     assert page["items"][0]["subject"] == "SANITATION"  # the best first, the unscored last
 
+    assert by_subject(scores(api, "district"))[STREET[:6]]["score"] == 72.5  # the district holds only this street
     street = by_subject(scores(api, "street"))[STREET]
     assert street["f"]["cases"]["value"] == 6
     assert fig(street, "closure_rate") == (3, 4)  # P went back, Q was withdrawn: not due to close

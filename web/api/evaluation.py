@@ -27,7 +27,8 @@ from web.seclog import SecurityKind
 
 router = APIRouter(prefix="/api/v1/evaluation", tags=["evaluation"])
 READERS = {Role.supervisor, Role.admin}
-ObjectName = Literal["department", "street", "community", "cell", "worker", "operator", "shift_lead", "dispatcher"]
+ObjectName = Literal["department", "district", "street", "community", "cell", "worker", "operator", "shift_lead",
+                     "dispatcher"]
 PeriodQuery = Annotated[str, Query(min_length=4, max_length=23, description=periods.HELP)]
 INDICATOR_KEYS = sorted({k for part in OBJECTS.values() for k in part})
 

@@ -19,7 +19,7 @@ from web.db import reading
 from web.settings import get_settings
 
 evaluation_app = typer.Typer(help="Evaluation (考评): scores, schemes, rectification.", no_args_is_help=True)
-OBJECT_HELP = "department, street, community, cell, worker, operator, shift_lead or dispatcher"
+OBJECT_HELP = "department, district, street, community, cell, worker, operator, shift_lead or dispatcher"
 
 
 def _zone() -> ZoneInfo:
