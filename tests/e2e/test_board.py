@@ -12,7 +12,7 @@ import httpx
 from fastapi.testclient import TestClient
 
 from tests.e2e.conftest import PASSWORD, api, shot
-from tests.e2e.layout import layout_problems
+from tests.e2e.layout import at_every_size
 from tests.e2e.test_accessibility import AXE, audit
 from tests.support.city import COMMUNITY_B, Api
 from web.app import create_app
@@ -74,8 +74,9 @@ def test_the_board_shows_a_seeded_month_drills_down_and_prints_on_a4(browser, li
     assert audit(page, "board") == []
     note = api(live_server, web_city.tokens["supervisor"], "GET", "/evaluation/scores",
                params={"object": "department", "period": "2026-11"})["scheme"]["note"]  # (an admin's words)
-    problems = layout_problems(page, "board", "zh-CN", [a["case_number"], "supervisor", note, "Q1", "Q2", "Q3", "Q4",
-                                                     "worker_a", "worker_b"])  # (user names: data)
+    data = [a["case_number"], "supervisor", note, "Q1", "Q2", "Q3", "Q4", "worker_a", "worker_b"]  # (user names)
+    problems = at_every_size(page, "board", "zh-CN", data)  # a phone, a laptop, a wall screen
+    page.set_viewport_size({"width": 1366, "height": 900})
     assert problems == [], "\n".join(problems)
 
     # the posts' league table: grid workers first; worker_a's 2 reports valid, none missed, its check on time:
@@ -97,6 +98,9 @@ def test_the_board_shows_a_seeded_month_drills_down_and_prints_on_a4(browser, li
     page.click("#lang button")
     page.wait_for_function("document.documentElement.lang === 'en'")
     assert "Reported" in page.inner_text("#totals")
+    areas = page.locator("#streets th[scope=row], #posts th[scope=row]").all_inner_texts()  # data: Chinese in English
+    problems = at_every_size(page, "board", "en", data + areas)
+    assert problems == [], "\n".join(problems)
 
     # the monthly report: at an A4 page's printable width, in print media, nothing wider than the page
     page.set_viewport_size({"width": A4_WIDTH, "height": 1000})
