@@ -9,6 +9,7 @@ import random
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import shapely
@@ -18,6 +19,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, SQLModel, select
 
 from dispatch import service, tracking
+from dispatch.evaluation import periods, rectify
 from dispatch.lifecycle import find_act
 from dispatch.models import Status, Ticket
 from dispatch.options import DispatchOptions
@@ -34,6 +36,7 @@ from grid.models import Address, Area, AreaLevel, Department, Role, User
 from grid.people import CITIZEN, Actor, create_user
 from grid.routing import add_rule
 from web.auth import hash_password, issue_token
+from web.settings import get_settings
 
 DISTRICT = ("310101", "黄浦区")
 # A hand-drawn outline along the Huangpu river, WGS-84 (lng, lat).
@@ -357,6 +360,16 @@ def reset_all(session: Session) -> None:
 DEMO_PASSWORD = "gridops-demo"
 
 
+def _rectify_last_week(session: Session) -> int:
+    """The last whole week evaluated, as the scheduler does each month: its poor results' items on the board."""
+    zone = ZoneInfo(get_settings().timezone)
+    week = (utcnow().astimezone(zone) - timedelta(days=7)).isocalendar()
+    period = periods.parse(f"{week.year}-W{week.week:02d}", zone)
+    made = rectify.open_items(session=session, items=rectify.due_items(session=session, period=period, now=utcnow()))
+    session.commit()
+    return len(made)
+
+
 def build_demo(
     *, session: Session, media_dir: Path, tickets: int = 300, reset: bool = False, seed: int = 20261122,
     progress: Callable[[str], None] = print,
@@ -382,6 +395,7 @@ def build_demo(
         session.commit()
         _tickets(session=session, users=users, count=tickets, rng=rng, store=MediaStore(media_dir))
         progress(f"demo cases: {tickets}")
+        progress(f"demo rectification items (整改): {_rectify_last_week(session)}")
     out = []
     for name, role in DEMO_USERS:
         user = session.exec(select(User).where(User.username == name)).one()
