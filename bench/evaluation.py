@@ -54,8 +54,8 @@ sys.path.insert(0, str(BENCH))
 
 from sqlalchemy import Engine, create_engine, event, text  # noqa: E402
 from sqlalchemy.exc import DBAPIError  # noqa: E402
+from throwaway import PG_ADMIN, pg_answers  # noqa: E402
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 SH = ZoneInfo("Asia/Shanghai")
 MODEL_DAY = datetime(2026, 10, 12, 8, 0, tzinfo=SH)  # a Monday, working hours 08:00-12:00 and 14:00-18:00
 CELLS = 4000
@@ -476,14 +476,6 @@ def measure(backend: str, url: str, month: str, limit: float) -> None:
         print(f"  reference ({label}): count(*) of the month's {n:,} events {t1:.3f} s; "
               f"GROUP BY action ({groups} actions) {t2:.3f} s")
     engine.dispose()
-
-
-def pg_answers() -> bool:
-    try:
-        with create_engine(PG_ADMIN, connect_args={"connect_timeout": 3}).connect():
-            return True
-    except Exception:  # noqa: BLE001
-        return False
 
 
 def main() -> None:

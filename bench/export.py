@@ -26,8 +26,8 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
 sys.path.insert(0, str(BENCH))
 
-from sqlalchemy import create_engine, select, text  # noqa: E402
-from throwaway import PG_ADMIN, database  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
+from throwaway import database, pg_answers  # noqa: E402
 
 CELLS = 10
 
@@ -143,14 +143,6 @@ def report(label: str, result: tuple, reference: tuple | None = None) -> None:
     vs = f"  ({rate / (reference[0] / reference[1]):.2f}× the reference's rate)" if reference else ""
     print(f"  {label:<34} {count:>9,} rows in {seconds:6.1f} s = {rate:>9,.0f} rows/s{vs}; "
           f"{size / 1e6:7.1f} MB written; peak RSS {peak:5.0f} MB ({peak - before:+.0f} MB over {before:.0f} MB)")
-
-
-def pg_answers() -> bool:
-    try:
-        with create_engine(PG_ADMIN, connect_args={"connect_timeout": 3}).connect():
-            return True
-    except Exception:  # noqa: BLE001
-        return False
 
 
 def main() -> None:

@@ -29,3 +29,12 @@ def database(backend: str, name: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
         admin.dispose()
+
+
+def pg_answers() -> bool:
+    """Whether PostgreSQL answers on 127.0.0.1:5432 (a bench then measures it too)."""
+    try:
+        with create_engine(PG_ADMIN, connect_args={"connect_timeout": 3}).connect():
+            return True
+    except Exception:  # noqa: BLE001
+        return False

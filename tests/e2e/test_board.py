@@ -5,7 +5,6 @@ axe finds no serious violation; and the print layout (the monthly report) fits a
 
 from __future__ import annotations
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -14,7 +13,8 @@ from fastapi.testclient import TestClient
 from tests.e2e.conftest import PASSWORD, api, shot
 from tests.e2e.layout import at_every_size
 from tests.e2e.test_accessibility import AXE, audit
-from tests.support.city import COMMUNITY_B, Api
+from tests.support.city import Api
+from tests.web.test_board import seed_november
 from web.app import create_app
 from web.auth import SESSION_COOKIE
 from web.settings import Settings
@@ -28,28 +28,12 @@ def ok(answer) -> dict:  # noqa: ANN001
     return answer.json()
 
 
-def seed_november(api: Api, clock) -> dict:  # noqa: ANN001
-    """Monday 2026-11-23 08:00: three worker reports, registered and dispatched by the rules at once; A is closed
-    at once, every step on time; Tuesday 10:00 B is accepted a day late (overdue). November: 3 reported,
-    3 registered, 1 closed, 1 overdue; the top minor class E0101 暴露垃圾 with 2, then C0101 with 1."""
-    a = ok(api.report("worker_a", k=1))["ticket"]
-    b = ok(api.report("worker_a", k=2))["ticket"]
-    ok(api.report("worker_b", community=COMMUNITY_B, k=1, category_code="C0101", description="井盖缺失"))
-    ok(api.act("sanitation", a["id"], "accept"))
-    ok(api.resolve("sanitation", a["id"]))
-    ok(api.act("worker_a", a["id"], "check_pass"))
-    ok(api.act("shift_lead", a["id"], "close", payload={"close_type": "normal"}))
-    clock.set(datetime(2026, 11, 24, 10, tzinfo=SHANGHAI))
-    ok(api.act("sanitation", b["id"], "accept"))
-    return a
-
-
 def test_the_board_shows_a_seeded_month_drills_down_and_prints_on_a4(browser, live_server, web_city, clock,
                                                                      database_url, tmp_path):
     assert AXE.exists(), "axe-core is not installed (make frontend)"
     settings = Settings(database_url=database_url, media_dir=tmp_path / "media", scheduler_enabled=False)
     with TestClient(create_app(settings)) as client:
-        a = seed_november(Api(client, web_city.tokens), clock)
+        a = seed_november(Api(client, web_city.tokens), clock)[0]  # (its figures: tests/web/test_board.py)
 
     signed = httpx.post(f"{live_server.url}/api/v1/login", json={"username": "supervisor", "password": PASSWORD},
                         timeout=10)

@@ -16,19 +16,26 @@ def ok(answer) -> dict:  # noqa: ANN001
     return answer.json()
 
 
-def test_the_board_counts_a_period_from_the_record(api, clock):
-    # Monday 2026-11-23 08:00: three worker reports, each registered and dispatched by the rules at once
-    a = ok(api.report("worker_a", k=1))["ticket"]  # E0101 → SANITATION, closed at once, every step on time
-    b = ok(api.report("worker_a", k=2))["ticket"]  # E0101 → SANITATION, accepted a day late
+def seed_november(api, clock) -> tuple[dict, dict, dict]:  # noqa: ANN001
+    """Monday 2026-11-23 08:00: three worker reports, each registered and dispatched by the rules at once: A
+    (E0101 → SANITATION) closed at once, every step on time; B (E0101 → SANITATION) accepted on Tuesday 10:00,
+    long past its one working hour (late: overdue on Tuesday); C (C0101 → WATER) still waiting. November: 3
+    reported, 3 registered, 1 closed, 1 overdue; the top minor class E0101 暴露垃圾 with 2, then C0101 with 1."""
+    a = ok(api.report("worker_a", k=1))["ticket"]
+    b = ok(api.report("worker_a", k=2))["ticket"]
     c = ok(api.report("worker_b", community=COMMUNITY_B, k=1, category_code="C0101", description="井盖缺失"))["ticket"]
     assert a["status"] == b["status"] == c["status"] == "dispatched"
     ok(api.act("sanitation", a["id"], "accept"))
     ok(api.resolve("sanitation", a["id"]))
     ok(api.act("worker_a", a["id"], "check_pass"))
     ok(api.act("shift_lead", a["id"], "close", payload={"close_type": "normal"}))
-    # Tuesday 10:00: B is accepted long past its one working hour (late: overdue on Tuesday); C is still waiting
     clock.set(datetime(2026, 11, 24, 10, tzinfo=SHANGHAI))
     ok(api.act("sanitation", b["id"], "accept"))
+    return a, b, c
+
+
+def test_the_board_counts_a_period_from_the_record(api, clock):
+    a, b, c = seed_november(api, clock)
 
     board = ok(api.get("supervisor", "/api/v1/board", params={"period": "2026-11"}))
     assert board["period"]["label"] == "2026-11" and board["period"]["from"] == "2026-11-01"
