@@ -56,7 +56,13 @@ def _kind(label: str) -> str:
     return {4: "year", 7: "month", 10: "day"}[len(label)]
 
 
+YEARS = (1970, 2999)  # what a period may cover: the service's records, not the calendar's limits
+
+
 def between(first: date, last: date, tz: ZoneInfo, label: str | None = None) -> Period:
+    if not (YEARS[0] <= first.year and last.year <= YEARS[1]):
+        raise InvalidInput(f"a period lies between {YEARS[0]} and {YEARS[1]}", code="period_out_of_range",
+                           field="period", first_year=YEARS[0], last_year=YEARS[1])
     if last < first:
         raise InvalidInput(f"the period ends ({last}) before it begins ({first})", code="period_reversed",
                            field="to", first=first.isoformat(), last=last.isoformat())

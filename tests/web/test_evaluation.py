@@ -258,6 +258,9 @@ def test_the_scheme_is_versioned_data_and_a_period_keeps_the_version_in_force(ap
                                                                       "period": DAY}).status_code == 403
     wrong = api.get("supervisor", "/api/v1/evaluation/scores", params={"object": "department", "period": "2026-13"})
     assert wrong.status_code == 422 and wrong.json()["error"] == "period_invalid"
+    for far in ("0001-01", "9999", "0001-01-01..0001-01-02"):  # (dates the time zone cannot convert)
+        wrong = api.get("supervisor", "/api/v1/evaluation/scores", params={"object": "street", "period": far})
+        assert wrong.status_code == 422 and wrong.json()["error"] == "period_out_of_range", far
     csv = api.get("supervisor", "/api/v1/evaluation/scores.csv", params={"object": "department", "period": DAY})
     assert csv.status_code == 200 and csv.content.startswith("\ufeff对象,名称,得分,等级".encode())
 
