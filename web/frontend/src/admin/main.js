@@ -28,7 +28,7 @@ function shell(me) {
       <button id="logout" data-i18n="logout"></button>
     </header>
     <div class="admin">
-      <nav class="side" aria-label="${escapeHtml(t("admin.nav"))}" id="side">
+      <nav class="side" data-i18n-aria-label="admin.nav" id="side">
         ${Object.keys(SECTIONS).map((s) => `<a href="#${s}" data-section="${s}" data-i18n="admin.nav.${s}"></a>`).join("")}
       </nav>
       <main id="main" tabindex="-1"></main>

@@ -70,6 +70,18 @@ export class History {
     this.onChange?.(false);
   }
 
+  /** The bar again in the page's language (a language switch), its dates, time and heat kept. */
+  redraw() {
+    if (!this.active) return;
+    const bar = this.bar;
+    const [from, to] = [bar.querySelector("#h-from").value, bar.querySelector("#h-to").value];
+    const slider = bar.querySelector("#h-time");
+    const [min, max, value] = [slider.min, slider.max, slider.value];
+    this.renderBar(from, to);
+    Object.assign(bar.querySelector("#h-time"), { min, max, value });
+    this.show();
+  }
+
   renderBar(from, to) {
     this.bar.innerHTML = `
       <label class="filter"><span>${escapeHtml(t("map.history.from"))}</span><input type="date" id="h-from" value="${from}"></label>

@@ -81,7 +81,10 @@ function shell(me) {
         <div id="list" role="list"></div>
       </section>
     </main>`;
-  $("#lang").append(langSwitch(() => { renderFilters(); renderTopButtons(); renderLive(); renderList(); state.panel?.render(); }));
+  $("#lang").append(langSwitch(() => {
+    renderFilters(); renderTopButtons(); renderLive(); renderList(); state.panel?.render(); history?.redraw();
+    if ($("#shift-dialog").open) showShift($("#shift-dialog"));
+  }));
   $("#logout").addEventListener("click", logout);
   $("#shade").addEventListener("click", () => {
     state.shading = state.shading === "count" ? "light" : "count";

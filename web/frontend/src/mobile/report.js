@@ -325,6 +325,7 @@ export class ReportForm {
 
   render() {
     const $ = this.$;
+    this.map?.relabel();
     $("#place").innerHTML = this.placeHtml();
     $("#place").dataset.status = this.loc.status;
     $("#use-photo").hidden = !this.photos.some((p) => p.gps);

@@ -3,7 +3,7 @@
 // circle, and a pin the worker drags or puts down with a tap when the position is wrong or denied.
 // Positions here are WGS-84; only what MapLibre draws is shifted when a GCJ-02 base map is configured.
 import { addBaseLayer, basemap, shiftGeometry } from "../common/basemap.js";
-import { mapLocale } from "../i18n/index.js";
+import { mapLocale, t } from "../i18n/index.js";
 
 let ml = null;
 const mapLibreLoaded = import("/static/vendor/maplibre/maplibre-gl.mjs").then((m) => { ml = m; return m; });
@@ -85,6 +85,11 @@ export class WhereMap {
     await this.loadOwn();
     this.container.dataset.ready = "1";
     return map;
+  }
+
+  /** The pin's label in the page's language (MapLibre names it once, from the map's locale: a language switch). */
+  relabel() {
+    this.pin?.getElement().setAttribute("aria-label", t("maplibre.Marker.Title"));
   }
 
   async loadOwn() {

@@ -15,7 +15,8 @@ function rows(pairs, wide) {
 }
 
 function render(c, lookup) {
-  const dept = (code) => (code ? escapeHtml(lookup.departments.get(code) || code) : t("sheet.none"));
+  const name = (code) => { const d = lookup.departments.get(code); return d ? (en() && d.name_en) || d.name : code; };
+  const dept = (code) => (code ? escapeHtml(name(code)) : t("sheet.none"));
   const cat = lookup.categories.get(c.category_code);
   const category = cat ? `${escapeHtml(c.category_code)} ${escapeHtml(en() ? cat.name_en : cat.name)}` : escapeHtml(c.category_code);
   const place = [lookup.areas.get(c.street_code), lookup.areas.get(c.community_code)].filter(Boolean).map(escapeHtml).join(" · ");
@@ -32,7 +33,7 @@ function render(c, lookup) {
     <td>${escapeHtml(actorText(e))}</td>
     <td>${escapeHtml(actionLabel(e.action))}</td>
     <td>${e.to_status ? escapeHtml(statusLabel(e.to_status)) : ""}</td>
-    <td>${escapeHtml(eventNote(e, (code) => lookup.departments.get(code) || code))}</td></tr>`).join("");
+    <td>${escapeHtml(eventNote(e, name))}</td></tr>`).join("");
   const last = c.timeline[c.timeline.length - 1];
   $("#sheet").innerHTML = `
     <div class="tools"><span id="lang"></span>
@@ -83,7 +84,7 @@ async function main() {
       for (const a of [...(located.ancestors || []), located.cell].filter(Boolean)) areas.set(a.code, a.name);
     } catch { /* outside the grid: the codes are shown */ }
     render(c, {
-      departments: new Map(departments.map((d) => [d.code, en() ? d.name_en || d.name : d.name])),
+      departments: new Map(departments.map((d) => [d.code, d])),  // (named in the language of each drawing)
       categories: new Map(categories.map((x) => [x.code, x])),
       areas,
     });
