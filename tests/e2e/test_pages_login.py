@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import httpx
+
 from tests.e2e.conftest import PASSWORD, shot, sign_in
+from web.auth import SESSION_COOKIE
 
 
 def test_sign_in_lands_by_role(browser, live_server):
@@ -26,13 +29,15 @@ def test_sign_in_lands_by_role(browser, live_server):
 
 def test_every_page_works_under_its_content_security_policy(browser, live_server):
     """Issue 11, HTTP hardening: a CSP without inline scripts (MapLibre's workers from blob:, the live
-    websocket to the same host); the browser reports any violation, and there must be none."""
+    websocket to the same host); the browser reports any violation, and there must be none. The sign-in page
+    once (its form signs the dispatcher in), then each other user's landing page with a session from the API."""
+    watch = ("document.addEventListener('securitypolicyviolation', e => "
+             "(window.__csp = window.__csp || []).push(e.violatedDirective + ' ' + e.blockedURI))")
     for user, ready in (("dispatcher", "#live[data-state='online']"), ("sanitation", "body"),
                         ("worker_a", "body"), ("operator", "#pickmap[data-ready=true]"), (None, "#map-hint")):
         violations: list[str] = []
         context = browser.new_context()
-        context.add_init_script("document.addEventListener('securitypolicyviolation', e => "
-                                "(window.__csp = window.__csp || []).push(e.violatedDirective + ' ' + e.blockedURI))")
+        context.add_init_script(watch)
         page = context.new_page()
         page.on("console", lambda m, seen=violations: seen.append(m.text) if "Content Security Policy" in m.text
                 else None)
@@ -45,16 +50,23 @@ def test_every_page_works_under_its_content_security_policy(browser, live_server
             assert violations == [], ("public page", violations)
             context.close()
             continue
-        page.goto(f"{live_server.url}/login")
-        headers = page.context.request.get(f"{live_server.url}/login").headers
-        assert "script-src 'self'" in headers["content-security-policy"] and headers["x-content-type-options"]
-        page.fill("#username", user)
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(lambda url: "/login" not in url)
-        page.wait_for_load_state("networkidle")
         if user == "dispatcher":
+            page.goto(f"{live_server.url}/login")
+            headers = page.context.request.get(f"{live_server.url}/login").headers
+            assert "script-src 'self'" in headers["content-security-policy"] and headers["x-content-type-options"]
+            page.fill("#username", user)
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(lambda url: "/login" not in url)
+            page.wait_for_load_state("networkidle")
             page.wait_for_selector("#map[data-ready='1']", timeout=30_000)
+        else:  # signed in by the API (tests/e2e/conftest.py sign_in), straight to the landing page
+            r = httpx.post(f"{live_server.url}/api/v1/login", json={"username": user, "password": PASSWORD}, timeout=10)
+            assert r.status_code == 200, r.text
+            context.add_cookies([{"name": SESSION_COOKIE, "value": r.cookies[SESSION_COOKIE], "url": live_server.url,
+                                  "httpOnly": True, "sameSite": "Strict"}])
+            page.goto(live_server.url + r.json()["landing"])
+            page.wait_for_load_state("networkidle")
         page.wait_for_selector(ready)
         violations += page.evaluate("window.__csp || []")
         assert violations == [], (user, violations)
