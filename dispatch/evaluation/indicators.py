@@ -214,19 +214,14 @@ def area_public_found_rate(w: Window) -> Select:
 
 # --- posts -------------------------------------------------------------------------------------------
 
-def _reports(role: str, w: Window):  # noqa: ANN202
-    a, cond = _acts(("report",), w, role=role)
-    return a, cond
-
-
 def worker_reports(w: Window) -> Select:
     """上报数: the worker's reports in the period."""
-    a, cond = _reports("worker", w)
+    a, cond = _acts(("report",), w, role="worker")
     return select(_who(a), a.c.ticket_id, _one()).where(*cond)
 
 
 def _valid(role: str, w: Window) -> Select:
-    a, cond = _reports(role, w)
+    a, cond = _acts(("report",), w, role=role)
     return select(_who(a), a.c.ticket_id, _hit(_later(a.c.ticket_id, ("register", "merge"), w))).where(*cond)
 
 
@@ -270,7 +265,7 @@ def worker_missed_rate(w: Window) -> Select:
 
 def operator_intake(w: Window) -> Select:
     """受理数: the cases the operator took in from callers in the period."""
-    a, cond = _reports("operator", w)
+    a, cond = _acts(("report",), w, role="operator")
     return select(_who(a), a.c.ticket_id, _one()).where(*cond)
 
 

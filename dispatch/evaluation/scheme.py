@@ -145,11 +145,15 @@ def versions(session: Session) -> list[EvaluationScheme]:
     return list(session.exec(select(EvaluationScheme).order_by(col(EvaluationScheme.version).desc())))
 
 
+def _default_version() -> EvaluationScheme:
+    return EvaluationScheme(version=1, valid_from=date(2000, 1, 1), body=canonical(parse(default_body())),
+                            note="default (DOMAIN.md)", created_by="system")
+
+
 def ensure_default(session: Session) -> None:
     """The default as version 1, valid from the beginning, when no version exists yet (a new database)."""
     if session.exec(select(EvaluationScheme.version).limit(1)).first() is None:
-        session.add(EvaluationScheme(version=1, valid_from=date(2000, 1, 1), body=canonical(parse(default_body())),
-                                     note="default (DOMAIN.md)", created_by="system"))
+        session.add(_default_version())
         session.flush()
 
 
@@ -160,8 +164,8 @@ def in_force(session: Session, day: date) -> tuple[EvaluationScheme, Scheme]:
                        ).first()
     if row is None:
         if session.exec(select(EvaluationScheme.version).limit(1)).first() is None:  # not saved yet
-            return EvaluationScheme(version=1, valid_from=date(2000, 1, 1), body=canonical(parse(default_body())),
-                                    note="default (DOMAIN.md)", created_by="system"), parse(default_body())
+            default = _default_version()
+            return default, Scheme.model_validate_json(default.body)
         raise NotFound(f"no evaluation scheme is in force on {day}", code="no_scheme", day=day.isoformat())
     return row, Scheme.model_validate_json(row.body)
 
