@@ -1,7 +1,7 @@
 """What a citizen sees of their case through its private tracking link: the public status, the public
 notes (a rejection's reason, the department's reply, a review's explanation), the department's name, the
-expected completion time, the photos of the report and of the result, and the rating. Never a staff
-member's name, another reporter's data or an internal comment.
+expected time and what is expected by then (verified, accepted, done), the photos of the report and of the
+result, and the rating. Never a staff member's name, another reporter's data or an internal comment.
 
 The link holds an unguessable token; the case keeps only its SHA-256, so a copy of the database does not
 open anybody's case."""
@@ -73,6 +73,7 @@ def view(*, session: Session, ticket: Ticket, options: DispatchOptions, now: dat
     rating = rating_of(session, ticket)
     why_not = cannot_rate(session, ticket, options, now)
     closed = ticket.status == "closed"
+    expected_at, expected_stage = (None, None) if closed else _expected(session, ticket)
     return {
         "case_number": ticket.case_number,
         "category_code": ticket.category_code,
@@ -84,7 +85,8 @@ def view(*, session: Session, ticket: Ticket, options: DispatchOptions, now: dat
         "created_at": ticket.created_at,
         "department_name": dept.name if dept else None,
         "department_name_en": (dept.name_en or dept.name) if dept else None,
-        "expected_at": None if closed else _expected(session, ticket, now),
+        "expected_at": expected_at,
+        "expected_stage": expected_stage,
         "closed_at": ticket.closed_at if closed else None,
         "notes": [{"at": e.at, "action": e.action, "text": e.reason} for e in events if e.reason],
         "photos": [{"id": p.id, "stage": p.stage, "url": f"/public/v1/track/{{token}}/photos/{p.id}"} for p in photos],
@@ -96,14 +98,18 @@ def view(*, session: Session, ticket: Ticket, options: DispatchOptions, now: dat
     }
 
 
-def _expected(session: Session, ticket: Ticket, now: datetime) -> datetime | None:
-    """When the case should be done: the department's running handling (or rectification) deadline, else the
-    earliest running one (verify, register, dispatch … before a department has it)."""
+def _expected(session: Session, ticket: Ticket) -> tuple[datetime | None, str | None]:
+    """When the case should be done, and the SLA stage whose deadline that is: the department's running
+    handling (or rectification) deadline, else the earliest running one (verify, register, dispatch … before a
+    department has it), so that the page can say 预计核实时间 rather than promise completion by then."""
     running = {t.stage: t for t in sla.case_timers(session, ticket).values() if t.active and t.paused_at is None}
     for stage in ("rectify", "handle"):
         if stage in running:
-            return running[stage].due_at
-    return ticket.sla_due_at
+            return running[stage].due_at, stage
+    if not running:
+        return ticket.sla_due_at, None
+    first = min(running.values(), key=lambda t: t.due_at)
+    return first.due_at, first.stage
 
 
 def photo(*, session: Session, ticket: Ticket, photo_id: int) -> Photo:

@@ -178,6 +178,9 @@ class TrackOut(BaseModel):
     department_name: str | None
     department_name_en: str | None
     expected_at: datetime | None = Field(description="when it is due (the running time limit); null once closed")
+    expected_stage: str | None = Field(description="the time limit's stage (verify, register, dispatch, accept, "
+                                                   "handle, check, close, rectify): what is expected by then; "
+                                                   "null when none runs")
     closed_at: datetime | None
     notes: list[NoteOut]
     photos: list[PublicPhotoOut]
