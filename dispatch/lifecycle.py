@@ -119,7 +119,7 @@ class Act:
     timers: Timers = field(default_factory=Timers)
     stamp: str | None = None  # the timestamp column it sets (by default its target state's)
     photos: str | None = None  # the stage photos sent with it are filed under; None: no photos
-    needs_photo: bool = False  # at least one photo must come with it (evidence taken on site)
+    needs_photo: bool = False  # at least one photo must come with it (evidence: on site, or an appeal's)
     category_photo: bool = False  # a photo must come with it when the case's category says so (after_photo_required)
     request: bool = False  # puts the case on hold until another act answers it
     answers: str | None = None  # the request this act approves or denies
@@ -232,9 +232,10 @@ TABLE: tuple[Act, ...] = (
          public_note=True, timers=Timers(fulfil=("review",), start=("rectify",)), effect=ratings.reopen),
     _act("explain", {S.reviewing}, {R.shift_lead}, S.closed, "复核说明", "Explain", needs_reason=True,
          public_note=True, stamp="", timers=Timers(fulfil=("review",), stop=tuple(s for s in STAGES if s != "review"))),
-    # 申诉: the department appeals a bad rating; a supervisor upholds (the rating no longer counts) or dismisses
+    # 申诉: the department appeals a bad rating with its reasons and photos (at least one); a supervisor upholds
+    # (the rating no longer counts) or dismisses
     _act("appeal", {S.reviewing, S.closed, S.rework}, {R.department}, SAME, "申诉", "Appeal", needs_reason=True,
-         photos="appeal", effect=ratings.appeal),
+         photos="appeal", needs_photo=True, effect=ratings.appeal),
     _act("uphold_appeal", frozenset(Status), {R.supervisor}, SAME, "申诉成立", "Uphold appeal", needs_reason=True,
          only_if="appeal_pending", effect=ratings.uphold_appeal),
     _act("dismiss_appeal", frozenset(Status), {R.supervisor}, SAME, "驳回申诉", "Dismiss appeal", needs_reason=True,

@@ -92,7 +92,8 @@ class Ticket(Row, table=True):
     confidential: bool = False  # 保密: the department sees the number masked
     tracking_hash: str | None = Field(default=None, max_length=64, unique=True)  # sha256 of the tracking token
     closings: int = 0  # times closed: a rating belongs to one closing (一事一评, again after a reopen)
-    callback_state: str = Field(default="", max_length=16, index=True)  # "" | pending | done | unreachable (回访)
+    # 回访: "" | pending | done (rated) | declined (reached, declined to rate) | unreachable
+    callback_state: str = Field(default="", max_length=16, index=True)
     callback_tries: int = 0
     appeal_pending: bool = False  # the department's appeal (申诉) of a rating waits for a supervisor
     audit_head: str = ""  # hash of the newest event: deleting the last event is detected too

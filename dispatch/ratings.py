@@ -42,6 +42,8 @@ class RatePayload(NoPayload):
 class CallBackPayload(NoPayload):
     reached: StrictBool = Field(description="whether the reporter answered")
     tries: StrictInt = Field(default=1, ge=1, le=20, description="calls made so far, this one included")
+    declined: StrictBool = Field(default=False, description="reached, and the reporter declined to rate (不愿评价): "
+                                                            "the call-back ends without a rating; only with reached")
 
 
 class SupportPayload(NoPayload):
@@ -100,12 +102,15 @@ def _appealable(ctx: ActContext) -> Rating:
                               .order_by(Rating.closing.desc())).first()
     if rating is None or rating.level not in BAD:
         raise Conflict("there is no bad rating on this case to appeal", code="no_rating_to_appeal")
+    if rating.appeal_until is None:  # no department was rated (the case had none): no one may appeal, ever
+        raise Conflict("this rating cannot be appealed: no department was rated, so it has no appeal deadline",
+                       code="not_appealable")
     if rating.department_code != ctx.actor.department_code:
         raise Forbidden("only the department that was rated may appeal", code="not_rated_department")
     if rating.appeal_state:
         raise Conflict(f"this rating has been appealed already ({rating.appeal_state})", code="already_appealed",
                        appeal_state=rating.appeal_state)
-    if rating.appeal_until is not None and ctx.at > rating.appeal_until:
+    if ctx.at > rating.appeal_until:
         raise Conflict(f"appeals are taken within {ctx.options.appeal_working_days:g} working days of the rating; "
                        f"the time ended at {rating.appeal_until:%Y-%m-%d %H:%M} UTC", code="appeal_window_closed",
                        until=rating.appeal_until.isoformat(), working_days=ctx.options.appeal_working_days)
@@ -141,11 +146,19 @@ def dismiss_appeal(ctx: ActContext) -> dict:
 
 
 def call_back(ctx: ActContext) -> dict:
+    """One call to the reporter: not reached (after the last try the case leaves the list as unreachable),
+    reached and declined to rate (it leaves the list: the call-back is done without a rating), or reached
+    (the rating the reporter gives follows as a ``rate``, which ends the call-back)."""
     ticket, payload = ctx.ticket, ctx.payload
+    if payload.declined and not payload.reached:
+        raise InvalidInput("declined: only a reporter who was reached can decline to rate; send reached: true",
+                           code="declined_not_reached", field="declined")
     ticket.callback_tries = max(ticket.callback_tries, payload.tries)
-    if not payload.reached and ticket.callback_tries >= ctx.options.callback_max_tries:
+    if payload.declined:
+        ticket.callback_state = "declined"
+    elif not payload.reached and ticket.callback_tries >= ctx.options.callback_max_tries:
         ticket.callback_state = "unreachable"
-    return {"reached": payload.reached, "tries": ticket.callback_tries}
+    return {"reached": payload.reached, "tries": ticket.callback_tries, "declined": payload.declined}
 
 
 def reporter_supports(*, session, ticket, phone: str, client_id: str) -> None:  # noqa: ANN001

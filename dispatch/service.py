@@ -360,7 +360,7 @@ def act_on(
         raise InvalidInput(f"photos cannot be attached to {action}; attach them to {takers}", code="photos_not_taken",
                            field="photos", action=action)
     if entry.needs_photo and not photos:
-        raise InvalidInput(f"{action} needs a photo taken on site: attach one", code="photo_required",
+        raise InvalidInput(f"{action} needs at least one photo as evidence: attach one", code="photo_required",
                            field="photos", action=action)
     if entry.category_photo and not photos and case_category(session, ticket.category_code).after_photo_required:
         raise AfterPhotoRequired(

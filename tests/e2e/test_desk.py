@@ -375,6 +375,7 @@ def test_a_department_appeals_a_bad_rating_and_the_supervisor_upholds_it(browser
     page.wait_for_selector(".contact:has-text('周女士 13600001234')")
     page.wait_for_selector(".timeline li:has-text('不满意 · 没有清理干净')")
     page.click("#actions button[data-action=appeal]")
+    assert "照片" in page.inner_text("[data-form=appeal] #photo-rule")  # reasons and photos: a photo is required
     page.fill("[data-form=appeal] textarea[name=reason]", "现场已按标准清理，附照片")
     page.set_input_files("[data-form=appeal] input[name=photos]", jpeg(tmp_path / "proof.jpg"))
     page.click("[data-form=appeal] [data-go]")

@@ -73,8 +73,9 @@ def test_take_a_call_support_a_repeat_call_and_call_back(browser, live_server, w
     # 3. the staff close the case; it waits on the call-back list, where the operator records 满意 by phone
     close_through_the_api(live_server, web_city, case["id"])
     page.click("#tab-callbacks")
-    page.wait_for_selector(f".cb-row[data-id='{case['id']}']").click()
+    page.click(f".cb-row[data-id='{case['id']}']")  # (by selector: the list may be redrawn meanwhile)
     assert page.inner_text("#cb-phone") == PHONE
+    assert page.inner_text("#cb-detail [data-act=declined]") == "已接通，不愿评价"
     page.wait_for_selector("#cb-reply:has-text('已清运完毕')")
     page.click("#cb-detail [data-act=reached]")
     page.check("#rate-form input[name=level][value=satisfied]")

@@ -52,6 +52,12 @@ def close_case(api: Api, tid: int, *, verify: bool = True) -> None:
     ok(api.act("shift_lead", tid, "close", payload={"close_type": "normal"}))
 
 
+def appeal(api: Api, tid: int, reason: str, *, user: str = "sanitation"):  # noqa: ANN201
+    """The department's appeal with its reasons and a photo."""
+    return api.post(user, f"/api/v1/tickets/{tid}/actions/appeal", data={"reason": reason},
+                    files=[("photos", ("proof.jpg", after_photo(), "image/jpeg"))])
+
+
 def track(api: Api, token: str) -> dict:
     return ok(api.client.get(f"/public/v1/track/{token}"))
 
@@ -127,16 +133,18 @@ def test_the_department_appeals_a_bad_rating_and_a_supervisor_decides(api: Api, 
     made = file(api.client, contact_phone="13900002222")
     tid = case_id(engine, made["case_number"])
     close_case(api, tid)
-    not_yet = api.post("sanitation", f"/api/v1/tickets/{tid}/actions/appeal", json={"reason": "已按标准处置"})
+    not_yet = appeal(api, tid, "已按标准处置")
     assert not_yet.status_code == 409 and not_yet.json()["error"] == "no_rating_to_appeal"
     ok(api.client.post(f"/public/v1/track/{made['tracking_token']}/rating", json={"level": "dissatisfied"}))
-    assert api.post("water", f"/api/v1/tickets/{tid}/actions/appeal", json={"reason": "x"}).status_code == 404
+    assert appeal(api, tid, "x", user="water").status_code == 404
     early = api.post("supervisor", f"/api/v1/tickets/{tid}/actions/{decision}", json={"reason": "x"})
     assert early.status_code == 409 and early.json()["error"] == "no_appeal_pending"
-    appealed = ok(api.post("sanitation", f"/api/v1/tickets/{tid}/actions/appeal", data={"reason": "现场已清理干净"},
-                           files=[("photos", ("proof.jpg", after_photo(), "image/jpeg"))]))
+    bare = api.post("sanitation", f"/api/v1/tickets/{tid}/actions/appeal", json={"reason": "现场已清理干净"})
+    assert bare.status_code == 422  # reasons and photos: at least one photo
+    assert (bare.json()["error"], bare.json()["field"], bare.json()["action"]) == ("photo_required", "photos", "appeal")
+    appealed = ok(appeal(api, tid, "现场已清理干净"))
     assert appealed["appeal_pending"] and any(p["stage"] == "appeal" for p in appealed["photos"])
-    twice = api.post("sanitation", f"/api/v1/tickets/{tid}/actions/appeal", json={"reason": "再申诉"})
+    twice = appeal(api, tid, "再申诉")
     assert twice.status_code == 409 and twice.json()["error"] == "already_appealed"
     sup = ok(api.get("supervisor", f"/api/v1/tickets/{tid}"))
     assert {"uphold_appeal", "dismiss_appeal"} <= set(sup["allowed_actions"])
@@ -161,8 +169,15 @@ def test_appeals_and_ratings_have_their_windows(api: Api, engine):
         rating.appeal_until = rating.at - timedelta(seconds=1)
         s.add(rating)
         s.commit()
-    late = api.post("sanitation", f"/api/v1/tickets/{tid}/actions/appeal", json={"reason": "已按标准处置"})
+    late = appeal(api, tid, "已按标准处置")
     assert late.status_code == 409 and late.json()["error"] == "appeal_window_closed"
+    with Session(engine) as s:  # a rating with no appeal deadline (no department was rated) is never appealable
+        rating = s.exec(select(Rating).where(Rating.ticket_id == tid)).one()
+        rating.appeal_until = None
+        s.add(rating)
+        s.commit()
+    never = appeal(api, tid, "已按标准处置")
+    assert never.status_code == 409 and never.json()["error"] == "not_appealable"
 
     other = file(api.client, contact_phone="13900004444")
     oid = case_id(engine, other["case_number"])
@@ -310,6 +325,23 @@ def test_unreachable_after_the_last_try_leaves_the_list(api: Api, engine):
     assert tid not in [t["id"] for t in ok(api.get("operator", "/api/v1/callbacks"))["items"]]
     gone = api.act("operator", tid, "call_back", payload={"reached": False, "tries": 4})
     assert gone.status_code == 409 and gone.json()["error"] == "no_callback_pending"
+
+
+def test_reached_but_declined_to_rate_ends_the_call_back(api: Api, engine):
+    made = file(api.client, contact_phone="13900006666")
+    tid = case_id(engine, made["case_number"])
+    close_case(api, tid)
+    odd = api.act("operator", tid, "call_back", payload={"reached": False, "declined": True})
+    assert odd.status_code == 422 and odd.json()["error"] == "declined_not_reached"
+    done = ok(api.act("operator", tid, "call_back", payload={"reached": True, "declined": True, "tries": 2}))
+    assert done["callback_state"] == "declined" and done["status"] == "closed"
+    assert done["timeline"][-1]["action"] == "call_back"
+    assert done["timeline"][-1]["payload"] == {"reached": True, "tries": 2, "declined": True}
+    assert tid not in [t["id"] for t in ok(api.get("operator", "/api/v1/callbacks"))["items"]]
+    again = api.act("operator", tid, "call_back", payload={"reached": True, "declined": True})
+    assert again.status_code == 409 and again.json()["error"] == "no_callback_pending"
+    with Session(engine) as s:
+        assert s.exec(select(Rating).where(Rating.ticket_id == tid)).first() is None
 
 
 def test_who_sees_the_reporters_name_and_number(api: Api, engine):

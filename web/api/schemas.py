@@ -138,7 +138,8 @@ class TicketOut(BaseModel):
                                        "unless confidential), masked (dispatchers, admins; the department of a "
                                        "confidential case) or not at all (grid workers)")
     closings: int = Field(description="times the case was closed (a rating belongs to one closing)")
-    callback_state: str = Field(description="回访: '' (none), pending, done or unreachable")
+    callback_state: str = Field(description="回访: '' (none), pending, done (rated), declined (reached, "
+                                            "declined to rate) or unreachable")
     callback_tries: int
     appeal_pending: bool = Field(description="a department's appeal of a rating waits for a supervisor")
 

@@ -68,7 +68,9 @@ export function eventNote(e, deptName = (code) => code) {
   if (e.action === "rate" && p.level) {  // 好差评: the level and the reporter's words
     return [t(`rating.${p.level}`) + (p.channel === "phone" ? t("rating.by_phone") : ""), p.comment].filter(Boolean).join(" · ");
   }
-  if (e.action === "call_back") return t(p.reached ? "callback.reached" : "callback.not_reached", { tries: p.tries });
+  if (e.action === "call_back") {
+    return t(p.declined ? "callback.declined" : p.reached ? "callback.reached" : "callback.not_reached", { tries: p.tries });
+  }
   if (e.action === "uphold_appeal" || e.action === "dismiss_appeal") {
     return [t(e.action === "uphold_appeal" ? "appeal.upheld" : "appeal.dismissed"), e.reason].filter(Boolean).join(" · ");
   }

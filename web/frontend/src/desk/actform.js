@@ -3,6 +3,12 @@
 import { escapeHtml } from "../common/api.js";
 import { actionLabel, t } from "../i18n/index.js";
 
+// the words of a required photo: the rule shown above the field, and the error when none was chosen
+export const PHOTO_RULE = {
+  resolve: ["desk.photo_rule", "desk.error.after_photo_required"],
+  appeal: ["desk.appeal_photo_rule", "desk.error.appeal_photo_required"],
+};
+
 const FORMS = {
   request_return: ["reason"], request_extension: ["hours", "reason"], request_suspension: ["reason"],
   resolve: ["reason", "photos"], comment: ["reason"], appeal: ["reason", "photos"], uphold_appeal: ["reason"],
@@ -21,7 +27,7 @@ export function openActForm(box, action, { needPhoto = false, onCancel, onSubmit
       ${fields.includes("reason") ? `<label for="act-reason">${t(action === "resolve" ? "desk.note" : "reason")}</label><textarea id="act-reason" name="reason" rows="3" required></textarea>` : ""}
       ${fields.includes("photos") ? `<label for="after-photos">${t(action === "appeal" ? "photo.appeal" : "desk.after_photos")}${needPhoto
         ? ` <span class="required">${t("desk.required")}</span>` : ""}</label>
-        ${needPhoto ? `<p class="hint" id="photo-rule">${t("desk.photo_rule")}</p>` : ""}
+        ${needPhoto ? `<p class="hint" id="photo-rule">${t(PHOTO_RULE[action][0])}</p>` : ""}
         <input id="after-photos" name="photos" type="file" accept="image/*" multiple ${needPhoto
           ? "required aria-describedby=\"photo-rule\"" : ""}>
         <div class="picked"></div>` : ""}
@@ -52,7 +58,7 @@ export function openActForm(box, action, { needPhoto = false, onCancel, onSubmit
     if (get("hours")) extra.payload = { hours: Number(get("hours").value) };
     if (get("photos")) extra.photos = [...files];
     if (needPhoto && !files.length) {
-      box.querySelector(".error").textContent = t("desk.error.after_photo_required");
+      box.querySelector(".error").textContent = t(PHOTO_RULE[action][1]);
       return;
     }
     onSubmit(extra);

@@ -6,7 +6,7 @@ import { actorText, api, contactText, currentUser, escapeHtml, eventNote, isStal
 import { connectLive } from "../common/live.js";
 import { notify } from "../common/notify.js";
 import { actionLabel, applyI18n, langSwitch, statusLabel, t } from "../i18n/index.js";
-import { openActForm } from "./actform.js";
+import { openActForm, PHOTO_RULE } from "./actform.js";
 import { byLight, EMPTY, renderFilters, ticketQuery } from "./filters.js";
 import { dropMinimap, showMinimap } from "./minimap.js";
 import { drawRectify, loadRectify, offerRectify } from "./rectify.js";
@@ -17,7 +17,7 @@ const OPEN = ["dispatched", "accepted", "rework", "return_requested", "extension
 // deadline), then cases waiting for someone else (the centre's check, an answer to a request, a suspension).
 const RANK = { dispatched: 0, accepted: 1, rework: 1 };
 const rank = (item) => RANK[item.status] ?? 2;
-const state = { tab: "queue", items: [], selected: null, detail: null, categories: {}, departments: {}, loadedAt: Date.now(),
+const state = { tab: "queue", items: [], selected: null, detail: null, categories: {}, departments: {}, needsPhoto: new Set(), loadedAt: Date.now(),
   filters: { ...EMPTY }, checked: new Set(), bulk: null, live: null };
 
 function categoryName(code) {
@@ -283,7 +283,7 @@ function photoRequired() {
 function start(action) {
   const box = document.querySelector("#form");
   const opened = openActForm(box, action, {
-    needPhoto: action === "resolve" && photoRequired(),
+    needPhoto: action === "resolve" ? photoRequired() : state.needsPhoto.has(action),
     onCancel: () => { if (state.selected) select(state.selected, { keepForm: true }); }, // what changed meanwhile
     onSubmit: (extra) => send(action, extra, box.querySelector(".error")),
   });
@@ -312,7 +312,8 @@ async function send(action, { reason, payload, photos } = {}, errorBox) {
       if (!errorBox) renderDetail(); // a one-click act: show the case as it is now
     }
     const message = isStale(err) ? t("error.changed", { status: statusLabel(state.detail.status) })
-      : (err.body?.error === "after_photo_required" ? t("desk.error.after_photo_required") : err.message);
+      : (err.body?.error === "after_photo_required" ? t("desk.error.after_photo_required")
+        : err.body?.error === "photo_required" && PHOTO_RULE[action] ? t(PHOTO_RULE[action][1]) : err.message);
     if (errorBox) errorBox.textContent = message;
     else alert(message);  // eslint-disable-line no-alert
   }
@@ -353,7 +354,9 @@ function showLive() {
 async function main() {
   const me = await currentUser();
   shell(me);
-  const [categories, departments] = await Promise.all([api("/categories"), api("/departments")]);
+  const [categories, departments, lifecycle] = await Promise.all([api("/categories"), api("/departments"), api("/lifecycle")]);
+  // the acts that need a photo (the lifecycle table's needs_photo: an appeal), besides resolve's category rule
+  state.needsPhoto = new Set(lifecycle.acts.filter((a) => a.needs_photo && a.roles.includes("department")).map((a) => a.action));
   for (const c of categories) state.categories[c.code] = c;
   for (const d of departments) state.departments[d.code] = d;
   drawFilters();

@@ -1,6 +1,7 @@
 // Call-backs (回访): the closed public cases waiting for a call (GET /callbacks). Per case the operator records
-// a call that did not get through (call_back, {reached: false, tries}) or the reporter's rating by phone (rate,
-// {level, comment, channel: "phone"}); a rated case leaves the list.
+// a call that did not get through (call_back, {reached: false, tries}), a call answered by a reporter who declines
+// to rate (call_back, {reached: true, declined: true, tries}) or the reporter's rating by phone (rate, {level,
+// comment, channel: "phone"}); a rated or declined case leaves the list.
 import { api, errorText, escapeHtml, when } from "../common/api.js";
 import { t } from "../i18n/index.js";
 
@@ -154,6 +155,7 @@ export class Callbacks {
       <div class="actions">
         <button type="button" data-act="not-reached">${escapeHtml(t("hotline.not_reached"))}</button>
         <button type="button" class="primary" data-act="reached" aria-expanded="${this.rating === item.id}">${escapeHtml(t("hotline.reached"))}</button>
+        <button type="button" data-act="declined">${escapeHtml(t("hotline.declined"))}</button>
       </div>
       ${this.rating === item.id ? this.rateForm(level, typed) : ""}
       <p class="error" id="cb-error" role="alert"></p>`;
@@ -215,18 +217,12 @@ export class Callbacks {
         const comment = this.root.querySelector("#rate-comment").value.trim();
         await api(`/tickets/${item.id}/actions/rate`, { json: { payload: { level, comment, channel: "phone" } } });
         this.say(true, () => t("hotline.rated", { n: item.case_number, level: t(`rating.${level}`) }));
-        const at = this.items.indexOf(item);
-        this.items = this.items.filter((i) => i !== item);
-        this.total = Math.max(0, this.total - 1);
-        this.rating = null;
-        const next = this.items[Math.min(at, this.items.length - 1)];
-        this.selected = next?.id ?? null;
-        this.onCount?.();
-        this.drawList();
-        this.drawDetail();
-        if (next) this.focusRow(next.id);
-        else this.root.querySelector("#cb-refresh").focus();
-        this.load({ quiet: true });
+        this.done(item);
+      } else if (b.dataset.act === "declined") {  // reached, but the reporter will not rate: the call-back ends
+        const tries = (item.callback_tries || 0) + 1;
+        await api(`/tickets/${item.id}/actions/call_back`, { json: { payload: { reached: true, declined: true, tries } } });
+        this.say(true, () => t("hotline.declined_saved", { n: item.case_number }));
+        this.done(item);
       }
     } catch (err) {
       b.disabled = false;
@@ -237,6 +233,22 @@ export class Callbacks {
         error.textContent = err.message;
       }
     }
+  }
+
+  /** A case whose call-back is over (rated, or declined to rate): off the list, the next one selected. */
+  done(item) {
+    const at = this.items.indexOf(item);
+    this.items = this.items.filter((i) => i !== item);
+    this.total = Math.max(0, this.total - 1);
+    this.rating = null;
+    const next = this.items[Math.min(at, this.items.length - 1)];
+    this.selected = next?.id ?? null;
+    this.onCount?.();
+    this.drawList();
+    this.drawDetail();
+    if (next) this.focusRow(next.id);
+    else this.root.querySelector("#cb-refresh").focus();
+    this.load({ quiet: true });
   }
 
   focusRow(id) { this.root.querySelector(`.cb-row[data-id="${id}"]`)?.focus(); }
