@@ -1,5 +1,6 @@
 """SLA policies: the time limit of each timed stage (by category, major class and urgency), its basis
-(working or natural hours) and the escalation ladder; the defaults where no policy row says otherwise."""
+(working or natural hours) and the escalation ladder; the defaults where no policy row says otherwise (in
+hours, or in working days of the stage's calendar)."""
 
 from __future__ import annotations
 
@@ -19,9 +20,14 @@ from grid.models import Category, TimeBasis, Urgency
 DEFAULT_LIMITS: dict[str, tuple[float, str]] = {
     "verify": (0.5, "working"), "register": (1.0, "working"), "dispatch": (1.0, "working"),
     "accept": (1.0, "working"), "check": (0.5, "working"), "close": (1.0, "working"),
-    # a bad rating's review (复核): one working day; the rework after a reopen (整改): 15 working days of 8 hours
-    "review": (8.0, "working"), "rectify": (120.0, "working"),
+    # a bad rating's review (复核): one working day (of 8 hours)
+    "review": (8.0, "working"),
 }
+#: The stages whose default limit is a number of working days, counted on the calendar the stage runs on (the
+#: department's for the rectification): whole working days of that calendar whatever its hours, holidays skipped
+#: and make-up days counted — 15 days are 120 working hours on an 8-hour calendar, 105 on a 7-hour one. The
+#: rework after a reopen (整改): 15 working days. A policy row for the stage (in hours) replaces it.
+DEFAULT_WORKING_DAYS: dict[str, float] = {"rectify": 15.0}
 DEFAULT_LADDER: dict[str, Any] = {
     "yellow_ratio": 0.8,
     "yellow": ["owner"],
@@ -33,10 +39,14 @@ DEFAULT_LADDER: dict[str, Any] = {
 
 @dataclass(frozen=True)
 class Limit:
+    """A stage's limit: ``seconds`` of its basis, or (``days`` set) that many working days of the calendar the
+    timer runs on, which ``dispatch.sla`` turns into seconds with the calendar's length of a working day."""
+
     seconds: float
     basis: str
     ladder: dict[str, Any]
     source: str
+    days: float | None = None
 
 
 def policy_for(*, session: Session, stage: str, category: Category, urgency: str) -> Limit:
@@ -50,6 +60,9 @@ def policy_for(*, session: Session, stage: str, category: Category, urgency: str
     if stage == "handle":
         hours = getattr(category, f"limit_hours_{urgency}", category.limit_hours_normal)
         return Limit(hours * 3600, str(category.time_basis), DEFAULT_LADDER, f"category {category.code}")
+    if stage in DEFAULT_WORKING_DAYS:
+        days = DEFAULT_WORKING_DAYS[stage]
+        return Limit(days * 8 * 3600, "working", DEFAULT_LADDER, "default", days=days)
     hours, basis = DEFAULT_LIMITS[stage]
     return Limit(hours * 3600, basis, DEFAULT_LADDER, "default")
 

@@ -182,11 +182,12 @@ def start(*, session: Session, ticket: Ticket, stage: str, at: datetime) -> SlaT
     limit = policy_for(session=session, stage=stage, category=category, urgency=ticket.urgency)
     code = _calendar_code(session, ticket, stage, limit.basis)
     cal = calendar_for(session=session, code=code)
-    due = cal.add_working(at, timedelta(seconds=limit.seconds))
+    seconds = limit.seconds if limit.days is None else limit.days * day_s(cal)  # working days of this calendar
+    due = cal.add_working(at, timedelta(seconds=seconds))
     timers = case_timers(session, ticket)
-    fresh = dict(active=True, calendar_code=code, basis=limit.basis, limit_s=limit.seconds, extension_s=0.0,
+    fresh = dict(active=True, calendar_code=code, basis=limit.basis, limit_s=seconds, extension_s=0.0,
                  ladder=json.dumps(limit.ladder, sort_keys=True), started_at=at, anchor_at=at,
-                 anchor_remaining_s=limit.seconds, due_at=due, original_due_at=due, paused_at=None,
+                 anchor_remaining_s=seconds, due_at=due, original_due_at=due, paused_at=None,
                  paused_total_s=0.0, fulfilled_at=None, breached_at=None, stopped_at=None, warning_level=0)
     timer = timers.get(stage)
     if timer is None:

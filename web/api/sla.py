@@ -198,6 +198,8 @@ class LadderOut(BaseModel):
 
 class SlaDefaultsOut(BaseModel):
     stages: dict[str, tuple[float, str]] = Field(description="stage → [limit hours, basis] of the centre's stages")
+    working_days: dict[str, float] = Field(description="stage → its limit in working days, counted on the calendar "
+                                                       "the stage runs on (the rectification after a reopen: 15)")
     handle: str = Field(description="where the handle stage's limit comes from")
     ladder: LadderOut
 
@@ -212,7 +214,8 @@ def policies(session: SessionDep, _: ActorDep) -> dict[str, Any]:
     """Explicit policies, and the defaults that apply where none matches."""
     rows = session.exec(select(SlaPolicy).order_by(SlaPolicy.stage, SlaPolicy.category, SlaPolicy.urgency)).all()
     return {"policies": [r.model_dump() for r in rows],
-            "defaults": {"stages": sla_policy.DEFAULT_LIMITS, "handle": "the category's limit for the urgency",
+            "defaults": {"stages": sla_policy.DEFAULT_LIMITS, "working_days": sla_policy.DEFAULT_WORKING_DAYS,
+                         "handle": "the category's limit for the urgency",
                          "ladder": sla_policy.DEFAULT_LADDER}}
 
 

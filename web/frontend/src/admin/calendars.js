@@ -128,8 +128,11 @@ async function drawPolicies(main) {
       <td>${escapeHtml(p.urgency ? t(`urgency.${p.urgency}`) : t("admin.sla.any_urgency"))}</td>
       <td class="num">${p.limit_hours}</td><td>${escapeHtml(basis(p.basis))}</td><td>${escapeHtml(p.note)}</td></tr>`).join("")
       || `<tr><td colspan="6" class="muted">${t("admin.sla.no_policies")}</td></tr>`}</tbody></table></div>
-    <p class="hint">${escapeHtml(t("admin.sla.defaults", { list: Object.entries(answer.defaults.stages)
-      .map(([s, [h, b]]) => t("admin.sla.default_item", { stage: t(`stage.${s}`), h, basis: basis(b) })).join(lang() === "en" ? "; " : "，") }))}</p>
+    <p class="hint">${escapeHtml(t("admin.sla.defaults", { list: [
+      ...Object.entries(answer.defaults.stages)
+        .map(([s, [h, b]]) => t("admin.sla.default_item", { stage: t(`stage.${s}`), h, basis: basis(b) })),
+      ...Object.entries(answer.defaults.working_days || {})
+        .map(([s, days]) => t("admin.sla.default_days", { stage: t(`stage.${s}`), days }))].join(lang() === "en" ? "; " : "，") }))}</p>
     <form id="policy-form" class="card row-form">
       <label>${t("admin.sla.stage")}<select name="stage">${STAGES.map((s) => `<option value="${s}">${escapeHtml(t(`stage.${s}`))}</option>`).join("")}</select></label>
       <label>${t("admin.sla.category")}<input name="category" maxlength="8" placeholder="E0101 / E01" list="cat-codes"></label>
