@@ -86,7 +86,9 @@ def test_requests_are_answered_and_answers_go_back_only_to_where_the_request_was
 
 
 def test_timers_are_consistent_with_the_sla_stages():
-    assert policies.STAGES is STAGES and set(policies.DEFAULT_LIMITS) | {"handle"} == set(STAGES)
+    assert policies.STAGES is STAGES  # every stage but handle has one default: in hours, or in working days
+    assert set(policies.DEFAULT_LIMITS) | set(policies.DEFAULT_WORKING_DAYS) | {"handle"} == set(STAGES)
+    assert not set(policies.DEFAULT_LIMITS) & set(policies.DEFAULT_WORKING_DAYS)
     started = {"verify", "register"}  # a report starts one of these (sla.on_report)
     fulfilled: set[str] = set()
     for act in TABLE:
