@@ -11,7 +11,7 @@ from PIL import Image
 from sqlmodel import Session, select
 
 from dispatch import photos
-from dispatch.models import Photo
+from dispatch.models import Photo, Ticket
 from tests.web.test_bad_input import _multipart, jpeg
 from tests.web.test_loop import run_cli
 
@@ -73,3 +73,28 @@ def test_files_a_crash_left_are_swept_and_lost_files_reported(api, engine, media
     assert result.exit_code == 1 and "missing" in result.output and r.json()["ticket"]["case_number"] in result.output
     with Session(engine) as session:
         assert session.exec(select(Photo)).one()  # the row stays
+
+
+def test_a_citizens_photo_loses_its_exif_and_gps(api, engine, media_dir):
+    """Issue 14: the public page's photos get the same checks as workers': a phone's EXIF with the place it was
+    taken (GPS) and a comment are gone from the stored file."""
+    from tests.web.test_public import LAT, LNG
+
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif.get_ifd(0x8825).update({1: "N", 2: (31.0, 14.0, 0.0), 3: "E", 4: (121.0, 29.0, 0.0)})  # GPS
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (10, 200, 30)).save(out, "JPEG", exif=exif, comment=b"Room 301, 12 Nanjing Rd")
+    assert Image.open(io.BytesIO(out.getvalue())).getexif().get_ifd(0x8825)
+    r = api.client.post("/public/v1/reports", data={
+        "lat": str(LAT), "lng": str(LNG), "category_code": "E0101", "description": "楼下垃圾好几天没人清",
+        "contact_phone": "13900009999"}, files=[("photos", ("phone.jpg", out.getvalue(), "image/jpeg"))])
+    assert r.status_code == 201, r.text
+    with Session(engine) as session:
+        case = session.exec(select(Ticket).where(Ticket.case_number == r.json()["case_number"])).one()
+        row = session.exec(select(Photo).where(Photo.ticket_id == case.id)).one()
+    img = Image.open(media_dir / row.path)
+    assert row.stage == "report" and img.size == (64, 48)
+    assert "exif" not in img.info and "comment" not in img.info and not img.getexif()
+    data = (media_dir / row.path).read_bytes()
+    assert b"Exif" not in data and b"PhoneMaker" not in data and b"Nanjing" not in data
