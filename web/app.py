@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from grid.errors import DomainError
 from grid.people import Actor
@@ -125,6 +126,8 @@ def create_app(settings: Settings | None = None, *, check_migrations: bool = Tru
         app.add_middleware(DocsGate, who=signed_in)
     app.add_middleware(Lifetime, seconds=settings.request_timeout_seconds)  # a time limit; clients that leave
     app.add_middleware(SecurityHeaders, tiles_url=settings.map_tiles_url, hsts=settings.cookie_secure)
+    if settings.forwarded_allow_ips.strip():  # outermost: every layer and route sees the real client's address
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     app.include_router(tickets_router.router)
     app.include_router(exports_router.router)
     app.include_router(lifecycle_router.router)

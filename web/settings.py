@@ -34,6 +34,11 @@ class Settings(BaseSettings):
                                          "one client address, or one phone number, may file an hour")
     public_requests_per_minute: int = Field(default=120, ge=1, le=1_000_000, description="requests to the public "
                                             "endpoints (/public/v1, /open/v1) one client address may make a minute")
+    forwarded_allow_ips: str = Field(default="", description="the reverse proxies in front of the app, comma-"
+                                     "separated addresses or networks (10.0.0.5, 172.18.0.0/16; * for any): from "
+                                     "them, X-Forwarded-For names the client (public rate limits, sign-in limits, "
+                                     "the security log) and X-Forwarded-Proto its scheme; empty: no proxy is "
+                                     "trusted, the connecting address is the client's")
     open_data_min_age_days: float = Field(default=7.0, ge=0, le=366, description="open data (/open/v1) publishes "
                                           "closed cases at once, and the others once they are this many days old")
     open_data_cache_seconds: float = Field(default=300.0, ge=0, le=24 * 3600, description="open data answers are "

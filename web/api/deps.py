@@ -136,7 +136,7 @@ UnitDep = Annotated[Unit, Depends(get_unit)]
 
 async def get_source(request: Request) -> Source:
     """Where a request comes from, for the security log: ``api`` with a Bearer token, else ``web``, and the
-    client's address (behind a proxy, uvicorn's --forwarded-allow-ips makes it the real client's)."""
+    client's address (behind a proxy, GRIDOPS_FORWARDED_ALLOW_IPS makes it the real client's)."""
     channel = "api" if request.headers.get("authorization", "").lower().startswith("bearer ") else "web"
     return Source(channel, request.client.host if request.client else "")
 

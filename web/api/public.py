@@ -45,6 +45,8 @@ TRACK = "/c/t/"
 
 
 def client_address(request: Request) -> str:
+    """The client's address: the connecting one, or, from a trusted reverse proxy (GRIDOPS_FORWARDED_ALLOW_IPS),
+    the one its X-Forwarded-For names (web.app applies it to every request)."""
     return request.client.host if request.client else ""
 
 

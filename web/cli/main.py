@@ -347,8 +347,9 @@ def serve(
     # a worker answers uvicorn's health check only once it has imported the app (5 s on an idle two-core box,
     # 20 s and more when it is busy): with uvicorn's 5 s default a loaded machine kills and restarts every
     # worker before it is up, for ever
+    # proxy headers: the app's own (GRIDOPS_FORWARDED_ALLOW_IPS), not uvicorn's default trust of 127.0.0.1
     uvicorn.run("web.asgi:app", host=host, port=port, workers=workers, log_level="info",
-                timeout_worker_healthcheck=60)
+                timeout_worker_healthcheck=60, proxy_headers=False)
 
 
 @app.command()
@@ -380,7 +381,7 @@ def demo(
     console.print(f"\n[bold green]gridops demo is running: http://{host}:{port}/[/bold green]  "
                   f"(sign in as worker, dispatcher, shift_lead, sanitation … with password {DEMO_PASSWORD}; "
                   f"API docs at /docs)\n")
-    uvicorn.run("web.asgi:app", host=host, port=port, log_level="info")
+    uvicorn.run("web.asgi:app", host=host, port=port, log_level="info", proxy_headers=False)
 
 
 if __name__ == "__main__":
