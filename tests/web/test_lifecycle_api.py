@@ -21,6 +21,9 @@ def test_lifecycle_lists_every_state_and_act_with_labels_payloads_and_timers(api
     assert acts["approve_extension"]["timers"]["extend"] == ["handle"]
     assert acts["deny_return"]["to"] == "previous" and acts["deny_return"]["answers"] == "request_return"
     assert acts["resolve"]["photos"] == "resolve" and acts["dispatch"]["from"] == ["registered"]
+    # the notes the tracking page shows the reporter: the staff pages label these acts' fields as public
+    assert {a for a, act in acts.items() if act["public_note"]} == {"reject", "resolve", "approve_void", "reopen",
+                                                                    "explain"}
 
 
 def test_a_new_act_is_one_declaration(api, monkeypatch):

@@ -41,6 +41,8 @@ class ActOut(BaseModel):
     roles: list[str]
     to: str = Field(description="the next state; 'previous': back to where the request was made; 'same': no move")
     needs_reason: bool
+    public_note: bool = Field(description="its reason is shown to the reporter on the tracking page (a citizen's or "
+                                          "a hotline caller's case): staff write it for the public")
     on_site: bool = Field(description="only the grid workers of the case's cell")
     request: bool = Field(description="puts the case on hold until another act answers it")
     answers: str | None = Field(description="the request this act approves or denies")
@@ -68,8 +70,8 @@ def _act(a: Act) -> ActOut:
     t = a.timers
     return ActOut(
         action=a.action, from_=sorted(str(s) for s in a.from_states), roles=sorted(str(r) for r in a.roles),
-        to=a.to, needs_reason=a.needs_reason, on_site=a.on_site, request=a.request, answers=a.answers,
-        photos=a.photos, needs_photo=a.needs_photo,
+        to=a.to, needs_reason=a.needs_reason, public_note=a.public_note, on_site=a.on_site, request=a.request,
+        answers=a.answers, photos=a.photos, needs_photo=a.needs_photo,
         category_photo=a.category_photo, stamp=a.stamp, payload=a.payload.model_json_schema(),
         timers=TimersOut(fulfil=list(t.fulfil), stop=list(t.stop), start=list(t.start), pause=list(t.pause),
                          resume=list(t.resume), extend=list(t.extend)),

@@ -3,6 +3,7 @@
 // with 就是这个, which adds a support instead of a new case; then the case number and the private link.
 import { shrink } from "../common/shrink.js";
 import { clientId, publicApi } from "./api.js";
+import { forget, mineHtml, remember } from "./mine.js";
 import { WHERE_HTML, Where } from "./where.js";
 import { applyI18n, escapeHtml, named, publicStatus, t } from "./words.js";
 
@@ -11,6 +12,7 @@ const MAX_DESCRIPTION = 2000;
 
 const TEMPLATE = `
   <p class="intro" data-i18n="c.intro"></p>
+  <div id="mine-box"></div>
   <section class="step" id="step-where" aria-labelledby="h-where">
     <h2 id="h-where"><span class="num" aria-hidden="true">1</span><span data-i18n="c.where"></span></h2>
     ${WHERE_HTML}
@@ -41,11 +43,11 @@ const TEMPLATE = `
     <label for="contact-phone" data-i18n="c.contact.phone"></label>
     <input id="contact-phone" name="contact_phone" type="tel" inputmode="tel" autocomplete="tel" maxlength="20">
     <label class="check"><input id="confidential" type="checkbox"> <span data-i18n="c.confidential"></span></label>
-    <div class="hp" aria-hidden="true">
-      <label for="website" data-i18n="c.honeypot"></label>
-      <input id="website" name="website" type="text" tabindex="-1" autocomplete="off" aria-hidden="true">
-    </div>
   </section>
+  <div class="hp" aria-hidden="true" inert>
+    <label for="c-leave-empty" data-i18n="c.honeypot"></label>
+    <input id="c-leave-empty" name="leave_empty" type="text" tabindex="-1" autocomplete="off" aria-hidden="true">
+  </div>
   <div class="submit-bar">
     <p id="missing" class="missing"></p>
     <button type="button" id="submit" class="primary big" data-i18n="c.submit"></button>
@@ -101,6 +103,34 @@ export class ReportPage {
       if (b) this.support(b.dataset.support);
     });
     this.$("#submit").addEventListener("click", () => this.submit());
+    this.$("#mine-box").addEventListener("click", (e) => {
+      const b = e.target.closest("button[data-forget]");
+      if (b) this.forget(b.dataset.forget);
+    });
+  }
+
+  /** 我的反映: this phone's earlier reports; the list stays open while entries are removed from it. */
+  renderMine(open = false) {
+    const box = this.$("#mine-box");
+    if (!box) return;
+    const wasOpen = open || Boolean(box.querySelector("details[open]"));
+    box.innerHTML = mineHtml();
+    if (wasOpen) box.querySelector("details")?.setAttribute("open", "");
+  }
+
+  forget(caseNumber) {
+    const buttons = [...this.$("#mine-box").querySelectorAll("button[data-forget]")];
+    const at = buttons.findIndex((b) => b.dataset.forget === caseNumber);
+    forget(caseNumber);
+    this.renderMine(true);
+    const left = [...this.$("#mine-box").querySelectorAll("button[data-forget]")];
+    const next = left[Math.min(at, left.length - 1)];
+    if (next) {
+      next.focus();
+      this.$("#mine-note").textContent = t("c.mine.removed", { case: caseNumber });
+    } else {
+      this.$("#use-gps").focus();  // the list is gone with its last entry
+    }
   }
 
   placeChanged(loc) {
@@ -159,6 +189,7 @@ export class ReportPage {
   render() {
     if (this.result) return;
     applyI18n(this.root);
+    this.renderMine();
     this.where.render();
     this.where.map?.relabel(t);
     const cats = this.$("#categories");
@@ -238,7 +269,7 @@ export class ReportPage {
       description: this.$("#description").value.trim(), address: this.loc.address || "",
       contact_name: this.$("#contact-name").value.trim(), contact_phone: this.$("#contact-phone").value.trim(),
       confidential: this.$("#confidential").checked ? "true" : "false", client_id: clientId(),
-      website: this.$("#website").value,
+      website: this.$("#c-leave-empty").value,  // the honeypot (the API's name; not the input's, see .hp)
     };
     for (const [k, v] of Object.entries(fields)) form.append(k, String(v));
     for (const p of this.photos) form.append("photos", p.blob, p.name);
@@ -266,6 +297,9 @@ export class ReportPage {
 
   done(result) {
     this.result = result;
+    remember(result.kind === "filed"
+      ? { case_number: result.case_number, url: result.tracking_url, status: result.public_status }
+      : { case_number: result.case_number, url: null });
     for (const p of this.photos) URL.revokeObjectURL(p.url);
     this.renderResult();
     window.scrollTo(0, 0);

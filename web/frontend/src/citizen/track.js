@@ -2,7 +2,8 @@
 // category, place, times, department, the public notes (why it was not accepted, the department's reply, the
 // explanation after a review), the photos before and after, and the rating (好差评) once it is closed.
 import { publicApi } from "./api.js";
-import { applyI18n, escapeHtml, lang, named, publicStatus, t, when } from "./words.js";
+import { remember } from "./mine.js";
+import { applyI18n, escapeHtml, has, lang, named, publicStatus, t, when } from "./words.js";
 
 export const LEVELS = ["very_satisfied", "satisfied", "basically_satisfied", "dissatisfied", "very_dissatisfied"];
 const BAD = new Set(["dissatisfied", "very_dissatisfied"]);
@@ -27,6 +28,8 @@ export class TrackPage {
     try {
       this.data = await publicApi(`/track/${encodeURIComponent(this.token)}`);
       this.error = null;
+      // 我的反映 on /c/ keeps this case and the status seen now
+      remember({ case_number: this.data.case_number, url: location.pathname, status: this.data.public_status });
     } catch (err) {
       this.error = err;
     }
@@ -59,7 +62,7 @@ export class TrackPage {
           ${d.address ? row("c.track.address", d.address) : ""}
           ${row("c.track.created", when(d.created_at))}
           ${row("c.track.department", named(d.department_name, d.department_name_en))}
-          ${d.closed_at ? row("c.track.closed", when(d.closed_at)) : row("c.track.expected", when(d.expected_at))}
+          ${d.closed_at ? row("c.track.closed", when(d.closed_at)) : row(expectedKey(d.expected_stage), when(d.expected_at))}
         </dl>
         ${d.description ? `<h3>${t("c.track.description")}</h3><p class="description">${escapeHtml(d.description)}</p>` : ""}
       </section>
@@ -140,6 +143,13 @@ export class TrackPage {
       }
     }
   }
+}
+
+/** What the expected time is for: to be checked on site (预计核实时间), accepted (预计受理时间), reviewed, or
+ * done (预计办结时间: the department's handling or rectification, the check and the close). */
+function expectedKey(stage) {
+  const key = `c.track.expected.${stage}`;
+  return has(key) ? key : "c.track.expected";
 }
 
 function noteLabel(action) {

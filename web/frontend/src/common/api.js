@@ -191,6 +191,21 @@ export function when(iso) {
     { timeZone: zone, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
 }
 
+/** The sources whose reporter follows the case (the tracking page, the call-back): a citizen, a hotline caller. */
+export const PUBLIC_SOURCES = ["citizen", "hotline"];
+
+/** For the field of an act's note the reporter will read (the lifecycle table publishes the act's note — GET
+ * /lifecycle public_note: reject, resolve, explain, reopen, approve_void — and the case came from the public):
+ * a mark for its label ("将向反映人公开") and a hint under it (id ``hintId``, for aria-describedby); "" if not. */
+export function publicNote(isPublic, hintId) {
+  if (!isPublic) return { badge: "", hint: "", describedBy: "" };
+  return {
+    badge: ` <span class="public-note">${escapeHtml(t("note.public"))}</span>`,
+    hint: `<p class="public-note-hint" id="${hintId}">${escapeHtml(t("note.public_hint"))}</p>`,
+    describedBy: ` aria-describedby="${hintId}"`,
+  };
+}
+
 export function escapeHtml(text) {
   return String(text ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 }

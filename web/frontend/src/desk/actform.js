@@ -1,6 +1,6 @@
 // The form of an act that needs more than a click: a reason, hours, photos (the resolve's after-photos, an
 // appeal's evidence), checked before it is sent. Which acts have which fields: FORMS.
-import { escapeHtml } from "../common/api.js";
+import { escapeHtml, publicNote as publicNoteField } from "../common/api.js";
 import { actionLabel, t } from "../i18n/index.js";
 
 // the words of a required photo: the rule shown above the field, and the error when none was chosen
@@ -15,16 +15,19 @@ const FORMS = {
   dismiss_appeal: ["reason"],
 };
 
-/** Open the form of ``action`` in ``box``; false when the act needs no form (send it at once).
+/** Open the form of ``action`` in ``box``; false when the act needs no form (send it at once). ``publicNote``:
+ * the reporter will read the reason (resolve on a citizen's case), so its field says so.
  * ``onSubmit({reason, payload, photos})`` gets what was filled in; ``onCancel()`` follows a cancel. */
-export function openActForm(box, action, { needPhoto = false, onCancel, onSubmit }) {
+export function openActForm(box, action, { needPhoto = false, publicNote = false, onCancel, onSubmit }) {
   const fields = FORMS[action];
   if (!fields) return false;
+  const shown = publicNoteField(publicNote, "act-reason-public");  // a citizen's case: the reply is on their tracking page
   const files = [];
   box.innerHTML = `<div class="card form" data-form="${action}">
       <h3>${escapeHtml(actionLabel(action))}</h3>
       ${fields.includes("hours") ? `<label for="act-hours">${t("desk.hours")}</label><input id="act-hours" name="hours" type="number" min="1" max="720" value="8">` : ""}
-      ${fields.includes("reason") ? `<label for="act-reason">${t(action === "resolve" ? "desk.note" : "reason")}</label><textarea id="act-reason" name="reason" rows="3" required></textarea>` : ""}
+      ${fields.includes("reason") ? `<label for="act-reason">${t(action === "resolve" ? "desk.note" : "reason")}${shown.badge}</label>${shown.hint}
+        <textarea id="act-reason" name="reason" rows="3"${shown.describedBy} required></textarea>` : ""}
       ${fields.includes("photos") ? `<label for="after-photos">${t(action === "appeal" ? "photo.appeal" : "desk.after_photos")}${needPhoto
         ? ` <span class="required">${t("desk.required")}</span>` : ""}</label>
         ${needPhoto ? `<p class="hint" id="photo-rule">${t(PHOTO_RULE[action][0])}</p>` : ""}

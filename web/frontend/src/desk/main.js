@@ -2,7 +2,8 @@
 // and lights; accept, return, extension, suspension, resolve with after-photos; closed cases with their
 // on-time result. Buttons come from the case's allowed_actions (the lifecycle table), not from here.
 import "./desk.css";
-import { actorText, api, contactText, currentUser, escapeHtml, eventNote, isStale, logout, remainingText, when } from "../common/api.js";
+import { actorText, api, contactText, currentUser, escapeHtml, eventNote, isStale, logout, PUBLIC_SOURCES, remainingText, when }
+  from "../common/api.js";
 import { connectLive } from "../common/live.js";
 import { notify } from "../common/notify.js";
 import { actionLabel, applyI18n, langSwitch, statusLabel, t } from "../i18n/index.js";
@@ -284,6 +285,7 @@ function start(action) {
   const box = document.querySelector("#form");
   const opened = openActForm(box, action, {
     needPhoto: action === "resolve" ? photoRequired() : state.needsPhoto.has(action),
+    publicNote: state.publicNotes.has(action) && PUBLIC_SOURCES.includes(state.detail?.source),  // the reporter reads it
     onCancel: () => { if (state.selected) select(state.selected, { keepForm: true }); }, // what changed meanwhile
     onSubmit: (extra) => send(action, extra, box.querySelector(".error")),
   });
@@ -357,6 +359,7 @@ async function main() {
   const [categories, departments, lifecycle] = await Promise.all([api("/categories"), api("/departments"), api("/lifecycle")]);
   // the acts that need a photo (the lifecycle table's needs_photo: an appeal), besides resolve's category rule
   state.needsPhoto = new Set(lifecycle.acts.filter((a) => a.needs_photo && a.roles.includes("department")).map((a) => a.action));
+  state.publicNotes = new Set(lifecycle.acts.filter((a) => a.public_note).map((a) => a.action));
   for (const c of categories) state.categories[c.code] = c;
   for (const d of departments) state.departments[d.code] = d;
   drawFilters();

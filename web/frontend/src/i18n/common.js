@@ -181,6 +181,8 @@ export default {
     "reason": "原因",
     "cancel": "取消",
     "confirm": "确定",
+    "note.public": "将向反映人公开",
+    "note.public_hint": "反映人会在查看进度的页面上看到这段文字：请勿填写内部意见。",
   },
   en: {
     "app.name": "Grid governance · dispatch",
@@ -364,5 +366,7 @@ export default {
     "reason": "Reason",
     "cancel": "Cancel",
     "confirm": "OK",
+    "note.public": "Shown to the reporter",
+    "note.public_hint": "The reporter sees this text on their tracking page: write nothing internal here.",
   },
 };

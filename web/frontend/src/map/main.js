@@ -468,6 +468,7 @@ async function main() {
   for (const c of cats) state.categories[c.code] = c;
   state.departments = depts;
   for (const row of lifecycle.acts) state.lifecycle[row.action] = state.lifecycle[row.action] || row.needs_reason;
+  state.publicNotes = new Set(lifecycle.acts.filter((row) => row.public_note).map((row) => row.action));
   OPEN.splice(0, OPEN.length, ...lifecycle.states.filter((x) => !x.final).map((x) => x.status));
   Object.assign(state.areas, { cell: cells, community: communities, street: streets, district: districts });
   for (const c of cases) state.cases.set(c.id, c);
@@ -477,7 +478,7 @@ async function main() {
   if (bounds) map.fitBounds(bounds, { padding: 24, duration: 0 });
   state.panel = new CasePanel({
     root: $("#panel"), categoryName, areaName, nearbyCases,
-    departments: state.departments, lifecycle: state.lifecycle,
+    departments: state.departments, lifecycle: state.lifecycle, publicNotes: state.publicNotes,
     onChanged: (detail) => { queue(detail.id); refreshCounters(); },
     onClose: () => { select(map, null); map.easeTo({ padding: { right: 0, top: 0, bottom: 0, left: 0 }, duration: 300 }); scheduleList(); },
   });

@@ -2,7 +2,8 @@
 // timeline, and the acts the lifecycle allows this user now (buttons from allowed_actions). Acts that need
 // more than a click get a small form: dispatch with the suggested department preselected, hours for an
 // extension, the target of a merge, a message for an urge, a reason where the lifecycle table asks one.
-import { actorText, api, contactText, escapeHtml, eventNote, isStale, remainingText, routingReason, when } from "../common/api.js";
+import { actorText, api, contactText, escapeHtml, eventNote, isStale, PUBLIC_SOURCES, publicNote, remainingText, routingReason, when }
+  from "../common/api.js";
 import { actionLabel, statusLabel, t } from "../i18n/index.js";
 import { metres } from "./data.js";
 
@@ -12,7 +13,7 @@ const DANGER = new Set(["reject", "request_void", "approve_void"]);
 
 export class CasePanel {
   /** ctx: {root, categoryName(code), departments: [{code,name,name_en}], lifecycle: {action: needs_reason},
-   *  areaName(code), nearbyCases(case) → cases, onChanged(detail), onClose()} */
+   *  publicNotes: Set of the acts whose note the reporter reads, areaName(code), nearbyCases(case) → cases, onChanged(detail), onClose()} */
   constructor(ctx) {
     this.ctx = ctx;
     this.detail = null;
@@ -143,7 +144,9 @@ export class CasePanel {
         <option value="normal">${t("map.form.close_normal")}</option><option value="special">${t("map.form.close_special")}</option></select>`;
     }
     const reasonLabel = action === "urge" ? t("map.form.message") : needsReason ? t("reason") : t("map.form.reason_optional");
-    fields += `<label for="f-reason">${reasonLabel}</label><textarea id="f-reason" name="reason" rows="2" ${needsReason ? "required" : ""}></textarea>`;
+    // a citizen's or caller's case: what is written with reject, reopen, explain … is on their tracking page
+    const shown = publicNote(Boolean(this.ctx.publicNotes?.has(action)) && PUBLIC_SOURCES.includes(d.source), "f-reason-public");
+    fields += `<label for="f-reason">${reasonLabel}${shown.badge}</label>${shown.hint}<textarea id="f-reason" name="reason" rows="2"${shown.describedBy} ${needsReason ? "required" : ""}></textarea>`;
     box.innerHTML = `<form class="act-form" data-form="${action}">
         <h3>${escapeHtml(actionLabel(action))} · ${escapeHtml(d.case_number)}</h3>${fields}
         <div class="form-buttons"><button type="submit" class="primary" data-go>${t("confirm")}</button>
