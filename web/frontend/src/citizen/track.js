@@ -28,12 +28,16 @@ export class TrackPage {
     try {
       this.data = await publicApi(`/track/${encodeURIComponent(this.token)}`);
       this.error = null;
-      // 我的反映 on /c/ keeps this case and the status seen now
-      remember({ case_number: this.data.case_number, url: location.pathname, status: this.data.public_status });
+      this.keep();
     } catch (err) {
       this.error = err;
     }
     this.render();
+  }
+
+  /** 我的反映 on /c/ keeps this case and the status seen now. */
+  keep() {
+    remember({ case_number: this.data.case_number, url: location.pathname, status: this.data.public_status });
   }
 
   render() {
@@ -132,6 +136,7 @@ export class TrackPage {
       this.data = await publicApi(`/track/${encodeURIComponent(this.token)}/rating`,
         { json: { level, comment: form.querySelector("#rate-comment").value.trim() } });
       this.justRated = true;
+      this.keep();
       this.render();
       this.root.querySelector("#rating")?.scrollIntoView({ block: "center" });
     } catch (err) {
