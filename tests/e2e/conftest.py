@@ -20,7 +20,7 @@ from web.auth import SESSION_COOKIE
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
         "--no-first-run", "--disable-component-update", "--disable-sync", "--use-gl=swiftshader",
-        "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"]
+        "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist", "--force-prefers-reduced-motion"]
 ARTIFACTS = ROOT / "test-artifacts"
 SHOTS = os.environ.get("GRIDOPS_TEST_SHOTS") == "1"
 PASSWORD = "browser-test-pass"
