@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from dispatch import sla
 from dispatch.lifecycle import ACTIONS
-from dispatch.models import Photo, Rating, Ticket, TicketEvent
+from dispatch.models import TERMINAL, Photo, Rating, Ticket, TicketEvent
 from dispatch.options import DispatchOptions
 from dispatch.ratings import PUBLIC_SOURCES
 from grid import catalogue
@@ -62,18 +62,60 @@ def cannot_rate(session: Session, ticket: Ticket, options: DispatchOptions, now:
     return None
 
 
+MERGE_HOPS = 10  # a merged case's case may itself be merged later: followed this far at most
+
+
+def merged_into(session: Session, ticket: Ticket) -> Ticket | None:
+    """The case a merged report is handled with (its own merge target's, if that was merged later too)."""
+    found = None
+    for _ in range(MERGE_HOPS):
+        if ticket.merged_into_id is None:
+            break
+        ticket = session.get(Ticket, ticket.merged_into_id)
+        if ticket is None:
+            break
+        found = ticket
+    return found
+
+
+def _public_photos(session: Session, ticket: Ticket, target: Ticket | None) -> list[Photo]:
+    """The report's photos and the result's; of a merged report, the result's of the case it is handled with."""
+    mine = Photo.ticket_id == ticket.id
+    clause = (mine & Photo.stage.in_(PUBLIC_PHOTO_STAGES)) if target is None else \
+        ((mine & Photo.stage.in_(PUBLIC_PHOTO_STAGES)) | ((Photo.ticket_id == target.id) & (Photo.stage == "resolve")))
+    return list(session.exec(select(Photo).where(clause).order_by(Photo.id)).all())
+
+
+def _merged_view(session: Session, target: Ticket) -> dict[str, Any]:
+    """What a merged report's reporter sees of the case it is handled with: its number, public status,
+    department, expected or closing time, and the department's public reply — never its reporter's words."""
+    dept = catalogue.departments(session).get(target.department_code or "")
+    closed = target.status == "closed"
+    expected_at, expected_stage = (None, None) if closed else _expected(session, target)
+    replies = session.exec(select(TicketEvent).where(TicketEvent.ticket_id == target.id,
+                                                     TicketEvent.action == "resolve")
+                           .order_by(TicketEvent.seq)).all()
+    return {"case_number": target.case_number, "public_status": str(target.status),
+            "department_name": dept.name if dept else None,
+            "department_name_en": (dept.name_en or dept.name) if dept else None,
+            "expected_at": expected_at, "expected_stage": expected_stage,
+            "closed_at": target.closed_at if closed else None,
+            "notes": [{"at": e.at, "action": e.action, "text": e.reason} for e in replies if e.reason]}
+
+
 def view(*, session: Session, ticket: Ticket, options: DispatchOptions, now: datetime) -> dict[str, Any]:
     category = catalogue.categories(session).get(ticket.category_code)
     dept = catalogue.departments(session).get(ticket.department_code or "")
     events = session.exec(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id,
                                                     TicketEvent.action.in_(_PUBLIC_NOTES))
                           .order_by(TicketEvent.seq)).all()
-    photos = session.exec(select(Photo).where(Photo.ticket_id == ticket.id, Photo.stage.in_(PUBLIC_PHOTO_STAGES))
-                          .order_by(Photo.id)).all()
+    target = merged_into(session, ticket) if ticket.merged_into_id is not None else None
+    photos = _public_photos(session, ticket, target)
     rating = rating_of(session, ticket)
     why_not = cannot_rate(session, ticket, options, now)
     closed = ticket.status == "closed"
-    expected_at, expected_stage = (None, None) if closed else _expected(session, ticket)
+    ended = ticket.status in TERMINAL  # closed, or not to be done as this case (rejected, void, merged)
+    expected_at, expected_stage = (None, None) if ended else _expected(session, ticket)
     return {
         "case_number": ticket.case_number,
         "category_code": ticket.category_code,
@@ -95,6 +137,7 @@ def view(*, session: Session, ticket: Ticket, options: DispatchOptions, now: dat
         "rate_until": (ticket.closed_at + timedelta(days=options.rating_window_days)) if why_not is None else None,
         "cannot_rate": why_not,
         "support_count": ticket.support_count,
+        "merged_into": _merged_view(session, target) if target is not None else None,
     }
 
 
@@ -114,7 +157,11 @@ def _expected(session: Session, ticket: Ticket) -> tuple[datetime | None, str | 
 
 def photo(*, session: Session, ticket: Ticket, photo_id: int) -> Photo:
     found = session.get(Photo, photo_id)
-    if found is None or found.ticket_id != ticket.id or found.stage not in PUBLIC_PHOTO_STAGES:
-        raise NotFound(f"no photo {photo_id} on this case")
-    return found
+    if found is not None and found.ticket_id == ticket.id and found.stage in PUBLIC_PHOTO_STAGES:
+        return found
+    if found is not None and found.stage == "resolve" and ticket.merged_into_id is not None:
+        target = merged_into(session, ticket)  # a merged report: the result's photos of the case it is handled with
+        if target is not None and found.ticket_id == target.id:
+            return found
+    raise NotFound(f"no photo {photo_id} on this case")
 

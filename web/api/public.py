@@ -167,6 +167,18 @@ class PublicRatingOut(BaseModel):
     at: datetime
 
 
+class MergedOut(BaseModel):
+    case_number: str = Field(description="the case the report is handled with (合并: the same problem)")
+    public_status: str
+    public_label: dict[str, str] = Field(description="its status in the public's words, zh-CN and en")
+    department_name: str | None
+    department_name_en: str | None
+    expected_at: datetime | None
+    expected_stage: str | None
+    closed_at: datetime | None
+    notes: list[NoteOut] = Field(description="the department's public reply on that case")
+
+
 class TrackOut(BaseModel):
     case_number: str
     category_code: str
@@ -191,6 +203,8 @@ class TrackOut(BaseModel):
     rate_until: datetime | None
     cannot_rate: str | None = Field(description="why not: not_closed, already_rated or rating_window_closed")
     support_count: int
+    merged_into: MergedOut | None = Field(description="a merged report (已并案办理): the case it is handled with, "
+                                                      "followed here to its end")
 
 
 class RateIn(BaseModel):
@@ -203,6 +217,9 @@ def _track_out(session: Session, state: AppState, ticket, token: str) -> TrackOu
     for photo in data["photos"]:
         photo["url"] = photo["url"].replace("{token}", token)
     status = STATES[ticket.status]
+    if data["merged_into"] is not None:
+        into = STATES[data["merged_into"]["public_status"]]
+        data["merged_into"]["public_label"] = {"zh-CN": into.public_zh, "en": into.public_en}
     return TrackOut(**data, public_label={"zh-CN": status.public_zh, "en": status.public_en})
 
 

@@ -60,6 +60,7 @@ export class TrackPage {
         <button type="button" id="refresh">${t("c.track.refresh")}</button>
       </section>
       ${this.renderRating(d)}
+      ${this.renderMerged(d.merged_into)}
       <section class="card">
         <dl class="facts">
           ${row("c.track.category", named(d.category_name, d.category_name_en) || d.category_code)}
@@ -79,6 +80,22 @@ export class TrackPage {
       </section>
       ${this.renderPhotos(d.photos || [])}`;
     applyI18n(this.root);
+  }
+
+  /** A merged report (已并案办理): the case it is handled with, followed to its end. */
+  renderMerged(m) {
+    if (!m) return "";
+    const row = (key, value) => `<div><dt>${t(key)}</dt><dd>${value ? escapeHtml(value) : `<span class="muted">${t("c.track.pending")}</span>`}</dd></div>`;
+    return `<section class="card" id="merged" aria-labelledby="merged-title">
+      <h2 id="merged-title">${escapeHtml(t("c.track.merged.title", { case: m.case_number }))}</h2>
+      <p class="hint">${t("c.track.merged.hint")}</p>
+      <dl class="facts">
+        ${row("c.track.status", m.public_label?.[lang()] || publicStatus(m.public_status))}
+        ${row("c.track.department", named(m.department_name, m.department_name_en))}
+        ${m.closed_at ? row("c.track.closed", when(m.closed_at)) : row(expectedKey(m.expected_stage), when(m.expected_at))}
+      </dl>
+      ${(m.notes || []).map((n) => `<p><b>${escapeHtml(noteLabel(n.action))}</b> <small class="muted">${escapeHtml(when(n.at))}</small><br>${escapeHtml(n.text)}</p>`).join("")}
+    </section>`;
   }
 
   renderPhotos(photos) {
