@@ -25,6 +25,7 @@ from grid.errors import NotFound
 
 PUBLIC_PHOTO_STAGES = ("report", "resolve")
 _PUBLIC_NOTES = frozenset(a.action for entries in ACTIONS.values() for a in entries if a.public_note)
+_RATED_IN = frozenset(s for a in ACTIONS["rate"] for s in a.from_states)  # the states the table lets the public rate in
 
 
 def new_token() -> tuple[str, str]:
@@ -55,7 +56,7 @@ def cannot_rate(session: Session, ticket: Ticket, options: DispatchOptions, now:
     """Why the reporter cannot rate now (None: they can)."""
     if ticket.closings and rating_of(session, ticket) is not None:  # (a bad rating's review included)
         return "already_rated"
-    if ticket.source not in PUBLIC_SOURCES or ticket.status != "closed" or ticket.closed_at is None:
+    if ticket.source not in PUBLIC_SOURCES or ticket.status not in _RATED_IN or ticket.closed_at is None:
         return "not_closed"
     if now > ticket.closed_at + timedelta(days=options.rating_window_days):
         return "rating_window_closed"

@@ -65,6 +65,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Waiting units first (the longest first), then the browser modules and the long in-process ones, then
     the rest: the order in which the units go out to the workers (a long unit sent last is the run's tail:
     the fuzz module alone, 30 s, once ended the run 25 s after the other workers)."""
+    seen: set[str] = set()
+    twice = sorted({i.nodeid for i in items if i.nodeid in seen or seen.add(i.nodeid)})
+    if twice:  # pytest-xdist keeps one test per id: the others would silently not run
+        raise pytest.UsageError(f"tests with the same id (give each its own, e.g. a parametrize): {twice[:5]}")
     order = list(dict.fromkeys(WAITING_UNITS.values()))
 
     def rank(item: pytest.Item) -> tuple[int, int]:
