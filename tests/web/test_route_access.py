@@ -23,6 +23,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from dispatch.evaluation.scheme import default_body
 from dispatch.models import Notification
+from tests.conftest import BACKENDS
 from tests.support.city import COMMUNITY_A, COMMUNITY_B, Api, City, cell_centre
 from tests.web.test_bad_input import jpeg
 from tests.web.test_session import set_password
@@ -385,6 +386,10 @@ def call(api: Api, method: str, path: str, headers: dict[str, str], entry: Entry
         client.cookies.clear()  # a sign-in must not speak for the calls after it
 
 
+# on one database (PostgreSQL, what production runs): who may call what is the routes' and the scope's code; the
+# scope's SQL on both is test_lists_show_a_role_only_the_cases_in_its_scope's (every route for every caller
+# takes some 20 s of CPU a database)
+@pytest.mark.parametrize("database_url", ["postgresql" if "postgresql" in BACKENDS else BACKENDS[0]], indirect=True)
 def test_each_role_gets_what_the_table_says(api: Api, world: Fixture) -> None:
     wrong = []
     calls = 0
