@@ -437,6 +437,12 @@ def test_the_rectify_tab_shows_the_next_period_and_closes_an_item_with_an_accoun
     page.fill(f"{form} textarea", "已整改")
     page.click(f"{form} button[type=submit]")
     page.wait_for_selector(f"{form} .error:has-text('请写明整改情况，至少 10 个字')")
+    # a redraw (a language switch, the live refresh) keeps the refusal, in the page's language, and the words typed
+    page.locator("#lang button").dispatch_event("click")
+    page.wait_for_selector(f"{form} .error:has-text('at least 10')")
+    assert page.input_value(f"{form} textarea") == "已整改"
+    page.locator("#lang button").dispatch_event("click")
+    page.wait_for_selector(f"{form} .error:has-text('请写明整改情况，至少 10 个字')")
     page.fill(f"{form} textarea", "增派两班保洁人员，路口垃圾当日清运，每日巡查两次")
     page.click(f"{form} button[type=submit]")
     page.wait_for_selector("#detail .rect-desk [role=status]:has-text('整改事项已办结')")

@@ -2,11 +2,12 @@
 // next period's figure beside it and the form that closes it with a written account. Shared by the board (all
 // items, for supervisors) and the desk (a department's own). GET /evaluation/rectifications, POST …/{id}/close.
 import "./rectify.css";
-import { api, escapeHtml } from "./api.js";
+import { api, errorText, escapeHtml } from "./api.js";
 import { t } from "../i18n/index.js";
 
 const MIN_ACCOUNT = 10; // the API's minimum (after trimming): said here too, before a request for an empty form
 const drafts = new Map(); // id → the account being typed: a redraw (language switch, reload) keeps it
+const refusals = new Map(); // id → () => why the last close was refused: kept (in the page's language) by a redraw
 
 const isRate = (key) => key.endsWith("_rate");
 const indicatorName = (key) => t(`board.ind.${key}`);
@@ -68,7 +69,7 @@ export function itemHtml(item, { form = true } = {}) {
       <label for="rect-a-${item.id}">${escapeHtml(t("rect.account_label"))}</label>
       <textarea id="rect-a-${item.id}" name="account" rows="3" maxlength="4000"
         aria-describedby="rect-e-${item.id}">${escapeHtml(drafts.get(item.id) || "")}</textarea>
-      <p class="error" id="rect-e-${item.id}" role="alert"></p>
+      <p class="error" id="rect-e-${item.id}" role="alert">${escapeHtml(refusals.get(item.id)?.() || "")}</p>
       <button type="submit" class="primary">${escapeHtml(t("rect.close"))}</button>
     </form>` : ""}
   </article>`;
@@ -91,10 +92,18 @@ export function wireForms(root, onClosed) {
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       const account = text.value.trim();
+      // a refusal stays under the form when the live refresh or a language switch redraws it (in the words of
+      // the page's language at the time it is drawn)
+      const refuse = (why) => {
+        refusals.set(id, why);
+        const now = root.querySelector(`form[data-close="${id}"]`) || form;
+        now.querySelector(".error").textContent = why();
+        now.querySelector("textarea").focus();
+      };
       box.textContent = "";
+      refusals.delete(id);
       if (!account) {  // nothing written: said at once (the API would only say the form is not usable)
-        box.textContent = t("error.account_too_short", { min_length: MIN_ACCOUNT });
-        text.focus();
+        refuse(() => t("error.account_too_short", { min_length: MIN_ACCOUNT }));
         return;
       }
       const button = form.querySelector("button[type=submit]");
@@ -105,8 +114,7 @@ export function wireForms(root, onClosed) {
         drafts.delete(id);
         await onClosed(item);
       } catch (err) {
-        box.textContent = err.message;
-        text.focus();
+        refuse(() => (err.status ? errorText(err.status, err.body) : err.message));
       } finally {
         button.disabled = false;
         form.removeAttribute("aria-busy");
