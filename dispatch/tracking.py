@@ -53,9 +53,12 @@ def rating_of(session: Session, ticket: Ticket) -> Rating | None:
 
 
 def cannot_rate(session: Session, ticket: Ticket, options: DispatchOptions, now: datetime) -> str | None:
-    """Why the reporter cannot rate now (None: they can)."""
+    """Why the reporter cannot rate now (None: they can); ``ended``: the report was not handled as a case of its
+    own (rejected, void, merged: a merged one's case is rated by its own reporter), so it never can."""
     if ticket.closings and rating_of(session, ticket) is not None:  # (a bad rating's review included)
         return "already_rated"
+    if ticket.status in TERMINAL and ticket.status not in _RATED_IN:  # rejected, void, merged: never as itself
+        return "ended"
     if ticket.source not in PUBLIC_SOURCES or ticket.status not in _RATED_IN or ticket.closed_at is None:
         return "not_closed"
     if now > ticket.closed_at + timedelta(days=options.rating_window_days):

@@ -204,7 +204,7 @@ def test_a_rejected_report_keeps_its_record_and_says_why(api: Api, engine):
     seen = track(api, made["tracking_token"])
     assert seen["public_status"] == "rejected" and seen["public_label"]["zh-CN"] == "不予受理"
     assert [n["text"] for n in seen["notes"]] == ["经现场核实，该处已清理"]  # not the worker's words
-    assert seen["cannot_rate"] == "not_closed" and seen["expected_at"] is None
+    assert seen["cannot_rate"] == "ended" and seen["expected_at"] is None  # (never rated: no rating card)
 
 
 def test_a_wrong_or_guessed_token_is_404(api: Api):

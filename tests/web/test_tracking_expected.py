@@ -89,3 +89,7 @@ def test_a_merged_report_follows_the_case_it_is_handled_with(api: Api, engine): 
     assert with_photo.status_code == 201, with_photo.text
     theirs = ok(api.client.get(f"/public/v1/track/{with_photo.json()['tracking_token']}"))["photos"][0]["id"]
     assert api.client.get(f"/public/v1/track/{second['tracking_token']}/photos/{theirs}").status_code == 404
+    # a merged report has no result of its own to rate (its case's reporter rates that one)
+    assert view["can_rate"] is False and view["cannot_rate"] == "ended"
+    refused = api.client.post(f"/public/v1/track/{second['tracking_token']}/rating", json={"level": "satisfied"})
+    assert refused.status_code == 409 and refused.json()["error"] == "not_rateable"

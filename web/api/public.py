@@ -201,7 +201,8 @@ class TrackOut(BaseModel):
     rating: PublicRatingOut | None = Field(description="the rating of the latest closing")
     can_rate: bool
     rate_until: datetime | None
-    cannot_rate: str | None = Field(description="why not: not_closed, already_rated or rating_window_closed")
+    cannot_rate: str | None = Field(description="why not: not_closed, already_rated, rating_window_closed, or ended "
+                                                "(rejected, void or merged: never rated as itself)")
     support_count: int
     merged_into: MergedOut | None = Field(description="a merged report (已并案办理): the case it is handled with, "
                                                       "followed here to its end")
@@ -356,6 +357,10 @@ def rate(token: Token, body: RateIn, state: StateDep, session: SessionDep, unit:
         why_not = tracking.cannot_rate(session, ticket, state.options, utcnow())
         if why_not == "not_closed":
             raise Conflict("the case is not closed yet: it can be rated once it is done", code="not_closed",
+                           status=str(ticket.status))
+        if why_not == "ended":
+            raise Conflict("this report was not handled as a case of its own (not accepted, void or merged into "
+                           "another): there is no result of its own to rate", code="not_rateable",
                            status=str(ticket.status))
         if why_not == "already_rated":
             raise Conflict("this case has been rated already: one rating per case (一事一评)", code="already_rated")

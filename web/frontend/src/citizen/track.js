@@ -66,8 +66,8 @@ export class TrackPage {
           ${row("c.track.category", named(d.category_name, d.category_name_en) || d.category_code)}
           ${d.address ? row("c.track.address", d.address) : ""}
           ${row("c.track.created", when(d.created_at))}
-          ${row("c.track.department", named(d.department_name, d.department_name_en))}
-          ${d.closed_at ? row("c.track.closed", when(d.closed_at)) : row(expectedKey(d.expected_stage), when(d.expected_at))}
+          ${d.merged_into ? "" : `${row("c.track.department", named(d.department_name, d.department_name_en))}
+          ${d.closed_at ? row("c.track.closed", when(d.closed_at)) : d.cannot_rate === "ended" ? "" : row(expectedKey(d.expected_stage), when(d.expected_at))}`}
         </dl>
         ${d.description ? `<h3>${t("c.track.description")}</h3><p class="description">${escapeHtml(d.description)}</p>` : ""}
       </section>
@@ -133,7 +133,8 @@ export class TrackPage {
         <p id="rate-error" class="error" role="alert"></p>
         <button type="submit" class="primary big" id="rate-submit">${t("c.rate.submit")}</button>
       </form>`;
-    } else if (d.cannot_rate && !d.rating) {  // with a rating, the rating itself says why
+    } else if (d.cannot_rate && d.cannot_rate !== "ended" && !d.rating) {  // with a rating, the rating says why
+      // (ended: not accepted, void or merged — nothing of its own to rate, so no rating card at all)
       body = `<p class="cannot-rate" id="cannot-rate" data-reason="${escapeHtml(d.cannot_rate)}">${t(`c.cannot_rate.${d.cannot_rate}`)}</p>`;
     }
     const notice = this.notice ? `<p class="error" role="alert" id="rate-notice">${escapeHtml(this.notice)}</p>` : "";
