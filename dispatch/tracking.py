@@ -23,6 +23,7 @@ from dispatch.ratings import PUBLIC_SOURCES
 from grid import catalogue
 from grid.errors import NotFound
 
+TRACK_PATH = "/c/t/"  # the tracking page's path: the link is TRACK_PATH + token
 PUBLIC_PHOTO_STAGES = ("report", "resolve")
 _PUBLIC_NOTES = frozenset(a.action for entries in ACTIONS.values() for a in entries if a.public_note)
 _RATED_IN = frozenset(s for a in ACTIONS["rate"] for s in a.from_states)  # the states the table lets the public rate in

@@ -5,6 +5,8 @@ the caller's rating (满意) by phone. axe-core finds no serious or critical vio
 
 from __future__ import annotations
 
+import httpx
+
 from tests.e2e.conftest import api, close_through_the_api, shot, sign_in
 from tests.e2e.layout import at_every_size
 from tests.e2e.test_accessibility import audit
@@ -55,6 +57,12 @@ def test_take_a_call_support_a_repeat_call_and_call_back(browser, live_server, w
     page.press("#description", "Control+Enter")
     number = page.wait_for_selector("#filed-number").inner_text()
     assert page.input_value("#caller-phone") == "" and page.input_value("#description") == ""
+    link = page.input_value("#tracking-link")  # the caller's tracking link, to text them
+    assert link.startswith(f"{live_server.url}/c/t/"), link
+    page.click("#copy-link")
+    page.wait_for_selector("#copy-done:not(:empty)")
+    assert httpx.get(link.replace("/c/t/", "/public/v1/track/"), timeout=10).json()["case_number"] == number
+    problems += audit(page, "hotline-filed", exclude=("#pickmap",))
     shot(page, "hotline-filed")
     found = api(live_server, operator, "GET", "/tickets", params={"phone": PHONE})
     assert [c["case_number"] for c in found["items"]] == [number]

@@ -285,6 +285,10 @@ def test_operators_take_calls_and_call_back(api: Api, engine):
         "contact_name": "李四", "contact_phone": "021-5555 1234", "confidential": True}))
     ticket = first["ticket"]
     assert ticket["source"] == "hotline" and ticket["status"] == "verifying"
+    # the caller's own tracking link (the operator texts it): the case as a citizen's, followed and rated there
+    token = first["tracking_url"].removeprefix("/c/t/")
+    assert track(api, token)["case_number"] == ticket["case_number"] and "李四" not in str(track(api, token))
+    assert ok(api.report("worker_a", community=COMMUNITY_A, k=1))["tracking_url"] is None  # staff's: none
     assert ticket["contact"] == {"name": "李四", "phone": "02155551234", "confidential": True, "masked": False}
     earlier = ok(api.get("operator", "/api/v1/tickets", params={"phone": "021-55551234"}))
     assert [t["case_number"] for t in earlier["items"]] == [ticket["case_number"]]
@@ -309,6 +313,7 @@ def test_operators_take_calls_and_call_back(api: Api, engine):
     ok(api.act("operator", ticket["id"], "call_back", payload={"reached": False, "tries": 1}))
     rated = ok(api.act("operator", ticket["id"], "rate", payload={"level": "very_satisfied", "channel": "phone"}))
     assert rated["callback_state"] == "done"
+    assert track(api, token)["rating"]["level"] == "very_satisfied"  # the link shows the rating given by phone
     assert ticket["id"] not in [t["id"] for t in ok(api.get("operator", "/api/v1/callbacks"))["items"]]
     with Session(engine) as s:
         assert s.exec(select(Rating).where(Rating.ticket_id == ticket["id"])).one().channel == "phone"

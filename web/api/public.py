@@ -41,7 +41,7 @@ from web.api.uploads import openapi_body, read_body, validated
 from web.state import AppState
 
 MAX_PHOTOS = 3
-TRACK = "/c/t/"
+TRACK = tracking.TRACK_PATH
 
 
 def client_address(request: Request) -> str:

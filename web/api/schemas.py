@@ -165,6 +165,9 @@ class ReportOut(BaseModel):
     ticket: TicketOut
     created: bool
     duplicates: list[DuplicateOut]
+    tracking_url: str | None = Field(default=None, description=(
+        "a hotline call's private tracking link (/c/t/…), given this once: the operator texts it to the caller, "
+        "who follows and rates the case there; null for other reports and for a repeated request"))
 
 
 class TicketPage(BaseModel):

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
-from dispatch import audit, markers, queries, service, sla
+from dispatch import audit, markers, queries, service, sla, tracking
 from dispatch.nearby import open_nearby
 from dispatch.photos import FORMATS, MediaStore
 from dispatch.privacy import can_search_by_phone, normalize_phone
@@ -21,7 +21,7 @@ from dispatch.scope import can_see, get_visible
 from geo.crs import normalize_crs, to_wgs84
 from grid.clock import utcnow
 from grid.errors import Forbidden, NotFound, UnknownCategory
-from grid.models import Category
+from grid.models import Category, Role
 from grid.people import Actor
 from web.api import errors
 from web.api.deps import ActorDep, Caller, CallerDep, SessionDep, StateDep, UnitDep
@@ -111,6 +111,8 @@ async def create_report(
     known = await run_in_threadpool(_check_and_let_go, caller, session) if is_form(request) else None
     fields, photos = await read_body(request, state.settings)
 
+    token, digest = tracking.new_token()  # a hotline call's tracking link (used only for an operator's new case)
+
     def file() -> tuple[service.ReportResult, list, Actor]:
         actor = known or caller.actor(session)
         body: ReportIn = validated(ReportIn, fields)
@@ -121,6 +123,7 @@ async def create_report(
                 description=body.description, urgency=body.urgency, source=body.source, address=body.address,
                 idempotency_key=idempotency_key, photos=photos, store=unit.media,
                 contact_name=body.contact_name, contact_phone=body.contact_phone, confidential=body.confidential,
+                tracking_hash=digest if actor.role == Role.operator else None,
             )
             # the answer's timers: the ones the report wrote
             now = utcnow()
@@ -136,9 +139,11 @@ async def create_report(
             if not idempotency_key:
                 raise
             result, views, actor = file()
+        linked = result.created and result.ticket.tracking_hash == digest
         return ReportOut(
             ticket=ticket_out(result.ticket, views, actor),
             created=result.created,
+            tracking_url=f"{tracking.TRACK_PATH}{token}" if linked else None,
             duplicates=[DuplicateOut(id=t.id, case_number=t.case_number, status=t.status, description=t.description,
                                      distance_m=round(d, 1), support_count=t.support_count)
                         for t, d in result.duplicates],

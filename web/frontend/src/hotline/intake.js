@@ -262,7 +262,23 @@ export class Intake {
     const dupes = r.duplicates?.length ? `<br><span>${escapeHtml(t("hotline.filed_dupes",
       { n: r.duplicates.length, list: r.duplicates.map((d) => d.case_number).join(t("list.sep")) }))}</span>` : "";
     const number = `<span class="case-number" id="filed-number">${escapeHtml(r.caseNumber)}</span>`;
-    box.innerHTML = escapeHtml(t("hotline.filed", { n: "\u0001" })).replace("\u0001", number) + dupes;
+    // the caller's private tracking link, given this once: texted to the caller, who follows and rates there
+    const link = r.trackingUrl ? `<br><span>${escapeHtml(t("hotline.tracking_link"))}</span>
+      <input id="tracking-link" class="tracking-link" readonly value="${escapeHtml(location.origin + r.trackingUrl)}"
+        aria-label="${escapeHtml(t("hotline.tracking_link"))}">
+      <button type="button" id="copy-link">${escapeHtml(t("hotline.copy_link"))}</button>
+      <span id="copy-done" role="status"></span>` : "";
+    box.innerHTML = escapeHtml(t("hotline.filed", { n: "\u0001" })).replace("\u0001", number) + dupes + link;
+    box.querySelector("#copy-link")?.addEventListener("click", async () => {
+      const input = box.querySelector("#tracking-link");
+      input.select();
+      try {
+        await navigator.clipboard.writeText(input.value);
+        box.querySelector("#copy-done").textContent = t("hotline.copied");
+      } catch {
+        box.querySelector("#copy-done").textContent = t("hotline.copy_by_hand");  // (no clipboard: it is selected)
+      }
+    });
   }
 
   /** What is missing, as the field to go to and the words to say; null when the form can be sent. */
@@ -296,7 +312,8 @@ export class Intake {
     get("#submit").disabled = true;
     try {
       const out = await api("/reports", { json: body, headers: { "Idempotency-Key": this.key } });
-      this.result = { ok: true, caseNumber: out.ticket.case_number, duplicates: out.duplicates || [] };
+      this.result = { ok: true, caseNumber: out.ticket.case_number, duplicates: out.duplicates || [],
+        trackingUrl: out.tracking_url };
       this.key = newKey();
       this.clear();
       this.drawResult();
