@@ -30,11 +30,16 @@ MOVES = [
 def check_every_case(session, now) -> int:  # noqa: ANN001
     session.expire_all()
     checked = 0
+    timers: dict[int, list[SlaTimer]] = {}  # every running timer, read at once
+    for t in session.exec(select(SlaTimer).where(SlaTimer.active)).all():
+        timers.setdefault(t.ticket_id, []).append(t)
+    calendars = {code: calendar_for(session=session, code=code) for code in {t.calendar_code for ts in timers.values()
+                                                                             for t in ts}}
     for ticket in session.exec(select(Ticket)).all():
-        running = session.exec(select(SlaTimer).where(SlaTimer.ticket_id == ticket.id, SlaTimer.active)).all()
+        running = timers.get(ticket.id, [])
         lights = []
         for t in running:
-            expected = sla.light(t, calendar_for(session=session, code=t.calendar_code), now)
+            expected = sla.light(t, calendars[t.calendar_code], now)
             assert sla.light_at(t.yellow_at, t.red_at, now) == expected, (ticket.case_number, t.stage, now)
             lights.append(expected)
         worst = min(lights, key=ORDER.get) if lights else "green"
