@@ -18,7 +18,7 @@ const OPEN = ["dispatched", "accepted", "rework", "return_requested", "extension
 // deadline), then cases waiting for someone else (the centre's check, an answer to a request, a suspension).
 const RANK = { dispatched: 0, accepted: 1, rework: 1 };
 const rank = (item) => RANK[item.status] ?? 2;
-const state = { tab: "queue", items: [], selected: null, detail: null, categories: {}, departments: {}, needsPhoto: new Set(), loadedAt: Date.now(),
+const state = { tab: "queue", items: [], selected: null, detail: null, categories: {}, departments: {}, needsPhoto: new Set(), publicNotes: new Set(), loadedAt: Date.now(),
   filters: { ...EMPTY }, checked: new Set(), bulk: null, live: null };
 
 function categoryName(code) {
