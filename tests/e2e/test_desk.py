@@ -434,7 +434,17 @@ def test_the_rectify_tab_shows_the_next_period_and_closes_an_item_with_an_accoun
     shot(page, "desk-rectify")
 
     form = f"form[data-close='{item_id}']"
-    page.fill(f"{form} textarea", "已整改")
+    # a redraw while the account is being written (a list answer arriving late, a language switch): the field keeps
+    # the focus, and the rest of what is typed lands in it
+    page.focus(f"{form} textarea")
+    page.keyboard.type("已整")
+    drawn = page.query_selector(f"{form} textarea")
+    page.locator("#lang button").dispatch_event("click")
+    page.wait_for_function("el => !el.isConnected", arg=drawn)
+    page.keyboard.type("改")
+    assert page.input_value(f"{form} textarea") == "已整改"
+    page.locator("#lang button").dispatch_event("click")
+    page.wait_for_function("() => document.documentElement.lang === 'zh-CN'")
     page.click(f"{form} button[type=submit]")
     page.wait_for_selector(f"{form} .error:has-text('请写明整改情况，至少 10 个字')")
     # a redraw (a language switch, the live refresh) keeps the refusal, in the page's language, and the words typed

@@ -81,6 +81,21 @@ export function listHtml(items, { form = true, empty = "rect.empty" } = {}) {
   return `<div class="rect-list">${items.map((item) => itemHtml(item, { form })).join("")}</div>`;
 }
 
+/** Run ``draw`` (which redraws root's forms) without taking the place of the one being written in: the field
+ * with the focus gets it back, its caret where it was (a live refresh arrives while someone types: without this,
+ * the rest of what they type goes nowhere). */
+export function keepingFocus(root, draw) {
+  const active = document.activeElement;
+  const field = active && root.contains(active) && active.closest("form[data-close]") && active.id ? active : null;
+  const caret = field && "selectionStart" in field ? [field.selectionStart, field.selectionEnd] : null;
+  draw();
+  if (!field) return;
+  const again = root.querySelector(`#${CSS.escape(field.id)}`);
+  if (!again) return;
+  again.focus({ preventScroll: true });
+  if (caret && "setSelectionRange" in again) again.setSelectionRange(...caret);
+}
+
 /** The close forms under root sent to the API; ``onClosed(item)`` after one went through. A refusal shows the
  * server's error (account_too_short, rectification_closed, …) in the page's language under the form. */
 export function wireForms(root, onClosed) {

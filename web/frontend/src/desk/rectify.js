@@ -2,7 +2,7 @@
 // threshold), each with the next period's figure beside it and the form that closes it with a written account.
 // The tab shows only to those the API answers (GET /evaluation/rectifications: 200 for a department).
 import { escapeHtml } from "../common/api.js";
-import { listHtml, listItems, pastDue, reasonText, wireForms } from "../common/rectify.js";
+import { keepingFocus, listHtml, listItems, pastDue, reasonText, wireForms } from "../common/rectify.js";
 import { t } from "../i18n/index.js";
 
 const $ = (sel) => document.querySelector(sel);
@@ -50,14 +50,16 @@ export function drawRectify() {
       <span class="badge ${pastDue(item) ? "late" : ""}">${escapeHtml(item.due_on)}</span></button></div>`).join("")
     : `<p class="muted" style="padding:16px">${escapeHtml(t("rect.empty"))}</p>`;
   list.querySelectorAll("[data-rect-row]").forEach((row) => row.addEventListener("click", () => goTo(row.dataset.rectRow)));
-  main.innerHTML = `<section class="rect-desk" aria-labelledby="rect-title">
+  keepingFocus(main, () => {  // (the queue's live refresh redraws this tab too)
+    main.innerHTML = `<section class="rect-desk" aria-labelledby="rect-title">
       <h2 id="rect-title">${escapeHtml(t("rect.title"))}</h2>
       <p class="hint">${escapeHtml(t("desk.rectify_hint"))}</p>
       <p class="done" role="status">${escapeHtml(state.note ? t(state.note) : "")}</p>
       ${listHtml(state.items)}</section>`;
-  wireForms(main, async () => {
-    state.note = "rect.closed_ok";
-    await loadRectify({ force: true });
+    wireForms(main, async () => {
+      state.note = "rect.closed_ok";
+      await loadRectify({ force: true });
+    });
   });
 }
 
