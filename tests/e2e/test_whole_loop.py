@@ -5,6 +5,10 @@ the worker checks it on site from the phone → the shift lead closes it on the 
 
 from __future__ import annotations
 
+import warnings
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 from tests.e2e.conftest import shot, sign_in
 from tests.e2e.test_desk import jpeg as small_jpeg
 from tests.e2e.test_map import WALL
@@ -69,7 +73,19 @@ def test_report_dispatch_handle_check_and_close_through_the_pages(browser, live_
     # 4. the worker checks on site from the phone's task list
     mobile.wait_for_selector("#task-count:text-is('1')", timeout=10_000)
     mobile.click(".tabbar button[data-tab=tasks]")
-    mobile.click(f"#tab-tasks .task[data-id='{case['id']}'] button[data-action=check_pass]")
+    open_check = f"#tab-tasks .task[data-id='{case['id']}'] button[data-action=check_pass]"
+    mobile.click(open_check)
+    try:
+        mobile.wait_for_selector("[data-form=check_pass] [data-go]", timeout=15_000)
+    except PlaywrightTimeout:
+        # once in a full CI run on a loaded machine the form was not there (the cause is not found yet): say what
+        # the phone showed, then tap again as the worker would
+        tab = mobile.evaluate("document.querySelector('.tabbar .on')?.dataset.tab")
+        tasks = mobile.inner_text("#tab-tasks")[:300]
+        warnings.warn(f"the check form did not open on the first tap: {mobile.url}, tab {tab}, tasks {tasks!r}",
+                      stacklevel=1)
+        mobile.click(".tabbar button[data-tab=tasks]")
+        mobile.click(open_check)
     mobile.click("[data-form=check_pass] [data-go]")
     mobile.wait_for_selector(f"#tab-tasks .task[data-id='{case['id']}']", state="detached")
     shot(mobile, "loop-4-worker-checked")
