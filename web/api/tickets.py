@@ -111,11 +111,13 @@ async def create_report(
     known = await run_in_threadpool(_check_and_let_go, caller, session) if is_form(request) else None
     fields, photos = await read_body(request, state.settings)
 
-    token, digest = tracking.new_token()  # a hotline call's tracking link (used only for an operator's new case)
+    link: dict[str, str] = {}  # a hotline call's tracking link: its token, the case keeps the hash
 
     def file() -> tuple[service.ReportResult, list, Actor]:
         actor = known or caller.actor(session)
         body: ReportIn = validated(ReportIn, fields)
+        if actor.role == Role.operator:
+            link["token"], link["hash"] = tracking.new_token()
         with unit:
             result = service.report(
                 session=session, actor=actor, index=state.index.get(session), options=state.options,
@@ -123,7 +125,7 @@ async def create_report(
                 description=body.description, urgency=body.urgency, source=body.source, address=body.address,
                 idempotency_key=idempotency_key, photos=photos, store=unit.media,
                 contact_name=body.contact_name, contact_phone=body.contact_phone, confidential=body.confidential,
-                tracking_hash=digest if actor.role == Role.operator else None,
+                tracking_hash=link.get("hash"),
             )
             # the answer's timers: the ones the report wrote
             now = utcnow()
@@ -139,11 +141,11 @@ async def create_report(
             if not idempotency_key:
                 raise
             result, views, actor = file()
-        linked = result.created and result.ticket.tracking_hash == digest
+        linked = result.created and "hash" in link and result.ticket.tracking_hash == link["hash"]
         return ReportOut(
             ticket=ticket_out(result.ticket, views, actor),
             created=result.created,
-            tracking_url=f"{tracking.TRACK_PATH}{token}" if linked else None,
+            tracking_url=f"{tracking.TRACK_PATH}{link['token']}" if linked else None,
             duplicates=[DuplicateOut(id=t.id, case_number=t.case_number, status=t.status, description=t.description,
                                      distance_m=round(d, 1), support_count=t.support_count)
                         for t, d in result.duplicates],
