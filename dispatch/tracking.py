@@ -91,18 +91,22 @@ def _public_photos(session: Session, ticket: Ticket, target: Ticket | None) -> l
     return list(session.exec(select(Photo).where(clause).order_by(Photo.id)).all())
 
 
+def _department(session: Session, ticket: Ticket) -> dict[str, str | None]:
+    dept = catalogue.departments(session).get(ticket.department_code or "")
+    return {"department_name": dept.name if dept else None,
+            "department_name_en": (dept.name_en or dept.name) if dept else None}
+
+
 def _merged_view(session: Session, target: Ticket) -> dict[str, Any]:
     """What a merged report's reporter sees of the case it is handled with: its number, public status,
     department, expected or closing time, and the department's public reply — never its reporter's words."""
-    dept = catalogue.departments(session).get(target.department_code or "")
     closed = target.status == "closed"
     expected_at, expected_stage = (None, None) if closed else _expected(session, target)
     replies = session.exec(select(TicketEvent).where(TicketEvent.ticket_id == target.id,
                                                      TicketEvent.action == "resolve")
                            .order_by(TicketEvent.seq)).all()
     return {"case_number": target.case_number, "public_status": str(target.status),
-            "department_name": dept.name if dept else None,
-            "department_name_en": (dept.name_en or dept.name) if dept else None,
+            **_department(session, target),
             "expected_at": expected_at, "expected_stage": expected_stage,
             "closed_at": target.closed_at if closed else None,
             "notes": [{"at": e.at, "action": e.action, "text": e.reason} for e in replies if e.reason]}
@@ -110,11 +114,10 @@ def _merged_view(session: Session, target: Ticket) -> dict[str, Any]:
 
 def view(*, session: Session, ticket: Ticket, options: DispatchOptions, now: datetime) -> dict[str, Any]:
     category = catalogue.categories(session).get(ticket.category_code)
-    dept = catalogue.departments(session).get(ticket.department_code or "")
     events = session.exec(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id,
                                                     TicketEvent.action.in_(_PUBLIC_NOTES))
                           .order_by(TicketEvent.seq)).all()
-    target = merged_into(session, ticket) if ticket.merged_into_id is not None else None
+    target = merged_into(session, ticket)
     photos = _public_photos(session, ticket, target)
     rating = rating_of(session, ticket)
     why_not = cannot_rate(session, ticket, options, now)
@@ -130,8 +133,7 @@ def view(*, session: Session, ticket: Ticket, options: DispatchOptions, now: dat
         "description": ticket.description,
         "address": ticket.address,
         "created_at": ticket.created_at,
-        "department_name": dept.name if dept else None,
-        "department_name_en": (dept.name_en or dept.name) if dept else None,
+        **_department(session, ticket),
         "expected_at": expected_at,
         "expected_stage": expected_stage,
         "closed_at": ticket.closed_at if closed else None,

@@ -124,13 +124,18 @@ def sign_in(browser, server: Server, username: str, lang: str | None = None, for
         # reached, so wait for the landing page itself (on a busy machine the fetch can take a while)
         page.wait_for_url(lambda url: urlsplit(url).path != "/login")
     else:
-        r = httpx.post(f"{server.url}/api/v1/login", json={"username": username, "password": PASSWORD}, timeout=10)
-        assert r.status_code == 200, r.text
-        context.add_cookies([{"name": SESSION_COOKIE, "value": r.cookies[SESSION_COOKIE], "url": server.url,
-                              "httpOnly": True, "sameSite": "Strict"}])
-        page.goto(server.url + r.json()["landing"])
+        to_landing(context, page, server, username)
     page.wait_for_load_state("networkidle")
     return context, page
+
+
+def to_landing(context, page, server: Server, username: str) -> None:  # noqa: ANN001
+    """The user's session from the API's sign-in in the context, and the page on the user's landing page."""
+    r = httpx.post(f"{server.url}/api/v1/login", json={"username": username, "password": PASSWORD}, timeout=10)
+    assert r.status_code == 200, r.text
+    context.add_cookies([{"name": SESSION_COOKIE, "value": r.cookies[SESSION_COOKIE], "url": server.url,
+                          "httpOnly": True, "sameSite": "Strict"}])
+    page.goto(server.url + r.json()["landing"])
 
 
 def api(server: Server, token: str, method: str, path: str, **kw) -> dict:  # noqa: ANN003

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.e2e.conftest import PASSWORD, shot, sign_in
-from web.auth import SESSION_COOKIE
+from tests.e2e.conftest import PASSWORD, shot, sign_in, to_landing
 
 
 def test_sign_in_lands_by_role(browser, live_server):
@@ -60,12 +59,8 @@ def test_every_page_works_under_its_content_security_policy(browser, live_server
             page.wait_for_url(lambda url: "/login" not in url)
             page.wait_for_load_state("networkidle")
             page.wait_for_selector("#map[data-ready='1']", timeout=30_000)
-        else:  # signed in by the API (tests/e2e/conftest.py sign_in), straight to the landing page
-            r = httpx.post(f"{live_server.url}/api/v1/login", json={"username": user, "password": PASSWORD}, timeout=10)
-            assert r.status_code == 200, r.text
-            context.add_cookies([{"name": SESSION_COOKIE, "value": r.cookies[SESSION_COOKIE], "url": live_server.url,
-                                  "httpOnly": True, "sameSite": "Strict"}])
-            page.goto(live_server.url + r.json()["landing"])
+        else:  # signed in by the API, straight to the landing page
+            to_landing(context, page, live_server, user)
             page.wait_for_load_state("networkidle")
         page.wait_for_selector(ready)
         violations += page.evaluate("window.__csp || []")
@@ -76,8 +71,6 @@ def test_every_page_works_under_its_content_security_policy(browser, live_server
 def test_a_user_told_to_change_their_password_chooses_one_at_sign_in(browser, live_server, web_city):
     """Issue 11: an admin can force a change at the next sign-in; the sign-in page then asks for the new
     password (twice, with the policy in words), and the user lands on their page with it."""
-    import httpx
-
     admin = {"Authorization": f"Bearer {web_city.tokens['admin']}"}
     r = httpx.post(f"{live_server.url}/api/v1/users/worker_b/require-password-change", headers=admin)
     assert r.status_code == 200 and r.json()["must_change_password"] is True
