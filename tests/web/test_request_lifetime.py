@@ -216,9 +216,14 @@ def test_a_report_answered_503_is_not_filed_when_its_work_ends_later(served, cit
 def test_a_report_whose_commit_began_before_the_limit_gets_its_own_answer(engine, city, settings, monkeypatch):
     """Committed is committed: the 503 is never sent for a request whose commit had begun, however long the
     rest takes (here the wake-up after the commit is held past the limit). Sessions' rule, the same on SQLite."""
-    with serve(settings.model_copy(update={"request_timeout_seconds": 1.0})) as served:  # a report in 1 s
-        assert httpx.post(f"{served.url}/api/v1/reports", headers=bearer(city), timeout=30,
-                          json={**report_fields(), "description": "预热"}).status_code == 201  # caches warm
+    with serve(settings.model_copy(update={"request_timeout_seconds": LIMIT})) as served:
+        # caches warm: the first report of a fresh process may pass the limit on a loaded machine (seen in a
+        # CI run); a 503 saved nothing, so it is sent again, a few times at most
+        warm: list[int] = []
+        while not warm or (warm[-1] == 503 and len(warm) < 5):
+            warm.append(httpx.post(f"{served.url}/api/v1/reports", headers=bearer(city), timeout=30,
+                                   json={**report_fields(), "description": "预热"}).status_code)
+        assert warm[-1] == 201, warm
         state = served.app.state.gridops
         woken, wake = threading.Event(), state.committed
 
