@@ -97,6 +97,8 @@ TABLE: dict[str, Entry | tuple[Entry, ...]] = {
     "GET /m/": Entry(ANYONE, ok=PAGE),
     "GET /m/sw.js": Entry(ANYONE),
     "GET /m/manifest.webmanifest": Entry(ANYONE),
+    "GET /icon.svg": Entry(ANYONE),
+    "GET /favicon.ico": Entry(ANYONE, ok=301),
     "GET /map": Entry(ANYONE, ok=PAGE),
     "GET /desk": Entry(ANYONE, ok=PAGE),
     "GET /admin": Entry(ANYONE, ok=PAGE),  # the console asks /api/v1/me and tells other roles it is for admins

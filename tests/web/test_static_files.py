@@ -34,3 +34,14 @@ def test_a_browser_that_does_not_gets_the_file_itself(api, built):  # noqa: ANN0
     assert plain.status_code == 200 and "content-encoding" not in plain.headers
     assert plain.content == SCRIPT.read_bytes() and plain.headers["content-type"].startswith("text/javascript")
     assert api.client.get("/static/dist/no-such.js", headers={"Accept-Encoding": "gzip"}).status_code == 404
+
+
+def test_every_page_names_the_icon_and_a_browser_asking_for_favicon_ico_gets_it(api, built):  # noqa: ANN001
+    """Before, every page's tab had no icon and every visit left a 404 for /favicon.ico in the log."""
+    for path in ("/login", "/m/", "/map", "/desk", "/admin", "/c/", "/hotline", "/open", "/board", "/cases/1/sheet"):
+        assert '<link rel="icon" href="/icon.svg"' in api.client.get(path).text, path
+    icon = api.client.get("/favicon.ico", follow_redirects=True)
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml"
+    assert icon.text.lstrip().startswith("<svg") and str(icon.url).endswith("/icon.svg")
+    manifest = api.client.get("/m/manifest.webmanifest").json()  # the report page on a phone's home screen
+    assert [i["src"] for i in manifest["icons"]] == ["/icon.svg"]

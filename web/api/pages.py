@@ -73,6 +73,19 @@ def manifest() -> Response:
     return FileResponse(PAGES / "manifest.webmanifest", media_type="application/manifest+json")
 
 
+@router.get("/icon.svg")
+def icon() -> Response:
+    """The pages' icon (browser tab, bookmark, the report page on a phone's home screen)."""
+    return FileResponse(PAGES / "icon.svg", media_type="image/svg+xml",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
+
+@router.get("/favicon.ico")
+def favicon() -> RedirectResponse:
+    """What a browser asks for when a page names no icon (a JSON answer, a download): the same icon."""
+    return RedirectResponse("/icon.svg", status_code=301)
+
+
 @router.get("/map")
 def map_page() -> Response:
     return page("map")
