@@ -99,6 +99,7 @@ TABLE: dict[str, Entry | tuple[Entry, ...]] = {
     "GET /m/manifest.webmanifest": Entry(ANYONE),
     "GET /icon.svg": Entry(ANYONE),
     "GET /favicon.ico": Entry(ANYONE, ok=301),
+    "GET /robots.txt": Entry(ANYONE),
     "GET /map": Entry(ANYONE, ok=PAGE),
     "GET /desk": Entry(ANYONE, ok=PAGE),
     "GET /admin": Entry(ANYONE, ok=PAGE),  # the console asks /api/v1/me and tells other roles it is for admins

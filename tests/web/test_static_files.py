@@ -45,3 +45,15 @@ def test_every_page_names_the_icon_and_a_browser_asking_for_favicon_ico_gets_it(
     assert icon.text.lstrip().startswith("<svg") and str(icon.url).endswith("/icon.svg")
     manifest = api.client.get("/m/manifest.webmanifest").json()  # the report page on a phone's home screen
     assert [i["src"] for i in manifest["icons"]] == ["/icon.svg"]
+
+
+def test_search_engines_index_the_public_pages_but_never_a_tracking_link(api, built):  # noqa: ANN001
+    from urllib.robotparser import RobotFileParser
+
+    robots = RobotFileParser()
+    robots.parse(api.client.get("/robots.txt").text.splitlines())
+    assert robots.can_fetch("*", "/c/") and robots.can_fetch("*", "/open")
+    for private in ("/c/t/" + "A" * 32, "/map", "/desk", "/api/v1/tickets", "/login"):
+        assert not robots.can_fetch("*", private), private
+    assert api.client.get("/c/t/" + "A" * 32).headers["x-robots-tag"] == "noindex, nofollow"
+    assert "x-robots-tag" not in api.client.get("/c/").headers

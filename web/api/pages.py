@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi import Path as FastPath
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from web.api.deps import StateDep
@@ -86,6 +86,28 @@ def favicon() -> RedirectResponse:
     return RedirectResponse("/icon.svg", status_code=301)
 
 
+ROBOTS = """\
+# The public report page and the open data are for everyone; a tracking link is its reporter's alone, and the
+# staff's pages and the API are not for search engines.
+User-agent: *
+Disallow: /c/t/
+Disallow: /api/
+Disallow: /login
+Disallow: /m/
+Disallow: /map
+Disallow: /desk
+Disallow: /admin
+Disallow: /hotline
+Disallow: /board
+Disallow: /cases/
+"""
+
+
+@router.get("/robots.txt")
+def robots() -> PlainTextResponse:
+    return PlainTextResponse(ROBOTS, headers={"Cache-Control": "public, max-age=86400"})
+
+
 @router.get("/map")
 def map_page() -> Response:
     return page("map")
@@ -117,8 +139,11 @@ def citizen_redirect() -> RedirectResponse:
 def tracking_page(
     token: Annotated[str, FastPath(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")],
 ) -> Response:
-    """A citizen's private tracking page (the same page, which reads the token from its address)."""
-    return page("citizen")
+    """A citizen's private tracking page (the same page, which reads the token from its address); never indexed,
+    even where a link to it was published."""
+    answer = page("citizen")
+    answer.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return answer
 
 
 @router.get("/hotline")
