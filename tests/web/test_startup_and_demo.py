@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from dispatch.audit import verify
 from dispatch.models import Rating, Ticket
-from grid.models import Address, Area, AreaLevel
+from grid.models import Address, Area, AreaLevel, User
 from web.app import create_app
 from web.cli.demo import DESCRIPTIONS, build_demo
 from web.db import NotMigrated
@@ -36,6 +36,7 @@ def test_demo_city(engine, database_url, tmp_path):
         sources = set(session.exec(select(Ticket.source)).all())
         rated = session.exec(select(func.count()).select_from(Rating)).one()
         contacts = session.exec(select(func.count()).select_from(Ticket).where(Ticket.contact_phone != "")).one()
+        names = dict(session.exec(select(User.username, User.display_name)).all())
     assert cells > 800 and streets == 6
     # issue 13: door numbers along the demo's roads and a few buildings and places; most cases are near one
     assert 300 < dict(gazetteer)["address"] < 1000 and {"building", "poi"} <= dict(gazetteer).keys()
@@ -46,6 +47,8 @@ def test_demo_city(engine, database_url, tmp_path):
     assert all(text in DESCRIPTIONS[code] for code, text in described)
     assert {role for _, role, _ in tokens} == {"worker", "dispatcher", "shift_lead", "department", "supervisor",
                                                "admin", "operator"}
+    # the control room, the timelines and the case sheets name the demo's staff in Chinese, not by user name
+    assert all(shown and shown != user for user, shown in names.items()), names
     # issue 14: the public's cases carry their reporter and are rated, and some wait for a call-back
     assert {"citizen", "hotline"} <= sources and rated and contacts
     settings = Settings(database_url=database_url, media_dir=tmp_path)

@@ -53,6 +53,9 @@ COMMUNITY_STEMS = ["金陵", "宁海", "福州", "云南", "浙江", "广西", "
 DEMO_USERS = [("worker", Role.worker), ("dispatcher", Role.dispatcher), ("shift_lead", Role.shift_lead),
               ("sanitation", Role.department), ("supervisor", Role.supervisor), ("admin", Role.admin),
               ("operator", Role.operator)]
+#: the names the control room, the timelines and the case sheets show for the demo's staff (made up)
+STAFF_NAMES = {"dispatcher": "王敏", "shift_lead": "陈刚", "supervisor": "周洁", "admin": "系统管理员",
+               "operator": "林芳"}
 #: the demo's callers and citizens (names and numbers made up)
 CALLERS = [("王女士", "13800138001"), ("李先生", "13911112222"), ("张阿姨", "13712345678"), ("陈师傅", "02163218888"),
            ("赵先生", "15000001234"), ("刘女士", "18612340000")]
@@ -174,7 +177,7 @@ def _users(session: Session) -> dict[str, User]:
                                   display_name=f"{community.name}网格员")
     for name, role in DEMO_USERS[1:]:
         if role != Role.department:
-            users[name] = create_user(session=session, username=name, role=role)
+            users[name] = create_user(session=session, username=name, role=role, display_name=STAFF_NAMES[name])
     for dept in session.exec(select(Department)):
         name = dept.code.lower()
         users[name] = create_user(session=session, username=name, role=Role.department, department_code=dept.code,
