@@ -10,7 +10,7 @@ import httpx
 
 from tests.e2e.conftest import ARTIFACTS, api, shot, sign_in
 from tests.support.city import COMMUNITY_A, COMMUNITY_B, cell_centre, cell_code
-from tests.support.server import Server
+from tests.support.server import Server, wait_until
 from tests.web.test_bad_input import jpeg
 
 WALL = {"width": 1600, "height": 900}
@@ -289,12 +289,20 @@ def test_search_history_heat_and_the_shifts_overview(browser, live_server, web_c
 
 def test_routing_reasons_and_refusals_read_in_chinese(browser, live_server, web_city) -> None:  # noqa: ANN001
     """The pages speak the page's language for what the server decides: a routing decision's reason and an act
-    the case's state refuses read in Chinese on the zh-CN control-room map, not in the server's English."""
+    the case's state refuses read in Chinese on the zh-CN control-room map, not in the server's English. An
+    overdue case says so once (the panel's chip read "超时 · 超时 0 分钟")."""
+    api(live_server, web_city.tokens["admin"], "PUT", "/sla-policies", json={
+        "stage": "dispatch", "category": "E0601", "limit_hours": 1 / 3600, "basis": "natural",
+        "ladder": {"overdue_every_hours": 0}})
     case = report(live_server, web_city, "worker_b", COMMUNITY_B, 4, "E0601", "楼道口堆放无主杂物")
     assert case["status"] == "registered"  # E06 has no routing rule in the test city
+    assert wait_until(lambda: api(live_server, web_city.tokens["dispatcher"], "GET",
+                                  f"/tickets/{case['id']}")["sla"]["light"] == "red", timeout=10)
     context, page = open_map(browser, live_server)
     page.click(f".row[data-id='{case['id']}']")
     page.wait_for_selector(f".panel-case[data-case='{case['case_number']}']")
+    chip = page.inner_text(".chips .chip.light-red")
+    assert chip.startswith("超时 ") and chip.count("超时") == 1, chip
     panel = page.inner_text("#panel")
     assert "没有匹配的派遣规则" in panel and "no routing rule" not in panel
     assert "自动立案" in panel and "auto-registered" not in panel  # the system's own note on its act, too

@@ -11,6 +11,12 @@ const PRIMARY = new Set(["dispatch", "register", "approve_return", "approve_exte
   "approve_void", "close", "resume"]);
 const DANGER = new Set(["reject", "request_void", "approve_void"]);
 
+/** The case's light and time in one chip, said once: "超时 12 天 8 小时" (not "超时 · 超时 …"), "预警 · 剩余 30 分钟". */
+function lightChip(timer) {
+  const time = remainingText(timer.remaining_s, timer);
+  return timer.light === "red" ? time : `${t(`light.${timer.light}`)} · ${time}`;
+}
+
 export class CasePanel {
   /** ctx: {root, categoryName(code), departments: [{code,name,name_en}], lifecycle: {action: needs_reason},
    *  publicNotes: Set of the acts whose note the reporter reads, areaName(code), nearbyCases(case) → cases, onChanged(detail), onClose()} */
@@ -80,7 +86,7 @@ export class CasePanel {
           <h2 class="panel-case" data-case="${escapeHtml(d.case_number)}">${escapeHtml(d.case_number)}</h2>
           <div class="chips">
             <span class="chip status" data-status="${d.status}">${escapeHtml(statusLabel(d.status))}</span>
-            ${head ? `<span class="chip light-${head.light}">${escapeHtml(t(`light.${head.light}`))} · ${escapeHtml(remainingText(head.remaining_s, head))}</span>` : ""}
+            ${head ? `<span class="chip light-${head.light}">${escapeHtml(lightChip(head))}</span>` : ""}
             <span class="chip">${escapeHtml(this.ctx.categoryName(d.category_code))}</span>
             <span class="chip urgency-${d.urgency}">${escapeHtml(t(`urgency.${d.urgency}`))}</span>
           </div>
