@@ -184,6 +184,13 @@ export function remainingText(seconds, timer) {
   return seconds >= 0 ? t("time.remaining", { h }) : t("time.overdue", { h });
 }
 
+/** A timer's light and time, said once: "超时 12 天 8 小时" (red: the words say it; not "超时 · 超时 …"),
+ * "预警 · 剩余 30 分钟", "正常 · 剩余 2 小时 05 分". */
+export function lightText(timer) {
+  const time = remainingText(timer.remaining_s, timer);
+  return timer.light === "red" ? time : `${t(`light.${timer.light}`)} · ${time}`;
+}
+
 /** A moment in the service's timezone (Asia/Shanghai by default), in the page's language. */
 export function when(iso) {
   const zone = me?.timezone || "Asia/Shanghai";

@@ -2,20 +2,14 @@
 // timeline, and the acts the lifecycle allows this user now (buttons from allowed_actions). Acts that need
 // more than a click get a small form: dispatch with the suggested department preselected, hours for an
 // extension, the target of a merge, a message for an urge, a reason where the lifecycle table asks one.
-import { actorText, api, contactText, escapeHtml, eventNote, isStale, PUBLIC_SOURCES, publicNote, remainingText, routingReason, when }
-  from "../common/api.js";
+import { actorText, api, contactText, escapeHtml, eventNote, isStale, lightText, PUBLIC_SOURCES, publicNote,
+  remainingText, routingReason, when } from "../common/api.js";
 import { actionLabel, statusLabel, t } from "../i18n/index.js";
 import { metres } from "./data.js";
 
 const PRIMARY = new Set(["dispatch", "register", "approve_return", "approve_extension", "approve_suspension",
   "approve_void", "close", "resume"]);
 const DANGER = new Set(["reject", "request_void", "approve_void"]);
-
-/** The case's light and time in one chip, said once: "超时 12 天 8 小时" (not "超时 · 超时 …"), "预警 · 剩余 30 分钟". */
-function lightChip(timer) {
-  const time = remainingText(timer.remaining_s, timer);
-  return timer.light === "red" ? time : `${t(`light.${timer.light}`)} · ${time}`;
-}
 
 export class CasePanel {
   /** ctx: {root, categoryName(code), departments: [{code,name,name_en}], lifecycle: {action: needs_reason},
@@ -86,7 +80,7 @@ export class CasePanel {
           <h2 class="panel-case" data-case="${escapeHtml(d.case_number)}">${escapeHtml(d.case_number)}</h2>
           <div class="chips">
             <span class="chip status" data-status="${d.status}">${escapeHtml(statusLabel(d.status))}</span>
-            ${head ? `<span class="chip light-${head.light}">${escapeHtml(lightChip(head))}</span>` : ""}
+            ${head ? `<span class="chip light-${head.light}">${escapeHtml(lightText(head))}</span>` : ""}
             <span class="chip">${escapeHtml(this.ctx.categoryName(d.category_code))}</span>
             <span class="chip urgency-${d.urgency}">${escapeHtml(t(`urgency.${d.urgency}`))}</span>
           </div>

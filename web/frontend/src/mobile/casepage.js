@@ -2,7 +2,7 @@
 // reply (the last resolve's reason), the photos before and after handling (each labelled with the act that
 // took it, who and when), and every act on the record with its reason (a person's; the system's automatic
 // acts carry routing notes in English, not meant for the worker).
-import { actorText, escapeHtml, remainingText, when } from "../common/api.js";
+import { actorText, escapeHtml, lightText, when } from "../common/api.js";
 import { actionLabel, statusLabel, t } from "../i18n/index.js";
 
 const AFTER = new Set(["resolve", "check"]);  // photo stages taken once the department has acted
@@ -34,8 +34,7 @@ export function casePage(d, { category, department }) {
     <dl class="case-facts">
       <dt>${t("m.case.status")}</dt>
       <dd><span class="badge status" data-status="${d.status}">${escapeHtml(statusLabel(d.status))}</span></dd>
-      ${light ? `<dt>${t("m.case.due")}</dt><dd><span class="light ${light}"></span> ${escapeHtml(t(`light.${light}`))} ·
-        ${escapeHtml(remainingText(d.sla.remaining_s, d.sla))}</dd>` : ""}
+      ${light ? `<dt>${t("m.case.due")}</dt><dd><span class="light ${light}"></span> ${escapeHtml(lightText(d.sla))}</dd>` : ""}
       <dt>${t("m.description")}</dt><dd>${escapeHtml(category)} · ${escapeHtml(d.description)}</dd>
       ${d.department_code ? `<dt>${t("m.case.department")}</dt><dd class="department">${escapeHtml(department(d.department_code))}</dd>` : ""}
     </dl>

@@ -2,7 +2,7 @@
 // cells waiting for them on site, to verify (verifying: 属实 or 不属实) or to check (resolved), with live
 // countdowns and the buttons the lifecycle allows (each case's allowed_actions). The card saying an act was
 // done stays through live refreshes until the worker dismisses it or leaves the tab.
-import { api, escapeHtml, isStale, remainingText, when } from "../common/api.js";
+import { api, escapeHtml, isStale, lightText, remainingText, when } from "../common/api.js";
 import { actionLabel, lang, statusLabel, t } from "../i18n/index.js";
 import { casePage } from "./casepage.js";
 import { categoryName } from "./category.js";
@@ -141,7 +141,7 @@ export class Lists {
         <div class="item-head">${i.sla ? `<span class="light ${i.sla.light}" title="${escapeHtml(t(`light.${i.sla.light}`))}"></span>` : ""}
           <b>${escapeHtml(i.case_number)}</b>
           <span class="badge status" data-status="${i.status}">${escapeHtml(statusLabel(i.status))}</span></div>
-        ${i.sla ? `<div class="sla-line ${i.sla.light}" data-light="${i.sla.light}">${escapeHtml(t(`light.${i.sla.light}`))} · ${escapeHtml(remainingText(i.sla.remaining_s, i.sla))}</div>` : ""}
+        ${i.sla ? `<div class="sla-line ${i.sla.light}" data-light="${i.sla.light}">${escapeHtml(lightText(i.sla))}</div>` : ""}
         <div>${escapeHtml(this.category(i.category_code))} · <span class="muted">${when(i.created_at)}</span></div>
         <div class="muted">${escapeHtml(i.description.slice(0, 80))}</div>
         ${i.support_count ? `<div class="muted">${t("m.nearby.supports", { n: i.support_count })}</div>` : ""}</div>`).join("")
