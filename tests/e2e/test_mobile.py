@@ -257,6 +257,9 @@ def test_a_resolved_case_in_my_cell_is_checked_from_the_tasks_tab(browser, live_
 
     page.click(f"#tab-tasks .task[data-id='{tid}'] button[data-action=check_pass]")
     page.fill("[data-form=check_pass] textarea[name=reason]", "现场已清理干净")
+    page.click("button.lang-switch")  # mid-form: what was typed stays (the switch drew the list again, empty)
+    page.wait_for_selector("html[lang=en]")
+    assert page.input_value("[data-form=check_pass] textarea[name=reason]") == "现场已清理干净"
     page.click("[data-form=check_pass] [data-go]")
     page.wait_for_selector("#tab-tasks [data-done=check_pass]")
     page.wait_for_selector(f"#tab-tasks .task[data-id='{tid}']", state="detached")

@@ -62,7 +62,10 @@ function renderAll() {
   renderOutbox();
   renderNet();
   lists?.renderMine();
-  lists?.renderTasks();
+  // a check or verify form being filled in keeps what was typed (in the language it was opened in); the
+  // task list is drawn again in the new language once the form is sent or cancelled
+  if (lists?.editing()) lists.stale = true;
+  else lists?.renderTasks();
 }
 
 function renderNet() {
