@@ -84,7 +84,8 @@ def _areas_named(session: Session, match, text: str) -> ColumnElement[bool] | No
 def search_condition(*, session: Session, q: str) -> ColumnElement[bool]:
     """The cases one search box finds: by case number (the whole number, or its last digits), by the name
     of a cell, community, street or district (the cases in it), by an area code (a prefix of the cell code),
-    or by words of the description (every word must appear). The user's ``%`` and ``_`` are literal."""
+    or by words of the description and the address (every word must appear in one or the other: "福州路",
+    "福州路 垃圾"). The user's ``%`` and ``_`` are literal."""
     match = _matcher(session)
     found = [match(Ticket.case_number, _escape(q))]
     if q.isdigit():
@@ -95,7 +96,8 @@ def search_condition(*, session: Session, q: str) -> ColumnElement[bool]:
     if not q.isdigit() and (area := _areas_named(session, match, q)) is not None:
         found.append(area)
     words = q.split()
-    found.append(and_(*(match(Ticket.description, f"%{_escape(w)}%") for w in words)))
+    found.append(and_(*(or_(match(Ticket.description, f"%{_escape(w)}%"), match(Ticket.address, f"%{_escape(w)}%"))
+                        for w in words)))
     return or_(*found)
 
 
