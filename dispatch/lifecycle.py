@@ -16,7 +16,7 @@ needs them, and its tests."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ValidationError
@@ -124,9 +124,10 @@ class Act:
     request: bool = False  # puts the case on hold until another act answers it
     answers: str | None = None  # the request this act approves or denies
     effect: Effect | None = None
-    # of several entries of one action, the one whose ``when`` holds for the payload (a bad rating opens a
-    # review, a good one does not); None: always
-    when: Callable[[BaseModel], bool] | None = None
+    # of several entries of one action, the first whose ``when`` holds for the payload: payload field → the
+    # values for which the entry applies (a good rating closes the matter, a bad one opens a review; a special
+    # close needs a reason); None: always
+    when: Mapping[str, frozenset[str]] | None = None
     only_if: str | None = None  # a case flag that must be set (appeal_pending: only then is there one to decide)
     public_note: bool = False  # its reason is shown to the reporter (tracking page): a rejection, a reply
 
@@ -152,7 +153,7 @@ class Act:
         return Status(self.to)
 
     def applies(self, payload: BaseModel) -> bool:
-        return self.when is None or self.when(payload)
+        return self.when is None or all(getattr(payload, name) in values for name, values in self.when.items())
 
     def stamp_for(self, to: Status | None) -> str | None:
         if self.stamp is not None:
@@ -209,6 +210,10 @@ TABLE: tuple[Act, ...] = (
          timers=Timers(fulfil=("check",), start=("close",))),
     _act("check_fail", {S.resolved}, {R.worker}, S.rework, "核查不通过", "Check: fail", needs_reason=True,
          on_site=True, photos="check", timers=Timers(fulfil=("check",), start=("handle",))),
+    # 特殊结案 (a case closed other than by its handling: the problem went away, it cannot be handled) says why
+    _act("close", {S.checked}, {R.shift_lead}, S.closed, "结案", "Close", payload=effects.ClosePayload,
+         when={"close_type": frozenset({"special"})}, needs_reason=True,
+         timers=Timers(fulfil=("close",), stop=tuple(s for s in STAGES if s != "close")), effect=effects.close),
     _act("close", {S.checked}, {R.shift_lead}, S.closed, "结案", "Close", payload=effects.ClosePayload,
          timers=Timers(fulfil=("close",), stop=tuple(s for s in STAGES if s != "close")), effect=effects.close),
     _act("request_void", OPEN - REQUESTS - {S.reviewing}, {R.dispatcher}, S.void_requested, "申请作废", "Request void",
@@ -223,7 +228,7 @@ TABLE: tuple[Act, ...] = (
     _act("support", OPEN - {S.reviewing}, {R.worker, *PUBLIC}, SAME, "同一问题", "Same problem",
          payload=ratings.SupportPayload, effect=ratings.support),
     # 好差评: the reporter rates a closed case, once per closing (一事一评); a bad rating opens a review
-    _act("rate", {S.closed}, PUBLIC, SAME, "评价", "Rate", payload=ratings.RatePayload, when=ratings.satisfied,
+    _act("rate", {S.closed}, PUBLIC, SAME, "评价", "Rate", payload=ratings.RatePayload, when={"level": ratings.GOOD},
          effect=ratings.rate),
     _act("rate", {S.closed}, PUBLIC, S.reviewing, "评价", "Rate", payload=ratings.RatePayload, stamp="",
          effect=ratings.rate, timers=Timers(start=("review",))),

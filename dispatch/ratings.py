@@ -8,7 +8,7 @@ decision is also an event on the case's audit chain."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field, StrictBool, StrictInt, StrictStr
 from sqlmodel import select
@@ -30,6 +30,7 @@ LEVELS: dict[str, tuple[int, str, str]] = {
 BAD = frozenset({"dissatisfied", "very_dissatisfied"})
 PUBLIC_SOURCES = frozenset({Source.citizen, Source.hotline})
 Level = Literal["very_satisfied", "satisfied", "basically_satisfied", "dissatisfied", "very_dissatisfied"]
+GOOD = frozenset(get_args(Level)) - BAD  # a rating that closes the matter (a bad one opens a review)
 
 
 class RatePayload(NoPayload):
@@ -50,10 +51,6 @@ class SupportPayload(NoPayload):
     contact_phone: StrictStr | None = Field(default=None, max_length=32,
                                             description="the caller's number (an operator's support: required)")
     client_id: StrictStr | None = Field(default=None, max_length=64, description="the public page's client id")
-
-
-def satisfied(payload: RatePayload) -> bool:
-    return payload.level not in BAD
 
 
 def rate(ctx: ActContext) -> dict:

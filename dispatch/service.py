@@ -349,9 +349,9 @@ def act_on(
     if entry.on_site and ticket.cell_code not in actor.cell_codes:
         raise Forbidden(f"only the grid workers of cell {ticket.cell_code} may {action} this case on site",
                         code="not_cell_worker", cell_code=ticket.cell_code, action=action)
-    text = _clean_text(reason, field="reason", limit=options.max_reason_chars, required=entry.needs_reason)
     body = entry.parse(payload)
     entry = find_act(ticket.status, action, actor.role, body)  # of several entries, the one for this payload
+    text = _clean_text(reason, field="reason", limit=options.max_reason_chars, required=entry.needs_reason)
     if entry.only_if and not FLAGS[entry.only_if](ticket):
         raise Conflict(f"nothing waits for {action} on this case", code=f"no_{entry.only_if}", action=action,
                        status=str(ticket.status))

@@ -24,6 +24,9 @@ def test_lifecycle_lists_every_state_and_act_with_labels_payloads_and_timers(api
     # the notes the tracking page shows the reporter: the staff pages label these acts' fields as public
     assert {a for a, act in acts.items() if act["public_note"]} == {"reject", "resolve", "approve_void", "reopen",
                                                                     "explain"}
+    # of an action's rows, the one for the payload: a special close needs a reason, a normal one does not
+    closes = [(a["when"], a["needs_reason"]) for a in body["acts"] if a["action"] == "close"]
+    assert closes == [({"close_type": ["special"]}, True), (None, False)]
 
 
 def test_a_new_act_is_one_declaration(api, monkeypatch):

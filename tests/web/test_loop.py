@@ -35,6 +35,10 @@ def test_report_to_close_with_rework(api, engine, database_url, monkeypatch, med
     assert api.act("worker_a", tid, "check_fail", reason="仍有残留").json()["status"] == "rework"
     assert api.resolve("sanitation", tid, reason="已彻底清理").json()["status"] == "resolved"
     assert api.act("worker_a", tid, "check_pass").json()["status"] == "checked"
+    # 特殊结案 says why (an audit found one closed with nothing on record); the normal close needs no note
+    r = api.act("shift_lead", tid, "close", payload={"close_type": "special"}, reason="  ")
+    assert r.status_code == 422 and r.json()["error"] == "text_required" and r.json()["field"] == "reason", r.text
+    assert api.get("shift_lead", f"/api/v1/tickets/{tid}").json()["status"] == "checked"
     r = api.act("shift_lead", tid, "close")
     assert r.status_code == 200, r.text
     detail = r.json()

@@ -40,6 +40,10 @@ class ActOut(BaseModel):
     from_: list[str] = Field(serialization_alias="from", description="the states it may be taken from")
     roles: list[str]
     to: str = Field(description="the next state; 'previous': back to where the request was made; 'same': no move")
+    when: dict[str, list[str]] | None = Field(
+        default=None, description="of several rows of one action, the first whose condition holds applies: "
+                                  "payload field → the values it applies to (null: always; e.g. a special close "
+                                  "needs a reason)")
     needs_reason: bool
     public_note: bool = Field(description="its reason is shown to the reporter on the tracking page (a citizen's or "
                                           "a hotline caller's case): staff write it for the public")
@@ -70,7 +74,8 @@ def _act(a: Act) -> ActOut:
     t = a.timers
     return ActOut(
         action=a.action, from_=sorted(str(s) for s in a.from_states), roles=sorted(str(r) for r in a.roles),
-        to=a.to, needs_reason=a.needs_reason, public_note=a.public_note, on_site=a.on_site, request=a.request,
+        to=a.to, when={k: sorted(v) for k, v in a.when.items()} if a.when else None, needs_reason=a.needs_reason,
+        public_note=a.public_note, on_site=a.on_site, request=a.request,
         answers=a.answers, photos=a.photos, needs_photo=a.needs_photo,
         category_photo=a.category_photo, stamp=a.stamp, payload=a.payload.model_json_schema(),
         timers=TimersOut(fulfil=list(t.fulfil), stop=list(t.stop), start=list(t.start), pause=list(t.pause),
