@@ -57,6 +57,8 @@ def test_take_a_call_support_a_repeat_call_and_call_back(browser, live_server, w
     page.press("#description", "Control+Enter")
     number = page.wait_for_selector("#filed-number").inner_text()
     assert page.input_value("#caller-phone") == "" and page.input_value("#description") == ""
+    # the next call starts from 请选择类别 and 一般, not the last call's category (reset() brought it back)
+    assert page.input_value("#category") == "" and page.input_value("#urgency") == "normal"
     link = page.input_value("#tracking-link")  # the caller's tracking link, to text them
     assert link.startswith(f"{live_server.url}/c/t/"), link
     page.click("#copy-link")

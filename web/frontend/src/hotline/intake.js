@@ -130,14 +130,15 @@ export class Intake {
     const chosen = keep ? current : (q && hits.length ? hits[0].code : "");
     select.innerHTML = `<option value="">${escapeHtml(t(hits.length ? "hotline.category_choose" : "hotline.category_none"))}</option>`
       + [...groups.values()].map((g) => `<optgroup label="${escapeHtml(g.label)}">${g.items.map((c) =>
-        `<option value="${c.code}" ${c.code === chosen ? "selected" : ""}>${c.code} ${escapeHtml(this.categoryName(c.code))}</option>`).join("")}</optgroup>`).join("");
+        `<option value="${c.code}">${c.code} ${escapeHtml(this.categoryName(c.code))}</option>`).join("")}</optgroup>`).join("");
     select.value = chosen;
   }
 
   drawUrgencies() {
     const select = this.root.querySelector("#urgency");
     const current = select.value || "normal";
-    select.innerHTML = URGENCIES.map((u) => `<option value="${u}" ${u === current ? "selected" : ""}>${escapeHtml(t(`urgency.${u}`))}</option>`).join("");
+    select.innerHTML = URGENCIES.map((u) => `<option value="${u}">${escapeHtml(t(`urgency.${u}`))}</option>`).join("");
+    select.value = current;
   }
 
   phone() { return normalPhone(this.root.querySelector("#caller-phone").value); }
@@ -329,6 +330,9 @@ export class Intake {
   /** An empty form for the next call, the keyboard back at the number. */
   clear() {
     this.form.reset();
+    // the next call starts unchosen (no option is written "selected", so reset() cannot bring the last one back)
+    this.root.querySelector("#category").value = "";
+    this.root.querySelector("#urgency").value = "normal";
     this.history = null;
     this.notes.clear();
     this.error("");
