@@ -57,3 +57,16 @@ def test_search_engines_index_the_public_pages_but_never_a_tracking_link(api, bu
         assert not robots.can_fetch("*", private), private
     assert api.client.get("/c/t/" + "A" * 32).headers["x-robots-tag"] == "noindex, nofollow"
     assert "x-robots-tag" not in api.client.get("/c/").headers
+
+
+def test_a_browser_opening_a_wrong_address_gets_a_page_and_programs_keep_the_json(api):  # noqa: ANN001
+    """A cut-off link or a case sheet's address with a malformed number showed the API's English JSON."""
+    html = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    for path in ("/cases/abc/sheet", "/no-such-page", "/desk/old-link"):
+        page = api.client.get(path, headers=html)
+        assert page.status_code == 404 and page.headers["content-type"].startswith("text/html"), path
+        assert "找不到这个页面" in page.text and 'href="/c/"' in page.text and '"error"' not in page.text
+    for path in ("/cases/abc/sheet", "/api/v1/no-such", "/public/v1/track/" + "A" * 32):  # programs: JSON as before
+        assert api.client.get(path).headers["content-type"] == "application/json", path
+    assert api.client.get("/api/v1/no-such", headers=html).json()["error"] == "not_found"  # the API stays JSON
+    assert api.client.get("/cases/abc/sheet").json()["error"] == "invalid_input"

@@ -10,7 +10,7 @@ import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -110,6 +110,28 @@ def _describe(err: dict) -> str:
     return f"{where}: {err.get('msg')}" if where else str(err.get("msg"))
 
 
+# What a person who opened a wrong address in the browser sees (a mistyped or cut-off link, a case number that is
+# not a number): a page in both languages with the ways in, not the API's JSON. Programs keep the JSON.
+NOT_A_PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>找不到这个页面 · Page not found · gridops</title><link rel="icon" href="/icon.svg" type="image/svg+xml">
+<style>body{font:18px/1.6 system-ui,sans-serif;margin:0;padding:24px;color:#111;background:#f4f6f8}
+main{max-width:34em;margin:10vh auto;background:#fff;border:1px solid #c9d1d9;border-radius:12px;padding:24px}
+h1{font-size:1.4em;margin:0 0 .5em}a{display:inline-block;min-height:44px;line-height:44px;margin-right:1.5em;
+color:#0b57d0}</style></head>
+<body><main><h1>找不到这个页面</h1><p>请检查地址是否完整。如果是从短信或微信复制的链接，请完整复制后再打开。</p>
+<p lang="en">Page not found. Please check that the address is complete.</p>
+<p><a href="/">工作人员登录 · Staff sign-in</a><a href="/c/">市民随手报 · Report a problem</a></p></main></body></html>
+"""
+API_PREFIXES = ("/api/", "/public/", "/open/v1/", "/static/")
+
+
+def _browser_page(request: Request) -> bool:
+    """A browser opening an address (not a program, not the pages' own fetches)."""
+    return (request.method == "GET" and not request.url.path.startswith(API_PREFIXES)
+            and request.headers.get("accept", "").startswith("text/html"))
+
+
 def install(app: FastAPI) -> None:
     generate = app.openapi
 
@@ -131,14 +153,18 @@ def install(app: FastAPI) -> None:
         return JSONResponse(_body(code, str(exc)), status_code=422)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if _browser_page(request):  # a page's address with a malformed part (/cases/abc/sheet): no such page
+            return HTMLResponse(NOT_A_PAGE, status_code=404)
         errors = exc.errors()
         message = "; ".join(_describe(e) for e in errors[:5])
         details = [{"loc": list(e.get("loc", ())), "msg": e.get("msg")} for e in errors]
         return JSONResponse(_body("invalid_input", message, details=details), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and _browser_page(request):
+            return HTMLResponse(NOT_A_PAGE, status_code=404)
         names = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
         return JSONResponse(_body(names.get(exc.status_code, "http_error"), str(exc.detail)),
                             status_code=exc.status_code, headers=getattr(exc, "headers", None))
