@@ -28,6 +28,12 @@ def test_take_a_call_support_a_repeat_call_and_call_back(browser, live_server, w
     assert page.url.endswith("/hotline")
     problems = []
 
+    # 0. a number with letters or an extension is filled but wrong: the format error, not "fill in the number"
+    for wrong in ("139-1111-2222转8", "1391111222o"):
+        page.fill("#caller-phone", wrong)
+        page.press("#caller-phone", "Control+Enter")
+        page.wait_for_selector("#form-error:has-text('电话号码格式不对')")
+        assert "请填写来电号码" not in page.inner_text("#form-error")
     # 1. the call: the number first (no earlier cases), the name, a point on the map, category, description
     page.fill("#caller-phone", PHONE)
     page.wait_for_selector("#history [data-empty]")

@@ -7,10 +7,14 @@ import { PlacePicker } from "./where.js";
 
 const URGENCIES = ["normal", "urgent", "critical"];
 
-/** The number as the API takes it: digits only, without +86 / 0086. */
+/** The number as the API takes it (digits only, without +86 / 0086), or "" when the server would refuse it:
+ * the same rules as dispatch/privacy.py normalize_phone (spaces, dashes and brackets are dropped; 7 to 15 digits;
+ * a mobile has 11 and does not start 10, 11 or 12). */
 export function normalPhone(text) {
   const digits = String(text || "").replace(/[\s\-()（）]/g, "").replace(/^(\+86|0086)/, "");
-  return /^\d+$/.test(digits) ? digits : "";
+  if (!/^\d{7,15}$/.test(digits)) return "";
+  if (digits[0] === "1" && (digits.length !== 11 || "012".includes(digits[1]))) return "";
+  return digits;
 }
 
 /** A whole number worth looking up: a mobile number, or a landline with its area code. */
@@ -285,7 +289,9 @@ export class Intake {
   /** What is missing, as the field to go to and the words to say; null when the form can be sent. */
   missing() {
     const get = (id) => this.root.querySelector(id);
-    if (!this.phone()) return ["#caller-phone", "hotline.need.phone"];
+    if (!get("#caller-phone").value.trim()) return ["#caller-phone", "hotline.need.phone"];
+    // filled but not a number (letters, 转 an extension …): the server's own words, not "fill in the number"
+    if (!this.phone()) return ["#caller-phone", "error.invalid_phone"];
     if (!this.place.cell) return ["#address", "hotline.need.point"];
     if (!get("#category").value) return ["#category-filter", "hotline.need.category"];
     if (!get("#description").value.trim()) return ["#description", "hotline.need.description"];
