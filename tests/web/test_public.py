@@ -278,6 +278,42 @@ def test_the_public_endpoints_are_rate_limited(engine, city, settings):  # noqa:
         assert answers[-1] == 429 and 200 in answers
 
 
+def test_a_refused_report_does_not_use_up_the_reports_but_endless_refused_ones_are_stopped(engine, city, settings):  # noqa: ANN001
+    """A wrong phone number, a file that is not a photo: the citizen corrects the form and sends it again. Those
+    refusals used up the hourly reports (操作太频繁了，请 3222 秒后再试); they count only against the looser limit
+    on attempts (three for each report), so that refused forms cannot be sent without end."""
+    tight = settings.model_copy(update={"public_reports_per_hour": 2, "public_requests_per_minute": 100})
+    body = {"lat": LAT, "lng": LNG, "category_code": "E0101", "description": "垃圾"}
+    with TestClient(create_app(tight)) as client:
+        bad_phone = client.post("/public/v1/reports", json={**body, "contact_phone": "12345"})
+        assert bad_phone.status_code == 422 and bad_phone.json()["error"] == "invalid_phone"
+        not_a_photo = client.post("/public/v1/reports", data={k: str(v) for k, v in body.items()},
+                                  files=[("photos", ("a.jpg", b"not an image", "image/jpeg"))])
+        assert not_a_photo.status_code == 422, not_a_photo.text
+        assert client.post("/public/v1/reports", json={**body, "category_code": "X9999"}).status_code == 422
+        for _ in range(2):  # the two reports of the hour are still there
+            assert client.post("/public/v1/reports", json={**body, "contact_phone": PHONE}).status_code == 201
+        spent = client.post("/public/v1/reports", json=body)
+        assert spent.status_code == 429 and spent.json()["limit"] == 2  # the reports' limit
+        # six attempts so far (three refused, two filed, one over the limit): the attempts' limit is reached
+        refused = client.post("/public/v1/reports", json={**body, "contact_phone": "12345"})
+        assert refused.status_code == 429 and refused.json()["limit"] == 6
+        assert client.get("/public/v1/track/abc").status_code == 422  # the API's token stays strict
+
+
+def test_a_report_over_the_limit_files_nothing(engine, city, settings):  # noqa: ANN001
+    """The report is counted once accepted, inside its transaction: over the limit by then, nothing is kept."""
+    tight = settings.model_copy(update={"public_reports_per_hour": 1, "public_requests_per_minute": 100})
+    body = {"lat": LAT, "lng": LNG, "category_code": "E0101", "description": "垃圾", "contact_phone": PHONE}
+    with TestClient(create_app(tight)) as client:
+        assert client.post("/public/v1/reports", json=body).status_code == 201
+        limits = client.app.state.gridops.public_limits
+        limits.attempt = lambda address: None  # as if a second request had passed the check at the same moment
+        assert client.post("/public/v1/reports", json=body).status_code == 429
+    with Session(engine) as s:
+        assert len(s.exec(select(Ticket).where(Ticket.description == "垃圾")).all()) == 1
+
+
 def test_operators_take_calls_and_call_back(api: Api, engine):
     lng, lat = cell_centre(COMMUNITY_A, 3)
     first = ok(api.post("operator", "/api/v1/reports", json={
@@ -395,3 +431,6 @@ def test_a_phone_number_is_limited_whatever_address_it_comes_from():
         limits.phone("13812345678")  # … but not the number a third time within the hour
     assert refused.value.details["retry_after_s"] > 0
     limits.phone("")  # no number: nothing to count
+    limits.phone("13900001111", count=False)  # only whether one is left: nothing counted
+    limits.phone("13900001111")
+    limits.phone("13900001111")

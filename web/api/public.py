@@ -292,15 +292,16 @@ async def report(request: Request, state: StateDep, session: SessionDep, unit: U
                  ) -> PublicReportOut:
     """Report a problem: JSON, or multipart with up to 3 `photos`. The answer is the case number and the private
     tracking link (its token is shown this once). The cell's grid worker verifies the report on site first."""
-    if state.public_limits is not None:  # counted before the body is read: its photos cost work to check
-        state.public_limits.report(address)
+    limits = state.public_limits
+    if limits is not None:  # every attempt, before the body is read (its photos cost work to check) …
+        limits.attempt(address)
     fields, photos = await read_body(request, state.settings.model_copy(update={"max_photos": MAX_PHOTOS}))
     body: PublicReportIn = validated(PublicReportIn, fields)
     if body.website:
         raise InvalidInput("the form was not accepted: reload the page and send it again", code="form_not_accepted")
     phone = normalize_phone(body.contact_phone)
-    if state.public_limits is not None:
-        state.public_limits.phone(phone)
+    if limits is not None:
+        limits.phone(phone, count=False)
     token, digest = tracking.new_token()
 
     def work() -> PublicReportOut:
@@ -313,6 +314,9 @@ async def report(request: Request, state: StateDep, session: SessionDep, unit: U
                 confidential=body.confidential in (True, "true", "on"), tracking_hash=digest,
             )
             ratings.reporter_supports(session=session, ticket=result.ticket, phone=phone, client_id=body.client_id)
+            if limits is not None:  # … and only an accepted one against the reports (a refused one is corrected
+                limits.report(address)  # and sent again); a 429 here files nothing
+                limits.phone(phone)
         return PublicReportOut(case_number=result.ticket.case_number, tracking_token=token,
                                tracking_url=f"{TRACK}{token}", public_status=str(result.ticket.status))
 
