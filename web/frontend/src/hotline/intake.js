@@ -20,6 +20,12 @@ export function normalPhone(text) {
 /** A whole number worth looking up: a mobile number, or a landline with its area code. */
 const complete = (p) => /^1\d{10}$/.test(p) || /^0\d{9,11}$/.test(p);
 
+/** The start of a case's description: enough for the operator to tell which case the caller means. */
+export function snippet(text, size = 40) {
+  const one = String(text || "").replace(/\s+/g, " ").trim();
+  return one.length > size ? `${one.slice(0, size)}…` : one;
+}
+
 function newKey() {
   return `hotline-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
 }
@@ -185,11 +191,17 @@ export class Intake {
     box.innerHTML = `<ul>${h.items.map((c) => {
       const note = this.notes.get(c.id);
       const open = typed.has(String(c.id));
+      // the listed cases are the number's own reports: a repeat call about one is a note, never a "same problem"
+      // (which counts another person); the server refuses it too (own_report)
+      const own = c.contact?.phone === h.phone;
       return `<li data-id="${c.id}" data-case="${escapeHtml(c.case_number)}">
         <span class="case">${escapeHtml(c.case_number)}</span> · ${escapeHtml(this.categoryName(c.category_code))}
         <span class="meta">${escapeHtml(statusLabel(c.status))} · ${escapeHtml(when(c.created_at))}</span>
+        ${c.address ? `<span class="where">${escapeHtml(c.address)}</span>` : ""}
+        <span class="what">${escapeHtml(snippet(c.description))}</span>
+        ${own ? `<span class="own">${escapeHtml(t("hotline.own_case"))}</span>` : ""}
         <div class="buttons">
-          ${!this.supportable.has(c.status) ? "" : `<button type="button" data-act="support">${escapeHtml(t("hotline.same_problem"))}</button>`}
+          ${own || !this.supportable.has(c.status) ? "" : `<button type="button" data-act="support">${escapeHtml(t("hotline.same_problem"))}</button>`}
           <button type="button" data-act="note" aria-expanded="${open}">${escapeHtml(t("hotline.add_note"))}</button>
         </div>
         ${open ? this.noteForm(c, typed.get(String(c.id))) : ""}
