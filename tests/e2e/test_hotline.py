@@ -112,6 +112,19 @@ def test_take_a_call_support_a_repeat_call_and_call_back(browser, live_server, w
     timeline = api(live_server, operator, "GET", f"/tickets/{case['id']}")["timeline"]
     rate = [e for e in timeline if e["action"] == "rate"]
     assert len(rate) == 1 and rate[0]["payload"]["level"] == "satisfied"
+    # a caller who never answers: after the third try the page says the call-back is over, not only "try 3"
+    lng, lat = cell_centre(COMMUNITY_A, 3)
+    other = api(live_server, operator, "POST", "/reports", json={
+        "lat": lat, "lng": lng, "category_code": "E0101", "description": "垃圾桶满溢", "contact_phone": "13900009999"})
+    close_through_the_api(live_server, web_city, other["ticket"]["id"])
+    for tries in (1, 2):
+        api(live_server, operator, "POST", f"/tickets/{other['ticket']['id']}/actions/call_back",
+            json={"payload": {"reached": False, "tries": tries}})
+    page.click("#cb-refresh")
+    page.click(f".cb-row[data-id='{other['ticket']['id']}']")
+    page.click("#cb-detail [data-act=not-reached]")
+    page.wait_for_selector("#cb-result:has-text('已回访 3 次未接通，回访结束')")
+    page.wait_for_selector(f".cb-row[data-id='{other['ticket']['id']}']", state="detached")
     # the English switch: the same screen in English words
     page.click("button.lang-switch")
     page.wait_for_selector("#tab-intake:has-text('Take a call')")

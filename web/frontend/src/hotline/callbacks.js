@@ -201,9 +201,14 @@ export class Callbacks {
     try {
       if (b.dataset.act === "not-reached") {
         const tries = (item.callback_tries || 0) + 1;
-        await api(`/tickets/${item.id}/actions/call_back`, { json: { payload: { reached: false, tries } } });
-        item.callback_tries = tries;
-        this.say(true, () => t("hotline.not_reached_saved", { n: item.case_number, tries }));
+        const d = await api(`/tickets/${item.id}/actions/call_back`, { json: { payload: { reached: false, tries } } });
+        item.callback_tries = d.callback_tries ?? tries;
+        if (d.callback_state === "unreachable") {  // the last try the service allows: the call-back ends
+          this.say(true, () => t("hotline.not_reached_ended", { n: item.case_number, tries: item.callback_tries }));
+          this.done(item);
+          return;
+        }
+        this.say(true, () => t("hotline.not_reached_saved", { n: item.case_number, tries: item.callback_tries }));
         await this.load({ quiet: true });
         this.focusRow(item.id);
       } else if (b.dataset.act === "rate") {
