@@ -109,8 +109,14 @@ def test_a_citizen_reports_follows_the_case_by_its_link_and_rates_it_twice(brows
     other.close()
     assert api(live_server, tokens["shift_lead"], "GET", f"/tickets/{tid}")["support_count"] == 1
 
-    page.goto(link)
+    # a damaged link gets the page's own words, never the API's JSON; a "。" pasted along is dropped
+    for damaged in ("/c/t/abc", "/c/nothing-here", "/c/t/" + "A" * 32):
+        page.goto(f"{live_server.url}{damaged}")
+        page.wait_for_selector(".error-card[role=alert]")
+        assert page.inner_text(".error-card") == "没有找到这个诉求：请检查链接是否完整。", damaged
+    page.goto(link + "。")
     page.wait_for_selector("#public-status")
+    assert page.url == link  # the address cleaned, to keep or share
     assert case_number in page.inner_text("#case-title")
     assert page.inner_text("#public-status") == "核实中"
     assert "另有 1 位市民反映了同一问题" in page.inner_text("#supports")

@@ -70,3 +70,26 @@ def test_a_browser_opening_a_wrong_address_gets_a_page_and_programs_keep_the_jso
         assert api.client.get(path).headers["content-type"] == "application/json", path
     assert api.client.get("/api/v1/no-such", headers=html).json()["error"] == "not_found"  # the API stays JSON
     assert api.client.get("/cases/abc/sheet").json()["error"] == "invalid_input"
+
+
+def test_a_damaged_tracking_link_or_another_address_under_c_gets_the_public_page(api, built):  # noqa: ANN001
+    """A tracking link pasted from WeChat or a text message with "。", ")" or a space stuck on its end, one cut off,
+    or any other address under /c/ answered the API's English JSON ({"error":"invalid_input","message":"token:
+    String should match pattern …"}). The public page comes instead: it cleans its address and asks the API, or
+    says 没有找到这个诉求; what the address holds is never written into the answer."""
+    token = "A" * 32
+    citizen = '<script type="module" src="/static/dist/citizen.js"></script>'
+    for path in (f"/c/t/{token}%E3%80%82", f"/c/t/{token})", f"/c/t/{token}%20", f"/c/t/{token}%EF%BC%89%20",
+                 "/c/t/abc", "/c/t/", f"/c/t/{token}/more"):
+        page = api.client.get(path)
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html"), path
+        assert citizen in page.text and page.headers["x-robots-tag"] == "noindex, nofollow", path
+    for path in ("/c/no-such", "/c/tabc", "/c/x/y"):
+        page = api.client.get(path, headers={"Accept": "text/html"})
+        assert page.status_code == 404 and citizen in page.text, path
+        assert page.headers["x-robots-tag"] == "noindex, nofollow", path
+    for path in ("/c/t/%3Cscript%3Ealert(1)%3C%2Fscript%3E", "/c/%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E"):
+        text = api.client.get(path).text
+        assert "alert(1)" not in text and "<img src=x" not in text, path
+    strict = api.client.get(f"/public/v1/track/{token}%E3%80%82")  # the API takes only a well-formed token
+    assert strict.status_code == 422 and strict.json()["error"] == "invalid_input"

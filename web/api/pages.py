@@ -25,13 +25,13 @@ STATIC = HERE / "static"
 router = APIRouter(include_in_schema=False)
 
 
-def page(name: str) -> Response:
+def page(name: str, status_code: int = 200) -> Response:
     path = PAGES / f"{name}.html"
     if not (STATIC / "dist").exists():
         return HTMLResponse("<h1>gridops</h1><p>The pages are not built yet: run <code>make demo</code> "
                             "(or <code>cd web/frontend &amp;&amp; npm ci &amp;&amp; npm run build</code>).</p>",
                             status_code=503)
-    return FileResponse(path, media_type="text/html", headers={"Cache-Control": "no-cache"})
+    return FileResponse(path, status_code=status_code, media_type="text/html", headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/")
@@ -135,13 +135,23 @@ def citizen_redirect() -> RedirectResponse:
     return RedirectResponse("/c/")
 
 
-@router.get("/c/t/{token}")
-def tracking_page(
-    token: Annotated[str, FastPath(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")],
-) -> Response:
+@router.get("/c/t/{token:path}")
+def tracking_page(token: str) -> Response:
     """A citizen's private tracking page (the same page, which reads the token from its address); never indexed,
-    even where a link to it was published."""
+    even where a link to it was published. Whatever follows /c/t/: a link pasted from a message often brings
+    "。", ")" or a space along, or lost its end; the page drops what a token cannot hold, cleans its address and
+    asks the API (which takes only a well-formed token), else says 没有找到这个诉求. The token is never written
+    into the answer."""
     answer = page("citizen")
+    answer.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return answer
+
+
+@router.get("/c/{rest:path}")
+def citizen_not_found(rest: str) -> Response:
+    """Any other address under /c/ (a damaged tracking link): the public page, which says it found nothing, in
+    the citizen's words and with the way to report, as 404."""
+    answer = page("citizen", status_code=404)
     answer.headers["X-Robots-Tag"] = "noindex, nofollow"
     return answer
 

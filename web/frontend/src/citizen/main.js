@@ -17,12 +17,24 @@ function shell(titleKey) {
   document.title = `${t(titleKey)} · gridops`;
 }
 
+/** The token of a tracking link (/c/t/<token>) as it was opened: its first run of the characters a token is
+ * made of (never percent-encoded), so that a "。", ")" or space pasted along from a message, or a trailing
+ * slash, is dropped; null when no well-formed token is left (a cut-off link, another address under /c/). */
+function tokenOf(path) {
+  const found = /^\/c\/t\/([A-Za-z0-9_-]*)/.exec(path);
+  return found && /^[A-Za-z0-9_-]{8,64}$/.test(found[1]) ? found[1] : null;
+}
+
 async function main() {
-  const token = /^\/c\/t\/([^/]+)\/?$/.exec(location.pathname)?.[1];
-  const titleKey = token ? "c.track.title" : "c.title";
+  const tracking = location.pathname !== "/c/";  // anything else under /c/ is (or was) a tracking link
+  const token = tracking ? tokenOf(location.pathname) : null;
+  if (token && location.pathname !== `/c/t/${token}`) {  // the address as it should have been, to keep or share
+    history.replaceState(null, "", `/c/t/${token}${location.search}`);
+  }
+  const titleKey = tracking ? "c.track.title" : "c.title";
   shell(titleKey);
   const root = document.querySelector("#main");
-  const view = token ? new TrackPage(root, decodeURIComponent(token)) : new ReportPage(root);
+  const view = tracking ? new TrackPage(root, token) : new ReportPage(root);
   const langButton = document.querySelector("#lang");
   langButton.textContent = t("c.lang");
   langButton.addEventListener("click", () => {
@@ -31,7 +43,7 @@ async function main() {
     langButton.lang = lang() === "zh-CN" ? "en" : "zh-CN";
     applyI18n();
     document.title = `${t(titleKey)} · gridops`;
-    if (token) view.render(); else view.relabel();
+    if (tracking) view.render(); else view.relabel();
   });
   await view.load();
   document.body.dataset.ready = "1";

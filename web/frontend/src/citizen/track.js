@@ -1,7 +1,7 @@
 // The tracking view (/c/t/<token>): what became of a report, in the public's words: its public status,
 // category, place, times, department, the public notes (why it was not accepted, the department's reply, the
 // explanation after a review), the photos before and after, and the rating (好差评) once it is closed.
-import { publicApi } from "./api.js";
+import { PublicError, publicApi } from "./api.js";
 import { remember } from "./mine.js";
 import { applyI18n, escapeHtml, has, lang, named, publicStatus, t, when } from "./words.js";
 
@@ -25,6 +25,11 @@ export class TrackPage {
   }
 
   async load() {
+    if (!this.token) {  // no well-formed token in the address: nothing to ask the API for
+      this.error = new PublicError(404, null);
+      this.render();
+      return;
+    }
     try {
       this.data = await publicApi(`/track/${encodeURIComponent(this.token)}`);
       this.error = null;
