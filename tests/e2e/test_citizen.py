@@ -10,6 +10,7 @@ not scroll sideways at 360 px."""
 from __future__ import annotations
 
 import io
+import json
 import re
 
 from PIL import Image
@@ -77,6 +78,29 @@ def test_a_citizen_reports_follows_the_case_by_its_link_and_rates_it_twice(brows
     assert audit(page, "citizen-report") == []
     no_sideways_scroll(page, "citizen-report", data)
     shot(page, "citizen-1-report")
+
+    # a wrong number is said next to its field before anything is sent, with what else is missing
+    sent = []
+    page.on("request", lambda r: sent.append(r.url) if r.url.endswith("/public/v1/reports") else None)
+    page.fill("#contact-phone", "12345")
+    page.fill("#description", "")
+    page.locator("#contact-phone").blur()
+    page.wait_for_selector("#phone-error:visible")
+    assert "手机号码不对" in page.inner_text("#phone-error")
+    assert page.inner_text("#missing").split("\n") == ["请说说情况", "请检查手机号码"]
+    assert page.get_attribute("#contact-phone", "aria-invalid") == "true" and page.is_disabled("#submit")
+    page.fill("#description", description)
+    page.fill("#contact-phone", "138 1234 5678")
+    page.wait_for_selector("#phone-error", state="hidden")
+    assert sent == []
+    # over the hour's limit, the wait is said in minutes (it said 操作太频繁了，请 3222 秒后再试)
+    page.route("**/public/v1/reports", lambda route: route.fulfill(status=429, headers={"Retry-After": "3222"},
+               content_type="application/json", body=json.dumps({"error": "rate_limited", "message": "too many",
+                                                                  "retry_after_s": 3222, "limit": 10})))
+    page.click("#submit")
+    page.wait_for_selector("#error [data-code=rate_limited]")
+    assert page.inner_text("#error") == "操作太频繁了，请约 54 分钟后再试。"
+    page.unroute("**/public/v1/reports")
 
     page.click("#submit")
     done = page.wait_for_selector("[data-result=filed]")

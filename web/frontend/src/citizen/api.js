@@ -1,6 +1,6 @@
 // Calls to the public API (/public/v1): no account, no cookie. Errors come back as JSON {error (or code),
 // message, ...params}; the page shows them in its own words (i18n/citizen.js "c.error.<code>"), else the
-// server's message. A 429 says in Retry-After when to try again.
+// server's message. A 429 says in Retry-After when to try again (in minutes past a minute and a half).
 import { has, t } from "./words.js";
 
 export class PublicError extends Error {
@@ -22,6 +22,9 @@ export class PublicError extends Error {
     p.retry_after_s ??= this.retryAfter ?? 60;
     if (typeof p.limit_bytes === "number") p.limit_mb = (p.limit_bytes / 1e6).toFixed(1);
     p.limit ??= p.max ?? "";
+    if (this.code === "rate_limited" && p.retry_after_s > 90) {  // "约 54 分钟", not "3222 秒"
+      return t("c.error.rate_limited_minutes", { ...p, minutes: Math.ceil(p.retry_after_s / 60) });
+    }
     return t(key, p);
   }
 }

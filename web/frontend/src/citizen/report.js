@@ -10,6 +10,19 @@ import { applyI18n, escapeHtml, named, publicStatus, t } from "./words.js";
 const MAX_PHOTOS = 3;
 const MAX_DESCRIPTION = 2000;
 
+/** A phone number as the service takes it (dispatch.privacy.normalize_phone): none, a mobile of 11 digits
+ * (+86 or 0086 before it allowed), or a landline of 7 to 15 digits with its area code; spaces, dashes and
+ * brackets ignored, full-width digits read as digits. The page says so before sending, next to the field. */
+export function phoneOk(value) {
+  let text = value.replace(/[０-９＋]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xFEE0))
+    .replace(/[\s\-()（）]/g, "");
+  if (!text) return true;
+  if (text.startsWith("+86")) text = text.slice(3);
+  else if (text.startsWith("0086")) text = text.slice(4);
+  if (!/^[0-9]{7,15}$/.test(text)) return false;
+  return text[0] !== "1" || (text.length === 11 && !"012".includes(text[1]));
+}
+
 const TEMPLATE = `
   <p class="intro" data-i18n="c.intro"></p>
   <div id="mine-box"></div>
@@ -41,7 +54,9 @@ const TEMPLATE = `
     <label for="contact-name" data-i18n="c.contact.name"></label>
     <input id="contact-name" name="contact_name" autocomplete="name" maxlength="50">
     <label for="contact-phone" data-i18n="c.contact.phone"></label>
-    <input id="contact-phone" name="contact_phone" type="tel" inputmode="tel" autocomplete="tel" maxlength="20">
+    <input id="contact-phone" name="contact_phone" type="tel" inputmode="tel" autocomplete="tel" maxlength="20"
+      aria-describedby="phone-error">
+    <p id="phone-error" class="field-error" hidden></p>
     <label class="check"><input id="confidential" type="checkbox"> <span data-i18n="c.confidential"></span></label>
   </section>
   <div class="hp" aria-hidden="true" inert>
@@ -64,6 +79,7 @@ export class ReportPage {
     this.loc = { status: "none" };
     this.busy = false;
     this.result = null;
+    this.phoneChecked = false;  // the phone number is checked once the citizen leaves the field (or sends)
     this.$ = (sel) => root.querySelector(sel);
     root.innerHTML = TEMPLATE;
     this.where = new Where(this.$("#step-where"), { onChange: (loc) => this.placeChanged(loc) });
@@ -89,6 +105,8 @@ export class ReportPage {
     });
     this.$("#category-filter").addEventListener("input", () => this.filterCategories());
     this.$("#description").addEventListener("input", () => this.renderSubmit());
+    this.$("#contact-phone").addEventListener("change", () => { this.phoneChecked = true; this.renderSubmit(); });
+    this.$("#contact-phone").addEventListener("input", () => { if (this.phoneChecked) this.renderSubmit(); });
     this.$("#photos").addEventListener("change", async (e) => { await this.addPhotos([...e.target.files]); e.target.value = ""; });
     this.$("#thumbs").addEventListener("click", (e) => {
       const b = e.target.closest("button[data-remove]");
@@ -140,16 +158,19 @@ export class ReportPage {
     this.renderSubmit();
   }
 
-  async addPhotos(files) {
+  async addPhotos(chosen) {
     const note = this.$("#photo-note");
+    const files = chosen.filter((f) => !f.type || f.type.startsWith("image/"));  // the service takes only photos
     const room = MAX_PHOTOS - this.photos.length;
-    note.textContent = files.length > room ? t("c.photos.full", { max: MAX_PHOTOS }) : t("c.photos.working");
+    const refusal = files.length < chosen.length ? t("c.error.not_an_image")
+      : files.length > room ? t("c.photos.full", { max: MAX_PHOTOS }) : "";
+    note.textContent = refusal || t("c.photos.working");
     for (const file of files.slice(0, Math.max(room, 0))) {
       const blob = await shrink(file);
       const name = blob === file ? file.name : `photo-${this.photos.length + 1}.jpg`;
       this.photos.push({ blob, name, url: URL.createObjectURL(blob) });
     }
-    if (files.length <= room) note.textContent = "";
+    note.textContent = refusal;
     this.renderPhotos();
   }
 
@@ -178,12 +199,15 @@ export class ReportPage {
     return c ? named(c.name, c.name_en) : code;
   }
 
+  /** What keeps the report from going, all of it at once (keys of the words). */
   missing() {
-    if (this.loc.status === "outside") return "c.missing.outside";
-    if (this.loc.status !== "ok") return "c.missing.where";
-    if (!this.category) return "c.missing.category";
-    if (!this.$("#description").value.trim()) return "c.missing.description";
-    return null;
+    const missing = [];
+    if (this.loc.status === "outside") missing.push("c.missing.outside");
+    else if (this.loc.status !== "ok") missing.push("c.missing.where");
+    if (!this.category) missing.push("c.missing.category");
+    if (!this.$("#description").value.trim()) missing.push("c.missing.description");
+    if (this.phoneChecked && !phoneOk(this.$("#contact-phone").value)) missing.push("c.missing.phone");
+    return missing;
   }
 
   render() {
@@ -243,9 +267,14 @@ export class ReportPage {
     const count = this.$("#description").value.length;
     this.$("#counter").textContent = t("c.description.count", { n: count, max: MAX_DESCRIPTION });
     const note = this.$("#missing");
-    note.textContent = this.busy ? t("c.sending") : missing ? t(missing) : "";
-    note.classList.toggle("bad", missing === "c.missing.outside");
-    this.$("#submit").disabled = Boolean(missing) || this.busy;
+    note.innerHTML = this.busy ? escapeHtml(t("c.sending")) : missing.map((k) => `<span>${escapeHtml(t(k))}</span>`).join("<br>");
+    note.classList.toggle("bad", missing.includes("c.missing.outside"));
+    const phoneBad = missing.includes("c.missing.phone");
+    const phone = this.$("#contact-phone");
+    phone.setAttribute("aria-invalid", String(phoneBad));
+    this.$("#phone-error").hidden = !phoneBad;
+    this.$("#phone-error").textContent = phoneBad ? t("c.error.invalid_phone") : "";
+    this.$("#submit").disabled = missing.length > 0 || this.busy;
   }
 
   /** The last refusal (kept, so that a language switch says it again in the other language), in sight. */
@@ -259,7 +288,12 @@ export class ReportPage {
   }
 
   async submit() {
-    if (this.missing() || this.busy) return;
+    this.phoneChecked = true;
+    if (this.missing().length || this.busy) {
+      this.renderSubmit();
+      if (this.missing().includes("c.missing.phone")) this.$("#contact-phone").focus();
+      return;
+    }
     this.busy = true;
     this.showError(null);
     this.renderSubmit();
@@ -278,6 +312,7 @@ export class ReportPage {
       this.done({ kind: "filed", ...r });
     } catch (err) {
       this.showError(err);
+      if (err.code === "invalid_phone") this.$("#contact-phone").focus();
     } finally {
       this.busy = false;
       if (!this.result) this.renderSubmit();
