@@ -130,6 +130,12 @@ def test_a_citizen_reports_follows_the_case_by_its_link_and_rates_it_twice(brows
     assert "是否是以下问题之一？" in second.inner_text("#nearby")
     second.click(f"#nearby button[data-support='{case_number}']")
     second.wait_for_selector("[data-result=supported]")
+    other.set_geolocation({"latitude": 39.9, "longitude": 116.4})  # far away: in kilometres, not 1064564 米
+    second.goto(f"{live_server.url}/c/")
+    second.wait_for_selector("body[data-ready='1']")
+    second.click("#use-gps")
+    second.wait_for_selector("#place[data-status=outside]")
+    assert re.search(r"离最近的服务区域约 1\d{3} 公里）", second.inner_text("#place")), second.inner_text("#place")
     other.close()
     assert api(live_server, tokens["shift_lead"], "GET", f"/tickets/{tid}")["support_count"] == 1
 

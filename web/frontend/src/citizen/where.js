@@ -141,7 +141,7 @@ export class Where {
       }
       case "outside":
         place.innerHTML = `<div class="outside"><b>${typeof l.distance_m === "number"
-          ? t("c.where.outside_far", { m: Math.round(l.distance_m) }) : t("c.where.outside")}</b>${source}</div>`;
+          ? farText(l.distance_m) : t("c.where.outside")}</b>${source}</div>`;
         break;
       case "failed":
         place.innerHTML = `<p class="warn">${escapeHtml(l.error || t(l.note))}</p>`;
@@ -151,4 +151,12 @@ export class Where {
     this.renderAddresses();
     this.onChange(this.loc);
   }
+}
+
+/** How far the place is from the service area: in metres up to 1000, then in kilometres ("约 1065 公里", not
+ * "约 1064564 米"; one decimal under 10 km). */
+export function farText(m) {
+  if (m <= 1000) return t("c.where.outside_far", { m: Math.round(m) });
+  const km = m / 1000;
+  return t("c.where.outside_far_km", { km: km < 10 ? String(Math.round(km * 10) / 10) : String(Math.round(km)) });
 }
