@@ -79,6 +79,12 @@ def test_a_citizen_reports_follows_the_case_by_its_link_and_rates_it_twice(brows
     no_sideways_scroll(page, "citizen-report", data)
     shot(page, "citizen-1-report")
 
+    page.click("#pick-map")  # the map's zoom buttons are targets a finger hits (they were 29×48)
+    page.wait_for_selector("#map[data-ready='1']", timeout=30_000)
+    for target in (".maplibregl-ctrl-zoom-in", ".maplibregl-ctrl-zoom-out"):
+        box = page.locator(target).bounding_box()
+        assert box["width"] >= 44 and box["height"] >= 44, target
+
     # a wrong number is said next to its field before anything is sent, with what else is missing
     sent = []
     page.on("request", lambda r: sent.append(r.url) if r.url.endswith("/public/v1/reports") else None)
