@@ -10,7 +10,7 @@ import httpx
 from tests.e2e.conftest import api, close_through_the_api, shot, sign_in
 from tests.e2e.layout import at_every_size
 from tests.e2e.test_accessibility import audit
-from tests.support.city import COMMUNITY_A, cell_centre, cell_code
+from tests.support.city import COMMUNITY_A, COMMUNITY_B, cell_centre, cell_code
 
 PHONE = "13800138000"
 # shown as written: the caller's words and names, place names, the user name, and the keys' own names
@@ -21,7 +21,9 @@ DATA = ["张先生", "小区门口垃圾堆放三天无人清运", "中山东一
 def test_take_a_call_support_a_repeat_call_and_call_back(browser, live_server, web_city):
     operator = web_city.tokens["operator"]
     lng, lat = cell_centre(COMMUNITY_A, 3)
-    gazetteer = f"name,kind,road,number,lng,lat\n中山东一路12号,address,中山东一路,12号,{lng},{lat}\n"
+    lng2, lat2 = cell_centre(COMMUNITY_A, 2)
+    gazetteer = (f"name,kind,road,number,lng,lat\n中山东一路12号,address,中山东一路,12号,{lng},{lat}\n"
+                 f"中山东一路2号,address,中山东一路,2号,{lng2},{lat2}\n")
     api(live_server, web_city.tokens["admin"], "POST", "/addresses/import",
         files=[("file", ("bund.csv", gazetteer.encode(), "text/csv"))])
     context, page = sign_in(browser, live_server, "operator", viewport={"width": 1366, "height": 768}, bypass_csp=True)
@@ -39,22 +41,41 @@ def test_take_a_call_support_a_repeat_call_and_call_back(browser, live_server, w
     page.wait_for_selector("#history [data-empty]")
     page.fill("#caller-name", "张先生")
     page.wait_for_selector("#pickmap[data-ready=true]")
-    lng, lat = cell_centre(COMMUNITY_A, 2)
-    x, y = page.evaluate("""([lng, lat]) => {
-        const box = document.querySelector('#pickmap');
-        const p = box.map.project([lng, lat]);
-        const r = box.getBoundingClientRect();
-        return [r.x + p.x, r.y + p.y];
-    }""", [lng, lat])
-    page.mouse.click(x, y)
-    page.wait_for_selector(f"#point[data-cell='{cell_code(COMMUNITY_A, 2)}']")
-    # the caller names a door number instead: found by the address search and chosen with the keyboard
-    page.fill("#address", "中山东一路")
-    page.press("#address", "Enter")
-    page.wait_for_selector("#addr-results button:has-text('中山东一路12号')")
-    page.press("#address", "ArrowDown")
-    page.keyboard.press("Enter")
-    page.wait_for_selector(f"#point[data-cell='{cell_code(COMMUNITY_A, 3)}']")
+    def click_map(lng: float, lat: float, cell: str, named: str) -> None:
+        x, y = page.evaluate("""([lng, lat]) => {
+            const box = document.querySelector('#pickmap');
+            const p = box.map.project([lng, lat]);
+            const r = box.getBoundingClientRect();
+            return [r.x + p.x, r.y + p.y];
+        }""", [lng, lat])
+        page.mouse.click(x, y)
+        page.wait_for_selector(f"#point[data-cell='{cell}']")
+        page.wait_for_function("named => document.querySelector('#address').value === named", arg=named)
+
+    def choose_12() -> None:  # found by the address search and chosen with the keyboard
+        page.fill("#address", "中山东一路12")
+        page.press("#address", "Enter")
+        page.wait_for_selector("#addr-results button:has-text('中山东一路12号')")
+        page.press("#address", "ArrowDown")
+        page.keyboard.press("Enter")
+        page.wait_for_selector(f"#point[data-cell='{cell_code(COMMUNITY_A, 3)}']")
+        assert page.input_value("#address") == "中山东一路12号"
+
+    # a click on the map: the box names the nearest address of the gazetteer
+    click_map(lng2, lat2, cell_code(COMMUNITY_A, 2), "中山东一路2号")
+    # the caller names a door number instead
+    choose_12()
+    # the pin moved by a click takes the box with it: the nearest address, or nothing where none is near (before,
+    # the box kept 中山东一路12号 and it was filed with the pin elsewhere)
+    click_map(lng2, lat2, cell_code(COMMUNITY_A, 2), "中山东一路2号")
+    far_lng, far_lat = cell_centre(COMMUNITY_B, 4)  # (a corner of it: some 190 m from either address)
+    click_map(far_lng + 0.0003, far_lat + 0.0003, cell_code(COMMUNITY_B, 4), "")
+    # an address typed over the one the pin was put at, and not found, is not filed with that pin
+    choose_12()
+    page.fill("#address", "福州路1号")
+    page.press("#address", "Control+Enter")
+    page.wait_for_selector("#form-error:has-text('与地图上的位置“中山东一路12号”不一致')")
+    choose_12()
     page.fill("#category-filter", "E0101")
     assert page.input_value("#category") == "E0101"
     page.fill("#description", "小区门口垃圾堆放三天无人清运")

@@ -305,6 +305,8 @@ export class Intake {
     // filled but not a number (letters, 转 an extension …): the server's own words, not "fill in the number"
     if (!this.phone()) return ["#caller-phone", "error.invalid_phone"];
     if (!this.place.cell) return ["#address", "hotline.need.point"];
+    const pinned = this.place.mismatch;
+    if (pinned) return ["#address", "hotline.need.address_match", { typed: this.place.address, name: pinned }];
     if (!get("#category").value) return ["#category-filter", "hotline.need.category"];
     if (!get("#description").value.trim()) return ["#description", "hotline.need.description"];
     return null;
@@ -314,7 +316,7 @@ export class Intake {
     if (this.busy) return;
     const gap = this.missing();
     if (gap) {
-      this.error(t(gap[1]));
+      this.error(t(gap[1], gap[2]));
       this.root.querySelector(gap[0]).focus();
       return;
     }

@@ -17,6 +17,7 @@ export class PlacePicker {
     this.onChange = onChange;
     this.point = null;   // {lng, lat} in WGS-84
     this.cell = null;    // {code, name} from /locate, or null
+    this.named = null;   // the gazetteer address the point was put at (a search result, or the nearest to a click)
     this.outside = false;
     this.results = null; // the last search's addresses, or null when none are shown
     this.query = "";
@@ -63,6 +64,14 @@ export class PlacePicker {
   /** The address as typed (or as chosen). */
   get address() { return this.input.value.trim(); }
 
+  /** The point's own address when the box now names another place (typed over it, not chosen from a search):
+   * that text would be filed with a pin somewhere else. Words added to the address (…12号 东门) are fine, and so
+   * is any text for a point no address is near (the operator describes the place they clicked). */
+  get mismatch() {
+    const typed = this.address;
+    return this.point && this.named && typed && !typed.includes(this.named) ? this.named : null;
+  }
+
   async search(now = false) {
     const q = this.address;
     if (!q || (!now && q.length < 2)) { this.closeResults(); return; }
@@ -89,7 +98,8 @@ export class PlacePicker {
     this.list.setAttribute("aria-label", t("hotline.address_results"));
     this.list.innerHTML = this.results.length
       ? this.results.map((a, i) => `<li><button type="button" data-i="${i}">${escapeHtml(a.name)}</button></li>`).join("")
-      : `<li class="empty">${escapeHtml(t("hotline.address_none", { q: this.query }))}</li>`;
+      : `<li class="empty">${escapeHtml(t("hotline.address_none", { q: this.query }))}${this.named
+        ? escapeHtml(t("hotline.address_none_pin", { name: this.named })) : ""}</li>`;
   }
 
   closeResults() {
@@ -100,6 +110,7 @@ export class PlacePicker {
 
   choose(address) {
     this.input.value = address.name;
+    this.named = address.name;
     this.closeResults();
     this.input.focus();
     this.set(address.lng, address.lat, { fly: true });
@@ -107,6 +118,11 @@ export class PlacePicker {
 
   /** Put the point at a WGS-84 position and find its cell. */
   async set(lng, lat, { fly = false, nameIt = false } = {}) {
+    if (nameIt) {  // a click moves the pin away from what the box says: the box names the new place, or nothing
+      this.input.value = "";
+      this.named = null;
+      this.closeResults();
+    }
     this.point = { lng, lat };
     this.cell = null;
     this.outside = false;
@@ -124,10 +140,13 @@ export class PlacePicker {
     this.drawPoint();
     this.showOnMap(false);  // the cell found, outlined
     this.onChange();
-    // a point clicked with no address typed: the nearest address, for the case's record (the operator may edit it)
+    // a point clicked: the nearest address (within 150 m), for the case's record; the operator may add to it
     if (nameIt && !this.address && this.cell) {
       const near = await api("/addresses/nearest", { query: { lat: lat.toFixed(7), lng: lng.toFixed(7) } }).catch(() => null);
-      if (seq === this.seq && near && !this.address) this.input.value = near.address.name;
+      if (seq === this.seq && near && !this.address) {
+        this.input.value = near.address.name;
+        this.named = near.address.name;
+      }
     }
   }
 
@@ -147,6 +166,7 @@ export class PlacePicker {
 
   clear() {
     this.input.value = "";
+    this.named = null;
     this.closeResults();
     this.point = null;
     this.cell = null;
