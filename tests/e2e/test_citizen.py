@@ -201,7 +201,9 @@ def test_a_citizen_reports_follows_the_case_by_its_link_and_rates_it_twice(brows
     page.wait_for_selector("#public-status:text-is('已办结')")
 
     page.check("input[name=level][value=dissatisfied]")
+    assert page.inner_text("#rate-counter") == "0 / 500 字"  # the comment's limit, said as the description's
     page.fill("#rate-comment", "桥洞里还有垃圾")
+    assert page.inner_text("#rate-counter") == "7 / 500 字"
     page.click("#rate-submit")
     page.wait_for_selector("#rating[data-level=dissatisfied]")
     assert "不满意" in page.inner_text("#rating") and page.locator("#rate-form").count() == 0
