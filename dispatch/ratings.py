@@ -178,9 +178,6 @@ def support(ctx: ActContext) -> dict:
             raise InvalidInput("say whose support it is: the caller's number", code="phone_required",
                                field="contact_phone")
         key = key_of("phone", phone) if phone else key_of("client", client)
-        if phone and phone == ticket.contact_phone:  # (a hotline case records no PublicSupport for its caller)
-            raise Conflict("this number reported the case itself: a call about it again is a note, not another "
-                           "person with the same problem", code="own_report", status=str(ticket.status))
         if session.get(PublicSupport, (ticket.id, key)) is not None:
             raise Conflict("this number already supports the case; each person counts once",
                            code="already_supported", status=str(ticket.status))

@@ -100,19 +100,15 @@ def test_take_a_call_support_a_repeat_call_and_call_back(browser, live_server, w
     assert case["cell_code"] == cell_code(COMMUNITY_A, 3) and case["address"] == "中山东一路12号"
 
     # 2. a repeat call from the number: its earlier case is listed with where and what (to tell which case the
-    # caller means), plainly as the caller's own report: no "same problem" (it would count the caller again),
-    # the repeat call is a note on the case
+    # caller means), as the caller's own report, and "same problem" supports it (one more 人次, once per number)
     page.fill("#caller-phone", PHONE)
     row = page.wait_for_selector(f"#history li[data-case='{number}']")
     said = row.inner_text()
     assert "暴露垃圾" in said and "中山东一路12号" in said and "小区门口垃圾堆放三天无人清运" in said, said
-    assert "这是该来电人自己反映的案件" in said and row.query_selector("[data-act=support]") is None, said
-    row.query_selector("[data-act=note]").click()
-    page.fill(f"#note-{case['id']}", "来电人再次催促清运")
-    page.click(f"#history li[data-case='{number}'] [data-act=send-note]")
+    assert "该来电人自己反映的案件" in said, said
+    row.query_selector("[data-act=support]").click()
     page.wait_for_selector(f"#history li[data-case='{number}'] .done")
-    noted = api(live_server, operator, "GET", f"/tickets/{case['id']}")
-    assert noted["support_count"] == 0 and noted["timeline"][-1]["reason"] == "来电人再次催促清运"
+    assert api(live_server, operator, "GET", f"/tickets/{case['id']}")["support_count"] == 1
 
     # 3. the staff close the case; it waits on the call-back list, where the operator records 满意 by phone
     close_through_the_api(live_server, web_city, case["id"])

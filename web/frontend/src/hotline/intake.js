@@ -191,8 +191,8 @@ export class Intake {
     box.innerHTML = `<ul>${h.items.map((c) => {
       const note = this.notes.get(c.id);
       const open = typed.has(String(c.id));
-      // the listed cases are the number's own reports: a repeat call about one is a note, never a "same problem"
-      // (which counts another person); the server refuses it too (own_report)
+      // the listed cases are the number's reports: a repeat call about one is recorded as a "same problem" (one
+      // more 人次, once per number: the issue's rule) or a note
       const own = c.contact?.phone === h.phone;
       return `<li data-id="${c.id}" data-case="${escapeHtml(c.case_number)}">
         <span class="case">${escapeHtml(c.case_number)}</span> · ${escapeHtml(this.categoryName(c.category_code))}
@@ -201,7 +201,7 @@ export class Intake {
         <span class="what">${escapeHtml(snippet(c.description))}</span>
         ${own ? `<span class="own">${escapeHtml(t("hotline.own_case"))}</span>` : ""}
         <div class="buttons">
-          ${own || !this.supportable.has(c.status) ? "" : `<button type="button" data-act="support">${escapeHtml(t("hotline.same_problem"))}</button>`}
+          ${!this.supportable.has(c.status) ? "" : `<button type="button" data-act="support">${escapeHtml(t("hotline.same_problem"))}</button>`}
           <button type="button" data-act="note" aria-expanded="${open}">${escapeHtml(t("hotline.add_note"))}</button>
         </div>
         ${open ? this.noteForm(c, typed.get(String(c.id))) : ""}

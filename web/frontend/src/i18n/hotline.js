@@ -85,7 +85,7 @@ export default {
     "hotline.case_error": "案件 {n}：{message}",
     "hotline.live_off": "实时连接中断，正在重连…",
     "hotline.already_supported": "该号码已就案件 {n} 反映过同一问题，每个号码只计一次",
-    "hotline.own_case": "这是该来电人自己反映的案件：再次来电请记“补充说明”，不计为同一问题",
+    "hotline.own_case": "该来电人自己反映的案件",
   },
   en: {
     "hotline.title": "12345 hotline",
@@ -171,6 +171,6 @@ export default {
     "hotline.case_error": "Case {n}: {message}",
     "hotline.live_off": "Live updates lost, reconnecting…",
     "hotline.already_supported": "This number already reported the same problem as case {n}; each number counts once",
-    "hotline.own_case": "This caller's own report: record a repeat call as a note (it is not another person with the same problem)",
+    "hotline.own_case": "This caller's own report",
   },
 };
