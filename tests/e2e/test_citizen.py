@@ -158,6 +158,9 @@ def test_a_citizen_reports_follows_the_case_by_its_link_and_rates_it_twice(brows
     assert "另有 1 位市民反映了同一问题" in page.inner_text("#supports")
     assert "预计核实时间" in page.inner_text(".facts")  # the verify deadline, not a promise to have it fixed by then
     assert "rate-form" not in page.content()
+    # rating later is said plainly, not as a card that asks for something (it had the blue border of a call to act)
+    assert page.inner_text("#cannot-rate") == "问题办结后，您可以在这里评价处理结果。"
+    assert page.eval_on_selector(".rate-card", "e => getComputedStyle(e).borderTopWidth") == "1px"
 
     def act(user: str, action: str, **body) -> None:  # noqa: ANN003
         api(live_server, tokens[user], "POST", f"/tickets/{tid}/actions/{action}", json=body)
@@ -200,6 +203,7 @@ def test_a_citizen_reports_follows_the_case_by_its_link_and_rates_it_twice(brows
     page.click("#lang")
     page.wait_for_selector("#public-status:text-is('已办结')")
 
+    assert page.eval_on_selector(".rate-card", "e => getComputedStyle(e).borderTopWidth") == "3px"  # now it asks
     page.check("input[name=level][value=dissatisfied]")
     assert page.inner_text("#rate-counter") == "0 / 500 字"  # the comment's limit, said as the description's
     page.fill("#rate-comment", "桥洞里还有垃圾")

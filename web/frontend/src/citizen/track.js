@@ -7,6 +7,7 @@ import { applyI18n, escapeHtml, has, lang, named, publicStatus, t, when } from "
 
 export const LEVELS = ["very_satisfied", "satisfied", "basically_satisfied", "dissatisfied", "very_dissatisfied"];
 const BAD = new Set(["dissatisfied", "very_dissatisfied"]);
+const MAX_COMMENT = 500;  // the API's RateIn.comment
 
 export class TrackPage {
   constructor(root, token) {
@@ -21,6 +22,9 @@ export class TrackPage {
     });
     root.addEventListener("submit", (e) => {
       if (e.target.id === "rate-form") { e.preventDefault(); this.rate(e.target); }
+    });
+    root.addEventListener("input", (e) => {
+      if (e.target.id === "rate-comment") this.count(e.target);
     });
   }
 
@@ -133,7 +137,8 @@ export class TrackPage {
           ${LEVELS.map((l) => `<label class="radio"><input type="radio" name="level" value="${l}"> <span>${t(`c.rate.level.${l}`)}</span></label>`).join("")}
         </fieldset>
         <label for="rate-comment">${t("c.rate.comment")}</label>
-        <textarea id="rate-comment" name="comment" rows="3" maxlength="500"></textarea>
+        <textarea id="rate-comment" name="comment" rows="3" maxlength="${MAX_COMMENT}" aria-describedby="rate-counter"></textarea>
+        <div class="counter" id="rate-counter">${t("c.description.count", { n: 0, max: MAX_COMMENT })}</div>
         ${d.rate_until ? `<p class="muted">${t("c.rate.until", { when: when(d.rate_until) })}</p>` : ""}
         <p id="rate-error" class="error" role="alert"></p>
         <button type="submit" class="primary big" id="rate-submit">${t("c.rate.submit")}</button>
@@ -145,8 +150,14 @@ export class TrackPage {
     const notice = this.notice ? `<p class="error" role="alert" id="rate-notice">${escapeHtml(this.notice)}</p>` : "";
     this.notice = null;
     if (!given && !body && !notice) return "";
-    return `<section class="card rate-card" aria-labelledby="rate-title">
+    // a call to act only when there is one (the form); else plain, like the facts around it
+    return `<section class="card rate-card${d.can_rate ? " rate-open" : ""}" aria-labelledby="rate-title">
       <h2 id="rate-title">${t("c.rate.heading")}</h2>${notice}${given}${body}</section>`;
+  }
+
+  /** The comment's length against its limit, as the description's on the report form. */
+  count(textarea) {
+    this.root.querySelector("#rate-counter").textContent = t("c.description.count", { n: textarea.value.length, max: MAX_COMMENT });
   }
 
   async rate(form) {
