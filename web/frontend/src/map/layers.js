@@ -154,7 +154,9 @@ export function flash(map, points, seconds = 6) {
   }
   const start = performance.now();
   function step(now) {
-    const t = (now - start) / 1000;
+    // a frame's time can precede start (the frame began before flash() was called): never a negative phase,
+    // which made the opacity more than 1 (MapLibre's error in the console)
+    const t = Math.max(0, (now - start) / 1000);
     if (t > seconds) {
       source.setData({ type: "FeatureCollection", features: [] });
       return;
