@@ -35,6 +35,9 @@ def test_queue_accept_and_resolve_with_photo(browser, live_server, web_city, tmp
     assert case["case_number"] in row.inner_text() and "剩余" in row.inner_text()
     shot(page, "desk-queue")
     row.click()
+    page.wait_for_selector(f"#detail h2:has-text('{case['case_number']}')")
+    stored = api(live_server, web_city.tokens["sanitation"], "GET", f"/tickets/{case['id']}")
+    assert f"{stored['lng']:.6f}, {stored['lat']:.6f}" in page.inner_text("#detail")  # lng, lat as on the map
     page.click("#actions button[data-action=accept]")
     page.wait_for_selector("#actions button[data-action=resolve]")
     page.click("#actions button[data-action=resolve]")

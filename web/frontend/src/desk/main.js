@@ -240,7 +240,7 @@ function renderDetail() {
       <span class="badge">${escapeHtml(categoryName(d.category_code))}</span>
       <span class="badge">${escapeHtml(t(`urgency.${d.urgency}`))}</span></div>
     <h3 data-i18n="desk.description"></h3><p>${escapeHtml(d.description)}</p>
-    <p class="muted"><span data-i18n="desk.location"></span>: ${escapeHtml(d.address || "")} ${d.lat.toFixed(6)}, ${d.lng.toFixed(6)} · ${escapeHtml(d.cell_code)}</p>
+    <p class="muted"><span data-i18n="desk.location"></span>: ${escapeHtml(d.address || "")} ${d.lng.toFixed(6)}, ${d.lat.toFixed(6)} · ${escapeHtml(d.cell_code)}</p>
     ${d.contact ? `<p class="contact"><span data-i18n="contact.title"></span>: ${escapeHtml(contactText(d.contact))}</p>` : ""}
     <div class="actions" id="actions">${d.allowed_actions.map((a) =>
       `<button data-action="${a}" class="${a === "accept" || a === "resolve" ? "primary" : ""}">${escapeHtml(actionLabel(a))}</button>`).join("")}</div>
