@@ -80,8 +80,14 @@ def test_a_case_changing_under_an_open_form_keeps_what_was_typed(browser, live_s
     context, page = sign_in(browser, live_server, "sanitation", viewport={"width": 1366, "height": 800})
     page.click(f".row[data-id='{case['id']}']")
     page.click("#actions button[data-action=request_extension]")
-    page.fill("[data-form=request_extension] input[name=hours]", "16")
     page.fill("[data-form=request_extension] textarea[name=reason]", "需协调园林部门共同清运")
+    for hours in ("0", ""):  # what is wrong, said as such (not 填写的内容有误)
+        page.fill("[data-form=request_extension] input[name=hours]", hours)
+        page.eval_on_selector("[data-form=request_extension] .error", "e => { e.textContent = ''; }")
+        page.click("[data-form=request_extension] [data-go]")
+        page.wait_for_selector("[data-form=request_extension] .error:text-is("
+                               "'延期时长须大于 0 且不超过 720 个工作小时')")
+    page.fill("[data-form=request_extension] input[name=hours]", "16")
     api(live_server, web_city.tokens["supervisor"], "POST", f"/tickets/{case['id']}/actions/urge",
         json={"reason": "请今日内处理"})
     page.wait_for_timeout(1500)  # the live event arrives and is handled while the form is open

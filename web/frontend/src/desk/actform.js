@@ -9,6 +9,9 @@ export const PHOTO_RULE = {
   appeal: ["desk.appeal_photo_rule", "desk.error.appeal_photo_required"],
 };
 
+// the longest extension the server grants (dispatch/options.py max_extension_hours): checked before sending
+export const MAX_EXTENSION_HOURS = 720;
+
 const FORMS = {
   request_return: ["reason"], request_extension: ["hours", "reason"], request_suspension: ["reason"],
   resolve: ["reason", "photos"], comment: ["reason"], appeal: ["reason", "photos"], uphold_appeal: ["reason"],
@@ -25,7 +28,7 @@ export function openActForm(box, action, { needPhoto = false, publicNote = false
   const files = [];
   box.innerHTML = `<div class="card form" data-form="${action}">
       <h3>${escapeHtml(actionLabel(action))}</h3>
-      ${fields.includes("hours") ? `<label for="act-hours">${t("desk.hours")}</label><input id="act-hours" name="hours" type="number" min="1" max="720" value="8">` : ""}
+      ${fields.includes("hours") ? `<label for="act-hours">${t("desk.hours")}</label><input id="act-hours" name="hours" type="number" min="1" max="${MAX_EXTENSION_HOURS}" value="8">` : ""}
       ${fields.includes("reason") ? `<label for="act-reason">${t(action === "resolve" ? "desk.note" : "reason")}${shown.badge}</label>${shown.hint}
         <textarea id="act-reason" name="reason" rows="3"${shown.describedBy} required></textarea>` : ""}
       ${fields.includes("photos") ? `<label for="after-photos">${t(action === "appeal" ? "photo.appeal" : "desk.after_photos")}${needPhoto
@@ -58,7 +61,15 @@ export function openActForm(box, action, { needPhoto = false, publicNote = false
     const get = (n) => box.querySelector(`[name=${n}]`);
     const extra = {};
     if (get("reason")) extra.reason = get("reason").value;
-    if (get("hours")) extra.payload = { hours: Number(get("hours").value) };
+    if (get("hours")) {
+      const hours = Number(get("hours").value);  // blank reads 0
+      if (!(hours > 0 && hours <= MAX_EXTENSION_HOURS)) {
+        box.querySelector(".error").textContent = t("error.extension_hours_out_of_range", { max_hours: MAX_EXTENSION_HOURS });
+        get("hours").focus();
+        return;
+      }
+      extra.payload = { hours };
+    }
     if (get("photos")) extra.photos = [...files];
     if (needPhoto && !files.length) {
       box.querySelector(".error").textContent = t(PHOTO_RULE[action][1]);
