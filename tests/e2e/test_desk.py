@@ -299,7 +299,19 @@ def test_keyboard_shortcuts_move_accept_and_open_the_resolve_form(browser, live_
     assert "a 签收" in page.inner_text("#keys") and "r 处置反馈" in page.inner_text("#keys")
     by_id = {first["id"]: first, second["id"]: second}
     top, below = (by_id[i] for i in rows(page))
-    page.keyboard.press("j")
+    # the first case clicked answers slowly: the second, clicked last, is the one shown and acted on
+    slow, held = f"**/api/v1/tickets/{top['id']}", []
+    page.route(slow, lambda route: route.continue_() if held else held.append(route))  # the first one held
+    page.click(f".row[data-id='{top['id']}']")
+    page.click(f".row[data-id='{below['id']}']")
+    page.wait_for_selector(f"#detail h2:has-text('{below['case_number']}')")
+    with page.expect_response(slow) as late:
+        held[0].continue_()
+    late.value.finished()
+    page.wait_for_timeout(300)  # the late answer is in the page
+    assert page.inner_text("#detail h2") == below["case_number"]
+    assert page.get_attribute(f".row[data-id='{below['id']}']", "aria-current") == "true"
+    page.keyboard.press("k")
     page.wait_for_selector(f"#detail h2:has-text('{top['case_number']}')")
     page.keyboard.press("j")
     page.wait_for_selector(f"#detail h2:has-text('{below['case_number']}')")

@@ -64,7 +64,19 @@ def test_a_new_case_appears_and_the_counters_follow_without_reloading(browser, l
 def test_dispatch_a_case_no_rule_routed_with_the_suggestion_preselected(browser, live_server, web_city):
     case = report(live_server, web_city, "worker_b", COMMUNITY_B, 3, "E0601", "楼道口堆放无主杂物")
     assert case["status"] == "registered" and case["department_code"] is None  # E06 has no rule in the city
+    near = report(live_server, web_city, "worker_b", COMMUNITY_B, 2, "E0101", "暴露垃圾")
     context, page = open_map(browser, live_server)
+    # the case clicked first answers slowly: the panel shows the one clicked last
+    slow, held = f"**/api/v1/tickets/{case['id']}", []
+    page.route(slow, lambda route: route.continue_() if held else held.append(route))  # the first one held
+    page.click(f".row[data-id='{case['id']}']")
+    page.click(f".row[data-id='{near['id']}']")
+    page.wait_for_selector(f".panel-case[data-case='{near['case_number']}']")
+    with page.expect_response(slow) as late:
+        held[0].continue_()
+    late.value.finished()
+    page.wait_for_timeout(300)  # the late answer is in the page
+    assert page.get_attribute(".panel-case", "data-case") == near["case_number"]
     page.click(f".row[data-id='{case['id']}']")
     page.wait_for_selector(f".panel-case[data-case='{case['case_number']}']")
     assert "registered" == page.get_attribute(".chip.status", "data-status")

@@ -201,12 +201,21 @@ function tick() {
 
 const editing = () => Boolean(document.querySelector("#form")?.childElementCount);
 
+let selects = 0;  // a slower answer for a case clicked earlier never shows over the one clicked last
 async function select(id, { keepForm = false } = {}) {
-  state.selected = id;
+  const mine = ++selects;
+  const main = document.querySelector("#detail");
+  if (state.selected !== id || (state.detail && state.detail.id !== id)) {
+    state.selected = id;
+    renderList();  // the row clicked is marked at once; the case shown meanwhile is greyed out, its buttons off
+    if (state.detail) main.setAttribute("aria-busy", "true");
+  }
   let detail;
   try {
     detail = await api(`/tickets/${id}`);
   } catch (err) {
+    if (mine !== selects) return;
+    main.removeAttribute("aria-busy");
     if (err.status !== 404) throw err;
     // the case is no longer this department's (a return approved, dispatched elsewhere)
     state.selected = null;
@@ -215,6 +224,8 @@ async function select(id, { keepForm = false } = {}) {
     renderDetail();
     return;
   }
+  if (mine !== selects) return;
+  main.removeAttribute("aria-busy");
   // a live refresh never wipes a form being filled in, even one opened while the request was out
   if (keepForm && (editing() || state.selected !== id)) return;
   state.detail = detail;
@@ -338,7 +349,8 @@ async function move(step) {
 
 function onKey(ev) {
   if (ev.ctrlKey || ev.metaKey || ev.altKey || typing(ev.target)) return;
-  const can = (action) => state.detail?.allowed_actions.includes(action) && !editing();
+  // the case shown is the one chosen (not one still loading), and no form is open
+  const can = (action) => state.detail?.id === state.selected && state.detail.allowed_actions.includes(action) && !editing();
   if (ev.key === "j" || ev.key === "k") move(ev.key === "j" ? 1 : -1);
   else if (ev.key === "a" && can("accept")) send("accept", {});
   else if (ev.key === "r" && can("resolve")) {

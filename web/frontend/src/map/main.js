@@ -365,6 +365,7 @@ async function openCase(id, fly) {
   const padding = { right: Math.min(500, state.map.getContainer().clientWidth / 2), top: 0, bottom: 0, left: 0 };
   if (c && fly) state.map.flyTo({ center: onMap(c), zoom: Math.max(state.map.getZoom(), 16), duration: 700, padding });
   const detail = await state.panel.open(id);
+  if (!detail) return; // another case was chosen while this one loaded: that one shows
   select(state.map, onMap(detail));
   if (!c && fly) state.map.flyTo({ center: onMap(detail), zoom: 16, duration: 700, padding });
   scheduleList();

@@ -18,6 +18,7 @@ export class CasePanel {
     this.ctx = ctx;
     this.detail = null;
     this.form = null;
+    this.opening = 0; // the latest open(): a slower answer for a case clicked before it is dropped
   }
 
   get id() { return this.detail?.id ?? null; }
@@ -25,8 +26,18 @@ export class CasePanel {
   get editing() { return Boolean(this.form); }
 
   async open(id) {
+    const mine = ++this.opening;
+    const root = this.ctx.root;
+    if (this.detail && this.detail.id !== id) root.setAttribute("aria-busy", "true"); // the case shown, greyed out
+    let detail;
+    try {
+      detail = await api(`/tickets/${id}`);
+    } finally {
+      if (mine === this.opening) root.removeAttribute("aria-busy");
+    }
+    if (mine !== this.opening) return null;
     this.form = null;
-    this.detail = await api(`/tickets/${id}`);
+    this.detail = detail;
     this.render();
     return this.detail;
   }
