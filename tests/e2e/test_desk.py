@@ -323,6 +323,19 @@ def test_keyboard_shortcuts_move_accept_and_open_the_resolve_form(browser, live_
     page.wait_for_selector("[data-form=resolve]")
     page.keyboard.type("ar")  # typed into the note, not taken as shortcuts
     assert page.input_value("[data-form=resolve] textarea[name=reason]") == "ar"
+    # out of the field, j and k do not throw what was typed away; a click on another case asks first
+    page.click("#detail h2")
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    page.wait_for_timeout(300)
+    assert page.input_value("[data-form=resolve] textarea[name=reason]") == "ar"
+    page.click(f".row[data-id='{below['id']}']")
+    page.click("[data-form=resolve] .discard [data-keep]")
+    assert page.input_value("[data-form=resolve] textarea[name=reason]") == "ar"
+    assert page.inner_text("#detail h2") == top["case_number"]
+    page.click(f".row[data-id='{below['id']}']")
+    page.click("[data-form=resolve] .discard [data-discard]")
+    page.wait_for_selector(f"#detail h2:has-text('{below['case_number']}')")
     assert api(live_server, web_city.tokens["sanitation"], "GET", f"/tickets/{top['id']}")["status"] == "accepted"
     assert api(live_server, web_city.tokens["sanitation"], "GET", f"/tickets/{below['id']}")["status"] == "dispatched"
 

@@ -85,6 +85,18 @@ def test_dispatch_a_case_no_rule_routed_with_the_suggestion_preselected(browser,
     select = page.wait_for_selector("[data-form=dispatch] select[name=department_code]")
     assert select.input_value() == "STREET_OFFICE"  # the category's default department, suggested
     shot(page, "map-dispatch-form")
+    # a click on another case does not throw away what was typed: the panel asks first
+    page.fill("[data-form=dispatch] textarea[name=reason]", "请街道尽快清理")
+    page.click(f".row[data-id='{near['id']}']")
+    page.click("[data-form=dispatch] .discard [data-keep]")
+    assert page.input_value("[data-form=dispatch] textarea[name=reason]") == "请街道尽快清理"
+    assert page.get_attribute(".panel-case", "data-case") == case["case_number"]
+    page.click(f".row[data-id='{near['id']}']")
+    page.click("[data-form=dispatch] .discard [data-discard]")
+    page.wait_for_selector(f".panel-case[data-case='{near['case_number']}']")
+    page.click(f".row[data-id='{case['id']}']")
+    page.wait_for_selector(f".panel-case[data-case='{case['case_number']}']")
+    page.click("#actions button[data-action=dispatch]")
     page.click("[data-form=dispatch] [data-go]")
     page.wait_for_selector(".chip.status[data-status=dispatched]")
     page.wait_for_selector("dd[data-department=STREET_OFFICE]")

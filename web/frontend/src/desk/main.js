@@ -4,6 +4,7 @@
 import "./desk.css";
 import { actorText, api, contactText, currentUser, escapeHtml, eventNote, isStale, logout, PUBLIC_SOURCES, remainingText, when }
   from "../common/api.js";
+import { askDiscard, hasDraft } from "../common/draft.js";
 import { connectLive } from "../common/live.js";
 import { notify } from "../common/notify.js";
 import { actionLabel, applyI18n, langSwitch, statusLabel, t } from "../i18n/index.js";
@@ -61,7 +62,7 @@ function shell(me) {
     ev.preventDefault();
     state.filters = { ...state.filters, q: ev.target.q.value.trim() };
     await load();
-    if (state.filters.q && state.items.length === 1) select(state.items[0].id); // one hit: straight to the case
+    if (state.filters.q && state.items.length === 1) choose(state.items[0].id); // one hit: straight to the case
   });
   // open on a desk; on a phone folded away above the list until asked for
   document.querySelector("#filter-box").open = matchMedia("(min-width: 761px)").matches;
@@ -151,7 +152,19 @@ function renderList() {
     renderBulk();
   }));
   // a button: reached with Tab, opened with Enter or Space as well as a click
-  list.querySelectorAll(".row").forEach((row) => row.addEventListener("click", () => select(Number(row.dataset.id))));
+  list.querySelectorAll(".row").forEach((row) => row.addEventListener("click", () => choose(Number(row.dataset.id))));
+}
+
+/** A case chosen by the user (a row, a notification, a search's one hit): what is typed in an open form is only
+ * dropped when they say so. */
+async function choose(id) {
+  const form = document.querySelector("#form [data-form]");
+  if (id !== state.selected && hasDraft(form)) {
+    askDiscard(form, () => { form.remove(); choose(id); });
+    return;
+  }
+  await select(id);
+}
 }
 
 /** The bar for several cases accepted at once: one accept act per case, each on record; per-case results. */
@@ -200,6 +213,7 @@ function tick() {
 }
 
 const editing = () => Boolean(document.querySelector("#form")?.childElementCount);
+const drafted = () => hasDraft(document.querySelector("#form [data-form]"));  // a form with something typed in it
 
 let selects = 0;  // a slower answer for a case clicked earlier never shows over the one clicked last
 async function select(id, { keepForm = false } = {}) {
@@ -351,7 +365,7 @@ function onKey(ev) {
   if (ev.ctrlKey || ev.metaKey || ev.altKey || typing(ev.target)) return;
   // the case shown is the one chosen (not one still loading), and no form is open
   const can = (action) => state.detail?.id === state.selected && state.detail.allowed_actions.includes(action) && !editing();
-  if (ev.key === "j" || ev.key === "k") move(ev.key === "j" ? 1 : -1);
+  if (ev.key === "j" || ev.key === "k") { if (!drafted()) move(ev.key === "j" ? 1 : -1); } // never over typed text
   else if (ev.key === "a" && can("accept")) send("accept", {});
   else if (ev.key === "r" && can("resolve")) {
     start("resolve");
@@ -382,7 +396,7 @@ async function main() {
   let pending = null;
   const touched = new Set(); // every case named by the events of one burst, not only the last one's
   connectLive((event) => {
-    if (event.kind === "notification") { notify(event, { onOpen: (id) => select(id) }); return; }
+    if (event.kind === "notification") { notify(event, { onOpen: (id) => choose(id) }); return; }
     if (!event.kind.startsWith("ticket") && event.kind !== "sla.light") return;
     touched.add(event.ticket_id);
     clearTimeout(pending);

@@ -361,10 +361,14 @@ async function refreshCounters() {
 // --- the case panel --------------------------------------------------------------------------------
 
 async function openCase(id, fly) {
+  const panel = state.panel;
+  // what is typed in an act's form is only dropped when the user says so
+  if (panel.drafted && id !== panel.id) { panel.askDiscard(() => openCase(id, fly)); return; }
   const c = state.cases.get(id);
   const padding = { right: Math.min(500, state.map.getContainer().clientWidth / 2), top: 0, bottom: 0, left: 0 };
   if (c && fly) state.map.flyTo({ center: onMap(c), zoom: Math.max(state.map.getZoom(), 16), duration: 700, padding });
-  const detail = await state.panel.open(id);
+  if (panel.drafted) return; // the case being written about: its form stays as it is
+  const detail = await panel.open(id);
   if (!detail) return; // another case was chosen while this one loaded: that one shows
   select(state.map, onMap(detail));
   if (!c && fly) state.map.flyTo({ center: onMap(detail), zoom: 16, duration: 700, padding });

@@ -4,6 +4,7 @@
 // extension, the target of a merge, a message for an urge, a reason where the lifecycle table asks one.
 import { actorText, api, contactText, escapeHtml, eventNote, isStale, lightText, PUBLIC_SOURCES, publicNote,
   remainingText, routingReason, when } from "../common/api.js";
+import { askDiscard, hasDraft } from "../common/draft.js";
 import { actionLabel, statusLabel, t } from "../i18n/index.js";
 import { metres } from "./data.js";
 
@@ -25,6 +26,15 @@ export class CasePanel {
 
   get editing() { return Boolean(this.form); }
 
+  /** An act's form is open with something typed or chosen in it. */
+  get drafted() { return this.editing && hasDraft(this.ctx.root.querySelector("#form form")); }
+
+  /** Ask in the form whether to drop what was typed; ``then()`` once the user has dropped it. */
+  askDiscard(then) {
+    askDiscard(this.ctx.root.querySelector("#form form"), () => { this.form = null; then(); });
+  }
+
+  /** The case ``id`` in the panel; null when another case was opened before its answer came (that one shows). */
   async open(id) {
     const mine = ++this.opening;
     const root = this.ctx.root;
