@@ -217,8 +217,16 @@ def test_the_closed_tab_shows_its_own_cases_cleanly(browser, live_server, web_ci
     open_case = report(live_server, web_city, 5, "待签收的案件")
     context, page = sign_in(browser, live_server, "sanitation", viewport={"width": 360, "height": 740},
                             is_mobile=True, has_touch=True)
+    number = box(page, f".row[data-id='{open_case['id']}'] .case")
+    assert number["h"] < 30, number  # a case number on one line, never cut in two
+    assert page.is_hidden("#keys")  # no keyboard shortcuts on a phone
     page.click(f".row[data-id='{open_case['id']}']")
     page.wait_for_selector(f"#detail h2:has-text('{open_case['case_number']}')")
+    # the case is below the whole list: it is brought into view, and a button leads back to the list
+    page.wait_for_function("() => Math.abs(document.querySelector('#detail').getBoundingClientRect().top) < 2")
+    page.click("#detail [data-back]")
+    page.wait_for_function("id => { const r = document.querySelector(`.row[data-id='${id}']`).getBoundingClientRect();"
+                           " return r.top >= 0 && r.bottom <= innerHeight; }", arg=open_case["id"])
     page.click(".tabs button[data-tab=history]")
     row = page.wait_for_selector(f".row[data-id='{closed['id']}']")
     assert open_case["case_number"] not in page.inner_text("#detail")

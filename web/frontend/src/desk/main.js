@@ -155,8 +155,10 @@ function renderList() {
   list.querySelectorAll(".row").forEach((row) => row.addEventListener("click", () => choose(Number(row.dataset.id))));
 }
 
+const narrow = () => matchMedia("(max-width: 760px)").matches;  // one column: the case below the list
+
 /** A case chosen by the user (a row, a notification, a search's one hit): what is typed in an open form is only
- * dropped when they say so. */
+ * dropped when they say so; on a phone the case is brought into view (it is below the whole list). */
 async function choose(id) {
   const form = document.querySelector("#form [data-form]");
   if (id !== state.selected && hasDraft(form)) {
@@ -164,7 +166,7 @@ async function choose(id) {
     return;
   }
   await select(id);
-}
+  if (narrow() && state.detail?.id === id) document.querySelector("#detail").scrollIntoView({ block: "start" });
 }
 
 /** The bar for several cases accepted at once: one accept act per case, each on record; per-case results. */
@@ -259,7 +261,8 @@ function renderDetail() {
   const timers = d.timers.filter((x) => x.active || x.fulfilled_at).map((x) => `
       <li><span class="light ${x.light}"></span> ${escapeHtml(t(`stage.${x.stage}`))} · ${t("desk.due")} ${when(x.due_at)}
       · ${x.active ? escapeHtml(remainingText(x.remaining_s, x)) : (x.on_time ? t("desk.on_time") : t("desk.late"))}</li>`).join("");
-  main.innerHTML = `<div class="case-grid"><div class="case-main">
+  main.innerHTML = `<button type="button" class="back" data-back>${escapeHtml(t("desk.back_to_list"))}</button>
+    <div class="case-grid"><div class="case-main">
     <div class="status-line"><h2 style="margin:0">${escapeHtml(d.case_number)}</h2>
       <span class="badge">${escapeHtml(statusLabel(d.status))}</span>
       <span class="badge">${escapeHtml(categoryName(d.category_code))}</span>
@@ -281,6 +284,11 @@ function renderDetail() {
   applyI18n(main);
   showMinimap(main.querySelector("#minimap"), d);
   main.querySelectorAll("#actions button").forEach((b) => b.addEventListener("click", () => start(b.dataset.action)));
+  main.querySelector("[data-back]").addEventListener("click", () => {  // a phone: back up to the case's row
+    const row = document.querySelector(`.row[data-id="${d.id}"]`);
+    row?.scrollIntoView({ block: "center" });
+    row?.focus({ preventScroll: true });
+  });
 }
 
 /** A department's name in the page's language (its code when unknown). */
