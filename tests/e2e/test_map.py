@@ -296,13 +296,17 @@ def test_search_history_heat_and_the_shifts_overview(browser, live_server, web_c
     page.click("#h-load")
     page.wait_for_selector("#map[data-history='2']")
     assert "2" in page.inner_text("#h-until")
+    page.wait_for_selector("#list[data-history='1'][data-count='2']")  # the list follows the replay, not the live
+    assert "非实时" in page.inner_text("#list-head")
     shaded = page.evaluate("""() => { let n = 0; for (let id = 0; id < 50; id++) {
         if ((window.__gridopsMap.getFeatureState({source: 'communities', id}).h || 0) > 0) n++; } return n; }""")
     assert shaded == 2  # both communities have a case
     page.eval_on_selector("#h-time", "el => { el.value = el.min; el.dispatchEvent(new Event('input')); }")
     page.wait_for_selector("#map[data-history='0']")  # at the period's start nothing was reported yet
+    page.wait_for_selector("#list[data-count='0']:has-text('所选时间之前没有上报的案件')")
     shot(page, "map-history")
     page.click("#h-exit")
+    page.wait_for_selector("#list:not([data-history='1'])")
     assert page.get_attribute("#history-toggle", "aria-pressed") == "false"
 
     page.click("#shift-open")

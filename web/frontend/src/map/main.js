@@ -5,7 +5,7 @@
 // a reload of all the cases. With more open cases than one answer lists, the page is in large mode
 // (viewport.js): areas shaded by the server's counts, the cases in view only, the filters on the server.
 import "./map.css";
-import { api, currentUser, escapeHtml, logout, remainingText } from "../common/api.js";
+import { api, currentUser, escapeHtml, logout, remainingText, when } from "../common/api.js";
 import { connectLive } from "../common/live.js";
 import { notify } from "../common/notify.js";
 import { applyI18n, langSwitch, statusLabel, t } from "../i18n/index.js";
@@ -150,6 +150,7 @@ function renderFilters() {
     if (!history) return;
     if (history.active) history.exit(); else history.enter();
     $("#history-toggle").setAttribute("aria-pressed", String(history.active));
+    renderList();
   });
   $("#shift-open").addEventListener("click", () => showShift($("#shift-dialog")));
   $("#filters").querySelectorAll("select[data-filter]").forEach((s) => s.addEventListener("change", () => {
@@ -304,6 +305,7 @@ function inView() {
 }
 
 function renderList() {
+  if (history?.active) { renderReplay(); return; }
   if (viewport?.tooMany) {
     $("#list-head").innerHTML = `<span>${t("map.list.too_many", { n: viewport.total })}</span>`;
     $("#list").dataset.count = "0";
@@ -313,6 +315,7 @@ function renderList() {
   const rows = inView().sort(byUrgency);
   $("#list-head").innerHTML = `<span>${t("map.list.count", { shown: rows.length, total: state.shown.size })}</span>`;
   $("#list").dataset.count = String(rows.length);
+  $("#list").dataset.history = "";
   const now = Date.now();
   const selected = state.panel?.id;
   const html = rows.slice(0, LIST_LIMIT).map((c) => {
@@ -327,6 +330,22 @@ function renderList() {
   }).join("");
   $("#list").innerHTML = html + (rows.length > LIST_LIMIT ? `<p class="muted more">${t("map.list.more", { n: rows.length - LIST_LIMIT })}</p>` : "")
     + (rows.length ? "" : `<p class="muted more">${t("map.list.empty")}</p>`);
+}
+
+/** History mode: the list follows the replay (the cases reported up to the slider's time), not the live cases. */
+function renderReplay() {
+  const rows = [...(state.replay || [])].reverse(); // the latest reported first
+  $("#list-head").innerHTML = `<span>${t(state.replay ? "map.history.list" : "map.history.list_wait", { n: rows.length })}</span>`;
+  $("#list").dataset.count = String(rows.length);
+  $("#list").dataset.history = "1";
+  const selected = state.panel?.id;
+  $("#list").innerHTML = rows.slice(0, LIST_LIMIT).map((c) => `<div class="row ${selected === c.id ? "on" : ""}" role="listitem"
+      tabindex="0" data-id="${c.id}" data-light="none"><span class="light none"></span>
+      <span class="row-main"><span class="case">${escapeHtml(c.case_number)}</span>
+        <span class="row-sub">${escapeHtml(categoryName(c.category))} · ${escapeHtml(statusLabel(c.status))}</span></span>
+      <span class="countdown">${escapeHtml(when(new Date(c.created * 1000).toISOString()))}</span></div>`).join("")
+    + (rows.length > LIST_LIMIT ? `<p class="muted more">${t("map.history.list_more", { n: rows.length - LIST_LIMIT })}</p>` : "")
+    + (state.replay && !rows.length ? `<p class="muted more">${t("map.history.list_empty")}</p>` : "");
 }
 
 function tick() {
@@ -495,7 +514,11 @@ async function main() {
   setShading(map, state.shading);
   history = new History({ map, bar: $("#history-bar"), areas: state.areas, timeZone: me.timezone || "Asia/Shanghai",
     statuses: lifecycle.states.map((x) => x.status),
-    onChange: (on) => $("#history-toggle")?.setAttribute("aria-pressed", String(on)) });
+    onChange: (on, shown) => {
+      $("#history-toggle")?.setAttribute("aria-pressed", String(on));
+      state.replay = on ? shown : null; // the list shows these meanwhile
+      renderList();
+    } });
   rebuildMapData();
   if (state.large) {
     viewport = new Viewport({ map, areas: state.areas, filters: state.filters, shifted: base.shifted,
