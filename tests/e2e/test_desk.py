@@ -368,6 +368,7 @@ def test_the_reporters_photos_beside_the_form_and_a_map_of_the_cell(browser, liv
     assert minimap.get_attribute("data-cell") == case["cell_code"] and page.query_selector("#minimap canvas")
     shot(page, "desk-photos-map")
     page.set_viewport_size({"width": 360, "height": 740})  # a phone: the photos and the map follow the form
+    assert page.is_hidden("#keys")  # a narrow window, even with a mouse: no keyboard hint taking room
     form, photos = box(page, "[data-form=resolve]"), box(page, ".gallery")
     assert photos["y"] >= form["y"] + form["h"] and photos["x"] + photos["w"] <= 360
     page.eval_on_selector(".case-side", "e => e.scrollIntoView()")
