@@ -96,6 +96,13 @@ def test_report_dispatch_handle_check_and_close_through_the_pages(browser, live_
     lead.click(f".row[data-id='{case['id']}']")
     lead.wait_for_selector(f".panel-case[data-case='{case['case_number']}']")
     lead.click("#actions button[data-action=close]")
+    # a special close says why (the lifecycle table's row for it): the note is asked for once it is chosen
+    assert lead.inner_text("[data-form=close] .reason-label") == "说明（可选）"
+    lead.select_option("[data-form=close] select[name=close_type]", "special")
+    assert lead.inner_text("[data-form=close] .reason-label") == "原因"
+    assert lead.eval_on_selector("[data-form=close] textarea[name=reason]", "t => t.required")
+    lead.select_option("[data-form=close] select[name=close_type]", "normal")
+    assert not lead.eval_on_selector("[data-form=close] textarea[name=reason]", "t => t.required")
     lead.click("[data-form=close] [data-go]")
     lead.wait_for_selector(".chip.status[data-status=closed]")
     shot(lead, "loop-5-shift-lead-closed")

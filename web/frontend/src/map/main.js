@@ -491,7 +491,7 @@ async function main() {
   performance.mark("gridops:data");
   for (const c of cats) state.categories[c.code] = c;
   state.departments = depts;
-  for (const row of lifecycle.acts) state.lifecycle[row.action] = state.lifecycle[row.action] || row.needs_reason;
+  for (const row of lifecycle.acts) (state.lifecycle[row.action] ||= []).push(row); // an action's rows, in order
   state.publicNotes = new Set(lifecycle.acts.filter((row) => row.public_note).map((row) => row.action));
   OPEN.splice(0, OPEN.length, ...lifecycle.states.filter((x) => !x.final).map((x) => x.status));
   Object.assign(state.areas, { cell: cells, community: communities, street: streets, district: districts });

@@ -13,7 +13,8 @@ const PRIMARY = new Set(["dispatch", "register", "approve_return", "approve_exte
 const DANGER = new Set(["reject", "request_void", "approve_void"]);
 
 export class CasePanel {
-  /** ctx: {root, categoryName(code), departments: [{code,name,name_en}], lifecycle: {action: needs_reason},
+  /** ctx: {root, categoryName(code), departments: [{code,name,name_en}],
+   *  lifecycle: {action: [its rows of GET /lifecycle, in order]},
    *  publicNotes: Set of the acts whose note the reporter reads, areaName(code), nearbyCases(case) → cases, onChanged(detail), onClose()} */
   constructor(ctx) {
     this.ctx = ctx;
@@ -137,6 +138,14 @@ export class CasePanel {
     if (this.form) this.start(this.form);
   }
 
+  /** Whether the act needs a reason with this payload: of the action's rows in the lifecycle table (GET
+   * /lifecycle), the first whose ``when`` holds for the payload says (a special close needs one, a normal not). */
+  reasonNeeded(action, payload) {
+    const rows = this.ctx.lifecycle[action] || [];
+    const row = rows.find((r) => !r.when || Object.entries(r.when).every(([field, values]) => values.includes(payload[field])));
+    return Boolean(row?.needs_reason);
+  }
+
   requestedHours() {
     const last = [...this.detail.timeline].reverse().find((e) => e.action === "request_extension");
     return last?.payload?.hours ?? 8;
@@ -145,7 +154,6 @@ export class CasePanel {
   start(action) {
     const d = this.detail;
     this.form = action;
-    const needsReason = Boolean(this.ctx.lifecycle[action]);
     const box = this.ctx.root.querySelector("#form");
     let fields = "";
     if (action === "dispatch") {
@@ -164,10 +172,9 @@ export class CasePanel {
       fields += `<label for="f-close">${t("map.form.close_type")}</label><select id="f-close" name="close_type">
         <option value="normal">${t("map.form.close_normal")}</option><option value="special">${t("map.form.close_special")}</option></select>`;
     }
-    const reasonLabel = action === "urge" ? t("map.form.message") : needsReason ? t("reason") : t("map.form.reason_optional");
     // a citizen's or caller's case: what is written with reject, reopen, explain … is on their tracking page
     const shown = publicNote(Boolean(this.ctx.publicNotes?.has(action)) && PUBLIC_SOURCES.includes(d.source), "f-reason-public");
-    fields += `<label for="f-reason">${reasonLabel}${shown.badge}</label>${shown.hint}<textarea id="f-reason" name="reason" rows="2"${shown.describedBy} ${needsReason ? "required" : ""}></textarea>`;
+    fields += `<label for="f-reason"><span class="reason-label"></span>${shown.badge}</label>${shown.hint}<textarea id="f-reason" name="reason" rows="2"${shown.describedBy}></textarea>`;
     box.innerHTML = `<form class="act-form" data-form="${action}">
         <h3>${escapeHtml(actionLabel(action))} · ${escapeHtml(d.case_number)}</h3>${fields}
         <div class="form-buttons"><button type="submit" class="primary" data-go>${t("confirm")}</button>
@@ -183,15 +190,27 @@ export class CasePanel {
       box.innerHTML = "";
       if (this.stale) this.reload();
     });
-    form.addEventListener("submit", (e) => {
-      e.preventDefault();
-      const get = (n) => form.querySelector(`[name=${n}]`);
+    const get = (n) => form.querySelector(`[name=${n}]`);
+    const payloadOf = () => {
       const payload = {};
       if (get("department_code")) payload.department_code = get("department_code").value;
       if (get("hours")) payload.hours = Number(get("hours").value);
       if (get("into")) payload.into = get("into").value.trim();
       if (get("close_type")) payload.close_type = get("close_type").value;
-      this.send(action, get("reason").value.trim(), payload, form.querySelector(".error"), form.querySelector("[data-go]"));
+      return payload;
+    };
+    // whether a reason is needed can depend on the payload (a special close needs one): asked again on a change
+    const reasonRule = () => {
+      const needed = this.reasonNeeded(action, payloadOf());
+      get("reason").required = needed;
+      form.querySelector(".reason-label").textContent = action === "urge" ? t("map.form.message")
+        : needed ? t("reason") : t("map.form.reason_optional");
+    };
+    reasonRule();
+    form.addEventListener("change", reasonRule);
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.send(action, get("reason").value.trim(), payloadOf(), form.querySelector(".error"), form.querySelector("[data-go]"));
     });
     (form.querySelector("select, input, textarea"))?.focus();
   }
