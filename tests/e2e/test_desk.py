@@ -277,7 +277,7 @@ def test_filters_narrow_the_queue(browser, live_server, web_city):
     shot(page, "desk-filters")
     filter_to(page, "category", "", [plain["id"], street["id"], other["id"]])
     filter_to(page, "light", "red", [])
-    assert "暂无待办案件" in page.inner_text("#list")
+    assert "没有符合筛选条件的案件" in page.inner_text("#list")  # not "nothing to do": there is, filtered out
 
 
 def test_several_cases_accepted_at_once_each_on_record(browser, live_server, web_city):
@@ -390,6 +390,9 @@ def test_search_by_the_last_digits_jumps_to_the_case_and_a_cell_name_narrows_the
     page.click("#search button[type=submit]")
     page.wait_for_function("id => [...document.querySelectorAll('#list .row')].map(r => Number(r.dataset.id))"
                            ".join() === String(id)", arg=there["id"])
+    page.fill("#search input[name=q]", "福州路")  # nothing found is said as such, not as an empty queue
+    page.press("#search input[name=q]", "Enter")
+    page.wait_for_selector("#list:has-text('没有找到与“福州路”相关的案件')")
     page.fill("#search input[name=q]", "")
     page.press("#search input[name=q]", "Enter")
     page.wait_for_selector(f".row[data-id='{here['id']}']")

@@ -123,8 +123,11 @@ function renderList() {
   const had = list.contains(document.activeElement) ? document.activeElement : null;
   const again = had && (had.dataset.pick ? `[data-pick="${had.dataset.pick}"]` : `.row[data-id="${had.dataset.id}"]`);
   renderBulk();
-  if (!state.items.length) {
-    list.innerHTML = `<p class="muted" style="padding:16px">${t(state.tab === "queue" ? "desk.empty" : "desk.history_empty")}</p>`;
+  if (!state.items.length) { // nothing found is not nothing to do
+    const { q, ...chosen } = state.filters;
+    const why = q ? t("desk.search_none", { q }) : Object.values(chosen).some(Boolean) ? t("desk.filtered_none")
+      : t(state.tab === "queue" ? "desk.empty" : "desk.history_empty");
+    list.innerHTML = `<p class="muted" style="padding:16px">${escapeHtml(why)}</p>`;
     return;
   }
   list.innerHTML = state.items.map((item) => {
