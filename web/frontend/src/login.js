@@ -13,9 +13,16 @@ function waitText(seconds) {
   return seconds < 120 ? t("wait.seconds", { n: seconds }) : t("wait.minutes", { n: Math.ceil(seconds / 60) });
 }
 
+/** After signing in: back to ?next= when it is a page of this site (/m/ after an expired session), else the
+ * user's landing page. Resolved as the browser would, so "//host" and "/\host" (another site) are refused. */
 function go(me) {
-  const next = new URLSearchParams(location.search).get("next");
-  location.href = next && next.startsWith("/") && !next.startsWith("//") ? next : me.landing;
+  const next = new URLSearchParams(location.search).get("next") || "";
+  let target = null;
+  try {
+    const url = new URL(next, location.origin);
+    if (next.startsWith("/") && url.origin === location.origin) target = url.pathname + url.search + url.hash;
+  } catch { /* not a URL: the landing page */ }
+  location.href = target || me.landing;
 }
 
 function post(path, body, csrf) {
