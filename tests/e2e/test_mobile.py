@@ -6,10 +6,11 @@ true or not true with a photo, and opening one's own case with its timeline and 
 from __future__ import annotations
 
 import io
+import re
 
 from PIL import Image
 
-from tests.e2e.conftest import api, shot, sign_in
+from tests.e2e.conftest import PASSWORD, api, shot, sign_in
 from tests.support.city import COMMUNITY_A, after_photo, cell_centre, cell_code
 from tests.support.server import wait_until
 
@@ -25,8 +26,8 @@ def phone(lng: float, lat: float, size: tuple[int, int] = (390, 844)) -> dict:
     )
 
 
-def jpeg(path, gps: tuple[float, float] | None = None) -> str:  # noqa: ANN001
-    """A 2400×1800 JPEG, with the (lng, lat) in its EXIF GPS tags when given."""
+def jpeg(path, gps: tuple[float, float] | None = None, size: tuple[int, int] = (2400, 1800)) -> str:  # noqa: ANN001
+    """A 2400×1800 JPEG (or ``size``), with the (lng, lat) in its EXIF GPS tags when given."""
     exif = Image.Exif()
     if gps:
 
@@ -37,10 +38,15 @@ def jpeg(path, gps: tuple[float, float] | None = None) -> str:  # noqa: ANN001
         tags = exif.get_ifd(0x8825)
         tags.update({1: "N", 2: dms(gps[1]), 3: "E", 4: dms(gps[0])})
     buf = io.BytesIO()
-    Image.new("RGB", (2400, 1800), (40, 160, 90)).save(buf, "JPEG", exif=exif)
+    Image.new("RGB", size, (40, 160, 90)).save(buf, "JPEG", exif=exif)
     path.write_bytes(buf.getvalue())
     return str(path)
 
+
+def not_a_picture(path) -> str:  # noqa: ANN001
+    """A PDF (under whatever name: "scan.jpg" is one too)."""
+    path.write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+    return str(path)
 
 
 
@@ -88,6 +94,19 @@ def test_report_in_three_steps_with_a_photo_and_its_location(browser, live_serve
     page.click("#use-photo")
     page.wait_for_selector(f"#place[data-status=ok]:has-text('{cell_code(COMMUNITY_A, 3)}')")
     assert "照片位置" in page.inner_text("#place")
+    # a PDF picked from the gallery is refused at once, by the worker's own file name; pictures are added up to
+    # the limit of six, where the camera and the gallery go off and the note says why
+    more = [jpeg(tmp_path / f"more-{i}.jpg", size=(320, 240)) for i in range(5)]
+    page.set_input_files("#gallery", [not_a_picture(tmp_path / "通知.pdf"), *more])
+    page.wait_for_selector("#photo-note:has-text('不是可识别的图片')")
+    note = page.inner_text("#photo-note")
+    assert "“通知.pdf”" in note and "已到上限" in note and "6 / 6" in note, note
+    assert page.locator("#thumbs img").count() == 6
+    assert page.is_disabled("#gallery") and page.is_disabled("#camera")
+    for _ in more:  # removing one lets the camera on again
+        page.click("#thumbs button[data-remove='1']")
+    assert page.is_enabled("#gallery") and page.is_enabled("#camera")
+    assert page.inner_text("#photo-note") == "已添加 1 / 6 张照片"
     page.locator("#step-photo").scroll_into_view_if_needed()
     shot(page, "mobile-3-photo")
 
@@ -121,6 +140,7 @@ def test_a_place_outside_the_managed_area_is_refused_before_sending(browser, liv
     place = page.wait_for_selector("#place[data-status=outside]")
     assert "该位置不在管辖范围内" in place.inner_text()
     assert cell_code(COMMUNITY_A, 1) in place.inner_text()  # the nearest cell and how far it is
+    assert re.search(r"相距 9\d\d 米", place.inner_text())
     pick_category(page, "井盖", "C0101")
     page.fill("#description", "井盖缺失")
     assert page.is_disabled("#submit")
@@ -141,6 +161,15 @@ def test_a_place_outside_the_managed_area_is_refused_before_sending(browser, liv
     assert "chosen on the map" in page.inner_text("#place")
     assert page.is_enabled("#submit")
     assert cases(live_server, web_city) == []
+    # a phone about 1070 km north: the distance in kilometres, not 1 0xx xxx metres, in either language
+    context.set_geolocation({"latitude": lat + 9.62, "longitude": lng})
+    page.click("#use-gps")
+    far = page.wait_for_selector("#place[data-status=outside]:has-text('km away')")
+    assert re.search(r"The nearest cell is \d{15}, about 10[67]\d km away", far.inner_text()), far.inner_text()
+    page.click("button.lang-switch")
+    page.wait_for_selector("#place:has-text('公里')")
+    far = page.inner_text("#place .outside")
+    assert re.search(r"相距约 10[67]\d 公里", far) and "米" not in far, far
     context.close()
 
     # a phone that refuses its position says so, and no longer says it is still getting one
@@ -207,15 +236,49 @@ def test_a_report_without_signal_waits_on_the_phone_and_is_sent_once(browser, li
     page.wait_for_selector("#tab-mine .item.queued:has-text('绿化带垃圾')")
     shot(page, "mobile-offline-reloaded")
     assert cases(live_server, web_city) == []
+    page.click("#outbox button[data-send]")  # a tap on 立即发送 without signal says so
+    page.wait_for_selector("#outbox .sent-note:has-text('仍然没有信号')")
 
+    # on a slow network the queue says it is sending (not "sent when the signal returns") until the server answers
+    held = []
+    context.route("**/api/v1/reports", lambda route: held.append(route))
     context.set_offline(False)  # the online event sends it
+    page.wait_for_selector("#outbox[data-state=sending]")
+    assert wait_until(lambda: page.evaluate("true") and len(held) == 1, timeout=10)  # (a call lets the route in)
+    assert "正在发送…" in page.inner_text("#outbox .how") and "有信号后" not in page.inner_text("#outbox")
+    assert page.is_disabled("#outbox button[data-send]")
+    shot(page, "mobile-outbox-sending")
+    held[0].continue_()
     page.wait_for_selector("#outbox[data-waiting='0']", timeout=15_000)
+    context.unroute("**/api/v1/reports")
     assert wait_until(lambda: len(cases(live_server, web_city)) == 1, timeout=10)
     page.wait_for_selector("#tab-mine .item:not(.queued):has-text('绿化带垃圾')")
     sent = cases(live_server, web_city)
     assert len(sent) == 1 and sent[0]["description"] == "离线上报：绿化带垃圾"
     assert sent[0]["cell_code"] == cell_code(COMMUNITY_A, 4)
     shot(page, "mobile-offline-sent")
+
+    # the session ends while a report is being written: 上报 says so at once (not "no signal"), keeps the report,
+    # and signing in again from its button comes back here and sends it
+    page.click(".tabbar button[data-tab=report]")
+    pick_category(page, "垃圾", "E0101")
+    page.fill("#description", "登录过期时的上报")
+    context.clear_cookies()
+    page.click("#submit")
+    card = page.wait_for_selector("#result [data-result=signed-out]")
+    assert "登录已过期" in card.inner_text() and "离线" not in card.inner_text()
+    page.wait_for_selector("#outbox[data-waiting='1'][data-state=signed-out]")
+    assert "请重新登录" in page.inner_text("#outbox") and page.is_visible("#outbox a.sign-in")
+    shot(page, "mobile-signed-out")
+    page.click("#result a.sign-in")
+    page.wait_for_url("**/login?next=%2Fm%2F")
+    page.fill("#username", "worker_a")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/m/")
+    page.wait_for_selector("#outbox[data-waiting='0']", timeout=15_000)
+    assert wait_until(lambda: len(cases(live_server, web_city)) == 2, timeout=10)
+    assert "登录过期时的上报" in {c["description"] for c in cases(live_server, web_city)}
     context.close()
 
 
@@ -277,22 +340,38 @@ def test_a_queued_report_the_server_refuses_stays_visible_until_deleted(browser,
     page.wait_for_selector("body[data-offline-ready='1']", timeout=20_000)
     context.set_offline(True)
     page.wait_for_selector("#net.off")
+    # a report in the city whose category an administrator disables before it arrives
+    pick_category(page, "井盖", "C0101")
+    page.fill("#description", "井盖缺失")
+    page.click("#submit")
+    page.wait_for_selector("#outbox[data-waiting='1']")
     # without signal a tap west of the city cannot be checked: the report is queued, the server decides
+    page.locator("#map").scroll_into_view_if_needed()
     box = page.locator("#map").bounding_box()
     page.mouse.click(box["x"] + 12, box["y"] + box["height"] / 2)
     page.wait_for_selector("#place[data-status=unchecked]")
     pick_category(page, "垃圾", "E0101")
     page.fill("#description", "城外的垃圾")
     page.click("#submit")
-    page.wait_for_selector("#outbox[data-waiting='1']")
+    page.wait_for_selector("#outbox[data-waiting='2']")
+    api(live_server, web_city.tokens["admin"], "PATCH", "/categories/C0101", json={"active": False})
 
     context.set_offline(False)
-    failed = page.wait_for_selector("#outbox[data-failed='1'] .failed", timeout=15_000)
-    assert "该位置不在管辖范围内" in failed.inner_text() and "城外的垃圾" in failed.inner_text()
+    page.wait_for_selector("#outbox[data-failed='2']", timeout=15_000)
+    outside = page.locator("#outbox .failed:has-text('城外的垃圾')").inner_text()
+    assert "该位置不在管辖范围内" in outside
+    # every refusal in the worker's language, by its code (not the server's English message)
+    disabled = page.locator("#outbox .failed:has-text('井盖缺失')")
+    assert "未被受理： 该类别已停用，请选择其他类别" in disabled.inner_text(), disabled.inner_text()
     assert page.get_attribute("#outbox", "data-waiting") == "0"
     shot(page, "mobile-outbox-failed")
+    page.click("button.lang-switch")
+    page.wait_for_selector("#outbox .failed:has-text('This category is no longer in use')")
+    page.click("button.lang-switch")
     assert cases(live_server, web_city) == []
     page.on("dialog", lambda dialog: dialog.accept())
+    page.click("#outbox .failed:has-text('井盖缺失') button[data-delete]")
+    page.wait_for_selector("#outbox[data-failed='1']")
     page.click("#outbox .failed button[data-delete]")
     page.wait_for_selector("#outbox", state="hidden")
     context.close()
@@ -317,6 +396,12 @@ def test_a_worker_verifies_true_and_not_true_on_site_with_photos(browser, live_s
     page.fill(f"{form} textarea[name=reason]", "现场无垃圾，绿地整洁")
     page.click(f"{form} [data-go]")
     assert page.inner_text(f"{form} .error") == "请拍一张现场照片"  # the photo is required: nothing sent
+    # a file named .jpg that is no picture is refused when picked, by its name (not when sent, in English)
+    page.set_input_files(f"{form} input[name=photos]", not_a_picture(tmp_path / "现场.jpg"))
+    page.wait_for_selector(f"{form} .error:has-text('“现场.jpg” 不是可识别的图片')")
+    assert page.input_value(f"{form} input[name=photos]") == ""
+    page.click(f"{form} [data-go]")
+    assert page.inner_text(f"{form} .error") == "请拍一张现场照片"
     page.set_input_files(f"{form} input[name=photos]", jpeg(tmp_path / "site.jpg"))
     shot(page, "mobile-verify-untrue-form")
     page.click(f"{form} [data-go]")

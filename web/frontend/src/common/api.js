@@ -2,6 +2,11 @@
 import { t } from "../i18n/index.js";
 
 let me = null;
+let signedOut = () => { location.href = `/login?next=${encodeURIComponent(location.pathname)}`; };
+
+/** What a request answered 401 (the session ended) does: by default, go to the sign-in page and back. A page
+ * that must not lose what is being typed (the phone page, whose reports wait on the phone) says it instead. */
+export function onSignedOut(handler) { signedOut = handler; }
 
 export class ApiError extends Error {
   constructor(status, body) {
@@ -141,7 +146,7 @@ export async function api(path, { method, query, json, form, headers = {} } = {}
     throw new ApiError(0, { message: t("error.network"), offline: true });
   }
   if (r.status === 401) {
-    location.href = `/login?next=${encodeURIComponent(location.pathname)}`;
+    signedOut();
     throw new ApiError(401, { message: t("error.session") });
   }
   const body = r.status === 204 ? null : await r.json().catch(() => null);

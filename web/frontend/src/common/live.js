@@ -2,8 +2,9 @@
 // drop loses nothing: the server replays what was missed.
 // `since`: the event id of the data the page has just loaded, so that nothing between that snapshot and
 // the connection is missed. When more was missed than the server replays (a laptop asleep for a day), it
-// sends `resync`: the page must load its data again (`onResync`; by default the page reloads).
-export function connectLive(onEvent, { onStatus, onResync, since: snapshot } = {}) {
+// sends `resync`: the page must load its data again (`onResync`; by default the page reloads). When the session
+// has ended the page goes to the sign-in page, or calls `onSignedOut`.
+export function connectLive(onEvent, { onStatus, onResync, onSignedOut, since: snapshot } = {}) {
   const key = `gridops.live.${location.pathname}`;
   let last = snapshot !== undefined && snapshot !== null ? String(snapshot) : sessionStorage.getItem(key);
   let socket = null;
@@ -33,7 +34,10 @@ export function connectLive(onEvent, { onStatus, onResync, since: snapshot } = {
     };
     socket.onclose = (event) => {
       onStatus?.("offline");
-      if (event.code === 4401) { location.href = "/login"; return; } // signed out, expired or deactivated
+      if (event.code === 4401) { // signed out, expired or deactivated
+        (onSignedOut ?? (() => { location.href = "/login"; }))();
+        return;
+      }
       if (event.code === 4403) return; // not allowed: trying again will not help
       if (!closed) setTimeout(open, delay = Math.min(delay * 2, 10000));
     };

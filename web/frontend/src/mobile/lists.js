@@ -6,7 +6,7 @@ import { api, escapeHtml, isStale, lightText, remainingText, when } from "../com
 import { actionLabel, lang, statusLabel, t } from "../i18n/index.js";
 import { casePage } from "./casepage.js";
 import { categoryName } from "./category.js";
-import { shrink } from "./photos.js";
+import { readPhoto } from "./photos.js";
 
 const TASK_STATUSES = ["verifying", "resolved"];
 const TASK_ACTIONS = ["verify", "verify_untrue", "check_pass", "check_fail", "comment"];
@@ -203,9 +203,18 @@ export class Lists {
         <div class="buttons"><button type="button" class="primary" data-go>${escapeHtml(actionLabel(action))}</button>
           <button type="button" data-cancel>${t("cancel")}</button></div>
         <p class="error" role="alert"></p></div>`;
-      box.querySelector("input[type=file]")?.addEventListener("change", (ev) => {
-        box.querySelector(".file-name").textContent = ev.target.files[0]?.name || "";
+      box.querySelector("input[type=file]")?.addEventListener("change", async (ev) => {
+        const input = ev.target;
+        const file = input.files[0];
+        box.querySelector(".file-name").textContent = file?.name || "";
         box.querySelector(".error").textContent = "";
+        input.reading = file ? readPhoto(file) : null;  // shrunk once, while the worker types; sent as it is
+        if (file && !(await input.reading) && input.files[0] === file) {  // not a picture: refused now, by its name
+          input.value = "";
+          input.reading = null;
+          box.querySelector(".file-name").textContent = "";
+          box.querySelector(".error").textContent = t("m.photo.not_image", { names: `“${file.name}”` });
+        }
       });
       return;
     }
@@ -223,16 +232,19 @@ export class Lists {
     const reason = form.querySelector("[name=reason]").value.trim();
     const error = form.querySelector(".error");
     if (NEEDS_REASON.has(action) && !reason) { error.textContent = t("m.task.reason_needed"); return; }
-    const file = form.querySelector("[name=photos]")?.files[0];
+    const input = form.querySelector("[name=photos]");
+    const file = input?.files[0];
     if (NEEDS_PHOTO.has(action) && !file) { error.textContent = t("m.task.photo_missing"); return; }
     const go = form.querySelector("[data-go]");
     go.disabled = true;
     try {
+      const blob = file && await (input.reading || readPhoto(file));
+      if (file && !blob) { go.disabled = false; error.textContent = t("m.photo.not_image", { names: `“${file.name}”` }); return; }
       if (file) {
         const body = new FormData();
         if (reason) body.append("reason", reason);
         body.append("version", String(d.version));
-        body.append("photos", await shrink(file), "photo.jpg");
+        body.append("photos", blob, file.name);  // a refusal names the worker's own file
         await api(`/tickets/${d.id}/actions/${action}`, { form: body });
       } else {
         await api(`/tickets/${d.id}/actions/${action}`, { json: { reason: reason || null, version: d.version, payload: {} } });

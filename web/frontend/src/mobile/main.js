@@ -2,17 +2,19 @@
 // an offline queue (PWA + IndexedDB, each report sent once with its idempotency key), my cases with
 // live status and a page per case, and my verify/check tasks with countdowns. Large targets and high contrast for the sun.
 import "./mobile.css";
-import { api, currentUser, escapeHtml, logout, when } from "../common/api.js";
+import { api, currentUser, escapeHtml, logout, onSignedOut, when } from "../common/api.js";
 import { connectLive } from "../common/live.js";
 import { notify } from "../common/notify.js";
 import { applyI18n, langSwitch, t } from "../i18n/index.js";
 import { categoryName } from "./category.js";
 import { Lists } from "./lists.js";
-import { flush, queued, remove } from "./outbox.js";
-import { ReportForm } from "./report.js";
+import { SIGN_IN, flush, queued, refusalText, remove } from "./outbox.js";
+import { ReportForm, nearestText } from "./report.js";
 
 const RETRY_MS = 20_000;
-const state = { tab: "report", me: null, queue: [], flushNote: "" };
+// sending: a pass over the queue is in flight; signedOut: the last answer said the session has ended;
+// flushNote: what the last pass did, shown for a few seconds (sent, or why nothing was sent after a tap)
+const state = { tab: "report", me: null, queue: [], flushNote: null, sending: false, signedOut: false };
 let form = null;
 let lists = null;
 
@@ -79,16 +81,21 @@ function renderOutbox() {
   const box = document.querySelector("#outbox");
   const waiting = state.queue.filter((i) => !i.failed);
   const failed = state.queue.filter((i) => i.failed);
-  box.hidden = !state.queue.length && !state.flushNote;
-  box.classList.toggle("done", !state.queue.length);
+  box.hidden = !state.queue.length && !state.flushNote && !state.signedOut;
+  box.classList.toggle("done", !state.queue.length && !state.signedOut);
   box.dataset.waiting = String(waiting.length);
   box.dataset.failed = String(failed.length);
   const category = (code) => categoryName(form?.byCode[code]) || code;
+  box.dataset.state = state.sending ? "sending" : state.signedOut ? "signed-out" : "waiting";
+  const how = state.sending ? "m.outbox.sending" : state.signedOut ? "m.outbox.sign_in" : "m.outbox.auto";
   box.innerHTML = `
-    ${state.flushNote ? `<div class="sent-note">${escapeHtml(state.flushNote)}</div>` : ""}
+    ${state.flushNote ? `<div class="sent-note ${state.flushNote.bad ? "bad" : ""}" role="status">${escapeHtml(t(state.flushNote.key, state.flushNote.vars))}</div>` : ""}
+    ${state.signedOut && !waiting.length ? `<div class="waiting"><b>${t("error.session")}</b>
+      <a class="button sign-in" href="${SIGN_IN}">${t("m.sign_in")}</a></div>` : ""}
     ${waiting.length ? `<div class="waiting"><div><b>${t("m.outbox.waiting", { n: waiting.length })}</b><br>
-      <small>${t(state.signedOut ? "m.outbox.sign_in" : "m.outbox.auto")}</small></div>
-      <button type="button" data-send>${t("m.outbox.send_now")}</button></div>` : ""}
+      <small class="how">${t(how)}</small></div>
+      ${state.signedOut && !state.sending ? `<a class="button sign-in" href="${SIGN_IN}">${t("m.sign_in")}</a>` : ""}
+      <button type="button" data-send ${state.sending ? "disabled aria-busy=\"true\"" : ""}>${t(state.sending ? "m.sending" : "m.outbox.send_now")}</button></div>` : ""}
     ${failed.map((i) => `<div class="failed" data-key="${i.key}">
       <b>${t("m.outbox.failed")}</b> ${escapeHtml(refusal(i))}<br>
       <small>${when(i.created_at)} · ${escapeHtml(category(i.fields.category_code))} · ${escapeHtml(i.fields.description.slice(0, 40))}</small>
@@ -96,20 +103,20 @@ function renderOutbox() {
       <button type="button" class="danger" data-delete="${i.key}">${t("m.outbox.delete")}</button></div></div>`).join("")}`;
 }
 
-/** Why the server refused a queued report, in the worker's language where the page knows the reason. */
+/** Why the server refused a queued report, in the worker's language (by the refusal's code). */
 function refusal(item) {
   const d = item.detail || {};
   if (d.error === "outside_managed_area") {
-    const near = d.nearest_cell ? ` · ${t("m.where.nearest", { code: d.nearest_cell, m: Math.round(d.distance_m) })}` : "";
+    const near = d.nearest_cell ? ` · ${nearestText(d.nearest_cell, d.distance_m)}` : "";
     return `${t("m.where.outside")}${near}`;
   }
-  return item.error || "";
+  return refusalText(item);
 }
 
 async function outboxClick(e) {
   const b = e.target.closest("button");
   if (!b) return;
-  if (b.dataset.send !== undefined) await sendQueued();
+  if (b.dataset.send !== undefined) await sendQueued({ tapped: true });
   const item = state.queue.find((i) => i.key === (b.dataset.edit || b.dataset.delete));
   if (b.dataset.edit && item) {
     showTab("report");
@@ -121,7 +128,7 @@ async function outboxClick(e) {
 
 async function refreshQueue() {
   state.queue = await queued(state.me.username);
-  if (form?.result?.kind === "queued" && !state.queue.some((i) => !i.failed)) {  // sent meanwhile
+  if (["queued", "signed_out"].includes(form?.result?.kind) && !state.queue.some((i) => !i.failed)) {  // sent meanwhile
     form.result = null;
     form.render();
   }
@@ -130,14 +137,41 @@ async function refreshQueue() {
   lists.renderMine();
 }
 
-async function sendQueued() {
-  const result = await flush(state.me.username);
-  if (result.busy) return;
+let noteTimer = null;
+
+/** A line over the queue for a few seconds: what a pass sent, or why a tap on 立即发送 sent nothing. */
+function flushNote(key, vars = {}, bad = false) {
+  clearTimeout(noteTimer);
+  state.flushNote = { key, vars, bad };
+  noteTimer = setTimeout(() => { state.flushNote = null; renderOutbox(); }, 8000);
+}
+
+/** Send what waits; "正在发送…" while a pass is in flight. ``tapped``: the worker asked (立即发送), so a
+ * pass that sends nothing says why. */
+async function sendQueued({ tapped = false } = {}) {
+  const pass = flush(state.me.username);
+  if (state.queue.some((i) => !i.failed)) {
+    state.sending = true;
+    if (state.flushNote?.bad) state.flushNote = null;  // "still no signal" is old news once a pass starts
+    renderOutbox();
+  }
+  let result;
+  try {
+    result = await pass;
+  } finally {
+    state.sending = false;
+  }
+  if (result.busy) {  // another tab is sending them
+    if (tapped) flushNote("m.outbox.sending");
+    await refreshQueue();
+    return;
+  }
   state.signedOut = Boolean(result.signedOut);
   if (result.sent) {
-    state.flushNote = t("m.outbox.sent", { n: result.sent });
-    setTimeout(() => { state.flushNote = ""; renderOutbox(); }, 8000);
+    flushNote("m.outbox.sent", { n: result.sent });
     lists.loadMine();
+  } else if (tapped && result.left) {
+    flushNote(result.signedOut ? "m.outbox.still_signed_out" : "m.outbox.still_offline", {}, true);
   }
   await refreshQueue();
 }
@@ -167,6 +201,10 @@ async function warmOfflineCache(seen) {
 async function main() {
   const me = await currentUser();
   state.me = me;
+  // the session ending does not take the worker away from a report being written: the page says so and
+  // offers to sign in again (back to /m/); what is queued waits on the phone
+  const signedOut = () => { state.signedOut = true; renderOutbox(); };
+  onSignedOut(signedOut);
   shell(me);
   const [categories, departments] = await Promise.all([api("/categories"), api("/departments").catch(() => [])]);
   const seenCells = [];
@@ -180,7 +218,7 @@ async function main() {
   });
   form = new ReportForm(document.querySelector("#tab-report"), {
     me, categories, seenCells,
-    onQueued: () => refreshQueue(),
+    onQueued: ({ signedOut }) => { state.signedOut = signedOut; refreshQueue(); },
     onFiled: () => lists.loadMine(),
   });
   renderNet();
@@ -199,7 +237,7 @@ async function main() {
       if (state.tab === "mine") lists.loadMine();
       lists.loadTasks();
     }, 200);
-  }, { onStatus: (s) => { document.querySelector("#net").dataset.live = s; } });
+  }, { onStatus: (s) => { document.querySelector("#net").dataset.live = s; }, onSignedOut: signedOut });
   form.map.ready.then(() => warmOfflineCache(seenCells), () => warmOfflineCache(seenCells));
   document.body.dataset.ready = "1";
 }

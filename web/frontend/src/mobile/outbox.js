@@ -3,8 +3,12 @@
 // same key) or a 4xx (it would never succeed: kept as a failed item the worker can edit or delete).
 // Resending with the same key is safe: the server answers the earlier case instead of filing it twice.
 import { createStore, del, entries, set } from "idb-keyval";
+import { errorText } from "../common/api.js";
 
 const store = createStore("gridops-mobile", "outbox");
+
+/** The sign-in page, coming back here: an expired session keeps the queue on the phone until then. */
+export const SIGN_IN = `/login?next=${encodeURIComponent("/m/")}`;
 
 /** A v4 UUID, also on a plain-HTTP intranet address where crypto.randomUUID is missing. */
 export function newKey() {
@@ -35,11 +39,13 @@ async function freshCsrf() {
   }
 }
 
-/** POST one report: {ok, body} | {retry, message?} | {failed, status, message}. */
+/** POST one report: {ok, body} | {retry, offline?, signedOut?} | {failed, status, message, detail}. The photos go
+ * under the worker's own file names, so that a refusal names the file they picked; ``message`` is the
+ * refusal in the page's language (by its code, see ``refusalText``), ``detail`` the server's body. */
 export async function send(item, csrf) {
   const form = new FormData();
   for (const [k, v] of Object.entries(item.fields)) form.append(k, v);
-  item.photos.forEach((blob, i) => form.append("photos", blob, `photo-${i + 1}.jpg`));
+  item.photos.forEach((blob, i) => form.append("photos", blob, item.names?.[i] || `photo-${i + 1}.jpg`));
   let r;
   try {
     r = await fetch("/api/v1/reports", {
@@ -53,9 +59,14 @@ export async function send(item, csrf) {
   if (r.ok) return { ok: true, body };
   const csrfRefused = r.status === 403 && body?.error === "http_error";  // a stale session token: sign in again
   if (r.status === 401 || csrfRefused || r.status === 408 || r.status === 429 || r.status >= 500) {
-    return { retry: true, status: r.status, signedOut: r.status === 401 || csrfRefused, message: body?.message };
+    return { retry: true, status: r.status, signedOut: r.status === 401 || csrfRefused };
   }
-  return { failed: true, status: r.status, message: body?.message || `HTTP ${r.status}`, detail: body || {} };
+  return { failed: true, status: r.status, message: errorText(r.status, body), detail: body || {} };
+}
+
+/** Why the server refused a report, in the page's language: the words for its code with its parameters. */
+export function refusalText(item) {
+  return item.detail?.error ? errorText(item.status, item.detail) : item.error || "";
 }
 
 let running = null;
@@ -82,7 +93,7 @@ export function flush(username, { onSent, onFailed } = {}) {
         await save({ ...item, failed: true, error: result.message, status: result.status, detail: result.detail });
         onFailed?.(item);
       } else {
-        await save({ ...item, tries: (item.tries || 0) + 1, error: result.message || null });
+        await save({ ...item, tries: (item.tries || 0) + 1 });
         return { sent, left: waiting.length - sent, offline: result.offline, signedOut: result.signedOut };
       }
     }

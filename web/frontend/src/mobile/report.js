@@ -4,12 +4,18 @@
 import { ApiError, api, currentUser, escapeHtml } from "../common/api.js";
 import { applyI18n, statusLabel, t } from "../i18n/index.js";
 import { CategoryPicker, categoryName, majorName } from "./category.js";
-import { newKey, save, remove, send } from "./outbox.js";
-import { MAX_PHOTOS, photoPosition, shrink } from "./photos.js";
+import { SIGN_IN, newKey, save, remove, send } from "./outbox.js";
+import { MAX_PHOTOS, photoPosition, readPhoto } from "./photos.js";
 import { WhereMap } from "./where.js";
 
 export const MAX_DESCRIPTION = 2000;  // the API's limit (DispatchOptions.max_description_chars)
 const URGENCIES = ["normal", "urgent", "critical"];
+
+/** "最近的网格 310101001001010，相距 950 米"; from 1 km on in kilometres ("相距约 1065 公里"). */
+export function nearestText(code, metres) {
+  if (!(metres > 1000)) return t("m.where.nearest", { code, m: Math.round(metres || 0) });
+  return t("m.where.nearest_km", { code, km: metres < 10_000 ? (metres / 1000).toFixed(1) : Math.round(metres / 1000) });
+}
 
 const TEMPLATE = `
   <section class="step" id="step-where">
@@ -38,13 +44,13 @@ const TEMPLATE = `
   <section class="step" id="step-photo">
     <h2><span class="num">3</span><span data-i18n="m.step.photo"></span></h2>
     <div class="buttons">
-      <label class="button big"><span data-i18n="m.photo.camera"></span>
+      <label class="button big" id="camera-button"><span data-i18n="m.photo.camera"></span>
         <input id="camera" class="file" type="file" accept="image/*" capture="environment" multiple></label>
-      <label class="button big"><span data-i18n="m.photo.gallery"></span>
+      <label class="button big" id="gallery-button"><span data-i18n="m.photo.gallery"></span>
         <input id="gallery" class="file" type="file" accept="image/*" multiple></label>
     </div>
     <div id="thumbs" class="thumbs"></div>
-    <p class="muted" id="photo-note"></p>
+    <p class="muted" id="photo-note" aria-live="polite"></p>
   </section>
   <section id="nearby" class="nearby" hidden aria-live="polite"></section>
   <div class="submit-bar">
@@ -82,7 +88,8 @@ export class ReportForm {
     this.category = null;
     this.urgency = "normal";
     for (const p of this.photos || []) URL.revokeObjectURL(p.url);
-    this.photos = [];
+    this.photos = [];  // {blob, name (the worker's own file name), gps, url}
+    this.photoNote = "";
     this.nearby = [];
     if (!keepPlace) this.loc = { status: "none" };
     if (this.$("#description")) this.$("#description").value = "";
@@ -116,6 +123,7 @@ export class ReportForm {
       if (!b) return;
       const [gone] = this.photos.splice(Number(b.dataset.remove), 1);
       URL.revokeObjectURL(gone.url);
+      this.photoNote = "";
       this.render();
     });
     this.$("#nearby").addEventListener("click", (e) => {
@@ -184,7 +192,7 @@ export class ReportForm {
     if (loc.status === "none") return note || `<p class="muted">${t("m.where.waiting")}</p>`;
     if (loc.status === "locating") return `${note}<p class="muted">${t("m.where.locating")}</p>${coords}`;
     if (loc.status === "outside") {
-      const near = loc.nearest ? t("m.where.nearest", { code: loc.nearest, m: Math.round(loc.distance) }) : "";
+      const near = loc.nearest ? nearestText(loc.nearest, loc.distance) : "";
       return `${note}<div class="outside" role="alert"><b>${t("m.where.outside")}</b><br>${escapeHtml(near)}<br>${t("m.where.outside_hint")}</div>${coords}`;
     }
     if (loc.status === "ok" || loc.status === "offline") {
@@ -211,16 +219,25 @@ export class ReportForm {
   }
 
   // ---- photos ----
+  /** Add the picked files up to the limit; a file that is not a readable picture is refused by its name. */
   async addPhotos(files) {
-    const room = MAX_PHOTOS - this.photos.length;
-    this.photoNote = files.length > room ? t("m.photo.max", { n: MAX_PHOTOS }) : t("m.photo.working");
+    this.photoNote = "";
+    this.photoBusy = true;
     this.render();
-    for (const file of files.slice(0, Math.max(0, room))) {
-      const [gps, blob] = await Promise.all([photoPosition(file), shrink(file)]);
-      this.photos.push({ blob, gps, url: URL.createObjectURL(blob) });
+    const refused = [];
+    let dropped = 0;
+    for (const file of files) {
+      if (this.photos.length >= MAX_PHOTOS) { dropped += 1; continue; }
+      const [gps, blob] = await Promise.all([photoPosition(file), readPhoto(file)]);
+      if (!blob) { refused.push(file.name); continue; }
+      this.photos.push({ blob, gps, name: file.name, url: URL.createObjectURL(blob) });
       this.render();
     }
-    this.photoNote = files.length > room ? t("m.photo.max", { n: MAX_PHOTOS }) : "";
+    this.photoBusy = false;
+    this.photoNote = [
+      refused.length ? t("m.photo.not_image", { names: refused.map((n) => `“${n}”`).join(t("list.sep")) }) : "",
+      dropped ? t("m.photo.dropped", { n: dropped, max: MAX_PHOTOS }) : "",
+    ].filter(Boolean).join(" ");
     this.render();
   }
 
@@ -269,6 +286,7 @@ export class ReportForm {
       fields: { lat: this.loc.lat.toFixed(7), lng: this.loc.lng.toFixed(7), crs: "wgs84", category_code: this.category,
         description: this.$("#description").value.trim(), urgency: this.urgency },
       photos: this.photos.map((p) => p.blob),
+      names: this.photos.map((p) => p.name || ""),
       cell: this.loc.cell ? { code: this.loc.cell.code, name: this.loc.cell.name } : null,
     };
     await save(item);  // on the phone first: nothing is lost if the page dies while sending
@@ -282,9 +300,9 @@ export class ReportForm {
       await remove(item.key);  // the form is still filled in: correct it and send again
       this.result = { kind: "error", message: result.message };
     } else {
-      this.result = { kind: "queued" };
+      this.result = { kind: result.signedOut ? "signed_out" : "queued" };
       this.reset();
-      this.onQueued?.();
+      this.onQueued?.({ signedOut: Boolean(result.signedOut) });
     }
     this.busy = false;
     this.render();
@@ -298,7 +316,7 @@ export class ReportForm {
     this.category = item.fields.category_code;
     this.urgency = item.fields.urgency;
     this.$("#description").value = item.fields.description;
-    this.photos = item.photos.map((blob) => ({ blob, gps: null, url: URL.createObjectURL(blob) }));
+    this.photos = item.photos.map((blob, i) => ({ blob, gps: null, name: item.names?.[i] || "", url: URL.createObjectURL(blob) }));
     this.result = null;
     await remove(item.key);
     this.setPoint(Number(item.fields.lng), Number(item.fields.lat), { source: "map", fly: true });
@@ -310,6 +328,10 @@ export class ReportForm {
     if (!r) return "";
     if (r.kind === "error") return `<div class="card error-card" role="alert">${escapeHtml(r.message)}</div>`;
     if (r.kind === "queued") return `<div class="card queued-card">${t("m.result.queued")}</div>`;
+    if (r.kind === "signed_out") {
+      return `<div class="card error-card" role="alert" data-result="signed-out">${t("m.result.signed_out")}
+        <a class="button sign-in" href="${SIGN_IN}">${t("m.sign_in")}</a></div>`;
+    }
     if (r.kind === "supported") {
       return `<div class="card ok-card" data-result="supported"><b>${t("m.result.supported", { case: r.ticket.case_number })}</b><br>
         ${t("m.nearby.supports", { n: r.ticket.support_count })}</div>`;
@@ -344,7 +366,16 @@ export class ReportForm {
     $("#thumbs").innerHTML = this.photos.map((p, i) => `<figure><img src="${p.url}" alt="">
       ${p.gps ? `<span class="gps-tag">GPS</span>` : ""}
       <button type="button" data-remove="${i}" aria-label="${t("m.photo.remove")}">×</button></figure>`).join("");
-    $("#photo-note").textContent = this.photoNote || t("m.photo.count", { n: this.photos.length, max: MAX_PHOTOS });
+    // at the limit the camera and the gallery are off, and the note says why
+    const full = this.photos.length >= MAX_PHOTOS;
+    for (const id of ["camera", "gallery"]) {
+      $(`#${id}`).disabled = full;
+      $(`#${id}-button`).classList.toggle("off", full);
+      $(`#${id}-button`).setAttribute("aria-disabled", String(full));
+    }
+    $("#photo-note").textContent = [t(full ? "m.photo.full" : "m.photo.count", { n: this.photos.length, max: MAX_PHOTOS }),
+      this.photoBusy ? t("m.photo.working") : "", this.photoNote].filter(Boolean).join(" ");
+    $("#photo-note").classList.toggle("warn", Boolean(this.photoNote));
     const nearby = $("#nearby");
     nearby.hidden = !this.nearby.length;
     nearby.innerHTML = this.nearby.length ? `<h3>${t("m.nearby.title", { n: this.nearby.length })}</h3>
