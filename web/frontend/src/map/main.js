@@ -330,6 +330,13 @@ function renderList() {
   }).join("");
   $("#list").innerHTML = html + (rows.length > LIST_LIMIT ? `<p class="muted more">${t("map.list.more", { n: rows.length - LIST_LIMIT })}</p>` : "")
     + (rows.length ? "" : `<p class="muted more">${t("map.list.empty")}</p>`);
+  listRole(rows.length);
+}
+
+/** The list is a list while it holds cases; a note alone (none in view, the replay loading) is not an empty list. */
+function listRole(rows) {
+  if (rows) $("#list").setAttribute("role", "list");
+  else $("#list").removeAttribute("role");
 }
 
 /** History mode: the list follows the replay (the cases reported up to the slider's time), not the live cases. */
@@ -346,6 +353,7 @@ function renderReplay() {
       <span class="countdown">${escapeHtml(when(new Date(c.created * 1000).toISOString()))}</span></div>`).join("")
     + (rows.length > LIST_LIMIT ? `<p class="muted more">${t("map.history.list_more", { n: rows.length - LIST_LIMIT })}</p>` : "")
     + (state.replay && !rows.length ? `<p class="muted more">${t("map.history.list_empty")}</p>` : "");
+  listRole(rows.length);
 }
 
 function tick() {
