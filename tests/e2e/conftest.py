@@ -138,6 +138,20 @@ def to_landing(context, page, server: Server, username: str) -> None:  # noqa: A
     page.goto(server.url + r.json()["landing"])
 
 
+def first_answer_late(page, held_id: int, first: str, second: str, shown: str) -> None:  # noqa: ANN001
+    """Click ``first`` (the answer for case ``held_id`` held back), then ``second``; once ``shown`` (the second's
+    case) is drawn, let the first answer in, late, as on a slow network."""
+    slow, held = f"**/api/v1/tickets/{held_id}", []
+    page.route(slow, lambda route: route.continue_() if held else held.append(route))  # the first one held
+    page.click(first)
+    page.click(second)
+    page.wait_for_selector(shown)
+    with page.expect_response(slow) as late:
+        held[0].continue_()
+    late.value.finished()
+    page.wait_for_timeout(300)  # the late answer is in the page
+
+
 def api(server: Server, token: str, method: str, path: str, **kw) -> dict:  # noqa: ANN003
     """A call to the server's API as the token's user; any refusal fails the test with its answer."""
     r = httpx.request(method, f"{server.url}/api/v1{path}", headers={"Authorization": f"Bearer {token}"},

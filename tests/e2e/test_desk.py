@@ -11,7 +11,7 @@ from PIL import Image
 from sqlmodel import Session, select
 
 from dispatch.models import Rectification
-from tests.e2e.conftest import api, close_through_the_api, shot, sign_in
+from tests.e2e.conftest import api, close_through_the_api, first_answer_late, shot, sign_in
 from tests.support.city import COMMUNITY_A, COMMUNITY_B, after_photo, cell_centre
 from tests.support.server import wait_until
 
@@ -308,15 +308,8 @@ def test_keyboard_shortcuts_move_accept_and_open_the_resolve_form(browser, live_
     by_id = {first["id"]: first, second["id"]: second}
     top, below = (by_id[i] for i in rows(page))
     # the first case clicked answers slowly: the second, clicked last, is the one shown and acted on
-    slow, held = f"**/api/v1/tickets/{top['id']}", []
-    page.route(slow, lambda route: route.continue_() if held else held.append(route))  # the first one held
-    page.click(f".row[data-id='{top['id']}']")
-    page.click(f".row[data-id='{below['id']}']")
-    page.wait_for_selector(f"#detail h2:has-text('{below['case_number']}')")
-    with page.expect_response(slow) as late:
-        held[0].continue_()
-    late.value.finished()
-    page.wait_for_timeout(300)  # the late answer is in the page
+    first_answer_late(page, top["id"], f".row[data-id='{top['id']}']", f".row[data-id='{below['id']}']",
+                      f"#detail h2:has-text('{below['case_number']}')")
     assert page.inner_text("#detail h2") == below["case_number"]
     assert page.get_attribute(f".row[data-id='{below['id']}']", "aria-current") == "true"
     page.keyboard.press("k")

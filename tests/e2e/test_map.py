@@ -8,7 +8,7 @@ import re
 
 import httpx
 
-from tests.e2e.conftest import ARTIFACTS, api, shot, sign_in
+from tests.e2e.conftest import ARTIFACTS, api, first_answer_late, shot, sign_in
 from tests.support.city import COMMUNITY_A, COMMUNITY_B, cell_centre, cell_code
 from tests.support.server import Server
 from tests.web.test_bad_input import jpeg
@@ -67,15 +67,8 @@ def test_dispatch_a_case_no_rule_routed_with_the_suggestion_preselected(browser,
     near = report(live_server, web_city, "worker_b", COMMUNITY_B, 2, "E0101", "暴露垃圾")
     context, page = open_map(browser, live_server)
     # the case clicked first answers slowly: the panel shows the one clicked last
-    slow, held = f"**/api/v1/tickets/{case['id']}", []
-    page.route(slow, lambda route: route.continue_() if held else held.append(route))  # the first one held
-    page.click(f".row[data-id='{case['id']}']")
-    page.click(f".row[data-id='{near['id']}']")
-    page.wait_for_selector(f".panel-case[data-case='{near['case_number']}']")
-    with page.expect_response(slow) as late:
-        held[0].continue_()
-    late.value.finished()
-    page.wait_for_timeout(300)  # the late answer is in the page
+    first_answer_late(page, case["id"], f".row[data-id='{case['id']}']", f".row[data-id='{near['id']}']",
+                      f".panel-case[data-case='{near['case_number']}']")
     assert page.get_attribute(".panel-case", "data-case") == near["case_number"]
     page.click(f".row[data-id='{case['id']}']")
     page.wait_for_selector(f".panel-case[data-case='{case['case_number']}']")
