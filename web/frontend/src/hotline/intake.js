@@ -305,8 +305,13 @@ export class Intake {
     // filled but not a number (letters, 转 an extension …): the server's own words, not "fill in the number"
     if (!this.phone()) return ["#caller-phone", "error.invalid_phone"];
     if (!this.place.cell) return ["#address", "hotline.need.point"];
+    // an address typed over the one the pin was put at: said once; sent again as it is, the operator's word
+    // stands (a crossing, a landmark the gazetteer does not know)
     const pinned = this.place.mismatch;
-    if (pinned) return ["#address", "hotline.need.address_match", { typed: this.place.address, name: pinned }];
+    if (pinned && this.addressConfirmed !== `${this.place.address}@${pinned}`) {
+      this.addressConfirmed = `${this.place.address}@${pinned}`;
+      return ["#address", "hotline.need.address_match", { typed: this.place.address, name: pinned }];
+    }
     if (!get("#category").value) return ["#category-filter", "hotline.need.category"];
     if (!get("#description").value.trim()) return ["#description", "hotline.need.description"];
     return null;
@@ -354,6 +359,7 @@ export class Intake {
     this.root.querySelector("#category").value = "";
     this.root.querySelector("#urgency").value = "normal";
     this.history = null;
+    this.addressConfirmed = null;
     this.notes.clear();
     this.error("");
     this.root.querySelector("#phone-error").textContent = "";
