@@ -10,7 +10,7 @@ import re
 
 from PIL import Image
 
-from tests.e2e.conftest import PASSWORD, api, shot, sign_in
+from tests.e2e.conftest import PASSWORD, api, shot, sign_in, to_landing
 from tests.support.city import COMMUNITY_A, after_photo, cell_centre, cell_code
 from tests.support.server import wait_until
 
@@ -94,6 +94,18 @@ def test_report_in_three_steps_with_a_photo_and_its_location(browser, live_serve
     page.click("#use-photo")
     page.wait_for_selector(f"#place[data-status=ok]:has-text('{cell_code(COMMUNITY_A, 3)}')")
     assert "照片位置" in page.inner_text("#place")
+    # the browser kills the tab (the camera needed the memory): the half-written report comes back as it was,
+    # the photo's place too (not the phone's GPS position in cell 2)
+    page.wait_for_selector("#tab-report[data-draft=saved]")
+    page.reload()
+    page.wait_for_selector("body[data-ready='1']")
+    assert "已恢复未提交的上报草稿" in page.inner_text("#draft-note") and page.is_visible("#draft-clear")
+    page.wait_for_selector(f"#place[data-status=ok]:has-text('{cell_code(COMMUNITY_A, 3)}')")
+    assert "照片位置" in page.inner_text("#place")
+    assert "暴露垃圾" in page.inner_text("#chosen") and page.input_value("#description") == "桥下暴露垃圾一堆，约两立方"
+    assert page.get_attribute("#urgency button[data-urgency=urgent]", "aria-checked") == "true"
+    page.wait_for_function("() => document.querySelector('#thumbs img')?.naturalWidth > 0")
+    assert page.locator("#thumbs img").count() == 1 and page.is_visible("#use-photo")
     # a PDF picked from the gallery is refused at once, by the worker's own file name; pictures are added up to
     # the limit of six, where the camera and the gallery go off and the note says why
     more = [jpeg(tmp_path / f"more-{i}.jpg", size=(320, 240)) for i in range(5)]
@@ -131,6 +143,15 @@ def test_report_in_three_steps_with_a_photo_and_its_location(browser, live_serve
     api(live_server, web_city.tokens["sanitation"], "POST", f"/tickets/{case['id']}/actions/accept", json={})
     page.wait_for_selector(f"#tab-mine .item[data-id='{case['id']}'] .status:text-is('处置中')", timeout=10_000)
     shot(page, "mobile-5-mine")
+    # a reload stays on "my cases" (the address says the view); the report sent left no draft behind
+    assert page.url.endswith("/m/#mine")
+    page.reload()
+    page.wait_for_selector("body[data-ready='1']")
+    page.wait_for_selector(f"#tab-mine .item[data-id='{case['id']}']")
+    assert page.is_hidden("#tab-report") and page.is_hidden("#draft-note")
+    page.click(".tabbar button[data-tab=report]")
+    assert page.input_value("#description") == "" and page.is_hidden("#chosen")
+    assert page.locator("#thumbs img").count() == 0
     context.close()
 
 
@@ -190,6 +211,21 @@ def test_an_open_case_nearby_is_supported_instead_of_filed_again(browser, live_s
     )["ticket"]
     context, page = open_page(browser, live_server, lng, lat)
     page.wait_for_selector("#place[data-status=ok]")
+    # a half-written report is its worker's own: another worker signed in on the same phone does not see it
+    pick_category(page, "暴露", "E0101")
+    page.fill("#description", "先写一半的上报")
+    page.wait_for_selector("#tab-report[data-draft=saved]")
+    context.clear_cookies()
+    to_landing(context, page, live_server, "worker_b")
+    page.wait_for_selector("body[data-ready='1']")
+    assert page.is_hidden("#draft-note") and page.input_value("#description") == "" and page.is_hidden("#chosen")
+    context.clear_cookies()
+    to_landing(context, page, live_server, "worker_a")  # back to its worker, who clears it
+    page.wait_for_selector("body[data-ready='1']")
+    assert page.is_visible("#draft-note") and page.input_value("#description") == "先写一半的上报"
+    page.click("#draft-clear")
+    assert page.is_hidden("#draft-note") and page.input_value("#description") == "" and page.is_hidden("#chosen")
+    page.wait_for_selector("#place[data-status=ok]")
     pick_category(page, "暴露", "E0101")
     dup = page.wait_for_selector(f"#nearby .dup[data-id='{existing['id']}']")
     assert existing["case_number"] in dup.inner_text() and "路口垃圾堆" in dup.inner_text()
@@ -231,6 +267,7 @@ def test_a_report_without_signal_waits_on_the_phone_and_is_sent_once(browser, li
     page.wait_for_selector("body[data-ready='1']")
     page.wait_for_selector("#outbox[data-waiting='1']")
     page.wait_for_selector("#place[data-status=offline]")  # the cell from the cells saved on the phone
+    assert page.is_hidden("#draft-note") and page.input_value("#description") == ""  # queued, so no draft
     assert "网格001-4" in page.inner_text("#place")
     page.click(".tabbar button[data-tab=mine]")
     page.wait_for_selector("#tab-mine .item.queued:has-text('绿化带垃圾')")
@@ -456,6 +493,7 @@ def test_a_worker_opens_their_closed_case_and_sees_the_after_photo(browser, live
     row.focus()  # reachable and opened with the keyboard
     page.keyboard.press("Enter")
     case = page.wait_for_selector(f".case-page[data-id='{done['id']}']")
+    assert page.url.endswith(f"/m/#case-{done['id']}")
     text = case.inner_text()
     assert done["case_number"] in text and "已结案" in text
     assert "区环卫所" in text and "SANITATION" not in text
@@ -477,8 +515,24 @@ def test_a_worker_opens_their_closed_case_and_sees_the_after_photo(browser, live
     assert "After" in page.locator(".case-photo[data-stage=resolve] figcaption").inner_text()
     page.evaluate("window.scrollTo(0, 0)")
     shot(page, "mobile-case-en")
-    page.click(".case-page [data-back]")
+    # the phone's Back goes from the case to the list and from a tab to the one before, never out of the page
+    page.go_back()
     page.wait_for_selector(f"#tab-mine .item[data-id='{done['id']}']")
+    assert page.url.endswith("/m/#mine")
+    page.click(f"#tab-mine .item[data-id='{still_open['id']}']")
+    page.wait_for_selector(f".case-page[data-id='{still_open['id']}']")
+    page.reload()  # the address keeps the case open
+    page.wait_for_selector(f".case-page[data-id='{still_open['id']}']")
+    page.click(".case-page [data-back]")  # the page's own back button is the browser's Back: no extra entry
+    page.wait_for_selector(f"#tab-mine .item[data-id='{done['id']}']")
+    page.click(".tabbar button[data-tab=tasks]")
+    page.wait_for_selector("#tab-tasks:not([hidden])")
+    assert page.url.endswith("/m/#tasks")
+    page.go_back()
+    page.wait_for_selector(f"#tab-mine:not([hidden]) .item[data-id='{done['id']}']")
+    page.go_back()
+    page.wait_for_selector("#tab-report:not([hidden])")
+    assert page.url == f"{live_server.url}/m/"
     context.close()
 
 

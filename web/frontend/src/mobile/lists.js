@@ -21,7 +21,9 @@ function left(item, loadedAt) {
 }
 
 export class Lists {
-  constructor({ me, categories, departments = [], mineRoot, tasksRoot, onTasks }) {
+  /** ``onOpen(id)`` and ``onBack()``: the worker opened a case from the list or tapped its back button (main.js
+   * records both in the browser's history); without them the list opens and closes cases itself. */
+  constructor({ me, categories, departments = [], mineRoot, tasksRoot, onTasks, onOpen, onBack }) {
     this.me = me;
     this.byCode = Object.fromEntries(categories.map((c) => [c.code, c]));
     this.departments = Object.fromEntries(departments.map((d) => [d.code, d]));
@@ -30,6 +32,8 @@ export class Lists {
     this.mineRoot = mineRoot;
     this.tasksRoot = tasksRoot;
     this.onTasks = onTasks;
+    this.onOpen = onOpen || ((id) => this.openCase(id));
+    this.onBack = onBack || (() => this.closeCase());
     this.mine = null;
     this.tasks = null;
     this.queued = [];
@@ -39,7 +43,7 @@ export class Lists {
     mineRoot.addEventListener("keydown", (e) => {
       if ((e.key === "Enter" || e.key === " ") && e.target.matches(".item[data-id]")) {
         e.preventDefault();
-        this.openCase(Number(e.target.dataset.id));
+        this.onOpen(Number(e.target.dataset.id));
       }
     });
     setInterval(() => this.tick(), 1000);
@@ -53,27 +57,36 @@ export class Lists {
   }
 
   mineClick(e) {
-    if (e.target.closest("[data-back]")) { this.closeCase(); return; }
+    if (e.target.closest("[data-back]")) { this.onBack(); return; }
     const row = e.target.closest(".item[data-id]");
-    if (row && !this.opened) this.openCase(Number(row.dataset.id));
+    if (row && !this.opened) this.onOpen(Number(row.dataset.id));
   }
 
+  /** Show case ``id``; false when it could not be fetched, or another view was chosen meanwhile. */
   async openCase(id) {
+    this.wanted = id;
+    let opened;
     try {
-      this.opened = await api(`/tickets/${id}`);
-      this.openedError = null;
+      opened = await api(`/tickets/${id}`);
     } catch (err) {
+      if (this.wanted !== id) return false;
       this.openedError = err.message;
       this.renderMine();
-      return;
+      return false;
     }
+    if (this.wanted !== id) return false;
+    this.opened = opened;
+    this.openedError = null;
     this.renderMine();
     window.scrollTo(0, 0);
     this.mineRoot.querySelector("#case-title")?.focus();
+    return true;
   }
 
   closeCase() {
-    const id = this.opened?.id;
+    this.wanted = null;
+    if (!this.opened) return;
+    const id = this.opened.id;
     this.opened = null;
     this.renderMine();
     this.mineRoot.querySelector(`.item[data-id="${id}"]`)?.focus();
@@ -82,6 +95,7 @@ export class Lists {
   /** Leaving a tab: the case page goes back to the list, the done card goes away. */
   leave(tab) {
     if (tab === "tasks" && this.done) { this.done = null; this.renderTasks(); }
+    if (tab === "mine") this.wanted = null;
     if (tab === "mine" && this.opened) { this.opened = null; this.renderMine(); }
   }
 

@@ -1,6 +1,7 @@
 // The grid worker's phone page (/m/): report in three steps (where, what, photo), open cases nearby,
 // an offline queue (PWA + IndexedDB, each report sent once with its idempotency key), my cases with
 // live status and a page per case, and my verify/check tasks with countdowns. Large targets and high contrast for the sun.
+// Each tab and opened case is an entry in the browser's history (nav.js): the phone's Back stays in the page.
 import "./mobile.css";
 import { api, currentUser, escapeHtml, logout, onSignedOut, when } from "../common/api.js";
 import { connectLive } from "../common/live.js";
@@ -8,6 +9,7 @@ import { notify } from "../common/notify.js";
 import { applyI18n, langSwitch, t } from "../i18n/index.js";
 import { categoryName } from "./category.js";
 import { Lists } from "./lists.js";
+import { currentView, openedFromList, pushView, replaceView, sameView } from "./nav.js";
 import { SIGN_IN, flush, queued, refusalText, remove } from "./outbox.js";
 import { ReportForm, nearestText } from "./report.js";
 
@@ -44,7 +46,7 @@ function shell(me) {
     await window.caches?.delete("gridops-m-data");  // the cached cases and token are this user's
     logout();
   });
-  document.querySelectorAll(".tabbar button").forEach((b) => b.addEventListener("click", () => showTab(b.dataset.tab)));
+  document.querySelectorAll(".tabbar button").forEach((b) => b.addEventListener("click", () => go({ tab: b.dataset.tab })));
   document.querySelector("#outbox").addEventListener("click", outboxClick);
   applyI18n();
 }
@@ -58,6 +60,36 @@ function showTab(tab) {
   if (tab === "mine") lists.loadMine();
   if (tab === "tasks") lists.loadTasks();
   window.scrollTo(0, 0);
+}
+
+/** Show a view (a tab, or a case in "my cases") without touching the history: a start, or Back and Forward. */
+function showView(view) {
+  showTab(view.tab);
+  if (!view.caseId) { if (view.tab === "mine") lists.closeCase(); return; }
+  lists.openCase(view.caseId).then((ok) => {
+    // a case that cannot be opened (no longer the worker's, no signal and never seen): the address says the list
+    if (!ok && sameView(currentView(), view)) replaceView({ tab: "mine" });
+  });
+}
+
+/** The worker goes to a view: a new history entry, so that Back returns to this one. The view shown already is
+ * refreshed instead (a tap on its tab). */
+function go(view) {
+  if (sameView(currentView(), view)) { showTab(view.tab); return; }
+  pushView(view);
+  showView(view);
+}
+
+/** A case opened from the list: shown first, then recorded (Back from it returns to the list). */
+async function openFromList(id) {
+  if (await lists.openCase(id)) pushView({ tab: "mine", caseId: id }, { fromList: true });
+}
+
+/** The case page's own back button: the browser's Back when the list is the entry before it. */
+function backToList() {
+  if (openedFromList()) { history.back(); return; }
+  replaceView({ tab: "mine" });
+  lists.closeCase();
 }
 
 function renderAll() {
@@ -119,7 +151,7 @@ async function outboxClick(e) {
   if (b.dataset.send !== undefined) await sendQueued({ tapped: true });
   const item = state.queue.find((i) => i.key === (b.dataset.edit || b.dataset.delete));
   if (b.dataset.edit && item) {
-    showTab("report");
+    go({ tab: "report" });
     await form.edit(item);
   }
   if (b.dataset.delete && item && window.confirm(t("m.outbox.delete_confirm"))) await remove(item.key);  // eslint-disable-line no-alert
@@ -215,6 +247,8 @@ async function main() {
       badge.hidden = !n;
       badge.textContent = String(n);
     },
+    onOpen: openFromList,
+    onBack: backToList,
   });
   form = new ReportForm(document.querySelector("#tab-report"), {
     me, categories, seenCells,
@@ -223,6 +257,11 @@ async function main() {
   });
   renderNet();
   await refreshQueue();
+  await form.restoreDraft(state.queue.map((i) => i.key));
+  const start = currentView();
+  if (!history.state) replaceView(start);  // (a reload keeps its entry's state: a case opened from the list)
+  window.addEventListener("popstate", () => showView(currentView()));
+  if (start.tab !== "report") showView(start);
   sendQueued();
   lists.loadTasks();
   window.addEventListener("online", () => { renderNet(); sendQueued(); });

@@ -2,7 +2,7 @@
 // it is sent, and leaves only after the server has answered 200/201 (filed, or filed before under the
 // same key) or a 4xx (it would never succeed: kept as a failed item the worker can edit or delete).
 // Resending with the same key is safe: the server answers the earlier case instead of filing it twice.
-import { createStore, del, entries, set } from "idb-keyval";
+import { createStore, del, entries, get, set } from "idb-keyval";
 import { errorText } from "../common/api.js";
 
 const store = createStore("gridops-mobile", "outbox");
@@ -20,7 +20,8 @@ export function newKey() {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-/** The user's queued reports, oldest first (another user's items on a shared phone are left alone). */
+/** The user's queued reports, oldest first (another user's items on a shared phone are left alone). A draft
+ * (below) has no ``username`` and is never one of them. */
 export async function queued(username) {
   const all = (await entries(store)).map(([, item]) => item);
   return all.filter((i) => i.username === username).sort((a, b) => a.created_at.localeCompare(b.created_at));
@@ -28,6 +29,13 @@ export async function queued(username) {
 
 export const save = (item) => set(item.key, item, store);
 export const remove = (key) => del(key, store);
+
+// The report being written (draft.js) lives in the same store under "draft:<username>", photos as Blobs like a
+// queued report's: one per user, so that another worker signed in on the same phone never sees it.
+const draftKey = (username) => `draft:${username}`;
+export const loadDraft = (username) => get(draftKey(username), store);
+export const saveDraft = (username, draft) => set(draftKey(username), { ...draft, draft_of: username }, store);
+export const clearDraft = (username) => del(draftKey(username), store);
 
 async function freshCsrf() {
   try {

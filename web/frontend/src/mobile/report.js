@@ -4,6 +4,7 @@
 import { ApiError, api, currentUser, escapeHtml } from "../common/api.js";
 import { applyI18n, statusLabel, t } from "../i18n/index.js";
 import { CategoryPicker, categoryName, majorName } from "./category.js";
+import { DraftKeeper } from "./draft.js";
 import { SIGN_IN, newKey, save, remove, send } from "./outbox.js";
 import { MAX_PHOTOS, photoPosition, readPhoto } from "./photos.js";
 import { WhereMap } from "./where.js";
@@ -18,6 +19,8 @@ export function nearestText(code, metres) {
 }
 
 const TEMPLATE = `
+  <div id="draft-note" class="draft-note" role="status" hidden><span data-i18n="m.draft.restored"></span>
+    <button type="button" id="draft-clear" data-i18n="m.draft.clear"></button></div>
   <section class="step" id="step-where">
     <h2><span class="num">1</span><span data-i18n="m.step.where"></span></h2>
     <div id="map" class="map"></div>
@@ -78,6 +81,7 @@ export class ReportForm {
       onPick: (lng, lat) => this.setPoint(lng, lat, { source: "map" }),
     });
     this.picker = new CategoryPicker(this.$("#picker"), categories, (code) => this.pickCategory(code));
+    this.drafts = new DraftKeeper(this, me.username);
     this.wire();
     this.watchPosition();
     this.render();
@@ -91,6 +95,7 @@ export class ReportForm {
     this.photos = [];  // {blob, name (the worker's own file name), gps, url}
     this.photoNote = "";
     this.nearby = [];
+    this.restoredDraft = false;  // the note "restored" goes with the draft's fields
     if (!keepPlace) this.loc = { status: "none" };
     if (this.$("#description")) this.$("#description").value = "";
     if (this.$("#category-search")) this.$("#category-search").value = "";
@@ -109,14 +114,21 @@ export class ReportForm {
     this.$("#category-search").addEventListener("input", (e) => this.picker.search(e.target.value));
     this.$("#urgency").addEventListener("click", (e) => {
       const b = e.target.closest("button[data-urgency]");
-      if (b) { this.urgency = b.dataset.urgency; this.render(); }
+      if (b) { this.urgency = b.dataset.urgency; this.render(); this.changed(); }
     });
-    this.$("#description").addEventListener("input", () => this.render());
+    this.$("#description").addEventListener("input", () => { this.render(); this.changed(); });
+    this.$("#draft-clear").addEventListener("click", () => this.clearDraft());
     for (const id of ["#camera", "#gallery"]) {
       this.$(id).addEventListener("change", async (e) => { await this.addPhotos([...e.target.files]); e.target.value = ""; });
     }
     this.$("#chosen").addEventListener("click", (e) => {
-      if (e.target.closest("[data-change]")) { this.category = null; this.nearby = []; this.render(); this.$("#category-search").focus(); }
+      if (e.target.closest("[data-change]")) {
+        this.category = null;
+        this.nearby = [];
+        this.render();
+        this.changed();
+        this.$("#category-search").focus();
+      }
     });
     this.$("#thumbs").addEventListener("click", (e) => {
       const b = e.target.closest("button[data-remove]");
@@ -125,12 +137,28 @@ export class ReportForm {
       URL.revokeObjectURL(gone.url);
       this.photoNote = "";
       this.render();
+      this.changed();
     });
     this.$("#nearby").addEventListener("click", (e) => {
       const b = e.target.closest("button[data-support]");
       if (b) this.support(Number(b.dataset.support), b);
     });
     this.$("#submit").addEventListener("click", () => this.submit());
+  }
+
+  // ---- the draft on the phone (draft.js) ----
+  changed() { this.drafts.changed(); }
+
+  /** Restore the worker's unsent report, if any (``queuedKeys``: reports already in the queue). */
+  restoreDraft(queuedKeys) { return this.drafts.restore(queuedKeys); }
+
+  /** 清除: the restored draft goes, the form starts again at the phone's position. */
+  async clearDraft() {
+    await this.drafts.discard();
+    this.result = null;
+    this.reset({ keepPlace: false });
+    if (this.fix) this.setPoint(this.fix.lng, this.fix.lat, { source: "gps", accuracy: this.fix.accuracy, fly: true });
+    else this.render();
   }
 
   // ---- where ----
@@ -157,6 +185,7 @@ export class ReportForm {
     this.nearby = [];
     const seq = ++this.seq;
     this.render();
+    this.changed();
     if (await this.map.ready.catch(() => null)) this.map.show(lng, lat, { accuracy: source === "gps" ? accuracy : null, fly });
     let next;
     const query = { lat: lat.toFixed(7), lng: lng.toFixed(7) };
@@ -215,6 +244,7 @@ export class ReportForm {
     this.$("#category-search").value = "";
     this.picker.search("");
     this.render();
+    this.changed();
     this.loadNearby();
   }
 
@@ -232,6 +262,7 @@ export class ReportForm {
       if (!blob) { refused.push(file.name); continue; }
       this.photos.push({ blob, gps, name: file.name, url: URL.createObjectURL(blob) });
       this.render();
+      this.changed();
     }
     this.photoBusy = false;
     this.photoNote = [
@@ -258,6 +289,7 @@ export class ReportForm {
     try {
       const ticket = await api(`/tickets/${id}/actions/support`, { json: {} });
       this.reset();
+      await this.drafts.discard();
       this.result = { kind: "supported", ticket };
     } catch (err) {
       this.result = { kind: "error", message: err.message };
@@ -295,6 +327,7 @@ export class ReportForm {
       await remove(item.key);
       this.result = { kind: "filed", ticket: result.body.ticket, duplicates: result.body.duplicates };
       this.reset();
+      await this.drafts.discard();
       this.onFiled?.(result.body);
     } else if (result.failed) {
       await remove(item.key);  // the form is still filled in: correct it and send again
@@ -302,6 +335,7 @@ export class ReportForm {
     } else {
       this.result = { kind: result.signedOut ? "signed_out" : "queued" };
       this.reset();
+      await this.drafts.discard();
       this.onQueued?.({ signedOut: Boolean(result.signedOut) });
     }
     this.busy = false;
@@ -319,7 +353,7 @@ export class ReportForm {
     this.photos = item.photos.map((blob, i) => ({ blob, gps: null, name: item.names?.[i] || "", url: URL.createObjectURL(blob) }));
     this.result = null;
     await remove(item.key);
-    this.setPoint(Number(item.fields.lng), Number(item.fields.lat), { source: "map", fly: true });
+    this.setPoint(Number(item.fields.lng), Number(item.fields.lat), { source: "map", fly: true });  // saves the draft
     this.root.scrollIntoView();
   }
 
@@ -348,6 +382,7 @@ export class ReportForm {
   render() {
     const $ = this.$;
     this.map?.relabel();
+    $("#draft-note").hidden = !this.restoredDraft;
     $("#place").innerHTML = this.placeHtml();
     $("#place").dataset.status = this.loc.status;
     $("#use-photo").hidden = !this.photos.some((p) => p.gps);
