@@ -43,6 +43,15 @@ def test_queue_accept_and_resolve_with_photo(browser, live_server, web_city, tmp
     page.click("#actions button[data-action=resolve]")
     page.fill("[data-form=resolve] textarea[name=reason]", "已清运完毕")
     page.set_input_files("[data-form=resolve] input[name=photos]", jpeg(tmp_path / "after.jpg"))
+    # the language switched there and back: the form is drawn in each language with the note and the photo in it
+    page.click("button.lang-switch")
+    page.wait_for_selector("#detail h3:has-text('Timeline')")
+    page.wait_for_selector("[data-form=resolve] h3:text-is('Resolve')")
+    assert page.input_value("[data-form=resolve] textarea[name=reason]") == "已清运完毕"
+    assert page.locator("[data-form=resolve] .picked .pick").count() == 1
+    page.click("button.lang-switch")
+    page.wait_for_selector("[data-form=resolve] h3:text-is('处置反馈')")
+    assert page.input_value("[data-form=resolve] textarea[name=reason]") == "已清运完毕"
     page.click("[data-form=resolve] [data-go]")
     page.wait_for_selector(".status-line .badge:has-text('待核查')")
     shot(page, "desk-resolved")
@@ -334,9 +343,19 @@ def test_keyboard_shortcuts_move_accept_and_open_the_resolve_form(browser, live_
     page.click("[data-form=resolve] .discard [data-keep]")
     assert page.input_value("[data-form=resolve] textarea[name=reason]") == "ar"
     assert page.inner_text("#detail h2") == top["case_number"]
+    page.click(".tabs button[data-tab=history]")  # another tab asks too
+    page.click("[data-form=resolve] .discard [data-keep]")
+    assert page.input_value("[data-form=resolve] textarea[name=reason]") == "ar"
+    assert page.get_attribute(".tabs button.on", "data-tab") == "queue"
     page.click(f".row[data-id='{below['id']}']")
     page.click("[data-form=resolve] .discard [data-discard]")
     page.wait_for_selector(f"#detail h2:has-text('{below['case_number']}')")
+    page.click("#actions button[data-action=request_return]")
+    page.fill("[data-form=request_return] textarea[name=reason]", "不属本部门")
+    page.click(".tabs button[data-tab=history]")
+    page.click("[data-form=request_return] .discard [data-discard]")
+    page.wait_for_selector(".tabs button.on[data-tab=history]")
+    page.wait_for_selector("#detail:has-text('从列表中选择案件')")
     assert api(live_server, web_city.tokens["sanitation"], "GET", f"/tickets/{top['id']}")["status"] == "accepted"
     assert api(live_server, web_city.tokens["sanitation"], "GET", f"/tickets/{below['id']}")["status"] == "dispatched"
 

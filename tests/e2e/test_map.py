@@ -58,6 +58,27 @@ def test_a_new_case_appears_and_the_counters_follow_without_reloading(browser, l
     # a change by someone else recolours in place: the department accepts, the row says so
     api(live_server, web_city.tokens["water"], "POST", f"/tickets/{case['id']}/actions/accept", json={})
     page.wait_for_selector(f".row[data-id='{case['id']}'] .row-sub:has-text('处置中')", timeout=5_000)
+
+    # the department asks for more time; hours the server would refuse are said as such before sending
+    api(live_server, web_city.tokens["water"], "POST", f"/tickets/{case['id']}/actions/request_extension",
+        json={"reason": "需调配井盖", "payload": {"hours": 16}})
+    page.wait_for_selector(f".row[data-id='{case['id']}'] .row-sub:has-text('延期申请')", timeout=5_000)
+    page.click(f".row[data-id='{case['id']}']")
+    page.click("#actions button[data-action=approve_extension]")
+    assert page.input_value("[data-form=approve_extension] input[name=hours]") == "16"  # what was asked for
+    for hours in ("0", "", "721"):
+        page.fill("[data-form=approve_extension] input[name=hours]", hours)
+        page.eval_on_selector("[data-form=approve_extension] .error", "e => { e.textContent = ''; }")
+        page.click("[data-form=approve_extension] [data-go]")
+        page.wait_for_selector("[data-form=approve_extension] .error:text-is("
+                               "'延期时长须大于 0 且不超过 720 个工作小时')")
+    detail = api(live_server, web_city.tokens["dispatcher"], "GET", f"/tickets/{case['id']}")
+    assert detail["status"] == "extension_requested"  # nothing was sent
+    page.fill("[data-form=approve_extension] input[name=hours]", "24")
+    page.click("[data-form=approve_extension] [data-go]")
+    page.wait_for_selector(".chip.status[data-status=accepted]")
+    last = api(live_server, web_city.tokens["dispatcher"], "GET", f"/tickets/{case['id']}")["timeline"][-1]
+    assert last["action"] == "approve_extension" and last["payload"]["hours"] == 24
     context.close()
 
 
@@ -135,7 +156,7 @@ def test_filters_narrow_the_list_and_the_map(browser, live_server, web_city):
 
 
 def test_language_switch_shows_english(browser, live_server, web_city):
-    report(live_server, web_city, "worker_a", COMMUNITY_A, 1, "E0101", "暴露垃圾")
+    report(live_server, web_city, "worker_b", COMMUNITY_B, 3, "E0601", "楼道口堆放无主杂物")  # to dispatch: no rule
     context, page = open_map(browser, live_server)
     assert "在办" in page.inner_text("#counters")
     page.click("button.lang-switch")
@@ -146,6 +167,27 @@ def test_language_switch_shows_english(browser, live_server, web_city):
     page.click("#list .row")
     page.wait_for_selector("#panel h3:has-text('Timeline')")
     shot(page, "map-english")
+
+    # a form being filled in: switching back to Chinese draws it in Chinese with what was typed in it
+    page.click("#actions button[data-action=dispatch]")
+    page.select_option("[data-form=dispatch] select[name=department_code]", "WATER")
+    page.fill("[data-form=dispatch] textarea[name=reason]", "请尽快处理")
+    page.click("button.lang-switch")
+    page.wait_for_selector("#panel h3:has-text('处理过程')")
+    page.wait_for_selector("[data-form=dispatch] h3:has-text('派遣')")
+    assert page.input_value("[data-form=dispatch] textarea[name=reason]") == "请尽快处理"
+    assert page.input_value("[data-form=dispatch] select[name=department_code]") == "WATER"
+    # closing the panel over typed text asks first: 继续填写 keeps it, 放弃 closes
+    page.click("#panel [data-close]")
+    page.click("[data-form=dispatch] .discard:has-text('已填写的内容尚未提交，放弃吗？') [data-keep]")
+    assert page.is_visible("#panel") and page.input_value("[data-form=dispatch] textarea[name=reason]") == "请尽快处理"
+    page.click("#panel [data-close]")
+    page.click("[data-form=dispatch] .discard [data-discard]")
+    page.wait_for_selector("#panel", state="hidden")
+    page.click("#list .row")  # an empty form closes without a question
+    page.click("#actions button[data-action=dispatch]")
+    page.click("#panel [data-close]")
+    page.wait_for_selector("#panel", state="hidden")
     context.close()
 
 

@@ -32,3 +32,24 @@ export function askDiscard(form, onDiscard) {
   box.scrollIntoView({ block: "nearest" });
   box.querySelector("[data-keep]").focus();
 }
+
+/** What is typed or chosen in ``form``'s fields, by name (files aside): to be put back with ``restoreFields`` into
+ * the same form drawn again (a language switch). */
+export function fieldValues(form) {
+  const values = {};
+  form?.querySelectorAll("input[name], textarea[name], select[name]").forEach((el) => {
+    if (el.type !== "file") values[el.name] = el.value;
+  });
+  return values;
+}
+
+/** Put ``values`` (from ``fieldValues``) back into ``form``'s fields; a change event for each field that differs,
+ * so what depends on it (a reason needed or not) follows. */
+export function restoreFields(form, values) {
+  if (!form || !values) return;
+  form.querySelectorAll("input[name], textarea[name], select[name]").forEach((el) => {
+    if (el.type === "file" || !(el.name in values) || el.value === values[el.name]) return;
+    el.value = values[el.name];
+    el.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+}

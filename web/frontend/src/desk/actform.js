@@ -1,6 +1,8 @@
 // The form of an act that needs more than a click: a reason, hours, photos (the resolve's after-photos, an
 // appeal's evidence), checked before it is sent. Which acts have which fields: FORMS.
 import { escapeHtml, publicNote as publicNoteField } from "../common/api.js";
+import { fieldValues, restoreFields } from "../common/draft.js";
+import { extensionHoursProblem, MAX_EXTENSION_HOURS } from "../common/extension.js";
 import { actionLabel, t } from "../i18n/index.js";
 
 // the words of a required photo: the rule shown above the field, and the error when none was chosen
@@ -9,8 +11,14 @@ export const PHOTO_RULE = {
   appeal: ["desk.appeal_photo_rule", "desk.error.appeal_photo_required"],
 };
 
-// the longest extension the server grants (dispatch/options.py max_extension_hours): checked before sending
-export const MAX_EXTENSION_HOURS = 720;
+const picked = new WeakMap(); // an open form ([data-form]) → the photos chosen in it
+
+/** What is filled in the act's form open in ``box`` ({action, values, files}), to open it again as it was (a
+ * language switch draws the case again); null when no form is open. */
+export function draftOf(box) {
+  const form = box?.querySelector("[data-form]");
+  return form ? { action: form.dataset.form, values: fieldValues(form), files: [...(picked.get(form) || [])] } : null;
+}
 
 const FORMS = {
   request_return: ["reason"], request_extension: ["hours", "reason"], request_suspension: ["reason"],
@@ -20,12 +28,13 @@ const FORMS = {
 
 /** Open the form of ``action`` in ``box``; false when the act needs no form (send it at once). ``publicNote``:
  * the reporter will read the reason (resolve on a citizen's case), so its field says so.
- * ``onSubmit({reason, payload, photos})`` gets what was filled in; ``onCancel()`` follows a cancel. */
-export function openActForm(box, action, { needPhoto = false, publicNote = false, onCancel, onSubmit }) {
+ * ``onSubmit({reason, payload, photos})`` gets what was filled in; ``onCancel()`` follows a cancel. ``draft``
+ * (from ``draftOf``): what was filled in before, put back. */
+export function openActForm(box, action, { needPhoto = false, publicNote = false, draft = null, onCancel, onSubmit }) {
   const fields = FORMS[action];
   if (!fields) return false;
   const shown = publicNoteField(publicNote, "act-reason-public");  // a citizen's case: the reply is on their tracking page
-  const files = [];
+  const files = [...(draft?.files || [])];
   box.innerHTML = `<div class="card form" data-form="${action}">
       <h3>${escapeHtml(actionLabel(action))}</h3>
       ${fields.includes("hours") ? `<label for="act-hours">${t("desk.hours")}</label><input id="act-hours" name="hours" type="number" min="1" max="${MAX_EXTENSION_HOURS}" value="8">` : ""}
@@ -48,6 +57,9 @@ export function openActForm(box, action, { needPhoto = false, publicNote = false
       showFiles();
     }));
   };
+  picked.set(box.querySelector("[data-form]"), files);
+  restoreFields(box.querySelector("[data-form]"), draft?.values);
+  if (files.length) showFiles();
   box.querySelector("[data-cancel]").addEventListener("click", () => {
     box.innerHTML = "";
     onCancel?.();
@@ -62,13 +74,13 @@ export function openActForm(box, action, { needPhoto = false, publicNote = false
     const extra = {};
     if (get("reason")) extra.reason = get("reason").value;
     if (get("hours")) {
-      const hours = Number(get("hours").value);  // blank reads 0
-      if (!(hours > 0 && hours <= MAX_EXTENSION_HOURS)) {
-        box.querySelector(".error").textContent = t("error.extension_hours_out_of_range", { max_hours: MAX_EXTENSION_HOURS });
+      const problem = extensionHoursProblem(get("hours").value);
+      if (problem) {
+        box.querySelector(".error").textContent = problem;
         get("hours").focus();
         return;
       }
-      extra.payload = { hours };
+      extra.payload = { hours: Number(get("hours").value) };
     }
     if (get("photos")) extra.photos = [...files];
     if (needPhoto && !files.length) {

@@ -8,7 +8,7 @@ import { askDiscard, hasDraft } from "../common/draft.js";
 import { connectLive } from "../common/live.js";
 import { notify } from "../common/notify.js";
 import { actionLabel, applyI18n, langSwitch, statusLabel, t } from "../i18n/index.js";
-import { openActForm, PHOTO_RULE } from "./actform.js";
+import { draftOf, openActForm, PHOTO_RULE } from "./actform.js";
 import { byLight, EMPTY, renderFilters, ticketQuery } from "./filters.js";
 import { dropMinimap, showMinimap } from "./minimap.js";
 import { drawRectify, loadRectify, offerRectify } from "./rectify.js";
@@ -57,7 +57,11 @@ function shell(me) {
       </aside>
       <main id="detail"><p class="muted" data-i18n="desk.choose"></p></main>
     </div>`;
-  document.querySelector("#lang").append(langSwitch(() => { drawFilters(); renderList(); renderDetail(); showLive(); }));
+  document.querySelector("#lang").append(langSwitch(() => {
+    const draft = draftOf(document.querySelector("#form"));  // an open form is drawn again in the new words, as filled in
+    drawFilters(); renderList(); renderDetail(); showLive();
+    if (draft && state.detail) start(draft.action, draft);
+  }));
   document.querySelector("#search").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     state.filters = { ...state.filters, q: ev.target.q.value.trim() };
@@ -68,19 +72,25 @@ function shell(me) {
   document.querySelector("#filter-box").open = matchMedia("(min-width: 761px)").matches;
   document.querySelector("#logout").addEventListener("click", logout);
   document.querySelectorAll(".tabs button").forEach((b) => b.addEventListener("click", () => {
-    state.tab = b.dataset.tab;
-    document.querySelector(".desk").dataset.tab = state.tab; // the 整改 tab: no search, filters nor bulk bar
-    document.querySelectorAll(".tabs button").forEach((x) => x.classList.toggle("on", x === b));
-    state.selected = null; // a case of the other tab stays out of this one's detail pane
-    state.detail = null;
-    state.checked.clear();
-    state.bulk = null;
-    if (state.tab !== "queue") state.filters = { ...state.filters, status: "", light: "" };
-    renderDetail();
-    drawFilters();
-    load();
+    const form = document.querySelector("#form [data-form]");  // the tab's list replaces the case: typed text asks first
+    if (hasDraft(form)) askDiscard(form, () => { form.remove(); showTab(b); }); else showTab(b);
   }));
   applyI18n();
+}
+
+/** The tab ``button`` chosen: its list, no case shown. */
+function showTab(button) {
+  state.tab = button.dataset.tab;
+  document.querySelector(".desk").dataset.tab = state.tab; // the 整改 tab: no search, filters nor bulk bar
+  document.querySelectorAll(".tabs button").forEach((x) => x.classList.toggle("on", x === button));
+  state.selected = null; // a case of the other tab stays out of this one's detail pane
+  state.detail = null;
+  state.checked.clear();
+  state.bulk = null;
+  if (state.tab !== "queue") state.filters = { ...state.filters, status: "", light: "" };
+  renderDetail();
+  drawFilters();
+  load();
 }
 
 function drawFilters() {
@@ -317,9 +327,10 @@ function photoRequired() {
   return state.categories[state.detail?.category_code]?.after_photo_required !== false;
 }
 
-function start(action) {
+function start(action, draft = null) {
   const box = document.querySelector("#form");
   const opened = openActForm(box, action, {
+    draft,
     needPhoto: action === "resolve" ? photoRequired() : state.needsPhoto.has(action),
     publicNote: state.publicNotes.has(action) && PUBLIC_SOURCES.includes(state.detail?.source),  // the reporter reads it
     onCancel: () => { if (state.selected) select(state.selected, { keepForm: true }); }, // what changed meanwhile

@@ -4,7 +4,8 @@
 // extension, the target of a merge, a message for an urge, a reason where the lifecycle table asks one.
 import { actorText, api, contactText, escapeHtml, eventNote, isStale, lightText, PUBLIC_SOURCES, publicNote,
   remainingText, routingReason, when } from "../common/api.js";
-import { askDiscard, hasDraft } from "../common/draft.js";
+import { askDiscard, fieldValues, hasDraft, restoreFields } from "../common/draft.js";
+import { extensionHoursProblem } from "../common/extension.js";
 import { actionLabel, statusLabel, t } from "../i18n/index.js";
 import { metres } from "./data.js";
 
@@ -86,6 +87,7 @@ export class CasePanel {
     const root = this.ctx.root;
     if (!d) { root.hidden = true; return; }
     root.hidden = false;
+    const typed = this.form ? fieldValues(root.querySelector("#form form")) : null; // drawn again (a language switch) as typed
     const head = d.sla;
     const area = [d.district_code, d.street_code, d.community_code].map((c) => this.ctx.areaName(c)).filter(Boolean).join(" · ");
     const timers = d.timers.filter((x) => x.active || x.fulfilled_at).map((x) => `
@@ -133,9 +135,14 @@ export class CasePanel {
       <h3>${t("map.panel.timeline")}</h3>
       <ul class="plain timeline">${d.timeline.map((e) => `<li>${when(e.at)} · <b>${escapeHtml(actionLabel(e.action))}</b>
         · ${escapeHtml(actorText(e))}${e.to_status && e.to_status !== e.from_status ? ` → ${escapeHtml(statusLabel(e.to_status))}` : ""}${eventNote(e, (c) => this.deptName(c)) ? ` · ${escapeHtml(eventNote(e, (c) => this.deptName(c)))}` : ""}</li>`).join("")}</ul>`;
-    root.querySelector("[data-close]").addEventListener("click", () => this.close());
+    root.querySelector("[data-close]").addEventListener("click", () => {
+      if (this.drafted) this.askDiscard(() => this.close()); else this.close();
+    });
     root.querySelectorAll("#actions button[data-action]").forEach((b) => b.addEventListener("click", () => this.start(b.dataset.action)));
-    if (this.form) this.start(this.form);
+    if (this.form) {
+      this.start(this.form);
+      restoreFields(root.querySelector("#form form"), typed);
+    }
   }
 
   /** Whether the act needs a reason with this payload: of the action's rows in the lifecycle table (GET
@@ -162,7 +169,7 @@ export class CasePanel {
         ${this.ctx.departments.map((x) => `<option value="${escapeHtml(x.code)}" ${x.code === suggested ? "selected" : ""}>${escapeHtml(this.deptName(x.code))}${x.code === suggested ? t("map.form.suggested") : ""}</option>`).join("")}
       </select>`;
     } else if (action === "approve_extension") {
-      fields += `<label for="f-hours">${t("map.form.hours")}</label><input id="f-hours" name="hours" type="number" min="0.5" max="720" step="0.5" value="${this.requestedHours()}">`;
+      fields += `<label for="f-hours">${t("map.form.hours")}</label><input id="f-hours" name="hours" type="number" step="any" value="${this.requestedHours()}">`;
     } else if (action === "merge") {
       const near = this.ctx.nearbyCases(d);
       fields += `<label for="f-into">${t("map.form.into")}</label><input id="f-into" name="into" list="f-into-list" autocomplete="off" required>
@@ -210,6 +217,13 @@ export class CasePanel {
     form.addEventListener("change", reasonRule);
     form.addEventListener("submit", (e) => {
       e.preventDefault();
+      // the hours are checked here, not by min/max on the field: the browser's bubble would not say the limit
+      const problem = get("hours") ? extensionHoursProblem(get("hours").value) : "";
+      if (problem) {
+        form.querySelector(".error").textContent = problem;
+        get("hours").focus();
+        return;
+      }
       this.send(action, get("reason").value.trim(), payloadOf(), form.querySelector(".error"), form.querySelector("[data-go]"));
     });
     (form.querySelector("select, input, textarea"))?.focus();
