@@ -224,7 +224,8 @@ def test_an_open_case_nearby_is_supported_instead_of_filed_again(browser, live_s
     page.wait_for_selector("body[data-ready='1']")
     assert page.is_visible("#draft-note") and page.input_value("#description") == "先写一半的上报"
     page.click("#draft-clear")
-    assert page.is_hidden("#draft-note") and page.input_value("#description") == "" and page.is_hidden("#chosen")
+    page.wait_for_selector("#draft-note", state="hidden")  # (the draft is deleted from the phone's store first)
+    assert page.input_value("#description") == "" and page.is_hidden("#chosen")
     page.wait_for_selector("#place[data-status=ok]")
     pick_category(page, "暴露", "E0101")
     dup = page.wait_for_selector(f"#nearby .dup[data-id='{existing['id']}']")

@@ -3,6 +3,7 @@
 // checked against the managed area (GET /locate) before the report may go. Positions are WGS-84.
 import { publicApi } from "./api.js";
 import { PinMap } from "./pinmap.js";
+import { distance } from "../common/words.js";
 import { escapeHtml, t } from "./words.js";
 
 export const WHERE_HTML = `
@@ -156,7 +157,6 @@ export class Where {
 /** How far the place is from the service area: in metres up to 1000, then in kilometres ("约 1065 公里", not
  * "约 1064564 米"; one decimal under 10 km). */
 export function farText(m) {
-  if (m <= 1000) return t("c.where.outside_far", { m: Math.round(m) });
-  const km = m / 1000;
-  return t("c.where.outside_far_km", { km: km < 10 ? String(Math.round(km * 10) / 10) : String(Math.round(km)) });
+  const far = distance(m);
+  return t(far.km ? "c.where.outside_far_km" : "c.where.outside_far", far);
 }

@@ -14,6 +14,14 @@ export function setLang(value) {
   document.documentElement.lang = value;
 }
 
+/** A distance for a sentence: metres up to 1000 ({m: 950}), then kilometres ({km: "1.2"} under 10 km, {km: "1065"}
+ * beyond), so that a phone located in another city does not read "1064564 米". */
+export function distance(metres) {
+  const m = metres || 0;
+  if (m <= 1000) return { m: Math.round(m) };
+  return { km: m < 10000 ? String(Math.round(m / 100) / 10) : String(Math.round(m / 1000)) };
+}
+
 export function escapeHtml(text) {
   return String(text ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 }

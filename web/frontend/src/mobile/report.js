@@ -2,6 +2,7 @@
 // cases of the same category nearby with "this is the same problem"; submit, or queue when there is no
 // signal. Every report carries an idempotency key made when the form is started, kept through retries.
 import { ApiError, api, currentUser, escapeHtml } from "../common/api.js";
+import { distance } from "../common/words.js";
 import { applyI18n, statusLabel, t } from "../i18n/index.js";
 import { CategoryPicker, categoryName, majorName } from "./category.js";
 import { DraftKeeper } from "./draft.js";
@@ -14,8 +15,8 @@ const URGENCIES = ["normal", "urgent", "critical"];
 
 /** "最近的网格 310101001001010，相距 950 米"; from 1 km on in kilometres ("相距约 1065 公里"). */
 export function nearestText(code, metres) {
-  if (!(metres > 1000)) return t("m.where.nearest", { code, m: Math.round(metres || 0) });
-  return t("m.where.nearest_km", { code, km: metres < 10_000 ? (metres / 1000).toFixed(1) : Math.round(metres / 1000) });
+  const far = distance(metres);
+  return t(far.km ? "m.where.nearest_km" : "m.where.nearest", { code, ...far });
 }
 
 const TEMPLATE = `
