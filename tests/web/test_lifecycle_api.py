@@ -27,6 +27,7 @@ def test_lifecycle_lists_every_state_and_act_with_labels_payloads_and_timers(api
     # of an action's rows, the one for the payload: a special close needs a reason, a normal one does not
     closes = [(a["when"], a["needs_reason"]) for a in body["acts"] if a["action"] == "close"]
     assert closes == [({"close_type": ["special"]}, True), (None, False)]
+    assert body["max_extension_hours"] == 720  # the pages check an extension's hours against it
 
 
 def test_a_new_act_is_one_declaration(api, monkeypatch):

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from dispatch.lifecycle import STATES, TABLE, Act, State
-from web.api.deps import ActorDep
+from web.api.deps import ActorDep, StateDep
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 
@@ -63,6 +63,8 @@ class ActOut(BaseModel):
 class LifecycleOut(BaseModel):
     states: list[StateOut]
     acts: list[ActOut]
+    max_extension_hours: float = Field(description="the longest extension (working hours) a request or an "
+                                                   "approval may carry; more is a 422")
 
 
 def _state(s: State) -> StateOut:
@@ -85,7 +87,8 @@ def _act(a: Act) -> ActOut:
 
 
 @router.get("/lifecycle", response_model=LifecycleOut, response_model_by_alias=True)
-def lifecycle(_: ActorDep) -> LifecycleOut:
+def lifecycle(_: ActorDep, state: StateDep) -> LifecycleOut:
     """The lifecycle table: every state with its labels (staff and public), every act with who may take it
     from which states to which, what its payload carries, what it does to the SLA timers, and its labels."""
-    return LifecycleOut(states=[_state(s) for s in STATES.values()], acts=[_act(a) for a in TABLE])
+    return LifecycleOut(states=[_state(s) for s in STATES.values()], acts=[_act(a) for a in TABLE],
+                        max_extension_hours=state.options.max_extension_hours)

@@ -2,7 +2,7 @@
 // appeal's evidence), checked before it is sent. Which acts have which fields: FORMS.
 import { escapeHtml, publicNote as publicNoteField } from "../common/api.js";
 import { fieldValues, restoreFields } from "../common/draft.js";
-import { extensionHoursProblem, MAX_EXTENSION_HOURS } from "../common/extension.js";
+import { extensionHoursProblem, maxExtensionHours } from "../common/extension.js";
 import { actionLabel, t } from "../i18n/index.js";
 
 // the words of a required photo: the rule shown above the field, and the error when none was chosen
@@ -37,7 +37,7 @@ export function openActForm(box, action, { needPhoto = false, publicNote = false
   const files = [...(draft?.files || [])];
   box.innerHTML = `<div class="card form" data-form="${action}">
       <h3>${escapeHtml(actionLabel(action))}</h3>
-      ${fields.includes("hours") ? `<label for="act-hours">${t("desk.hours")}</label><input id="act-hours" name="hours" type="number" min="1" max="${MAX_EXTENSION_HOURS}" value="8">` : ""}
+      ${fields.includes("hours") ? `<label for="act-hours">${t("desk.hours")}</label><input id="act-hours" name="hours" type="number" min="1" max="${maxExtensionHours()}" value="8">` : ""}
       ${fields.includes("reason") ? `<label for="act-reason">${t(action === "resolve" ? "desk.note" : "reason")}${shown.badge}</label>${shown.hint}
         <textarea id="act-reason" name="reason" rows="3"${shown.describedBy} required></textarea>` : ""}
       ${fields.includes("photos") ? `<label for="after-photos">${t(action === "appeal" ? "photo.appeal" : "desk.after_photos")}${needPhoto

@@ -5,6 +5,7 @@ import "./desk.css";
 import { actorText, api, contactText, currentUser, escapeHtml, eventNote, isStale, logout, PUBLIC_SOURCES, remainingText, when }
   from "../common/api.js";
 import { askDiscard, hasDraft } from "../common/draft.js";
+import { useLifecycle } from "../common/extension.js";
 import { connectLive } from "../common/live.js";
 import { notify } from "../common/notify.js";
 import { actionLabel, applyI18n, langSwitch, statusLabel, t } from "../i18n/index.js";
@@ -408,6 +409,7 @@ async function main() {
   // the acts that need a photo (the lifecycle table's needs_photo: an appeal), besides resolve's category rule
   state.needsPhoto = new Set(lifecycle.acts.filter((a) => a.needs_photo && a.roles.includes("department")).map((a) => a.action));
   state.publicNotes = new Set(lifecycle.acts.filter((a) => a.public_note).map((a) => a.action));
+  useLifecycle(lifecycle);
   for (const c of categories) state.categories[c.code] = c;
   for (const d of departments) state.departments[d.code] = d;
   drawFilters();

@@ -6,6 +6,7 @@
 // (viewport.js): areas shaded by the server's counts, the cases in view only, the filters on the server.
 import "./map.css";
 import { api, currentUser, escapeHtml, logout, remainingText, when } from "../common/api.js";
+import { useLifecycle } from "../common/extension.js";
 import { connectLive } from "../common/live.js";
 import { notify } from "../common/notify.js";
 import { applyI18n, langSwitch, statusLabel, t } from "../i18n/index.js";
@@ -497,6 +498,7 @@ async function main() {
   const styled = new Promise((resolve) => map.on("load", resolve));
   const [cats, depts, lifecycle, cells, communities, streets, districts, cases] = await loading;
   performance.mark("gridops:data");
+  useLifecycle(lifecycle);
   for (const c of cats) state.categories[c.code] = c;
   state.departments = depts;
   for (const row of lifecycle.acts) (state.lifecycle[row.action] ||= []).push(row); // an action's rows, in order
