@@ -34,6 +34,12 @@ WAITING_UNITS = {
 }
 
 
+# browser modules split from another for their length, run as one unit with it: on the worker whose server
+# and city are already up (a split sent elsewhere cost that worker a server start of its own)
+WITH = {"tests/e2e/test_mobile_cases.py": "tests/e2e/test_mobile.py",
+        "tests/e2e/test_desk_evaluation.py": "tests/e2e/test_desk.py"}
+
+
 # in-process modules of 15 s and more (pytest --durations): sent out with the browser modules, not last
 LONG_UNITS = {"tests/web/test_fuzz_openapi.py", "tests/web/test_map_api.py"}
 
@@ -43,7 +49,8 @@ def _module(nodeid: str) -> str:
 
 
 def _unit(nodeid: str) -> str:
-    return WAITING_UNITS.get(_module(nodeid), _module(nodeid))
+    module = WITH.get(_module(nodeid), _module(nodeid))
+    return WAITING_UNITS.get(module, module)
 
 
 @pytest.hookimpl(optionalhook=True)
